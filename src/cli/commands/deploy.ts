@@ -1,0 +1,50 @@
+// mod deploy --env E [--ref R] [--yes]
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { globalOptions, runCommand, type GlobalOptions } from '../context.js';
+import type { CommandRegistration } from '../main.js';
+import type { Output } from '../output/output.js';
+
+export interface DeployCommandOptions {
+  env: string;
+  ref?: string;
+  yes?: boolean;
+  reason?: string;
+}
+
+export const registerDeploy: CommandRegistration = (program, context, setExit) => {
+  program
+    .command('deploy')
+    .description("build the environment's branch (or --ref) and roll it out to its instances")
+    .requiredOption('-e, --env <name>', 'environment: stage, production or an alias (staging, prod)')
+    .option('--ref <ref>', 'deploy this branch, tag or commit instead of the branch head')
+    .option('-y, --yes', 'confirm a production deploy without asking (required when not interactive)')
+    .option('--reason <text>', 'recorded with the deployment')
+    .action(async (options: DeployCommandOptions, command: Command) => {
+      const globals = globalOptions(command);
+      setExit(await runCommand(globals, context, (output) => runDeploy(options, globals, context, output)));
+    });
+};
+
+export async function runDeploy(options: DeployCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const { openWorkspace } = await import('../../delivery/workspace.js');
+  const { deploy } = await import('../../delivery/deploy.js');
+  const { needsConfirmation } = await import('../../delivery/config.js');
+  const { confirmOrRefuse } = await import('../confirm.js');
+  const { onInterrupt } = await import('../interrupt.js');
+  const { deploymentJson, deploymentText, exitCodeFor } = await import('../format/deployment-result.js');
+
+  const ws = await openWorkspace(globals.cwd ?? process.cwd(), context.env);
+  const env = ws.environment(options.env);
+  if (needsConfirmation(env)) {
+    await confirmOrRefuse(context, `Deploy to ${env.name}?`, options.yes, `mod deploy --env ${env.name}`);
+  }
+  const interrupt = onInterrupt((message) => output.warn(message));
+  try {
+    const { record, endpoint } = await deploy(ws, { environment: env.name, ref: options.ref, reason: options.reason, signal: interrupt.signal, events: (e) => output.event(e) });
+    output.result(deploymentJson(record, endpoint), () => deploymentText(record, endpoint, output.mode === 'tty'));
+    return exitCodeFor(record);
+  } finally {
+    interrupt.dispose();
+  }
+}

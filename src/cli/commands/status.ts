@@ -1,0 +1,63 @@
+// mod status [--env E] [--watch]
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { globalOptions, runCommand, type GlobalOptions } from '../context.js';
+import type { CommandRegistration } from '../main.js';
+import type { Output } from '../output/output.js';
+
+export interface StatusCommandOptions {
+  env?: string;
+  watch?: boolean;
+  interval: string;
+}
+
+export const registerStatus: CommandRegistration = (program, context, setExit) => {
+  program
+    .command('status')
+    .description('what each environment runs, what its branch has, the deployment in flight, instances and endpoint')
+    .option('-e, --env <name>', 'only this environment')
+    .option('-w, --watch', 'refresh until Ctrl-C (plain/CI: print when something changes)')
+    .option('--interval <seconds>', 'refresh interval for --watch', '2')
+    .action(async (options: StatusCommandOptions, command: Command) => {
+      const globals = globalOptions(command);
+      setExit(await runCommand(globals, context, (output) => runStatus(options, globals, context, output)));
+    });
+};
+
+export async function runStatus(options: StatusCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const { openWorkspace } = await import('../../delivery/workspace.js');
+  const { status } = await import('../../delivery/status.js');
+  const { environmentNames } = await import('../../delivery/config.js');
+  const { statusJson, statusText } = await import('../format/status-view.js');
+  const { UsageError } = await import('../../errors.js');
+
+  const ws = await openWorkspace(globals.cwd ?? process.cwd(), context.env);
+  const names = options.env ? [ws.environment(options.env).name] : environmentNames(ws.config);
+  const read = () => status(ws, names);
+  if (!options.watch) {
+    const envs = await read();
+    output.result(statusJson(envs), () => statusText(envs, output.mode === 'tty'));
+    return 0;
+  }
+  if (output.mode === 'json') throw new UsageError('--watch and --json do not mix', 'poll mod status --json instead');
+  const interval = Math.max(0.5, Number(options.interval) || 2) * 1000;
+  let stop = false;
+  const onSigint = () => (stop = true);
+  process.on('SIGINT', onSigint);
+  let last = '';
+  try {
+    while (!stop) {
+      const text = statusText(await read(), output.mode === 'tty');
+      if (output.mode === 'tty') {
+        context.streams.stdout.write(`\x1b[2J\x1b[H${text}\n\n(refreshing every ${interval / 1000}s; Ctrl-C to quit)\n`);
+      } else if (text.replace(/\d+[smhd]\b/g, '') !== last.replace(/\d+[smhd]\b/g, '')) {
+        context.streams.stdout.write(`--- ${new Date().toISOString()}\n${text}\n`);
+      }
+      last = text;
+      await new Promise((resolve) => setTimeout(resolve, interval));
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  return 0;
+}

@@ -1,0 +1,63 @@
+// What every command gets: the global flags, the chosen output, and one way
+// to run its body that maps typed errors to exit codes and messages.
+import type { Command } from 'commander';
+import { ExitCode, isModError } from '../errors.js';
+import { JsonOutput } from './output/json-output.js';
+import { chooseMode, type Output, type OutputStreams } from './output/output.js';
+import { PlainOutput } from './output/plain-output.js';
+import { TtyOutput } from './output/tty-output.js';
+
+export interface GlobalOptions {
+  json?: boolean;
+  plain?: boolean;
+  verbose?: boolean;
+  debug?: boolean;
+  /** The repository to act on (default: the current directory). */
+  cwd?: string;
+}
+
+export interface CliContext {
+  streams: OutputStreams;
+  env: NodeJS.ProcessEnv;
+  /** Whether questions may be asked (stdin and stderr are terminals, not CI). */
+  interactive: boolean;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+export function createOutput(options: GlobalOptions, context: CliContext): Output {
+  const mode = chooseMode(options, context.streams, context.env);
+  const verbose = Boolean(options.verbose || options.debug);
+  if (mode === 'json') return new JsonOutput(context.streams, verbose);
+  if (mode === 'tty') return new TtyOutput(context.streams, verbose);
+  return new PlainOutput(context.streams, verbose);
+}
+
+/**
+ * Runs a command body. The body returns its exit code (or nothing for 0);
+ * a thrown ModError becomes its message, hint and exit code; anything else
+ * is a bug: one line, and the stack only with --debug.
+ */
+export async function runCommand(options: GlobalOptions, context: CliContext, body: (output: Output) => Promise<number | void>): Promise<number> {
+  const output = createOutput(options, context);
+  try {
+    return (await body(output)) ?? ExitCode.Ok;
+  } catch (error) {
+    output.close();
+    if (isModError(error)) {
+      output.error(error.message, error.hint);
+      if (output instanceof JsonOutput && !output.hasResult) output.errorResult(error.code, error.message, error.hint, error.exitCode);
+      if (options.debug && error.cause) context.streams.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    output.error(`unexpected error: ${message}`, options.debug ? undefined : 'run again with --debug for the stack trace');
+    if (options.debug && error instanceof Error) context.streams.stderr.write(`${error.stack}\n`);
+    if (output instanceof JsonOutput && !output.hasResult) output.errorResult('UNEXPECTED', message, undefined, ExitCode.Failed);
+    return ExitCode.Failed;
+  } finally {
+    output.close();
+  }
+}

@@ -1,0 +1,53 @@
+// `mod history`: the JSON contract and the human listing.
+import { Chalk } from 'chalk';
+import type { DeploymentRecord, InstanceRecord } from '../../delivery/deployment.js';
+import { short } from '../output/describe-event.js';
+
+export function historyJson(records: DeploymentRecord[]) {
+  return {
+    schemaVersion: 1 as const,
+    deployments: records.map((r) => ({
+      deploymentId: r.deploymentId,
+      environment: r.environment,
+      status: r.status,
+      revision: { commit: r.revision.commit, subject: r.revision.subject ?? null },
+      initiator: r.initiator,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt ?? null,
+      rollbackOf: r.rollbackOf ?? null,
+      revertCommit: r.revertCommit ?? null,
+      reason: r.reason ?? null,
+      error: r.error ?? null,
+      build: r.build ?? null,
+      instances: r.instances.map(instanceJson),
+      autoRollback: r.autoRollback ? { commit: r.autoRollback.revision.commit, status: r.autoRollback.status, instances: r.autoRollback.instances.map(instanceJson) } : null,
+    })),
+  };
+}
+
+function instanceJson(i: InstanceRecord) {
+  return {
+    instanceId: i.instanceId,
+    status: i.status,
+    events: i.events.map((e) => ({ name: e.name, status: e.status, startedAt: e.startedAt ?? null, endedAt: e.endedAt ?? null, durationMs: e.durationMs ?? null })),
+  };
+}
+
+export function historyText(records: DeploymentRecord[], color: boolean, verbose: boolean): string {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  if (records.length === 0) return 'no deployments yet';
+  const lines: string[] = [];
+  for (const r of records) {
+    const took = r.endedAt ? `${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : 'running';
+    const status = r.status === 'Succeeded' ? c.green(r.status) : r.status === 'InProgress' ? c.cyan(r.status) : r.status === 'Failed' ? c.red(r.status) : c.yellow(r.status);
+    lines.push(`${r.deploymentId}  ${r.environment.padEnd(10)} ${status.padEnd(color ? 20 : 10)} ${short(r.revision.commit)} ${r.revision.subject ?? ''}`);
+    lines.push(c.dim(`    by ${r.initiator} at ${r.startedAt} (${took})${r.rollbackOf ? `, rollback of ${r.rollbackOf}` : ''}${r.revertCommit ? `, revert ${short(r.revertCommit)}` : ''}`));
+    if (r.error) lines.push(`    ${c.red(r.error.message)}`);
+    if (r.autoRollback) lines.push(`    auto-rollback to ${short(r.autoRollback.revision.commit)}: ${r.autoRollback.status}`);
+    for (const i of verbose ? [...r.instances, ...(r.autoRollback?.instances ?? [])] : []) {
+      const events = i.events.filter((e) => e.status !== 'Skipped' && e.status !== 'Pending').map((e) => `${e.name} ${e.durationMs ?? '?'}ms${e.status === 'Failed' ? ' FAILED' : ''}`);
+      lines.push(`    ${i.instanceId}: ${events.join(', ')}`);
+    }
+  }
+  return lines.join('\n');
+}

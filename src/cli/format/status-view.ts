@@ -1,0 +1,80 @@
+// `mod status`: the JSON contract and the one-screen human view.
+import { Chalk } from 'chalk';
+import Table from 'cli-table3';
+import type { EnvironmentStatus } from '../../delivery/status.js';
+import { short } from '../output/describe-event.js';
+
+export function statusJson(environments: EnvironmentStatus[]) {
+  return {
+    schemaVersion: 1 as const,
+    environments: environments.map((e) => ({
+      name: e.name,
+      branch: e.branch,
+      provider: e.provider,
+      deployed: e.deployed
+        ? { commit: e.deployed.commit, deploymentId: e.deployed.deploymentId, subject: e.deployed.subject, author: e.deployed.author, date: e.deployed.date, deployedAt: e.deployed.deployedAt }
+        : null,
+      branchHead: { commit: e.branchHead.commit, ...(e.branchHead.exists ? { subject: e.branchHead.subject } : {}) },
+      pending: e.pending,
+      endpoint: e.endpoint,
+      inFlight: e.inFlight,
+      instances: e.instances.map((i) => ({ id: i.id, healthy: i.healthy, state: i.state, commit: i.commit, deploymentId: i.deploymentId, since: i.since, launchedAt: i.launchedAt })),
+      recent: e.recent,
+    })),
+  };
+}
+
+export function statusText(environments: EnvironmentStatus[], color: boolean, now = Date.now()): string {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const blocks: string[] = [];
+  for (const e of environments) {
+    const lines: string[] = [];
+    lines.push(c.bold(`${e.name}`) + c.dim(` (branch ${e.branch}, ${e.provider})`) + (e.endpoint ? `  ${e.endpoint}` : c.dim('  endpoint not running')));
+    if (e.deployed) {
+      lines.push(`  deployed  ${short(e.deployed.commit)} ${e.deployed.subject} ${c.dim(`(${e.deployed.author}, ${age(e.deployed.deployedAt, now)} ago, ${e.deployed.deploymentId})`)}`);
+    } else {
+      lines.push(`  deployed  ${c.dim('nothing yet')}`);
+    }
+    if (e.branchHead.exists) {
+      const pending = e.pending === 0 ? c.green('up to date') : c.yellow(`${e.pending} commit(s) not deployed`);
+      lines.push(`  branch    ${short(e.branchHead.commit)} ${e.branchHead.subject}  ${pending}`);
+    } else {
+      lines.push(`  branch    ${c.dim(`${e.branch} does not exist (deploys use HEAD)`)}`);
+    }
+    if (e.inFlight) {
+      const state = e.inFlight.abandoned ? c.red('abandoned (its process is gone)') : c.cyan('in progress');
+      lines.push(`  deploying ${e.inFlight.deploymentId} ${short(e.inFlight.commit)} ${state}`);
+      for (const i of e.inFlight.instances) lines.push(`            ${i.id}: ${i.event ?? 'waiting'} (${i.status})`);
+    }
+    if (e.instances.length) {
+      const table = new Table({ head: ['instance', 'health', 'revision', 'running for', 'launched', 'detail'], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] } });
+      for (const i of e.instances) {
+        const health = i.healthy ? c.green('healthy') : i.state === 'stopped' ? c.dim('stopped') : c.red(i.state);
+        table.push([i.id, health, short(i.commit ?? undefined), age(i.since, now), `${age(i.launchedAt, now)} ago`, i.detail ?? '']);
+      }
+      lines.push(table.toString().replace(/^/gm, '  '));
+    }
+    if (e.recent.length) {
+      lines.push('  recent:');
+      for (const d of e.recent) lines.push(`    ${d.deploymentId}  ${paintStatus(c, d.status)}  ${short(d.commit)}  ${d.initiator}  ${d.startedAt}`);
+    }
+    blocks.push(lines.join('\n'));
+  }
+  return blocks.join('\n\n');
+}
+
+function paintStatus(c: InstanceType<typeof Chalk>, status: string): string {
+  if (status === 'Succeeded') return c.green(status.padEnd(10));
+  if (status === 'InProgress') return c.cyan(status.padEnd(10));
+  if (status === 'RolledBack' || status === 'Stopped') return c.yellow(status.padEnd(10));
+  return c.red(status.padEnd(10));
+}
+
+export function age(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '-';
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 90) return `${seconds}s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86400)}d`;
+}

@@ -1,0 +1,58 @@
+// The `mod` program: global flags and one registration per command. Command
+// modules import their heavy dependencies inside their action, so `mod
+// --help` loads only commander.
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../errors.js';
+import type { CliContext } from './context.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerHistory } from './commands/history.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerStatus } from './commands/status.js';
+import { registerStop } from './commands/stop.js';
+
+export type CommandRegistration = (program: Command, context: CliContext, setExit: (code: number) => void) => void;
+
+const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop];
+
+export function buildProgram(context: CliContext, setExit: (code: number) => void): Command {
+  const program = new Command('mod')
+    .description('Deliver the moderation service: build, deploy, watch and roll back (locally or on AWS)')
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .option('--json', 'print one JSON document on stdout (logs go to stderr)')
+    .option('--plain', 'one line per event, no colour or spinner (default when not a TTY or CI=true)')
+    .option('-v, --verbose', 'show build output and every lifecycle step')
+    .option('--debug', 'show stack traces for unexpected errors')
+    .option('-C, --cwd <dir>', 'the repository to act on', process.cwd())
+    .showHelpAfterError('(run mod --help for usage)')
+    .configureOutput({
+      writeOut: (text) => context.streams.stdout.write(text),
+      writeErr: (text) => context.streams.stderr.write(text),
+    })
+    .exitOverride();
+  for (const register of registrations) register(program, context, setExit);
+  return program;
+}
+
+export async function main(argv: string[], context: CliContext = defaultContext()): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram(context, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; any other parse failure is a usage error.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+function defaultContext(): CliContext {
+  const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+  return {
+    streams: { stdout: process.stdout, stderr: process.stderr },
+    env: process.env,
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY && !ci),
+  };
+}

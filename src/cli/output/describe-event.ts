@@ -1,0 +1,50 @@
+// Turns delivery events into one-line text, shared by the tty and plain
+// renderers. Returns undefined for events not worth a line.
+import type { DeliveryEvent } from '../../delivery/events.js';
+
+export function describeEvent(event: DeliveryEvent): { text: string; level: 'info' | 'warn' | 'error' | 'debug' } | undefined {
+  switch (event.type) {
+    case 'notice':
+      return { text: event.message, level: event.level };
+    case 'git':
+      return { text: event.message, level: 'info' };
+    case 'build.start':
+      return { text: `build ${short(event.commit)}: running buildspec.yml`, level: 'info' };
+    case 'build.reused':
+      return { text: `build ${short(event.commit)}: reusing the bundle already built for this tree`, level: 'info' };
+    case 'build.phase':
+      if (event.status === 'start') return { text: `build phase ${event.phase}`, level: 'debug' };
+      return { text: `build phase ${event.phase} ${event.status}${ms(event.durationMs)}`, level: event.status === 'failed' ? 'error' : 'info' };
+    case 'build.output':
+      return { text: `  | ${event.line}`, level: 'debug' };
+    case 'build.done':
+      return { text: `build ${short(event.commit)} done${ms(event.durationMs)}`, level: 'info' };
+    case 'deploy.start':
+      return {
+        text: `deployment ${event.deploymentId}: ${short(event.commit)} to ${event.environment} (${event.instanceIds.length} instance(s), ${event.rollout})`,
+        level: 'info',
+      };
+    case 'batch.start':
+      return { text: `batch ${event.batch}/${event.of}: ${event.instanceIds.join(', ')}`, level: 'info' };
+    case 'lifecycle':
+      if (event.status === 'InProgress') return { text: `${event.instanceId} ${event.event}`, level: 'debug' };
+      if (event.status === 'Skipped') return undefined;
+      return {
+        text: `${event.instanceId} ${event.event} ${event.status.toLowerCase()}${ms(event.durationMs)}${event.message ? `: ${event.message}` : ''}`,
+        level: event.status === 'Failed' ? 'error' : 'info',
+      };
+    case 'autorollback.start':
+      return { text: `auto-rollback: redeploying ${short(event.commit)} to ${event.instanceIds.join(', ')}`, level: 'warn' };
+    case 'deploy.done':
+      return undefined;
+  }
+}
+
+export function short(commit: string | undefined): string {
+  return commit ? commit.slice(0, 8) : '-';
+}
+
+function ms(durationMs: number | undefined): string {
+  if (durationMs === undefined) return '';
+  return durationMs < 1000 ? ` (${durationMs} ms)` : ` (${(durationMs / 1000).toFixed(1)} s)`;
+}

@@ -1,0 +1,66 @@
+// Terminal output: an ora spinner for the step in progress, chalk colours,
+// results on stdout. Only used when stderr is a TTY and not in CI.
+import chalk from 'chalk';
+import ora, { type Ora } from 'ora';
+import type { DeliveryEvent } from '../../delivery/events.js';
+import { describeEvent } from './describe-event.js';
+import type { Output, OutputStreams } from './output.js';
+
+export class TtyOutput implements Output {
+  readonly mode = 'tty' as const;
+  private spinner: Ora | undefined;
+
+  constructor(
+    private readonly streams: OutputStreams,
+    private readonly verbose = false,
+  ) {}
+
+  private line(text: string): void {
+    const spinning = this.spinner?.isSpinning;
+    if (spinning) this.spinner!.clear();
+    this.streams.stderr.write(`${text}\n`);
+    if (spinning) this.spinner!.render();
+  }
+
+  private spin(text: string): void {
+    if (!this.spinner) this.spinner = ora({ text, stream: this.streams.stderr as NodeJS.WriteStream, discardStdin: false }).start();
+    else {
+      this.spinner.text = text;
+      if (!this.spinner.isSpinning) this.spinner.start();
+    }
+  }
+
+  result(_json: unknown, human: () => string): void {
+    this.close();
+    const text = human();
+    if (text) this.streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+  info(message: string): void {
+    this.line(message);
+  }
+  warn(message: string): void {
+    this.line(chalk.yellow(`warning: ${message}`));
+  }
+  error(message: string, hint?: string): void {
+    this.close();
+    this.streams.stderr.write(`${chalk.red(`error: ${message}`)}\n${hint ? chalk.dim(`hint: ${hint}\n`) : ''}`);
+  }
+  debug(message: string): void {
+    if (this.verbose) this.line(chalk.dim(message));
+  }
+  event(event: DeliveryEvent): void {
+    const line = describeEvent(event);
+    if (!line) return;
+    if (line.level === 'debug') {
+      // In-progress steps drive the spinner; build output only with --verbose.
+      if (event.type === 'build.output') return this.debug(line.text);
+      return this.spin(line.text);
+    }
+    const mark = line.level === 'error' ? chalk.red('✖') : line.level === 'warn' ? chalk.yellow('!') : chalk.green('✔');
+    this.line(`${mark} ${line.level === 'error' ? chalk.red(line.text) : line.text}`);
+  }
+  close(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+}

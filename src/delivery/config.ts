@@ -1,0 +1,121 @@
+// mod.config.yml: the app and its environments, validated with a strict
+// schema (unknown keys are errors). Environment names resolve through aliases.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { readYamlSpec } from './yaml-spec.js';
+
+export const CONFIG_FILE = 'mod.config.yml';
+
+const RolloutSchema = z.enum(['OneAtATime', 'HalfAtATime', 'AllAtOnce']);
+export type Rollout = z.infer<typeof RolloutSchema>;
+
+const HealthCheckSchema = z.strictObject({
+  path: z.string().startsWith('/').default('/healthz'),
+  intervalSeconds: z.number().positive().default(1),
+  healthyThreshold: z.number().int().min(1).default(2),
+  unhealthyThreshold: z.number().int().min(1).default(2),
+  timeoutSeconds: z.number().positive().default(60),
+});
+
+const LocalSettingsSchema = z.strictObject({
+  /** Fixed port for the environment's endpoint; 0 picks a free one once and keeps it. */
+  port: z.number().int().min(0).max(65535).default(0),
+  /** Seconds the endpoint lets in-flight requests finish after deregistering an instance. */
+  drainSeconds: z.number().min(0).default(1),
+});
+
+const EnvironmentSchema = z.strictObject({
+  branch: z.string().min(1),
+  aliases: z.array(z.string().min(1)).default([]),
+  provider: z.enum(['local', 'aws']).default('local'),
+  instances: z.number().int().min(1).max(20).default(2),
+  rollout: RolloutSchema.default('OneAtATime'),
+  healthCheck: HealthCheckSchema.default(HealthCheckSchema.parse({})),
+  /** Default and ceiling for an appspec hook's timeout, in seconds. */
+  hookTimeoutSeconds: z.number().int().min(1).max(3600).default(3600),
+  buildTimeoutSeconds: z.number().int().min(1).default(1800),
+  autoRollback: z.boolean().default(true),
+  /** The shared database of the environment's instances; unset = embedded PGlite. */
+  databaseUrl: z.string().min(1).optional(),
+  /** Extra environment variables for every instance. */
+  variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  requireConfirmation: z.boolean().optional(),
+  local: LocalSettingsSchema.default(LocalSettingsSchema.parse({})),
+});
+export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
+
+export const ConfigSchema = z.strictObject({
+  app: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
+  environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), EnvironmentSchema).refine((envs) => Object.keys(envs).length > 0, 'at least one environment'),
+});
+export type ModConfig = z.infer<typeof ConfigSchema>;
+
+export interface Environment extends EnvironmentConfig {
+  name: string;
+  app: string;
+}
+
+export interface LoadedConfig {
+  root: string;
+  file: string;
+  config: ModConfig;
+}
+
+/** Built-in defaults when a repository has no mod.config.yml yet. */
+export const DEFAULT_CONFIG_YAML = `app: mod-app
+environments:
+  stage:
+    branch: stage
+    aliases: [staging]
+  production:
+    branch: master
+    aliases: [prod]
+    requireConfirmation: true
+`;
+
+export async function loadConfig(root: string): Promise<LoadedConfig> {
+  const file = path.join(root, CONFIG_FILE);
+  const config = await readYamlSpec(file, ConfigSchema, path.relative(process.cwd(), file) || CONFIG_FILE);
+  checkAliases(config);
+  return { root, file, config };
+}
+
+export function configExists(root: string): boolean {
+  return existsSync(path.join(root, CONFIG_FILE));
+}
+
+function checkAliases(config: ModConfig): void {
+  const seen = new Map<string, string>();
+  for (const [name, env] of Object.entries(config.environments)) {
+    for (const key of [name, ...env.aliases]) {
+      const other = seen.get(key);
+      if (other && other !== name) {
+        throw new UsageError(`${CONFIG_FILE}: "${key}" names both environment "${other}" and "${name}"`, 'make each environment name and alias unique');
+      }
+      seen.set(key, name);
+    }
+  }
+}
+
+export function environmentNames(config: ModConfig): string[] {
+  return Object.keys(config.environments);
+}
+
+export function resolveEnvironment(config: ModConfig, nameOrAlias: string): Environment {
+  for (const [name, env] of Object.entries(config.environments)) {
+    if (name === nameOrAlias || env.aliases.includes(nameOrAlias)) {
+      return { ...env, name, app: config.app };
+    }
+  }
+  const known = Object.entries(config.environments)
+    .map(([name, env]) => (env.aliases.length ? `${name} (${env.aliases.join(', ')})` : name))
+    .join(', ');
+  throw new UsageError(`unknown environment "${nameOrAlias}"`, `use one of: ${known}`);
+}
+
+/** Production-like environments ask before deploying. */
+export function needsConfirmation(env: Environment): boolean {
+  return env.requireConfirmation ?? (env.name === 'production' || env.branch === 'master' || env.branch === 'main');
+}

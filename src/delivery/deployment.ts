@@ -1,0 +1,86 @@
+// The deployment record: what was deployed where, by whom, when, how it went,
+// and each instance's lifecycle events. It is the audit trail and the source
+// of truth for status, history and rollback.
+
+export type DeploymentStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'RolledBack' | 'Stopped';
+export type FinalStatus = Exclude<DeploymentStatus, 'InProgress'>;
+export type EventStatus = 'Pending' | 'InProgress' | 'Succeeded' | 'Failed' | 'Skipped';
+
+export interface LifecycleEventRecord {
+  name: string;
+  status: EventStatus;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  /** Exit code of the hook script, when one ran. */
+  exitCode?: number | null;
+  timedOut?: boolean;
+  /** The last lines of the hook's output (full log path in `logFile`). */
+  logTail?: string[];
+  logFile?: string;
+  message?: string;
+}
+
+export interface InstanceRecord {
+  instanceId: string;
+  status: EventStatus;
+  events: LifecycleEventRecord[];
+}
+
+export interface DeploymentError {
+  code: string;
+  message: string;
+  hint?: string;
+  instanceId?: string;
+  event?: string;
+  exitCode?: number | null;
+  logTail?: string[];
+  logFile?: string;
+}
+
+export interface RevisionRef {
+  commit: string;
+  /** Identifies the built bundle (a tree hash locally, an S3 key on AWS). */
+  bundle?: string;
+  subject?: string;
+  author?: string;
+}
+
+export interface DeploymentRecord {
+  schemaVersion: 1;
+  deploymentId: string;
+  environment: string;
+  provider: string;
+  status: DeploymentStatus;
+  revision: RevisionRef;
+  initiator: string;
+  startedAt: string;
+  endedAt?: string;
+  /** Set when this deployment rolls an environment back. */
+  rollbackOf?: string;
+  /** The revert commit that made the branch match a rollback. */
+  revertCommit?: string;
+  reason?: string;
+  error?: DeploymentError;
+  instances: InstanceRecord[];
+  /** When a failure triggered auto-rollback: what was redeployed and how it went. */
+  autoRollback?: { revision: RevisionRef; status: DeploymentStatus; instances: InstanceRecord[] };
+  build?: { reused: boolean; durationMs: number; logFile?: string };
+  /** Pid of the process running it (local provider): a dead pid means abandoned. */
+  pid?: number;
+}
+
+export function newDeploymentId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  const random = Math.random().toString(36).slice(2, 8);
+  return `d-${stamp}-${random}`;
+}
+
+export function isFinal(status: DeploymentStatus): status is FinalStatus {
+  return status !== 'InProgress';
+}
+
+/** A deployment that left the environment on its own revision. */
+export function isGood(record: DeploymentRecord): boolean {
+  return record.status === 'Succeeded';
+}

@@ -1,0 +1,31 @@
+// Entry point of the detached environment host process (see
+// environment-host.ts). Started by the CLI with the settings file as its only
+// argument; stops on SIGTERM or on the control API's shutdown.
+import { readFile, rm } from 'node:fs/promises';
+import { startEnvironmentHost, type HostSettings } from './environment-host.js';
+
+const settingsFile = process.argv[2];
+if (!settingsFile) {
+  console.error('usage: environment-host-main <settings.json>');
+  process.exit(2);
+}
+const settings = JSON.parse(await readFile(settingsFile, 'utf8')) as HostSettings;
+try {
+  const { info, stop } = await startEnvironmentHost(settings);
+  console.log(`${new Date().toISOString()} host for ${info.environment} up: endpoint ${info.endpoint}, database ${info.databaseEmbedded ? 'embedded PGlite' : 'external'}`);
+  let exiting = false;
+  const shutdown = async (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    console.log(`${new Date().toISOString()} ${signal}: stopping`);
+    await stop();
+    await rm(settings.infoFile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGHUP', () => {});
+} catch (error) {
+  console.error(`${new Date().toISOString()} host failed to start: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+}

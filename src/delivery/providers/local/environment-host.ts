@@ -1,0 +1,123 @@
+// The long-lived process behind a local environment: it serves the stable
+// endpoint (the load balancer), the environment's shared database (embedded
+// PGlite unless DATABASE_URL is configured) and a loopback control API that
+// the CLI uses to register and deregister instances. It outlives the CLI, as
+// an ALB and Aurora outlive a CodeDeploy deployment.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../store/embedded-postgres.js';
+import { readJson, writeJsonAtomic } from './json-file.js';
+import { LoadBalancer, type LoadBalancerOptions } from './load-balancer.js';
+
+export interface HostSettings {
+  environment: string;
+  endpointPort: number;
+  databaseUrl?: string;
+  databaseDir: string;
+  loadBalancer: LoadBalancerOptions;
+  /** Where the host records itself (HostInfo) for the CLI to find. */
+  infoFile: string;
+  /** Registered targets survive a host restart. */
+  targetsFile: string;
+}
+
+export interface HostInfo {
+  pid: number;
+  environment: string;
+  endpoint: string;
+  controlUrl: string;
+  token: string;
+  databaseUrl: string;
+  databaseEmbedded: boolean;
+  startedAt: string;
+}
+
+export async function startEnvironmentHost(settings: HostSettings): Promise<{ info: HostInfo; stop: () => Promise<void> }> {
+  const token = randomBytes(16).toString('hex');
+  let database: EmbeddedPostgres | undefined;
+  if (!settings.databaseUrl) database = await startEmbeddedPostgres({ dataDir: settings.databaseDir });
+
+  const lb = new LoadBalancer(settings.loadBalancer);
+  for (const target of (await readJson<{ id: string; url: string }[]>(settings.targetsFile).catch(() => undefined)) ?? []) {
+    lb.register(target.id, target.url);
+  }
+  lb.start();
+  const saveTargets = () => writeJsonAtomic(settings.targetsFile, lb.list().filter((t) => t.state !== 'draining').map(({ id, url }) => ({ id, url })));
+
+  const endpoint = http.createServer(lb.handle);
+  endpoint.keepAliveTimeout = 5000;
+  await listen(endpoint, settings.endpointPort);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      control.close();
+      endpoint.closeIdleConnections();
+      await new Promise<void>((resolve) => endpoint.close(() => resolve()));
+      lb.stop();
+      await database?.stop();
+    })());
+
+  const control = http.createServer((req, res) => {
+    void handleControl(req, res).catch((error: Error) => reply(res, 500, { error: { code: 'HOST_ERROR', message: error.message } }));
+  });
+  async function handleControl(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.headers['x-mod-token'] !== token) return reply(res, 401, { error: { code: 'UNAUTHORIZED', message: 'bad control token' } });
+    const url = new URL(req.url ?? '/', 'http://control');
+    const match = /^\/v1\/targets\/([\w.-]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && url.pathname === '/v1/state') return reply(res, 200, { info, targets: lb.list() });
+    if (req.method === 'PUT' && match) {
+      const body = JSON.parse(await readBody(req)) as { url: string };
+      const target = lb.register(match[1]!, body.url);
+      await saveTargets();
+      return reply(res, 200, target);
+    }
+    if (req.method === 'DELETE' && match) {
+      await lb.deregister(match[1]!);
+      await saveTargets();
+      return reply(res, 200, { deregistered: match[1] });
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/shutdown') {
+      reply(res, 200, { stopping: true });
+      setTimeout(() => void stop().then(() => process.emit('SIGTERM')), 10);
+      return;
+    }
+    return reply(res, 404, { error: { code: 'NOT_FOUND', message: `${req.method} ${url.pathname}` } });
+  }
+  await listen(control, 0);
+
+  const info: HostInfo = {
+    pid: process.pid,
+    environment: settings.environment,
+    endpoint: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`,
+    controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+    token,
+    databaseUrl: database?.url ?? settings.databaseUrl!,
+    databaseEmbedded: database !== undefined,
+    startedAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(settings.infoFile, info);
+  return { info, stop };
+}
+
+function listen(server: http.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function reply(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,143 @@
+// The CLI's side of the environment host: starts it (detached, so it outlives
+// the command) when it is not running, and talks to its control API.
+import { spawn } from 'node:child_process';
+import { mkdir, open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModError, TimeoutError } from '../../../errors.js';
+import type { Environment } from '../../config.js';
+import type { HostInfo, HostSettings } from './environment-host.js';
+import { readJson, writeJsonAtomic } from './json-file.js';
+import type { TargetHealth } from './load-balancer.js';
+import { freePort } from './local-instances.js';
+import type { StatePaths } from '../../state-paths.js';
+
+export class HostClient {
+  constructor(readonly info: HostInfo) {}
+
+  private async call<T>(method: string, route: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
+    const response = await fetch(`${this.info.controlUrl}${route}`, {
+      method,
+      headers: { 'x-mod-token': this.info.token, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const payload = (await response.json()) as T & { error?: { message: string } };
+    if (!response.ok) throw new ModError('HOST_ERROR', `environment host: ${payload.error?.message ?? response.status}`);
+    return payload;
+  }
+
+  async targets(): Promise<TargetHealth[]> {
+    return (await this.call<{ targets: TargetHealth[] }>('GET', '/v1/state', undefined, 3000)).targets;
+  }
+
+  register(id: string, url: string): Promise<TargetHealth> {
+    return this.call('PUT', `/v1/targets/${id}`, { url });
+  }
+
+  async deregister(id: string): Promise<void> {
+    await this.call('DELETE', `/v1/targets/${id}`, undefined, 120_000);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.call('POST', '/v1/shutdown');
+  }
+
+  /** Waits until the target passes its health checks (ALB "healthy"). */
+  async waitHealthy(id: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: TargetHealth | undefined;
+    while (Date.now() < deadline) {
+      if (signal?.aborted) throw new ModError('INTERRUPTED', 'interrupted while waiting for the health check');
+      last = (await this.targets()).find((t) => t.id === id);
+      if (last?.state === 'healthy') return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new TimeoutError(
+      `${id} did not pass the health check within ${Math.round(timeoutMs / 1000)}s (state ${last?.state ?? 'unregistered'}${last?.lastError ? `: ${last.lastError}` : ''})`,
+      'check the service log in the instance directory and healthCheck.path in mod.config.yml',
+    );
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The running host of an environment, if any. */
+export async function findHost(paths: StatePaths, envName: string): Promise<HostClient | undefined> {
+  const info = await readJson<HostInfo>(paths.host(envName)).catch(() => undefined);
+  if (!info || !isAlive(info.pid)) return undefined;
+  const client = new HostClient(info);
+  try {
+    await client.targets();
+    return client;
+  } catch {
+    return undefined;
+  }
+}
+
+function hostEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  // Under a TypeScript test runner this module is src/...ts; the host always runs from dist.
+  return here.endsWith('.ts')
+    ? here.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`).replace(/host-client\.ts$/, 'environment-host-main.js')
+    : path.join(path.dirname(here), 'environment-host-main.js');
+}
+
+/** Finds the environment's host or starts one, and returns a client for it. */
+export async function ensureHost(paths: StatePaths, env: Environment): Promise<HostClient> {
+  const running = await findHost(paths, env.name);
+  if (running) return running;
+
+  const envDir = paths.env(env.name);
+  await mkdir(envDir, { recursive: true });
+  await rm(paths.host(env.name), { force: true });
+  // The endpoint keeps its port across host restarts so its URL is stable.
+  const portFile = path.join(envDir, 'endpoint-port.json');
+  const endpointPort = env.local.port || (await readJson<{ port: number }>(portFile))?.port || (await freePort());
+  await writeJsonAtomic(portFile, { port: endpointPort });
+  const settings: HostSettings = {
+    environment: env.name,
+    endpointPort,
+    databaseUrl: env.databaseUrl,
+    databaseDir: paths.database(env.name),
+    infoFile: paths.host(env.name),
+    targetsFile: path.join(envDir, 'targets.json'),
+    loadBalancer: {
+      healthPath: env.healthCheck.path,
+      intervalMs: env.healthCheck.intervalSeconds * 1000,
+      healthyThreshold: env.healthCheck.healthyThreshold,
+      unhealthyThreshold: env.healthCheck.unhealthyThreshold,
+      drainMs: env.local.drainSeconds * 1000,
+    },
+  };
+  const settingsFile = path.join(envDir, 'host-settings.json');
+  await writeJsonAtomic(settingsFile, settings);
+  const log = await open(paths.hostLog(env.name), 'a');
+  const child = spawn(process.execPath, [hostEntry(), settingsFile], {
+    detached: true,
+    stdio: ['ignore', log.fd, log.fd],
+    cwd: envDir,
+  });
+  child.unref();
+  await log.close();
+
+  const deadline = Date.now() + 30_000;
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  while (Date.now() < deadline) {
+    const host = await findHost(paths, env.name);
+    if (host && host.info.pid === child.pid) return host;
+    if (exited !== undefined) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new ModError('HOST_START_FAILED', `the ${env.name} environment's endpoint and database did not start`, {
+    hint: `see ${paths.hostLog(env.name)}${endpointPort ? ` (is port ${endpointPort} taken? set environments.${env.name}.local.port)` : ''}`,
+  });
+}
