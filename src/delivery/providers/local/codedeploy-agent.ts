@@ -224,25 +224,32 @@ export async function runHook(
 /** Hard-links a read-only bundle into place (falls back to copying across devices). */
 async function linkTree(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true });
-  for (const entry of await readdir(from, { withFileTypes: true })) {
-    const source = path.join(from, entry.name);
-    const target = path.join(to, entry.name);
-    if (entry.isDirectory()) await linkTree(source, target);
-    else if (entry.isSymbolicLink()) await cp(source, target, { verbatimSymlinks: true });
-    else {
-      try {
-        await link(source, target);
-      } catch {
-        await cp(source, target, { preserveTimestamps: true });
-      }
-    }
+  const entries = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    entries.map(async (entry) => {
+      const source = path.join(from, entry.name);
+      const target = path.join(to, entry.name);
+      if (entry.isDirectory()) await linkTree(source, target);
+      else if (entry.isSymbolicLink()) await cp(source, target, { verbatimSymlinks: true });
+      else await linkFile(source, target);
+    }),
+  );
+}
+
+async function linkFile(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch {
+    await cp(source, target, { preserveTimestamps: true });
   }
 }
 
 /**
  * CodeDeploy's Install event: files installed by the previous deployment are
- * removed, then each `files` entry is copied to its destination. Locally the
- * destination is placed under the instance's root directory.
+ * removed, then each `files` entry is placed at its destination (under the
+ * instance's root directory locally). Locally the files are hard links to the
+ * immutable bundle rather than copies: the same result for a service that
+ * does not rewrite its own files, in a fraction of the time (node_modules).
  */
 async function installFiles(instance: LocalInstance, appspec: Appspec, archiveDir: string): Promise<void> {
   const manifest = path.join(instance.dir, 'installed-files.json');
@@ -255,14 +262,17 @@ async function installFiles(instance: LocalInstance, appspec: Appspec, archiveDi
     await mkdir(destination, { recursive: true });
     const sourceStat = await stat(source).catch(() => undefined);
     if (!sourceStat) throw new Error(`files: source ${entry.source} is not in the revision`);
-    if (sourceStat.isDirectory()) {
-      for (const child of await readdir(source)) {
-        await cp(path.join(source, child), path.join(destination, child), { recursive: true, force: appspec.file_exists_behavior !== 'RETAIN', verbatimSymlinks: true });
-        installed.push(path.join(destination, child));
-      }
-    } else {
-      const target = path.join(destination, path.basename(source));
-      await cp(source, target, { force: appspec.file_exists_behavior !== 'RETAIN' });
+    const children = sourceStat.isDirectory() ? await readdir(source) : [path.basename(source)];
+    const from = sourceStat.isDirectory() ? source : path.dirname(source);
+    for (const child of children) {
+      const target = path.join(destination, child);
+      const exists = await stat(target).then(() => true, () => false);
+      if (exists && appspec.file_exists_behavior === 'RETAIN') continue;
+      if (exists && appspec.file_exists_behavior === 'DISALLOW') throw new Error(`files: ${target} already exists and file_exists_behavior is DISALLOW`);
+      await rm(target, { recursive: true, force: true });
+      const childStat = await stat(path.join(from, child));
+      if (childStat.isDirectory()) await linkTree(path.join(from, child), target);
+      else await linkFile(path.join(from, child), target);
       installed.push(target);
     }
   }

@@ -1,9 +1,11 @@
 // JSON state on disk, written atomically (temp file, fsync, rename) so that a
 // crash mid-write leaves either the old or the new document, never half.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, { fsync: true });
 }
 

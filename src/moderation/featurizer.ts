@@ -1,0 +1,164 @@
+// Turns normalised text into a sparse vector of hashed features: character
+// n-grams (so Japanese needs no tokenizer), word unigrams and bigrams (words
+// are runs of one script), and the contact rules that fired. Hashes are rolled
+// over UTF-16 code units, so no string is built per n-gram; indices and values
+// go into a buffer the caller reuses.
+import { contactRuleCodes } from './contact-rules.js';
+
+export interface FeatureSettings {
+  /** log2 of the weight vector's length. */
+  bits: number;
+  charNgramMin: number;
+  charNgramMax: number;
+  /** 1: word unigrams; 2: unigrams and bigrams. 0 turns word features off. */
+  wordNgramMax: number;
+  /** Add one feature per contact rule that fired. */
+  ruleFeatures: boolean;
+  /** Only the first maxChars code units are featurised (bounded cost for long e-mails). */
+  maxChars: number;
+}
+
+export const defaultFeatureSettings: FeatureSettings = {
+  bits: 20,
+  charNgramMin: 1,
+  charNgramMax: 4,
+  wordNgramMax: 2,
+  ruleFeatures: true,
+  maxChars: 2000,
+};
+
+/**
+ * A sparse vector: the first `length` entries of `indices`, each with the
+ * same `value` (repeated indices add up, like counts).
+ */
+export interface FeatureVector {
+  indices: Int32Array;
+  length: number;
+  value: number;
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const WORD_SEED = 0x3b9aca07;
+const BIGRAM_SEED = 0x2545f491;
+const RULE_SEED = 0x68e31da4;
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+/** Script class of a normalised code unit: words are maximal runs of one class. */
+function wordClass(c: number): number {
+  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x27) return 1; // latin, digits
+  if (c >= 0x3041 && c <= 0x309f) return 2; // hiragana (katakana is folded into it)
+  if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || c === 0x3005 || c === 0x3006) return 3; // kanji
+  if (c >= 0xac00 && c <= 0xd7af) return 4; // hangul
+  if (c >= 0xc0 && c <= 0x24f) return 1; // accented latin
+  if (c >= 0xd800 && c <= 0xdfff) return 5; // astral (emoji and rare kanji)
+  return 0;
+}
+
+/** Digits fold to one shape: prices, phone numbers and codes share features. */
+function unit(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c >= 0x30 && c <= 0x39 ? 0x30 : c;
+}
+
+export class Featurizer {
+  readonly settings: FeatureSettings;
+  private readonly mask: number;
+  private buffer: FeatureVector;
+
+  constructor(settings: FeatureSettings = defaultFeatureSettings) {
+    this.settings = { ...settings };
+    this.mask = (1 << settings.bits) - 1;
+    const capacity = this.capacityFor(Math.min(settings.maxChars, 256));
+    this.buffer = { indices: new Int32Array(capacity), length: 0, value: 0 };
+  }
+
+  private capacityFor(chars: number): number {
+    const s = this.settings;
+    const orders = Math.max(0, s.charNgramMax - s.charNgramMin + 1);
+    return (chars + 2) * orders + (chars + 1) * Math.max(0, s.wordNgramMax) + 64;
+  }
+
+  /**
+   * Featurises normalised text into the featurizer's own buffer, which the
+   * next call overwrites. Every occurrence weighs the same, scaled so the
+   * vector has unit L2 norm when all features are distinct.
+   */
+  featurize(normalised: string): FeatureVector {
+    const s = this.settings;
+    const n = Math.min(normalised.length, s.maxChars);
+    const needed = this.capacityFor(n);
+    if (this.buffer.indices.length < needed) {
+      this.buffer = { indices: new Int32Array(needed), length: 0, value: 0 };
+    }
+    const idx = this.buffer.indices;
+    let k = 0;
+    const mask = this.mask;
+    const min = s.charNgramMin;
+    const max = s.charNgramMax;
+    // Character n-grams over the text padded with one space on each side.
+    if (max >= min && max > 0) {
+      for (let start = -1; start <= n; start++) {
+        let h = FNV_OFFSET;
+        for (let len = 1; len <= max; len++) {
+          const pos = start + len - 1;
+          if (pos > n) break;
+          const c = pos < 0 || pos >= n ? 0x20 : unit(normalised, pos);
+          h = Math.imul(h ^ c, FNV_PRIME);
+          if (len >= min) idx[k++] = fmix(h ^ len) & mask;
+        }
+      }
+    }
+    // Word unigrams and bigrams: runs of one script class.
+    if (s.wordNgramMax > 0) {
+      let prev = 0;
+      let hasPrev = false;
+      let i = 0;
+      while (i < n) {
+        const cls = wordClass(normalised.charCodeAt(i));
+        if (cls === 0) {
+          i++;
+          continue;
+        }
+        let h = WORD_SEED ^ cls;
+        while (i < n) {
+          const c = normalised.charCodeAt(i);
+          // The prolonged sound mark belongs to the kana word it follows.
+          if (wordClass(c) !== cls && !(c === 0x30fc && cls === 2)) break;
+          h = Math.imul(h ^ unit(normalised, i), FNV_PRIME);
+          i++;
+        }
+        const word = fmix(h);
+        idx[k++] = word & mask;
+        if (s.wordNgramMax > 1 && hasPrev) idx[k++] = fmix(Math.imul(prev ^ BIGRAM_SEED, FNV_PRIME) ^ word) & mask;
+        prev = word;
+        hasPrev = true;
+      }
+    }
+    if (s.ruleFeatures) {
+      for (const code of contactRuleCodes(normalised.length > n ? normalised.slice(0, n) : normalised)) {
+        let h = RULE_SEED;
+        for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), FNV_PRIME);
+        if (k >= idx.length) break;
+        idx[k++] = fmix(h) & mask;
+      }
+    }
+    this.buffer.value = k > 0 ? 1 / Math.sqrt(k) : 0;
+    this.buffer.length = k;
+    return this.buffer;
+  }
+
+  /** A copy of the vector, for training sets kept in memory. */
+  featurizeCopy(normalised: string): FeatureVector {
+    const v = this.featurize(normalised);
+    return { indices: v.indices.slice(0, v.length), length: v.length, value: v.value };
+  }
+}
