@@ -32,7 +32,8 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, schema: S, disp
   const result = schema.safeParse(data);
   if (result.success) return result.data;
 
-  const issue = result.error.issues[0]!;
+  // An unknown key usually explains the "missing" ones next to it (a typo): report it first.
+  const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0]!;
   let path = issue.path.map(String);
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {

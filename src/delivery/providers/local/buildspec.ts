@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { readYamlSpec } from '../../yaml-spec.js';
 
-const command = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const command = z
+  .union([z.string(), z.number(), z.boolean()], { error: 'expected a shell command string (quote a command that contains ": ", YAML reads it as a mapping)' })
+  .transform(String);
 
 const PhaseSchema = z.strictObject({
   'run-as': z.string().optional(),

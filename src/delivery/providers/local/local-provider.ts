@@ -70,6 +70,9 @@ export class LocalProvider implements Provider {
       return record;
     };
 
+    // The endpoint and database start (first time: seconds) while the build runs.
+    const hostReady = ensureHost(this.paths, env);
+    hostReady.catch(() => {});
     try {
       // The revision: reuse an earlier bundle (fast rollback) or build the commit.
       let bundleKey: string;
@@ -92,7 +95,7 @@ export class LocalProvider implements Provider {
       await checkBundle(bundleDirOf(this.paths, bundleKey), commit.commit);
       if (signal.aborted) return await finish('Stopped', { code: 'INTERRUPTED', message: 'interrupted before the rollout started' });
 
-      const host = await ensureHost(this.paths, env);
+      const host = await hostReady;
       const instances = await ensureInstances(this.paths.instances(env.name), env.instances);
       await this.writeServiceEnv(env, host, instances);
       const previousGood = (await history.list()).find((d) => d.status === 'Succeeded' && d.deploymentId !== record.deploymentId);
