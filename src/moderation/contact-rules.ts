@@ -202,13 +202,13 @@ function findUrls(text: string, hits: RawHit[]): void {
 // ------------------------------------------------ messenger IDs and phrases
 // App names as they appear after normalisation. `らいん` needs context checks
 // (online, timeline, rhinestone...), done in isMessengerMention.
-const APPS = String.raw`line|らいん|kakao ?talk|kakao|かかお(?:とーく)?|카카오톡|카카오|카톡|wechat|we chat|weixin|微信|うぃーちゃっと|instagram|insta|いんすた(?:ぐらむ)?|ig|telegram|てれぐらむ|whats ?app|わっつあっぷ|snapchat|snap|すなっぷちゃっと|discord|でぃすこーど|skype|すかいぷ|kik|twitter|ついったー|tiktok|facebook|ふぇいすぶっく|messenger`;
+const APPS = String.raw`line|l i n e|らいん|kakao ?talk|kakao|かかお(?:とーく)?|카카오톡|카카오|카톡|wechat|we chat|weixin|微信|うぃーちゃっと|instagram|insta|いんすた(?:ぐらむ)?|ig|telegram|てれぐらむ|whats ?app|わっつあっぷ|snapchat|snap|すなっぷちゃっと|discord|でぃすこーど|skype|すかいぷ|kik|twitter|ついったー|tiktok|facebook|ふぇいすぶっく|messenger`;
 const APP_RE = new RegExp(String.raw`(?:${APPS})`, 'g');
 const ID_AFTER_APP = /^ ?(?:の)?(?:id|あいでぃー|ｉｄ)? ?(?:[:=→は]|です|だよ|is)? ?(@?[a-z0-9][a-z0-9._-]{3,29})(?![a-z0-9._-])/;
 const STANDALONE_ID = /(?<![a-z0-9])id ?(?:[:=→は]|です|だよ|is) ?(@?[a-z0-9][a-z0-9._-]{3,29})(?![a-z0-9._-])/g;
 const HANDLE = /(?<![a-z0-9._@-])@[a-z0-9_][a-z0-9._]{2,29}(?![a-z0-9._@-])/g;
 // What follows a contact noun when someone asks to move off the platform.
-const EXCHANGE_VERB = String.raw`交換|こうかん|教え|おしえ|送っ|送り|おくっ|おくり|ちょうだい|頂戴|ください|下さい|くれ|追加|ついか|やって|やってる|して(?:る|ます)|しよ|しま|で(?:やり|話|はな|連絡|れんらく|通話|つうわ|電話|でんわ|繋|つな)|に(?:移|うつ|切り替|きりかえ)|移動|登録|知りたい|しりたい|聞いて|きいて|載せ|のせ|いい[?か]|ok|おっけ|ある[?か]?|持って|もって`;
+const EXCHANGE_VERB = String.raw`dm|でぃーえむ|交換|こうかん|教え|おしえ|送っ|送り|おくっ|おくり|ちょうだい|頂戴|ください|下さい|くれ|追加|ついか|やって|やってる|して(?:る|ます)|しよ|しま|で(?:やり|話|はな|連絡|れんらく|通話|つうわ|電話|でんわ|繋|つな)|に(?:移|うつ|切り替|きりかえ)|移動|知りたい|しりたい|聞いて|きいて|載せ|のせ|いい[?か]|ok|おっけ|ある[?か]?|持って|もって`;
 const CONTACT_NOUNS = String.raw`連絡先|れんらくさき|電話番号|でんわばんごう|携帯番号|けいたいばんごう|(?<!部屋|注文|会員|整理|追跡|型|品|問い合わせ|問合せ|受付|口座|暗証)番号|めあど|めーるあど(?:れす)?|めるあど|あどれす|id|sns`;
 const JA_EXCHANGE = new RegExp(String.raw`(${APPS}|${CONTACT_NOUNS})(?:の|を|は|で|も|とか|か|教えて)?(?:\s?)(?:${EXCHANGE_VERB})`, 'g');
 const JA_OFF_PLATFORM = /(?:直接|ちょくせつ)(?:連絡|れんらく|やり取り|やりとり|会話|話|はな)|(?:別の|べつの|他の|ほかの|外部の?)(?:あぷり|sns|つーる)|(?:ここ|このあぷり)(?:じゃなくて|以外|いがい)/g;
@@ -219,7 +219,7 @@ const EN_EXCHANGE = new RegExp(
 
 /** "らいん" is also the tail of online, timeline, hotline...: only a standalone mention counts. */
 function isMessengerMention(text: string, start: number, word: string): boolean {
-  if (word === 'line') return !/[a-z]/.test(text[start - 1] ?? '') && !/[a-z]/.test(text[start + 4] ?? '');
+  if (word === 'line') return !/[a-z]/.test(text[start - 1] ?? '') && (!/[a-z]/.test(text[start + 4] ?? '') || text.startsWith('id', start + 4));
   if (word === 'ig' || word === 'kik' || word === 'snap' || word === 'insta' || word === 'dm' || word === 'id' || word === 'sns') {
     return !/[a-z]/.test(text[start - 1] ?? '') && !/[a-z]/.test(text[start + word.length] ?? '');
   }
