@@ -77,7 +77,8 @@ environments:
 
 export async function loadConfig(root: string): Promise<LoadedConfig> {
   const file = path.join(root, CONFIG_FILE);
-  const config = await readYamlSpec(file, ConfigSchema, path.relative(process.cwd(), file) || CONFIG_FILE);
+  const relative = path.relative(process.cwd(), file);
+  const config = await readYamlSpec(file, ConfigSchema, relative && !relative.startsWith('..') ? relative : file);
   checkAliases(config);
   return { root, file, config };
 }

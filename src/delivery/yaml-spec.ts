@@ -22,7 +22,7 @@ export async function readYamlSpec<S extends z.ZodType>(file: string, schema: S,
 
 export function parseYamlSpec<S extends z.ZodType>(text: string, schema: S, displayName: string): z.output<S> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   const firstError = doc.errors[0];
   if (firstError) {
     const line = firstError.linePos?.[0]?.line;

@@ -131,6 +131,8 @@ async function runCommands(name: PhaseName, commands: string[], run: PhaseRun): 
   const script = [
     `__mod_state=${quote(statePrefix)}`,
     `if [ -f "$__mod_state.env" ]; then . "$__mod_state.env"; fi`,
+    // Saved state must not override what changes between phases.
+    `export CODEBUILD_BUILD_SUCCEEDING=${run.env.CODEBUILD_BUILD_SUCCEEDING ?? '1'}`,
     `cd "$(cat "$__mod_state.cwd")" || exit 1`,
     `trap 'export -p > "$__mod_state.env"; pwd > "$__mod_state.cwd"' EXIT`,
     ...commands.flatMap((command, index) => [

@@ -1,0 +1,63 @@
+// The output port: mode selection, JSON purity on stdout, plain text without colour.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { JsonOutput } from '../../src/cli/output/json-output.js';
+import { chooseMode } from '../../src/cli/output/output.js';
+import { PlainOutput } from '../../src/cli/output/plain-output.js';
+
+function capture() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += c));
+  err.on('data', (c) => (stderr += c));
+  return { streams: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
+}
+
+describe('output', () => {
+  it('chooses json, then plain for CI, pipes and --plain, else tty', () => {
+    const tty = { stdout: { isTTY: true }, stderr: { isTTY: true } } as never;
+    const pipe = { stdout: {}, stderr: {} } as never;
+    expect(chooseMode({ json: true }, tty, {})).toBe('json');
+    expect(chooseMode({}, tty, { CI: 'true' })).toBe('plain');
+    expect(chooseMode({}, tty, { CI: 'false' })).toBe('tty');
+    expect(chooseMode({ plain: true }, tty, {})).toBe('plain');
+    expect(chooseMode({}, pipe, {})).toBe('plain');
+    expect(chooseMode({}, tty, {})).toBe('tty');
+  });
+
+  it('json mode writes exactly one document to stdout and everything else to stderr', () => {
+    const c = capture();
+    const output = new JsonOutput(c.streams);
+    output.info('starting');
+    output.event({ type: 'batch.start', batch: 1, of: 2, instanceIds: ['i-1'] });
+    output.result({ schemaVersion: 1, ok: true }, () => 'ignored');
+    output.result({ second: true }, () => '');
+    output.warn('careful');
+    const { stdout, stderr } = c.text();
+    expect(JSON.parse(stdout)).toEqual({ schemaVersion: 1, ok: true });
+    expect(stderr).toContain('starting');
+    expect(stderr).toContain('batch 1/2: i-1');
+    expect(stderr).toContain('warning: careful');
+  });
+
+  it('plain mode prints one uncoloured line per event', () => {
+    const c = capture();
+    const output = new PlainOutput(c.streams);
+    output.event({ type: 'lifecycle', instanceId: 'i-1', event: 'ValidateService', status: 'Failed', durationMs: 1500, message: 'exit 1' });
+    output.event({ type: 'lifecycle', instanceId: 'i-1', event: 'Install', status: 'InProgress' });
+    expect(c.text().stderr).toBe('i-1 ValidateService failed (1.5 s): exit 1\n');
+  });
+
+  it('maps usage errors to exit 2 and --help to 0', async () => {
+    const c = capture();
+    const context = { streams: c.streams, env: {}, interactive: false };
+    expect(await main(['node', 'mod', '--help'], context)).toBe(0);
+    expect(c.text().stdout).toContain('Usage: mod');
+    expect(await main(['node', 'mod', 'deploy'], context)).toBe(2);
+    expect(c.text().stderr).toContain("required option '-e, --env <name>' not specified");
+    expect(await main(['node', 'mod', 'launch'], context)).toBe(2);
+  });
+});
