@@ -6,13 +6,15 @@ import { ExitCode } from '../errors.js';
 import type { CliContext } from './context.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerHistory } from './commands/history.js';
+import { registerModel } from './commands/model.js';
+import { registerModerate } from './commands/moderate.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
 
 export type CommandRegistration = (program: Command, context: CliContext, setExit: (code: number) => void) => void;
 
-const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop];
+const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerModerate, registerModel];
 
 export function buildProgram(context: CliContext, setExit: (code: number) => void): Command {
   const program = new Command('mod')

@@ -1,0 +1,97 @@
+// mod moderate "<text>" | --file <file.jsonl>: scores text with the shipped
+// model and the contact rules, no server needed.
+import type { Command } from 'commander';
+import type { CliContext, GlobalOptions } from '../context.js';
+import { globalOptions, runCommand } from '../context.js';
+import type { CommandRegistration } from '../main.js';
+import type { Output } from '../output/output.js';
+import type { ModerationRequest, ModerationResult } from '../../moderation/moderator.js';
+
+export interface ModerateCommandOptions {
+  file?: string;
+  model?: string;
+  maxLength?: string;
+}
+
+export const registerModerate: CommandRegistration = (program, context, setExit) => {
+  program
+    .command('moderate')
+    .description('decide approve / review / reject for a text (or each line of a JSONL file) with the shipped model and rules')
+    .argument('[text]', 'the text to moderate')
+    .option('-f, --file <file.jsonl>', 'moderate every {"text", "id"?, "kind"?, "userId"?} line; --json prints an array in input order')
+    .option('-m, --model <dir>', 'model artifact directory (default: the shipped models/default)')
+    .option('--max-length <chars>', 'refuse longer texts (exit 2)', '20000')
+    .action(async (text: string | undefined, options: ModerateCommandOptions, command: Command) => {
+      const globals = globalOptions(command);
+      setExit(await runCommand(globals, context, (output) => runModerate(text, options, globals, output)));
+    });
+};
+
+function parseRequests(content: string, file: string, DataError: typeof import('../../moderation/errors.js').DataError): ModerationRequest[] {
+  const requests: ModerationRequest[] = [];
+  content.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (error) {
+      throw new DataError(`line ${i + 1}: not valid JSON (${(error as Error).message})`, { file, hint: 'each line must be a JSON object such as {"text":"..."}' });
+    }
+    const r = row as Record<string, unknown>;
+    if (typeof row !== 'object' || row === null || Array.isArray(row) || typeof r.text !== 'string') throw new DataError(`line ${i + 1}: expected an object with a string "text"`, { file });
+    const request: ModerationRequest = { text: r.text };
+    for (const key of ['id', 'kind', 'userId'] as const) {
+      const value = r[key];
+      if (typeof value === 'string' || typeof value === 'number') request[key] = String(value);
+    }
+    requests.push(request);
+  });
+  if (requests.length === 0) throw new DataError('contains no lines to moderate', { file });
+  return requests;
+}
+
+function describe(result: ModerationResult, text: string): string {
+  const excerpt = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  const lines = [`${result.decision.toUpperCase().padEnd(7)} ${result.score.toFixed(3)}  ${result.id ? `[${result.id}] ` : ''}${excerpt.replace(/\s+/g, ' ')}`];
+  for (const reason of result.reasons) lines.push(`        - ${reason.code}: ${reason.message}`);
+  return lines.join('\n');
+}
+
+export async function runModerate(text: string | undefined, options: ModerateCommandOptions, globals: GlobalOptions, output: Output): Promise<number> {
+  const path = await import('node:path');
+  const { readFile } = await import('node:fs/promises');
+  const { UsageError } = await import('../../errors.js');
+  const { DataError } = await import('../../moderation/errors.js');
+  const { Moderator } = await import('../../moderation/moderator.js');
+  const { defaultModelPath } = await import('../../moderation/index.js');
+
+  if ((text === undefined) === (options.file === undefined)) throw new UsageError('give either a text or --file <file.jsonl>', 'mod moderate "こんにちは" or mod moderate --file posts.jsonl');
+  const maxTextLength = Number(options.maxLength ?? '20000');
+  if (!Number.isInteger(maxTextLength) || maxTextLength < 1) throw new UsageError(`--max-length must be a positive whole number, got ${options.maxLength}`);
+  const cwd = globals.cwd ?? process.cwd();
+  const moderator = await Moderator.load(options.model ? path.resolve(cwd, options.model) : defaultModelPath, { maxTextLength });
+
+  if (text !== undefined) {
+    const result = moderator.moderate({ text });
+    output.result(result, () => describe(result, text));
+    return 0;
+  }
+  const file = path.resolve(cwd, options.file as string);
+  let content: string;
+  try {
+    content = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new DataError((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message, { file: options.file });
+  }
+  const requests = parseRequests(content, options.file as string, DataError);
+  const results = requests.map((request, i) => {
+    try {
+      return moderator.moderate(request);
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && error.code === 'TEXT_TOO_LONG') throw new DataError(`request ${i + 1}: ${error.message}`, { file: options.file });
+      throw error;
+    }
+  });
+  output.result(results, () => results.map((r, i) => describe(r, (requests[i] as ModerationRequest).text)).join('\n'));
+  return 0;
+}
