@@ -17,11 +17,11 @@ if ! pid="$(service_pid)"; then
   exit 0
 fi
 kill -TERM "$pid" 2>/dev/null || true
-for _ in $(seq 1 150); do
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
+for _ in $(seq 1 300); do
+  is_running "$pid" || break
+  sleep 0.05
 done
-if kill -0 "$pid" 2>/dev/null; then
+if is_running "$pid"; then
   log "service $pid did not stop within 15s, killing it"
   kill -KILL "$pid" 2>/dev/null || true
 fi

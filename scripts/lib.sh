@@ -27,11 +27,21 @@ load_env() {
   fi
 }
 
+# A process that exited but is not reaped yet (a zombie, until init collects
+# it) still answers kill -0: it is not running.
+is_running() {
+  kill -0 "$1" 2>/dev/null || return 1
+  case "$(ps -o stat= -p "$1" 2>/dev/null)" in
+    Z*) return 1 ;;
+  esac
+  return 0
+}
+
 service_pid() {
   if [ -f "$PID_FILE" ]; then
     local pid
     pid="$(cat "$PID_FILE")"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -n "$pid" ] && is_running "$pid"; then
       echo "$pid"
       return 0
     fi

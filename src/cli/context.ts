@@ -2,10 +2,8 @@
 // to run its body that maps typed errors to exit codes and messages.
 import type { Command } from 'commander';
 import { ExitCode, isModError } from '../errors.js';
-import { JsonOutput } from './output/json-output.js';
+import type { JsonOutput } from './output/json-output.js';
 import { chooseMode, type Output, type OutputStreams } from './output/output.js';
-import { PlainOutput } from './output/plain-output.js';
-import { TtyOutput } from './output/tty-output.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -27,12 +25,17 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
-export function createOutput(options: GlobalOptions, context: CliContext): Output {
+/** Picks the output once per run; implementations load lazily (ora and chalk only for a TTY). */
+export async function createOutput(options: GlobalOptions, context: CliContext): Promise<Output> {
   const mode = chooseMode(options, context.streams, context.env);
   const verbose = Boolean(options.verbose || options.debug);
-  if (mode === 'json') return new JsonOutput(context.streams, verbose);
-  if (mode === 'tty') return new TtyOutput(context.streams, verbose);
-  return new PlainOutput(context.streams, verbose);
+  if (mode === 'json') return new (await import('./output/json-output.js')).JsonOutput(context.streams, verbose);
+  if (mode === 'tty') return new (await import('./output/tty-output.js')).TtyOutput(context.streams, verbose);
+  return new (await import('./output/plain-output.js')).PlainOutput(context.streams, verbose);
+}
+
+function isJsonOutput(output: Output): output is JsonOutput {
+  return output.mode === 'json';
 }
 
 /**
@@ -41,21 +44,21 @@ export function createOutput(options: GlobalOptions, context: CliContext): Outpu
  * is a bug: one line, and the stack only with --debug.
  */
 export async function runCommand(options: GlobalOptions, context: CliContext, body: (output: Output) => Promise<number | void>): Promise<number> {
-  const output = createOutput(options, context);
+  const output = await createOutput(options, context);
   try {
     return (await body(output)) ?? ExitCode.Ok;
   } catch (error) {
     output.close();
     if (isModError(error)) {
       output.error(error.message, error.hint);
-      if (output instanceof JsonOutput && !output.hasResult) output.errorResult(error.code, error.message, error.hint, error.exitCode);
+      if (isJsonOutput(output) && !output.hasResult) output.errorResult(error.code, error.message, error.hint, error.exitCode);
       if (options.debug && error.cause) context.streams.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
     output.error(`unexpected error: ${message}`, options.debug ? undefined : 'run again with --debug for the stack trace');
     if (options.debug && error instanceof Error) context.streams.stderr.write(`${error.stack}\n`);
-    if (output instanceof JsonOutput && !output.hasResult) output.errorResult('UNEXPECTED', message, undefined, ExitCode.Failed);
+    if (isJsonOutput(output) && !output.hasResult) output.errorResult('UNEXPECTED', message, undefined, ExitCode.Failed);
     return ExitCode.Failed;
   } finally {
     output.close();

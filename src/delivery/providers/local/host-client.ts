@@ -51,7 +51,7 @@ export class HostClient {
       if (signal?.aborted) throw new ModError('INTERRUPTED', 'interrupted while waiting for the health check');
       last = (await this.targets()).find((t) => t.id === id);
       if (last?.state === 'healthy') return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new TimeoutError(
       `${id} did not pass the health check within ${Math.round(timeoutMs / 1000)}s (state ${last?.state ?? 'unregistered'}${last?.lastError ? `: ${last.lastError}` : ''})`,
