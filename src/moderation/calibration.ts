@@ -25,9 +25,20 @@ export function fitPlatt(logits: readonly number[], labels: readonly (0 | 1)[]):
   const hi = (positives + 1) / (positives + 2);
   const lo = 1 / (negatives + 2);
   const targets = labels.map((y) => (y === 1 ? hi : lo));
+  const loss = (a: number, b: number): number => {
+    let sum = 0;
+    for (let i = 0; i < logits.length; i++) {
+      const f = a * (logits[i] as number) + b;
+      const t = targets[i] as number;
+      // log(1 + e^f) - t*f, computed without overflow
+      sum += (f > 0 ? f + Math.log1p(Math.exp(-f)) : Math.log1p(Math.exp(f))) - t * f;
+    }
+    return sum;
+  };
   let a = 1;
   let b = 0;
-  const lambda = 1e-6;
+  let current = loss(a, b);
+  const lambda = 1e-9;
   for (let iter = 0; iter < 100; iter++) {
     let ga = 0;
     let gb = 0;
@@ -49,9 +60,21 @@ export function fitPlatt(logits: readonly number[], labels: readonly (0 | 1)[]):
     if (!(Math.abs(det) > 1e-18)) break;
     const da = (hbb * ga - hab * gb) / det;
     const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) < 1e-9 && Math.abs(db) < 1e-9) break;
+    // Backtracking line search (Lin, Lin and Weng's fix of Platt's method):
+    // a full Newton step can overshoot and diverge.
+    let step = 1;
+    let next = loss(a - step * da, b - step * db);
+    while (next > current + 1e-4 * step * (ga * da + gb * db) * -1 && step > 1e-10) {
+      step /= 2;
+      next = loss(a - step * da, b - step * db);
+    }
+    if (step <= 1e-10) break;
+    a -= step * da;
+    b -= step * db;
+    const improvement = current - next;
+    current = next;
+    if (Math.abs(step * da) < 1e-9 && Math.abs(step * db) < 1e-9) break;
+    if (improvement < 1e-12 * Math.max(1, Math.abs(current))) break;
   }
   if (!Number.isFinite(a) || !Number.isFinite(b) || a <= 0) return identityCalibration;
   return { method: 'platt', a, b };
