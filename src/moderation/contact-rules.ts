@@ -82,21 +82,39 @@ interface DigitToken {
   grouped: boolean;
 }
 
-function isAsciiAlnum(c: string | undefined): boolean {
-  return c !== undefined && /[a-z0-9]/.test(c);
+// Digit words indexed by their first code unit, so most characters cost one lookup.
+const DIGIT_WORDS = new Map<number, { word: string; digit: number; latin: boolean }[]>();
+for (const [word, digit] of [...KANA_DIGITS, ...WORD_DIGITS]) {
+  const key = word.charCodeAt(0);
+  const list = DIGIT_WORDS.get(key) ?? [];
+  list.push({ word, digit, latin: key < 0x80 });
+  DIGIT_WORDS.set(key, list);
+}
+
+function isAsciiDigitAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isLatinLetterAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 0x61 && c <= 0x7a;
 }
 
 function readDigit(text: string, i: number): { digit: number; length: number } | undefined {
-  const c = text[i] as string;
-  if (c >= '0' && c <= '9') return { digit: c.charCodeAt(0) - 48, length: 1 };
-  const kanji = KANJI_DIGITS[c];
-  if (kanji !== undefined) return { digit: kanji, length: 1 };
-  if (c === 'o' && (/[0-9]/.test(text[i + 1] ?? '') || /[0-9]/.test(text[i - 1] ?? ''))) return { digit: 0, length: 1 };
-  for (const [word, digit] of KANA_DIGITS) if (text.startsWith(word, i)) return { digit, length: word.length };
-  if (!isAsciiAlnum(text[i - 1])) {
-    for (const [word, digit] of WORD_DIGITS) {
-      if (text.startsWith(word, i) && !/[a-z]/.test(text[i + word.length] ?? '')) return { digit, length: word.length };
-    }
+  const code = text.charCodeAt(i);
+  if (code >= 0x30 && code <= 0x39) return { digit: code - 0x30, length: 1 };
+  if (code === 0x6f && (isAsciiDigitAt(text, i + 1) || isAsciiDigitAt(text, i - 1))) return { digit: 0, length: 1 };
+  const candidates = DIGIT_WORDS.get(code);
+  if (candidates === undefined) {
+    const kanji = code >= 0x3000 ? KANJI_DIGITS[text[i] as string] : undefined;
+    return kanji === undefined ? undefined : { digit: kanji, length: 1 };
+  }
+  for (const { word, digit, latin } of candidates) {
+    if (!text.startsWith(word, i)) continue;
+    // English digit words only as whole words ("one", not "phone").
+    if (latin && ((i > 0 && (isLatinLetterAt(text, i - 1) || isAsciiDigitAt(text, i - 1))) || isLatinLetterAt(text, i + word.length))) continue;
+    return { digit, length: word.length };
   }
   return undefined;
 }

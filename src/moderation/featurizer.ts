@@ -23,7 +23,10 @@ export const defaultFeatureSettings: FeatureSettings = {
   charNgramMin: 1,
   charNgramMax: 4,
   wordNgramMax: 2,
-  ruleFeatures: true,
+  // Off by default: the Moderator applies the rules itself, n-grams carry the
+  // same signal (held-out F1 and ROC-AUC were unchanged on ja+sms), and the
+  // rules cost more than the rest of featurising.
+  ruleFeatures: false,
   maxChars: 2000,
 };
 

@@ -105,8 +105,18 @@ function foldCodePoint(cp: number): string {
   return foldChar(cp);
 }
 
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+const SPACE_RUNS = / {2,}/g;
+const SEPARATOR_RUNS = /([-_.~*=,!?#+|])\1+/g;
+
 export function normalise(original: string, options: NormaliseOptions = {}): NormalisedText {
   const keepOffsets = options.offsets === true;
+  // Fast path for printable ASCII without offsets (most English text): the
+  // same result as the loop below, with three native passes instead.
+  if (!keepOffsets && !NOT_PRINTABLE_ASCII.test(original)) {
+    const text = original.toLowerCase().replace(SPACE_RUNS, ' ').replace(SEPARATOR_RUNS, '$1').trim();
+    return { original, text, starts: undefined, ends: undefined };
+  }
   const starts: number[] = [];
   const ends: number[] = [];
   let out = '';

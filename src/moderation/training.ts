@@ -73,30 +73,10 @@ export function trainModel(data: readonly LabelledText[], dataSpec: string, opti
     throw new DataError(`${dataSpec}: after de-duplication there are ${ok} "ok" and ${ng} "ng" examples; at least ${MIN_EXAMPLES_PER_LABEL} of each are needed`);
   }
   const { train, test } = stratifiedSplit(examples, testFraction, seed);
-  const featurizer = new Featurizer(features);
-  const trainVectors = toVectors(featurizer, train);
-  const testVectors = toVectors(featurizer, test);
-  const trainLabels = trainVectors.map((v) => v.label);
-
-  // Out-of-fold log-odds: every training example scored by a model that did not see it.
-  const minority = Math.min(trainLabels.filter((y) => y === 1).length, trainLabels.filter((y) => y === 0).length);
-  const folds = Math.max(2, Math.min(options.folds ?? 5, minority));
-  const foldOf = stratifiedFolds(train, folds, seed + 1);
-  const oof = new Array<number>(trainVectors.length).fill(0);
-  for (let f = 0; f < folds; f++) {
-    const fit = trainVectors.filter((_, i) => foldOf[i] !== f);
-    const model = LogisticRegression.train(fit, features.bits, training);
-    trainVectors.forEach((v, i) => {
-      if (foldOf[i] === f) oof[i] = model.logit(v.vector);
-    });
-  }
-  const calibration = fitPlatt(oof, trainLabels);
-  const thresholds = chooseThresholds(oof.map((z) => calibrate(calibration, z)), trainLabels, targets);
-
-  const model = LogisticRegression.train(trainVectors, features.bits, training);
-  const classifier = new TextClassifier(features, model, calibration);
-  const testScores = testVectors.map((v) => calibrate(calibration, model.logit(v.vector)));
-  const metrics = computeMetrics(testScores, testVectors.map((v) => v.label), thresholds);
+  const fitted = fitClassifier(train, { features, training, targets, folds: options.folds ?? 5, seed });
+  const { classifier, calibration, thresholds, folds } = fitted;
+  const testScores = test.map((e) => classifier.score(e.normalised));
+  const metrics = computeMetrics(testScores, test.map((e) => (e.label === 'ng' ? 1 : 0)), thresholds);
 
   return {
     classifier,
@@ -122,6 +102,43 @@ export function trainModel(data: readonly LabelledText[], dataSpec: string, opti
       seconds: (performance.now() - started) / 1000,
     },
   };
+}
+
+export interface FittedClassifier {
+  classifier: TextClassifier;
+  calibration: PlattCalibration;
+  thresholds: Thresholds;
+  folds: number;
+}
+
+/**
+ * Fits a classifier on prepared training examples: out-of-fold log-odds
+ * (every example scored by a model that did not see it) calibrate the model
+ * and choose the thresholds; the final model is trained on all of them.
+ */
+export function fitClassifier(
+  train: readonly PreparedExample[],
+  options: { features: FeatureSettings; training: TrainingSettings; targets: ThresholdTargets; folds: number; seed: number },
+): FittedClassifier {
+  const { features, training, targets, seed } = options;
+  const featurizer = new Featurizer(features);
+  const trainVectors = toVectors(featurizer, train);
+  const trainLabels = trainVectors.map((v) => v.label);
+  const minority = Math.min(trainLabels.filter((y) => y === 1).length, trainLabels.filter((y) => y === 0).length);
+  const folds = Math.max(2, Math.min(options.folds, minority));
+  const foldOf = stratifiedFolds(train, folds, seed + 1);
+  const oof = new Array<number>(trainVectors.length).fill(0);
+  for (let f = 0; f < folds; f++) {
+    const fit = trainVectors.filter((_, i) => foldOf[i] !== f);
+    const model = LogisticRegression.train(fit, features.bits, training);
+    trainVectors.forEach((v, i) => {
+      if (foldOf[i] === f) oof[i] = model.logit(v.vector);
+    });
+  }
+  const calibration = fitPlatt(oof, trainLabels);
+  const thresholds = chooseThresholds(oof.map((z) => calibrate(calibration, z)), trainLabels, targets);
+  const model = LogisticRegression.train(trainVectors, features.bits, training);
+  return { classifier: new TextClassifier(features, model, calibration), calibration, thresholds, folds };
 }
 
 /** The held-out split a model trained on `data` with this seed and fraction was measured on. */

@@ -5,7 +5,7 @@ import { normaliseText } from '../../src/moderation/normalise.js';
 const sorted = (v: { indices: Int32Array; length: number }) => [...v.indices.slice(0, v.length)].sort((a, b) => a - b);
 
 describe('Featurizer', () => {
-  const f = new Featurizer({ ...defaultFeatureSettings, bits: 16 });
+  const f = new Featurizer({ ...defaultFeatureSettings, bits: 16, ruleFeatures: true });
 
   it('is deterministic and stays inside the hashed space', () => {
     const a = f.featurizeCopy('line交換しよう');

@@ -62,3 +62,20 @@ describe('normalise', () => {
     expect(normalise('abc').starts).toBeUndefined();
   });
 });
+
+describe('normalise fast path for ASCII', () => {
+  it('gives the same text as the general path', () => {
+    const alphabet = 'aB -_.~*=,!?#+|/:@0Z';
+    let seed = 12345;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    for (let n = 0; n < 2000; n++) {
+      let text = '';
+      const length = next() % 24;
+      for (let i = 0; i < length; i++) text += alphabet[next() % alphabet.length];
+      expect(normalise(text).text, JSON.stringify(text)).toBe(normalise(text, { offsets: true }).text);
+    }
+  });
+});
