@@ -12,6 +12,9 @@ export interface GlobalOptions {
   debug?: boolean;
   /** The repository to act on (default: the current directory). */
   cwd?: string;
+  provider?: string;
+  profile?: string;
+  region?: string;
 }
 
 export interface CliContext {
@@ -23,6 +26,19 @@ export interface CliContext {
 
 export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** Opens the repository's workspace with the global --cwd, --provider, --profile and --region flags. */
+export async function openWorkspaceFor(globals: GlobalOptions, context: CliContext) {
+  const { openWorkspace } = await import('../delivery/workspace.js');
+  const { UsageError } = await import('../errors.js');
+  if (globals.provider !== undefined && globals.provider !== 'local' && globals.provider !== 'aws') {
+    throw new UsageError(`--provider must be local or aws, got "${globals.provider}"`);
+  }
+  return openWorkspace(globals.cwd ?? process.cwd(), context.env, {
+    provider: globals.provider as 'local' | 'aws' | undefined,
+    aws: { profile: globals.profile, region: globals.region },
+  });
 }
 
 /** Picks the output once per run; implementations load lazily (ora and chalk only for a TTY). */

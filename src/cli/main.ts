@@ -4,7 +4,9 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
 import type { CliContext } from './context.js';
+import { registerApprove } from './commands/approve.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerHistory } from './commands/history.js';
 import { registerModel } from './commands/model.js';
 import { registerModerate } from './commands/moderate.js';
@@ -14,7 +16,7 @@ import { registerStop } from './commands/stop.js';
 
 export type CommandRegistration = (program: Command, context: CliContext, setExit: (code: number) => void) => void;
 
-const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerModerate, registerModel];
+const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerApprove, registerDoctor, registerModerate, registerModel];
 
 export function buildProgram(context: CliContext, setExit: (code: number) => void): Command {
   const program = new Command('mod')
@@ -25,6 +27,9 @@ export function buildProgram(context: CliContext, setExit: (code: number) => voi
     .option('-v, --verbose', 'show build output and every lifecycle step')
     .option('--debug', 'show stack traces for unexpected errors')
     .option('-C, --cwd <dir>', 'the repository to act on', process.cwd())
+    .option('--provider <name>', "use this provider for every environment: local or aws (default: each environment's config)")
+    .option('--profile <name>', 'AWS profile (default: the SDK credential chain)')
+    .option('--region <name>', 'AWS region (default: the environment config or the SDK chain)')
     .showHelpAfterError('(run mod --help for usage)')
     .configureOutput({
       writeOut: (text) => context.streams.stdout.write(text),

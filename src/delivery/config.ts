@@ -26,6 +26,24 @@ const LocalSettingsSchema = z.strictObject({
   drainSeconds: z.number().min(0).default(1),
 });
 
+/** Where the environment lives on AWS. Every name defaults to `<app>-<env>`. */
+const AwsSettingsSchema = z.strictObject({
+  region: z.string().min(1).optional(),
+  profile: z.string().min(1).optional(),
+  pipeline: z.string().min(1).optional(),
+  codebuildProject: z.string().min(1).optional(),
+  codedeployApplication: z.string().min(1).optional(),
+  deploymentGroup: z.string().min(1).optional(),
+  /** CloudWatch Logs group of the build; default /aws/codebuild/<project>. */
+  logGroup: z.string().min(1).optional(),
+  /** The git remote CodePipeline's source watches. */
+  remote: z.string().min(1).default('origin'),
+  /** How long to wait for the push to start a pipeline execution before starting one. */
+  executionStartTimeoutSeconds: z.number().int().min(1).default(30),
+  pollSeconds: z.number().positive().default(5),
+});
+export type AwsSettings = z.infer<typeof AwsSettingsSchema>;
+
 const EnvironmentSchema = z.strictObject({
   branch: z.string().min(1),
   aliases: z.array(z.string().min(1)).default([]),
@@ -43,6 +61,7 @@ const EnvironmentSchema = z.strictObject({
   variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   requireConfirmation: z.boolean().optional(),
   local: LocalSettingsSchema.default(LocalSettingsSchema.parse({})),
+  aws: AwsSettingsSchema.default(AwsSettingsSchema.parse({})),
 });
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 

@@ -13,6 +13,8 @@ export interface DeployOptions {
   environment: string;
   ref?: string;
   reason?: string;
+  /** Give up waiting after this long (exit 4); the deployment goes on where it runs remotely. */
+  timeoutMs?: number;
   signal: AbortSignal;
   events: DeliveryEvents;
 }
@@ -56,7 +58,7 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
   const commit = await targetCommit(ws, env, options.ref, options.events);
   const initiator = await ws.initiator();
   const record = await withEnvironmentLock(ws, env, `mod deploy --env ${env.name}`, options.events, () =>
-    provider.deploy({ environment: env, commit, initiator, reason: options.reason, signal: options.signal, events: options.events }),
+    provider.deploy({ environment: env, commit, initiator, reason: options.reason, timeoutMs: options.timeoutMs, signal: options.signal, events: options.events }),
   );
   return { record, environment: env, endpoint: await endpointOf(provider, env) };
 }

@@ -66,6 +66,8 @@ export interface DeploymentRecord {
   /** When a failure triggered auto-rollback: what was redeployed and how it went. */
   autoRollback?: { revision: RevisionRef; status: DeploymentStatus; instances: InstanceRecord[] };
   build?: { reused: boolean; durationMs: number; logFile?: string };
+  /** AWS provider: the pipeline execution, build and CodeDeploy deployment behind it. */
+  aws?: { pipelineExecutionId?: string; buildId?: string; codeDeployDeploymentId?: string };
   /** Pid of the process running it (local provider): a dead pid means abandoned. */
   pid?: number;
 }

@@ -15,6 +15,8 @@ export interface DeployRequest {
   reuseRevisionOf?: DeploymentRecord;
   signal: AbortSignal;
   events: DeliveryEvents;
+  /** How long to wait for a remote deployment before giving up watching (exit 4). */
+  timeoutMs?: number;
 }
 
 export interface InstanceStatus {
@@ -27,13 +29,39 @@ export interface InstanceStatus {
   /** When the running revision finished deploying on this instance. */
   since: string | null;
   launchedAt: string | null;
+  /** The machine image (EC2 AMI) the instance runs. */
+  imageId?: string | null;
   detail?: string;
+}
+
+export interface PipelineStatus {
+  name: string;
+  latestExecution: { id: string; status: string; commit: string | null; startedAt: string | null } | null;
+  stages: { name: string; status: string | null }[];
 }
 
 export interface ProviderEnvironmentStatus {
   endpoint: string | null;
   database: string | null;
   instances: InstanceStatus[];
+  pipeline?: PipelineStatus;
+  /** Whether the deployment group rolls back by itself on failure and on alarms. */
+  autoRollback?: { onFailure: boolean; onAlarms: boolean; alarms: string[] };
+}
+
+export interface DoctorCheck {
+  name: string;
+  status: 'pass' | 'fail' | 'warn';
+  detail: string;
+}
+
+export interface PendingApproval {
+  stageName: string;
+  actionName: string;
+  pipelineExecutionId: string | null;
+  commit: string | null;
+  /** The approval request's token (CodePipeline PutApprovalResult). */
+  token: string | null;
 }
 
 export interface Provider {
@@ -44,6 +72,12 @@ export interface Provider {
   /** Annotates a deployment (e.g. the revert commit made after a fast rollback). */
   updateDeployment(environment: Environment, deploymentId: string, patch: Partial<Pick<DeploymentRecord, 'revertCommit'>>): Promise<void>;
   environmentStatus(environment: Environment): Promise<ProviderEnvironmentStatus>;
-  /** Shuts the environment down (instances and endpoint). */
-  stop(environment: Environment, events: DeliveryEvents): Promise<{ stoppedInstances: string[] }>;
+  /** Stops what runs: locally the instances and endpoint; on AWS the execution and deployment in flight. */
+  stop(environment: Environment, events: DeliveryEvents): Promise<{ stopped: string[] }>;
+  /** Checks the environment's setup, one line per check. */
+  doctor(environment: Environment): Promise<DoctorCheck[]>;
+  /** The manual approval waiting in the environment's pipeline, if any. */
+  pendingApproval(environment: Environment): Promise<PendingApproval | undefined>;
+  /** Answers the pending manual approval. */
+  answerApproval(environment: Environment, approval: PendingApproval, answer: { approve: boolean; summary: string }): Promise<void>;
 }

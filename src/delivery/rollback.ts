@@ -18,6 +18,7 @@ export interface RollbackOptions {
   /** A deployment id or a commit to go back to. */
   to?: string;
   push?: boolean;
+  timeoutMs?: number;
   signal: AbortSignal;
   events: DeliveryEvents;
 }
@@ -89,6 +90,7 @@ export async function rollback(ws: Workspace, options: RollbackOptions): Promise
         rollbackOf: plan.current.deploymentId,
         reason,
         reuseRevisionOf: plan.target.deployment,
+        timeoutMs: options.timeoutMs,
         signal,
         events,
       });
@@ -112,7 +114,7 @@ export async function rollback(ws: Workspace, options: RollbackOptions): Promise
     if (!hasBranch) throw new UsageError(`branch ${env.branch} does not exist, so there is nothing to revert on`, 'use --fast to redeploy the previous bundle');
     const revert = await revertOnBranch(ws, env, plan, options.push !== false, events);
     const commit = await ws.git.commitInfo(revert.commit);
-    const record = await provider.deploy({ environment: env, commit, initiator, rollbackOf: plan.current.deploymentId, reason, signal, events });
+    const record = await provider.deploy({ environment: env, commit, initiator, rollbackOf: plan.current.deploymentId, reason, timeoutMs: options.timeoutMs, signal, events });
     await provider.updateDeployment(env, record.deploymentId, { revertCommit: revert.commit });
     record.revertCommit = revert.commit;
     return { record, environment: env, endpoint: await endpointOf(provider, env), revertCommit: revert.commit, pushed: revert.pushed };

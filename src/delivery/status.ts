@@ -3,7 +3,7 @@
 import type { Environment } from './config.js';
 import { isAlive } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
-import type { InstanceStatus } from './provider.js';
+import type { InstanceStatus, ProviderEnvironmentStatus } from './provider.js';
 import type { Workspace } from './workspace.js';
 
 export interface CommitSummary {
@@ -31,6 +31,8 @@ export interface EnvironmentStatus {
     instances: { id: string; event: string | null; status: string }[];
   } | null;
   instances: InstanceStatus[];
+  pipeline: ProviderEnvironmentStatus['pipeline'] | null;
+  autoRollback: ProviderEnvironmentStatus['autoRollback'] | null;
   recent: (Pick<DeploymentRecord, 'deploymentId' | 'status' | 'startedAt' | 'endedAt' | 'initiator'> & { commit: string })[];
 }
 
@@ -79,6 +81,8 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
     database: providerStatus.database,
     inFlight,
     instances: providerStatus.instances,
+    pipeline: providerStatus.pipeline ?? null,
+    autoRollback: providerStatus.autoRollback ?? null,
     recent: history.slice(0, recentLimit).map((d) => ({ deploymentId: d.deploymentId, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, initiator: d.initiator, commit: d.revision.commit })),
   };
 }

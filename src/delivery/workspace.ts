@@ -17,7 +17,14 @@ export interface Workspace {
   initiator(): Promise<string>;
 }
 
-export async function openWorkspace(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
+export interface WorkspaceOptions {
+  /** Overrides every environment's provider (the global --provider flag). */
+  provider?: 'local' | 'aws';
+  /** --profile / --region, and test transports for the AWS SDK. */
+  aws?: { profile?: string; region?: string; requestHandler?: unknown; sequential?: boolean };
+}
+
+export async function openWorkspace(cwd: string, env: NodeJS.ProcessEnv = process.env, options: WorkspaceOptions = {}): Promise<Workspace> {
   const git = await Git.open(cwd);
   const { config } = await loadConfig(git.dir).catch(async (error: unknown) => {
     if ((error as { code?: string }).code === 'CONFIG_INVALID' && String((error as Error).message).includes('file not found')) {
@@ -31,16 +38,23 @@ export async function openWorkspace(cwd: string, env: NodeJS.ProcessEnv = proces
     git,
     config,
     paths,
-    environment: (name) => resolveEnvironment(config, name),
+    environment: (name) => {
+      const environment = resolveEnvironment(config, name);
+      return options.provider ? { ...environment, provider: options.provider } : environment;
+    },
     async provider(environment) {
       const key = environment.provider;
       let provider = providers.get(key);
       if (!provider) {
+        // Providers load lazily: the AWS SDK is imported only when an AWS environment is used.
         if (key === 'local') {
           const { LocalProvider } = await import('./providers/local/local-provider.js');
           provider = new LocalProvider(git, paths);
+        } else if (key === 'aws') {
+          const { AwsProvider } = await import('./providers/aws/aws-provider.js');
+          provider = new AwsProvider(git, options.aws ?? {});
         } else {
-          throw new UsageError(`provider "${key}" of environment ${environment.name} is not available in this version`, 'use provider: local');
+          throw new UsageError(`unknown provider "${key}" for environment ${environment.name}`, 'use provider: local or aws');
         }
         providers.set(key, provider);
       }

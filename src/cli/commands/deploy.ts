@@ -1,7 +1,8 @@
 // mod deploy --env E [--ref R] [--yes]
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
-import { globalOptions, runCommand, type GlobalOptions } from '../context.js';
+import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
 import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
@@ -9,6 +10,7 @@ export interface DeployCommandOptions {
   env: string;
   ref?: string;
   yes?: boolean;
+  timeout?: string;
   reason?: string;
 }
 
@@ -18,6 +20,7 @@ export const registerDeploy: CommandRegistration = (program, context, setExit) =
     .description("build the environment's branch (or --ref) and roll it out to its instances")
     .requiredOption('-e, --env <name>', 'environment: stage, production or an alias (staging, prod)')
     .option('--ref <ref>', 'deploy this branch, tag or commit instead of the branch head')
+    .option('--timeout <seconds>', 'stop waiting after this long (exit 4); an AWS deployment goes on')
     .option('-y, --yes', 'confirm a production deploy without asking (required when not interactive)')
     .option('--reason <text>', 'recorded with the deployment')
     .action(async (options: DeployCommandOptions, command: Command) => {
@@ -26,22 +29,36 @@ export const registerDeploy: CommandRegistration = (program, context, setExit) =
     });
 };
 
+/** --timeout in seconds, as milliseconds; undefined when not given. */
+export function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${value}`);
+  return seconds * 1000;
+}
+
 export async function runDeploy(options: DeployCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
-  const { openWorkspace } = await import('../../delivery/workspace.js');
   const { deploy } = await import('../../delivery/deploy.js');
   const { needsConfirmation } = await import('../../delivery/config.js');
   const { confirmOrRefuse } = await import('../confirm.js');
   const { onInterrupt } = await import('../interrupt.js');
   const { deploymentJson, deploymentText, exitCodeFor } = await import('../format/deployment-result.js');
 
-  const ws = await openWorkspace(globals.cwd ?? process.cwd(), context.env);
+  const ws = await openWorkspaceFor(globals, context);
   const env = ws.environment(options.env);
   if (needsConfirmation(env)) {
     await confirmOrRefuse(context, `Deploy to ${env.name}?`, options.yes, `mod deploy --env ${env.name}`);
   }
   const interrupt = onInterrupt((message) => output.warn(message));
   try {
-    const { record, endpoint } = await deploy(ws, { environment: env.name, ref: options.ref, reason: options.reason, signal: interrupt.signal, events: (e) => output.event(e) });
+    const { record, endpoint } = await deploy(ws, {
+      environment: env.name,
+      ref: options.ref,
+      reason: options.reason,
+      timeoutMs: parseTimeout(options.timeout),
+      signal: interrupt.signal,
+      events: (e) => output.event(e),
+    });
     output.result(deploymentJson(record, endpoint), () => deploymentText(record, endpoint, output.mode === 'tty'));
     return exitCodeFor(record);
   } finally {

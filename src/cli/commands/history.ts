@@ -1,7 +1,7 @@
 // mod history [--env E] [--limit N]
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { globalOptions, runCommand, type GlobalOptions } from '../context.js';
+import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
 import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
@@ -23,7 +23,6 @@ export const registerHistory: CommandRegistration = (program, context, setExit) 
 };
 
 export async function runHistory(options: HistoryCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
-  const { openWorkspace } = await import('../../delivery/workspace.js');
   const { history } = await import('../../delivery/history.js');
   const { environmentNames } = await import('../../delivery/config.js');
   const { historyJson, historyText } = await import('../format/history-view.js');
@@ -31,7 +30,7 @@ export async function runHistory(options: HistoryCommandOptions, globals: Global
 
   const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, got ${options.limit}`);
-  const ws = await openWorkspace(globals.cwd ?? process.cwd(), context.env);
+  const ws = await openWorkspaceFor(globals, context);
   const names = options.env ? [ws.environment(options.env).name] : environmentNames(ws.config);
   const records = await history(ws, names, limit);
   output.result(historyJson(records), () => historyText(records, output.mode === 'tty', Boolean(globals.verbose)));

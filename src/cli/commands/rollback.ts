@@ -1,7 +1,7 @@
 // mod rollback --env E [--fast] [--to <deploymentId|commit>] [--no-push] [--yes]
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { globalOptions, runCommand, type GlobalOptions } from '../context.js';
+import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
 import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
@@ -11,6 +11,7 @@ export interface RollbackCommandOptions {
   to?: string;
   push: boolean;
   yes?: boolean;
+  timeout?: string;
 }
 
 export const registerRollback: CommandRegistration = (program, context, setExit) => {
@@ -21,6 +22,7 @@ export const registerRollback: CommandRegistration = (program, context, setExit)
     .option('--fast', 'redeploy the previous successful revision without building, then make the revert commit')
     .option('--to <target>', 'roll back to this deployment id or commit (default: the previous successful deployment)')
     .option('--no-push', 'do not push the revert commit to the branch upstream')
+    .option('--timeout <seconds>', 'stop waiting after this long (exit 4); an AWS deployment goes on')
     .option('-y, --yes', 'confirm a production rollback without asking (required when not interactive)')
     .action(async (options: RollbackCommandOptions, command: Command) => {
       const globals = globalOptions(command);
@@ -29,7 +31,6 @@ export const registerRollback: CommandRegistration = (program, context, setExit)
 };
 
 export async function runRollback(options: RollbackCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
-  const { openWorkspace } = await import('../../delivery/workspace.js');
   const { rollback } = await import('../../delivery/rollback.js');
   const { needsConfirmation } = await import('../../delivery/config.js');
   const { confirmOrRefuse } = await import('../confirm.js');
@@ -37,14 +38,23 @@ export async function runRollback(options: RollbackCommandOptions, globals: Glob
   const { deploymentJson, deploymentText, exitCodeFor } = await import('../format/deployment-result.js');
   const { ExitCode } = await import('../../errors.js');
 
-  const ws = await openWorkspace(globals.cwd ?? process.cwd(), context.env);
+  const ws = await openWorkspaceFor(globals, context);
   const env = ws.environment(options.env);
   if (needsConfirmation(env)) {
     await confirmOrRefuse(context, `Roll back ${env.name}?`, options.yes, `mod rollback --env ${env.name}`);
   }
   const interrupt = onInterrupt((message) => output.warn(message));
   try {
-    const outcome = await rollback(ws, { environment: env.name, fast: options.fast, to: options.to, push: options.push, signal: interrupt.signal, events: (e) => output.event(e) });
+    const { parseTimeout } = await import('./deploy.js');
+    const outcome = await rollback(ws, {
+      environment: env.name,
+      fast: options.fast,
+      to: options.to,
+      push: options.push,
+      timeoutMs: parseTimeout(options.timeout),
+      signal: interrupt.signal,
+      events: (e) => output.event(e),
+    });
     const { record, endpoint } = outcome;
     const json = { ...deploymentJson(record, endpoint), rollbackOf: record.rollbackOf ?? null, revertCommit: outcome.revertCommit, pushed: outcome.pushed, revertError: outcome.revertError ?? null };
     output.result(json, () => {

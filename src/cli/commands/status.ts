@@ -1,7 +1,7 @@
 // mod status [--env E] [--watch]
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { globalOptions, runCommand, type GlobalOptions } from '../context.js';
+import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
 import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
@@ -25,13 +25,12 @@ export const registerStatus: CommandRegistration = (program, context, setExit) =
 };
 
 export async function runStatus(options: StatusCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
-  const { openWorkspace } = await import('../../delivery/workspace.js');
   const { status } = await import('../../delivery/status.js');
   const { environmentNames } = await import('../../delivery/config.js');
   const { statusJson, statusText } = await import('../format/status-view.js');
   const { UsageError } = await import('../../errors.js');
 
-  const ws = await openWorkspace(globals.cwd ?? process.cwd(), context.env);
+  const ws = await openWorkspaceFor(globals, context);
   const names = options.env ? [ws.environment(options.env).name] : environmentNames(ws.config);
   const read = () => status(ws, names);
   if (!options.watch) {

@@ -1,7 +1,7 @@
 // mod stop --env E: stop the environment's instances, endpoint and database.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { globalOptions, runCommand, type GlobalOptions } from '../context.js';
+import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
 import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
@@ -23,17 +23,18 @@ export const registerStop: CommandRegistration = (program, context, setExit) => 
 };
 
 export async function runStop(options: StopCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
-  const { openWorkspace } = await import('../../delivery/workspace.js');
   const { needsConfirmation } = await import('../../delivery/config.js');
   const { withEnvironmentLock } = await import('../../delivery/deploy.js');
   const { confirmOrRefuse } = await import('../confirm.js');
 
-  const ws = await openWorkspace(globals.cwd ?? process.cwd(), context.env);
+  const ws = await openWorkspaceFor(globals, context);
   const env = ws.environment(options.env);
   if (needsConfirmation(env)) await confirmOrRefuse(context, `Stop ${env.name}?`, options.yes, `mod stop --env ${env.name}`);
   const provider = await ws.provider(env);
   const events = (e: Parameters<Output['event']>[0]) => output.event(e);
   const result = await withEnvironmentLock(ws, env, `mod stop --env ${env.name}`, events, () => provider.stop(env, events));
-  output.result({ schemaVersion: 1, environment: env.name, stoppedInstances: result.stoppedInstances }, () => `${env.name} stopped (${result.stoppedInstances.length} instance(s))`);
+  output.result({ schemaVersion: 1, environment: env.name, stopped: result.stopped }, () =>
+    result.stopped.length ? `${env.name}: stopped ${result.stopped.join(', ')}` : `${env.name}: nothing was running`,
+  );
   return 0;
 }

@@ -18,7 +18,18 @@ export function statusJson(environments: EnvironmentStatus[]) {
       pending: e.pending,
       endpoint: e.endpoint,
       inFlight: e.inFlight,
-      instances: e.instances.map((i) => ({ id: i.id, healthy: i.healthy, state: i.state, commit: i.commit, deploymentId: i.deploymentId, since: i.since, launchedAt: i.launchedAt })),
+      instances: e.instances.map((i) => ({
+        id: i.id,
+        healthy: i.healthy,
+        state: i.state,
+        commit: i.commit,
+        deploymentId: i.deploymentId,
+        since: i.since,
+        launchedAt: i.launchedAt,
+        imageId: i.imageId ?? null,
+      })),
+      pipeline: e.pipeline,
+      autoRollback: e.autoRollback,
       recent: e.recent,
     })),
   };
@@ -41,13 +52,23 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
     } else {
       lines.push(`  branch    ${c.dim(`${e.branch} does not exist (deploys use HEAD)`)}`);
     }
+    if (e.pipeline) {
+      const latest = e.pipeline.latestExecution;
+      const stages = e.pipeline.stages.map((s) => `${s.name} ${s.status ?? '-'}`).join(' → ');
+      lines.push(`  pipeline  ${e.pipeline.name}: ${latest ? `${latest.id} ${latest.status} (${short(latest.commit ?? undefined)})` : 'no executions'}${stages ? `  ${c.dim(stages)}` : ''}`);
+    }
+    if (e.autoRollback) {
+      const a = e.autoRollback;
+      const text = `auto-rollback on failure: ${a.onFailure ? 'on' : c.red('off')}, on alarms: ${a.onAlarms ? `on (${a.alarms.join(', ')})` : c.yellow('off')}`;
+      lines.push(`  safety    ${text}`);
+    }
     if (e.inFlight) {
       const state = e.inFlight.abandoned ? c.red('abandoned (its process is gone)') : c.cyan('in progress');
       lines.push(`  deploying ${e.inFlight.deploymentId} ${short(e.inFlight.commit)} ${state}`);
       for (const i of e.inFlight.instances) lines.push(`            ${i.id}: ${i.event ?? 'waiting'} (${i.status})`);
     }
     if (e.instances.length) {
-      const table = new Table({ head: ['instance', 'health', 'revision', 'running for', 'launched', 'detail'], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] } });
+      const table = new Table({ head: ['instance', 'health', 'revision', 'running for', 'age', 'detail'], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] } });
       for (const i of e.instances) {
         const health = i.healthy ? c.green('healthy') : i.state === 'stopped' ? c.dim('stopped') : c.red(i.state);
         table.push([i.id, health, short(i.commit ?? undefined), age(i.since, now), `${age(i.launchedAt, now)} ago`, i.detail ?? '']);

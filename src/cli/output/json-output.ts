@@ -16,7 +16,7 @@ export class JsonOutput implements Output {
     this.log = new PlainOutput({ stdout: streams.stderr, stderr: streams.stderr }, verbose);
   }
 
-  result(json: unknown): void {
+  result(json: unknown, _human?: () => string): void {
     if (this.wrote) return;
     this.wrote = true;
     this.streams.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

@@ -3,12 +3,13 @@
 // environment host's load balancer, with CodeDeploy-style auto-rollback.
 import path from 'node:path';
 import { access, constants, stat } from 'node:fs/promises';
-import { ConfigError, ExitCode, ModError } from '../../../errors.js';
+import net from 'node:net';
+import { ConfigError, ExitCode, ModError, UsageError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
 import { newDeploymentId, type DeploymentError, type DeploymentRecord, type InstanceRecord, type RevisionRef } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
-import type { DeployRequest, InstanceStatus, Provider, ProviderEnvironmentStatus } from '../../provider.js';
+import type { DeployRequest, DoctorCheck, InstanceStatus, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../provider.js';
 import { planBatches } from '../../rollout-plan.js';
 import type { StatePaths } from '../../state-paths.js';
 import { deployToInstance, installedArchive, newInstanceRecord, runHook, type AgentDeployment, type LifecycleEventFailedError, type TrafficControl } from './codedeploy-agent.js';
@@ -253,7 +254,57 @@ export class LocalProvider implements Provider {
     return { endpoint: host?.info.endpoint ?? null, database: host ? (host.info.databaseEmbedded ? 'embedded PGlite' : 'DATABASE_URL') : null, instances: statuses };
   }
 
-  async stop(env: Environment, events: DeliveryEvents): Promise<{ stoppedInstances: string[] }> {
+  async pendingApproval(): Promise<PendingApproval | undefined> {
+    return undefined;
+  }
+
+  async answerApproval(env: Environment): Promise<void> {
+    throw new UsageError(`${env.name} runs on the local provider, which has no manual approval step`, 'approvals apply to provider: aws (CodePipeline manual approval)');
+  }
+
+  async doctor(env: Environment): Promise<DoctorCheck[]> {
+    const checks: DoctorCheck[] = [];
+    const head = await this.git.resolve(`refs/heads/${env.branch}`);
+    checks.push(head ? { name: 'branch', status: 'pass', detail: `${env.branch} at ${head.slice(0, 8)}` } : { name: 'branch', status: 'warn', detail: `${env.branch} does not exist: deploys use HEAD` });
+    const ref = head ?? 'HEAD';
+    for (const file of ['buildspec.yml', 'appspec.yml']) {
+      const text = await this.git.run(['show', `${ref}:${file}`]).catch(() => undefined);
+      if (text === undefined) {
+        checks.push({ name: file, status: 'fail', detail: `not committed at ${ref}` });
+        continue;
+      }
+      try {
+        const { parseYamlSpec } = await import('../../yaml-spec.js');
+        const schema = file === 'buildspec.yml' ? (await import('./buildspec.js')).BuildspecSchema : (await import('./appspec.js')).AppspecSchema;
+        parseYamlSpec(text, schema, file);
+        checks.push({ name: file, status: 'pass', detail: `valid at ${ref === 'HEAD' ? 'HEAD' : env.branch}` });
+      } catch (error) {
+        checks.push({ name: file, status: 'fail', detail: (error as Error).message });
+      }
+    }
+    const host = await findHost(this.paths, env.name);
+    checks.push(host ? { name: 'endpoint', status: 'pass', detail: `${host.info.endpoint} (host pid ${host.info.pid})` } : { name: 'endpoint', status: 'warn', detail: 'not running: the next deploy starts it' });
+    if (env.databaseUrl) {
+      const url = new URL(env.databaseUrl);
+      const reachable = await new Promise<boolean>((resolve) => {
+        const socket = net.connect({ host: url.hostname, port: Number(url.port || 5432), timeout: 2000 }, () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+        socket.on('timeout', () => {
+          socket.destroy();
+          resolve(false);
+        });
+      });
+      checks.push({ name: 'database', status: reachable ? 'pass' : 'fail', detail: `${url.hostname}:${url.port || 5432} ${reachable ? 'accepts connections' : 'is not reachable'}` });
+    } else {
+      checks.push({ name: 'database', status: 'pass', detail: 'embedded PGlite (started with the endpoint)' });
+    }
+    return checks;
+  }
+
+  async stop(env: Environment, events: DeliveryEvents): Promise<{ stopped: string[] }> {
     const host = await findHost(this.paths, env.name);
     const instances = await listInstances(this.paths.instances(env.name));
     const stopped: string[] = [];
@@ -281,7 +332,8 @@ export class LocalProvider implements Provider {
       await writeJsonAtomic(path.join(this.paths.env(env.name), 'targets.json'), []);
       events({ type: 'notice', level: 'info', message: `${env.name}: endpoint ${host.info.endpoint} and database stopped` });
     }
-    return { stoppedInstances: stopped };
+    if (host) stopped.push(`endpoint ${host.info.endpoint}`);
+    return { stopped };
   }
 }
 

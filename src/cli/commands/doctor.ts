@@ -1,0 +1,35 @@
+// mod doctor --env E: checks credentials, resources and settings, one line each.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
+import type { CommandRegistration } from '../main.js';
+import type { Output } from '../output/output.js';
+
+export interface DoctorCommandOptions {
+  env: string;
+}
+
+export const registerDoctor: CommandRegistration = (program, context, setExit) => {
+  program
+    .command('doctor')
+    .description("check an environment's setup: credentials, pipeline, build project, deployment group, auto-rollback, alarms")
+    .requiredOption('-e, --env <name>', 'environment')
+    .action(async (options: DoctorCommandOptions, command: Command) => {
+      const globals = globalOptions(command);
+      setExit(await runCommand(globals, context, (output) => runDoctor(options, globals, context, output)));
+    });
+};
+
+export async function runDoctor(options: DoctorCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const ws = await openWorkspaceFor(globals, context);
+  const env = ws.environment(options.env);
+  const checks = await (await ws.provider(env)).doctor(env);
+  const passed = checks.every((c) => c.status !== 'fail');
+  output.result({ schemaVersion: 1, environment: env.name, provider: env.provider, passed, checks }, () =>
+    [
+      ...checks.map((c) => `${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'}  ${c.name.padEnd(18)} ${c.detail}`),
+      passed ? `${env.name}: ready` : `${env.name}: ${checks.filter((c) => c.status === 'fail').length} check(s) failed`,
+    ].join('\n'),
+  );
+  return passed ? 0 : 1;
+}

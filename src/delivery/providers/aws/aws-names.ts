@@ -1,0 +1,28 @@
+// The AWS resources behind an environment: configured names, or `<app>-<env>`.
+import type { Environment } from '../../config.js';
+
+export interface AwsNames {
+  region: string | undefined;
+  profile: string | undefined;
+  pipeline: string;
+  codebuildProject: string;
+  codedeployApplication: string;
+  deploymentGroup: string;
+  logGroup: string;
+  remote: string;
+}
+
+export function awsNames(env: Environment, overrides: { region?: string; profile?: string } = {}): AwsNames {
+  const base = `${env.app}-${env.name}`;
+  const project = env.aws.codebuildProject ?? base;
+  return {
+    region: overrides.region ?? env.aws.region,
+    profile: overrides.profile ?? env.aws.profile,
+    pipeline: env.aws.pipeline ?? base,
+    codebuildProject: project,
+    codedeployApplication: env.aws.codedeployApplication ?? base,
+    deploymentGroup: env.aws.deploymentGroup ?? base,
+    logGroup: env.aws.logGroup ?? `/aws/codebuild/${project}`,
+    remote: env.aws.remote,
+  };
+}
