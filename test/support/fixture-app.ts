@@ -154,9 +154,9 @@ export class FixtureApp {
     return { exitCode: result.exitCode ?? -1, body, stderr: result.stderr };
   }
 
-  /** Stops every environment's processes and removes the repo. */
-  async dispose(): Promise<void> {
-    for (const env of ['stage', 'production']) await this.mod(['stop', '--env', env, '--yes']).catch(() => {});
+  /** Stops every environment's processes (local provider) and removes the repo. */
+  async dispose(options: { stop?: boolean } = {}): Promise<void> {
+    if (options.stop !== false) for (const env of ['stage', 'production']) await this.mod(['stop', '--env', env, '--yes']).catch(() => {});
     await killLeftovers(path.join(this.dir, '.mod'));
     await rm(this.dir, { recursive: true, force: true });
   }
