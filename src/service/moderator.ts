@@ -1,11 +1,9 @@
-// Loads the classifier the service scores posts with.
-import type { Moderator } from './app.js';
+// Loads the classifier the service scores posts with: the shipped model
+// (models/default) unless MODEL_DIR names another artifact.
+import { Moderator } from '../moderation/moderator.js';
+import path from 'node:path';
+import { packageRoot } from '../moderation/datasets.js';
 
-export async function loadModerator(): Promise<Moderator> {
-  return {
-    moderate: ({ text }) => {
-      const contact = /[\w.+-]+@[\w-]+\.[\w.]+|0\d0[-\s]?\d{4}[-\s]?\d{4}|https?:\/\//i.test(text);
-      return { decision: contact ? 'reject' : 'approve', score: contact ? 1 : 0, reasons: contact ? [{ code: 'CONTACT_INFO' }] : [], modelVersion: 'rules-0' };
-    },
-  };
+export async function loadModerator(options: { modelDir?: string; maxTextLength?: number } = {}): Promise<Moderator> {
+  return Moderator.load(options.modelDir ?? path.join(packageRoot, 'models', 'default'), { maxTextLength: options.maxTextLength });
 }

@@ -1,0 +1,89 @@
+// The service's configuration, from environment variables (the env file the
+// CodeDeploy hooks load, or the shell for `mod serve`). Every variable is
+// checked at start; all the wrong ones are reported at once, each with what
+// was expected.
+import path from 'node:path';
+import { ExitCode, ModError } from '../errors.js';
+
+export interface ServiceConfig {
+  port: number;
+  host: string;
+  logLevel: string;
+  /** PostgreSQL / Aurora; unset means the embedded PGlite in dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dbPoolMax: number | undefined;
+  dbConnectTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  maxTextLength: number;
+  bodyLimitBytes: number;
+  retryAfterSeconds: number;
+  reviewClaimSeconds: number;
+  modelDir: string | undefined;
+  migrateOnStart: boolean;
+}
+
+export class ServiceConfigError extends ModError {
+  constructor(readonly problems: string[]) {
+    super('SERVICE_CONFIG_INVALID', `invalid service configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+      hint: 'fix the environment variables above (see "The service" in README.md)',
+      exitCode: ExitCode.Usage,
+    });
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and checks the configuration; `cwd` anchors the default data directory. */
+export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ServiceConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(databaseUrl).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:') problems.push('DATABASE_URL: expected postgres://user:password@host:port/database (value not shown: it may hold a password)');
+  }
+  const logLevel = value('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected one of ${LOG_LEVELS.join(', ')}`);
+  const migrate = value('MIGRATE_ON_START') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(migrate)) problems.push(`MIGRATE_ON_START=${JSON.stringify(migrate)}: expected true or false`);
+  const dbPoolMax = value('DB_POOL_MAX') === undefined ? undefined : integer('DB_POOL_MAX', 10, 1, 1000);
+
+  const config: ServiceConfig = {
+    port: integer('PORT', 8080, 0, 65535),
+    host: value('HOST') ?? '0.0.0.0',
+    logLevel,
+    databaseUrl,
+    dataDir: path.resolve(cwd, value('MOD_DATA_DIR') ?? path.join('.mod', 'data')),
+    dbPoolMax,
+    dbConnectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    maxTextLength: integer('MAX_TEXT_LENGTH', 10_000, 1, 1_000_000),
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    retryAfterSeconds: integer('RETRY_AFTER_SECONDS', 2, 1, 3600),
+    reviewClaimSeconds: integer('REVIEW_CLAIM_SECONDS', 600, 1, 7 * 24 * 3600),
+    modelDir: value('MODEL_DIR') ? path.resolve(cwd, value('MODEL_DIR')!) : undefined,
+    migrateOnStart: migrate === 'true' || migrate === '1',
+  };
+  if (problems.length > 0) throw new ServiceConfigError(problems);
+  return config;
+}

@@ -1,0 +1,39 @@
+// Prometheus metrics for /metrics: requests and latency by route, method and
+// status; decisions by decision; the review queue's depth (read from the DB
+// at scrape time); the model version. One registry per app, so tests can
+// build several apps in one process.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface ServiceMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'route' | 'status'>;
+  latency: Histogram<'method' | 'route' | 'status'>;
+  decisions: Counter<'decision'>;
+  databaseUnavailable: Counter;
+}
+
+export function createMetrics(options: { modelVersion: string; queueDepth: () => Promise<number>; defaultMetrics?: boolean }): ServiceMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'mod_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
+  const latency = new Histogram({
+    name: 'mod_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const decisions = new Counter({ name: 'mod_decisions_total', help: 'Moderation decisions answered, by decision (new posts and repeated ids)', labelNames: ['decision'] as const, registers: [registry] });
+  const databaseUnavailable = new Counter({ name: 'mod_database_unavailable_total', help: 'Requests answered 503 because the database was unavailable', registers: [registry] });
+  new Gauge({
+    name: 'mod_review_queue_depth',
+    help: 'Posts waiting for a human decision (-1 when the database cannot be read)',
+    registers: [registry],
+    async collect() {
+      this.set(await options.queueDepth().catch(() => -1));
+    },
+  });
+  const model = new Gauge({ name: 'mod_model_info', help: 'The loaded moderation model (value 1, version as a label)', labelNames: ['version'] as const, registers: [registry] });
+  model.set({ version: options.modelVersion }, 1);
+  return { registry, requests, latency, decisions, databaseUnavailable };
+}

@@ -1,0 +1,303 @@
+// The service's data in PostgreSQL (Aurora in production, PGlite locally):
+// posts with their decisions, the review queue, moderator tokens and the
+// labels moderators produce. Every statement is parameterised; on
+// PostgreSQL the hot ones are named prepared statements (parsed once per
+// connection), on the embedded PGlite they are not (one shared session).
+import type pg from 'pg';
+import { DatabaseUnavailableError, isUnavailable } from './errors.js';
+import { migrationStatus, type Migration, type MigrationStatus } from './migrations.js';
+import { createPool, type PoolOptions, type StorePool } from './pool.js';
+
+export type Decision = 'approve' | 'review' | 'reject';
+export type Label = 'ok' | 'ng';
+
+export interface NewPost {
+  id: string;
+  kind: string | null;
+  userId: string | null;
+  text: string;
+  decision: Decision;
+  score: number;
+  reasons: unknown[];
+  modelVersion: string;
+}
+
+/** The decision stored for an id: the one just written, or the first one if the id existed. */
+export interface RecordedDecision {
+  id: string;
+  created: boolean;
+  decision: Decision;
+  score: number;
+  reasons: unknown[];
+  modelVersion: string;
+}
+
+export interface StoredPost {
+  id: string;
+  kind: string | null;
+  userId: string | null;
+  text: string;
+  decision: Decision;
+  score: number;
+  reasons: unknown[];
+  modelVersion: string;
+  createdAt: Date;
+  review: null | { state: 'pending' | 'decided'; label: Label | null; category: string | null; decidedBy: string | null; decidedAt: Date | null };
+}
+
+export interface ClaimedReview {
+  postId: string;
+  text: string;
+  kind: string | null;
+  userId: string | null;
+  decision: Decision;
+  score: number;
+  reasons: unknown[];
+  modelVersion: string;
+  createdAt: Date;
+  enqueuedAt: Date;
+  claimedUntil: Date;
+}
+
+export type ReviewDecisionOutcome = 'decided' | 'not_found' | 'already_decided' | 'claimed_by_other';
+
+export interface LabelledPost {
+  postId: string;
+  text: string;
+  label: Label;
+  category: string | null;
+  decidedBy: string | null;
+  decidedAt: Date;
+}
+
+const RECORD_POSTS = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[])
+    AS t(id, kind, user_id, text, decision, score, reasons, model_version)
+), ins AS (
+  INSERT INTO posts (id, kind, user_id, text, decision, score, reasons, model_version, created_at)
+  SELECT id, kind, user_id, text, decision, score, reasons::jsonb, model_version, $9 FROM input
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id, decision
+), queued AS (
+  INSERT INTO reviews (post_id, enqueued_at) SELECT id, $9 FROM ins WHERE decision = 'review'
+)
+SELECT id, true AS created, NULL::text AS decision, NULL::float8 AS score, NULL::jsonb AS reasons, NULL::text AS model_version FROM ins
+UNION ALL
+SELECT p.id, false, p.decision, p.score, p.reasons, p.model_version FROM posts p WHERE p.id = ANY($1::text[])`;
+
+const SELECT_DECISIONS = 'SELECT id, decision, score, reasons, model_version FROM posts WHERE id = ANY($1::text[])';
+
+const GET_POST = `
+SELECT p.id, p.kind, p.user_id, p.text, p.decision, p.score, p.reasons, p.model_version, p.created_at,
+       r.state, r.label, r.category, r.decided_by, r.decided_at
+FROM posts p LEFT JOIN reviews r ON r.post_id = p.id
+WHERE p.id = $1`;
+
+// Oldest pending items that nobody else holds; SKIP LOCKED lets two
+// moderators claim at the same moment without waiting for or sharing rows.
+const CLAIM_REVIEWS = `
+UPDATE reviews r SET claimed_by = $1, claimed_until = $3
+FROM posts p
+WHERE p.id = r.post_id AND r.post_id IN (
+  SELECT post_id FROM reviews
+  WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until <= $2 OR claimed_by = $1)
+  ORDER BY enqueued_at, post_id
+  LIMIT $4
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING r.post_id, r.enqueued_at, r.claimed_until, p.text, p.kind, p.user_id, p.decision, p.score, p.reasons, p.model_version, p.created_at`;
+
+const DECIDE_REVIEW = `
+UPDATE reviews SET state = 'decided', label = $3, category = $4, decided_by = $2, decided_at = $5, claimed_by = $2
+WHERE post_id = $1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until <= $5)
+RETURNING post_id`;
+
+const LABELS_PAGE = `
+SELECT r.post_id, p.text, r.label, r.category, r.decided_by, r.decided_at
+FROM reviews r JOIN posts p ON p.id = r.post_id
+WHERE r.state = 'decided' AND (r.decided_at, r.post_id) > ($1::timestamptz, $2::text)
+ORDER BY r.decided_at, r.post_id
+LIMIT $3`;
+
+interface PostRow {
+  id: string;
+  kind: string | null;
+  user_id: string | null;
+  text: string;
+  decision: Decision;
+  score: number;
+  reasons: unknown[];
+  model_version: string;
+  created_at: Date;
+}
+
+export interface PostgresStoreOptions extends PoolOptions {
+  /** The migration files this build expects (readiness compares them with the DB). */
+  migrations?: Migration[];
+}
+
+export class PostgresStore {
+  readonly pool: pg.Pool;
+  readonly embedded: boolean;
+  readonly poolSize: number;
+  private readonly migrations: Migration[];
+
+  constructor(storePool: StorePool, migrations: Migration[] = []) {
+    this.pool = storePool.pool;
+    this.embedded = storePool.embedded;
+    this.poolSize = storePool.max;
+    this.migrations = migrations;
+  }
+
+  static open(options: PostgresStoreOptions): PostgresStore {
+    return new PostgresStore(createPool(options), options.migrations);
+  }
+
+  private query<R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(this.embedded ? { text, values } : { name, text, values }).catch((error: unknown) => {
+      throw isUnavailable(error) ? new DatabaseUnavailableError(`database unavailable: ${(error as Error).message}`, error) : error;
+    });
+  }
+
+  /**
+   * Records posts and their decisions in one statement (one round trip, one
+   * commit). An id that already exists keeps its first decision, which is
+   * returned with `created: false`; nothing is stored twice. Ids must be
+   * unique within one call.
+   */
+  async recordPosts(posts: NewPost[], at: Date): Promise<RecordedDecision[]> {
+    if (posts.length === 0) return [];
+    const { rows } = await this.query<{ id: string; created: boolean; decision: Decision | null; score: number | null; reasons: unknown[] | null; model_version: string | null }>('mod_record_posts', RECORD_POSTS, [
+      posts.map((p) => p.id),
+      posts.map((p) => p.kind),
+      posts.map((p) => p.userId),
+      posts.map((p) => p.text),
+      posts.map((p) => p.decision),
+      posts.map((p) => p.score),
+      posts.map((p) => JSON.stringify(p.reasons)),
+      posts.map((p) => p.modelVersion),
+      at,
+    ]);
+    const byId = new Map<string, RecordedDecision>();
+    const given = new Map(posts.map((p) => [p.id, p]));
+    for (const row of rows) {
+      if (row.created) {
+        const post = given.get(row.id)!;
+        byId.set(row.id, { id: row.id, created: true, decision: post.decision, score: post.score, reasons: post.reasons, modelVersion: post.modelVersion });
+      } else if (!byId.has(row.id)) {
+        byId.set(row.id, { id: row.id, created: false, decision: row.decision!, score: row.score!, reasons: row.reasons!, modelVersion: row.model_version! });
+      }
+    }
+    // An id inserted by a concurrent transaction after this statement's
+    // snapshot was skipped by ON CONFLICT and is invisible above: read it now.
+    const missing = posts.filter((p) => !byId.has(p.id)).map((p) => p.id);
+    if (missing.length > 0) {
+      const existing = await this.query<PostRow>('mod_select_decisions', SELECT_DECISIONS, [missing]);
+      for (const row of existing.rows) byId.set(row.id, { id: row.id, created: false, decision: row.decision, score: row.score, reasons: row.reasons, modelVersion: row.model_version });
+    }
+    return posts.map((p) => {
+      const recorded = byId.get(p.id);
+      if (!recorded) throw new Error(`post ${p.id} was neither inserted nor found`);
+      return recorded;
+    });
+  }
+
+  async getPost(id: string): Promise<StoredPost | null> {
+    const { rows } = await this.query<PostRow & { state: 'pending' | 'decided' | null; label: Label | null; category: string | null; decided_by: string | null; decided_at: Date | null }>('mod_get_post', GET_POST, [id]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      kind: row.kind,
+      userId: row.user_id,
+      text: row.text,
+      decision: row.decision,
+      score: row.score,
+      reasons: row.reasons,
+      modelVersion: row.model_version,
+      createdAt: row.created_at,
+      review: row.state ? { state: row.state, label: row.label, category: row.category, decidedBy: row.decided_by, decidedAt: row.decided_at } : null,
+    };
+  }
+
+  /** Claims up to `limit` pending reviews (oldest first) for `moderator` until `until`; re-returns its own live claims. */
+  async claimReviews(moderator: string, limit: number, now: Date, until: Date): Promise<ClaimedReview[]> {
+    const { rows } = await this.query<PostRow & { post_id: string; enqueued_at: Date; claimed_until: Date }>('mod_claim_reviews', CLAIM_REVIEWS, [moderator, now, until, limit]);
+    return rows
+      .map((r) => ({
+        postId: r.post_id,
+        text: r.text,
+        kind: r.kind,
+        userId: r.user_id,
+        decision: r.decision,
+        score: r.score,
+        reasons: r.reasons,
+        modelVersion: r.model_version,
+        createdAt: r.created_at,
+        enqueuedAt: r.enqueued_at,
+        claimedUntil: r.claimed_until,
+      }))
+      .sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime() || (a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0));
+  }
+
+  /** Records a moderator's label for a pending review they hold (or nobody holds). */
+  async decideReview(postId: string, moderator: string, label: Label, category: string | null, now: Date): Promise<ReviewDecisionOutcome> {
+    const { rowCount } = await this.query('mod_decide_review', DECIDE_REVIEW, [postId, moderator, label, category, now]);
+    if (rowCount === 1) return 'decided';
+    const { rows } = await this.query<{ state: string }>('mod_review_state', 'SELECT state FROM reviews WHERE post_id = $1', [postId]);
+    const state = rows[0]?.state;
+    if (state === undefined) return 'not_found';
+    return state === 'decided' ? 'already_decided' : 'claimed_by_other';
+  }
+
+  async pendingReviewCount(): Promise<number> {
+    const { rows } = await this.query<{ n: string }>('mod_pending_count', "SELECT count(*) AS n FROM reviews WHERE state = 'pending'", []);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Human labels in decision order, a page at a time (keyset pagination: constant memory). */
+  async *labels(pageSize = 1000): AsyncGenerator<LabelledPost> {
+    let after: { at: Date | string; id: string } = { at: '-infinity', id: '' };
+    for (;;) {
+      const { rows } = await this.query<{ post_id: string; text: string; label: Label; category: string | null; decided_by: string | null; decided_at: Date }>('mod_labels_page', LABELS_PAGE, [after.at, after.id, pageSize]);
+      for (const r of rows) yield { postId: r.post_id, text: r.text, label: r.label, category: r.category, decidedBy: r.decided_by, decidedAt: r.decided_at };
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) return;
+      after = { at: last.decided_at, id: last.post_id };
+    }
+  }
+
+  /** Creates the token record for `name`, replacing (rotating) an existing one. */
+  async saveModeratorToken(name: string, tokenHash: string, now: Date): Promise<{ replaced: boolean }> {
+    const { rows } = await this.query<{ replaced: boolean }>(
+      'mod_save_token',
+      `INSERT INTO moderator_tokens (name, token_hash, created_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at, revoked_at = NULL
+       RETURNING (xmax <> 0) AS replaced`,
+      [name, tokenHash, now],
+    );
+    return { replaced: Boolean(rows[0]?.replaced) };
+  }
+
+  async moderatorForTokenHash(tokenHash: string): Promise<string | null> {
+    const { rows } = await this.query<{ name: string }>('mod_token_lookup', 'SELECT name FROM moderator_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash]);
+    return rows[0]?.name ?? null;
+  }
+
+  async ping(): Promise<void> {
+    await this.query('mod_ping', 'SELECT 1', []);
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    try {
+      return await migrationStatus(this.pool, this.migrations);
+    } catch (error) {
+      throw isUnavailable(error) ? new DatabaseUnavailableError(`database unavailable: ${(error as Error).message}`, error) : error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
