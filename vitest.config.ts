@@ -15,6 +15,9 @@ export default defineConfig({
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_REGION: 'us-east-1',
+      // Nothing in the tests may reach a real AWS endpoint: by default every
+      // SDK call goes to a closed loopback port (the emulator suite overrides it).
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     },
   },
 });

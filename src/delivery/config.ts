@@ -36,6 +36,8 @@ const AwsSettingsSchema = z.strictObject({
   deploymentGroup: z.string().min(1).optional(),
   /** CloudWatch Logs group of the build; default /aws/codebuild/<project>. */
   logGroup: z.string().min(1).optional(),
+  /** ALB target groups of the instances, when the deployment group has no load balancer info (ALB attached to the Auto Scaling group). */
+  targetGroups: z.array(z.string().min(1)).default([]),
   /** The git remote CodePipeline's source watches. */
   remote: z.string().min(1).default('origin'),
   /** How long to wait for the push to start a pipeline execution before starting one. */

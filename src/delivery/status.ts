@@ -33,13 +33,20 @@ export interface EnvironmentStatus {
   instances: InstanceStatus[];
   pipeline: ProviderEnvironmentStatus['pipeline'] | null;
   autoRollback: ProviderEnvironmentStatus['autoRollback'] | null;
+  warnings: string[];
   recent: (Pick<DeploymentRecord, 'deploymentId' | 'status' | 'startedAt' | 'endedAt' | 'initiator'> & { commit: string })[];
 }
 
 export async function environmentStatus(ws: Workspace, env: Environment, recentLimit = 5): Promise<EnvironmentStatus> {
   const provider = await ws.provider(env);
+  const warnings: string[] = [];
   const [history, providerStatus, headSha] = await Promise.all([
-    provider.deployments(env, 50),
+    provider.deployments(env, 50).catch((error: unknown) => {
+      // History that cannot be read (e.g. an emulator without pipeline executions) must not hide the rest.
+      if ((error as { code?: string }).code !== 'AWS_ERROR') throw error;
+      warnings.push(`deployment history unavailable: ${(error as Error).message}`);
+      return [];
+    }),
     provider.environmentStatus(env),
     ws.git.resolve(`refs/heads/${env.branch}`),
   ]);
@@ -83,6 +90,7 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
     instances: providerStatus.instances,
     pipeline: providerStatus.pipeline ?? null,
     autoRollback: providerStatus.autoRollback ?? null,
+    warnings,
     recent: history.slice(0, recentLimit).map((d) => ({ deploymentId: d.deploymentId, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, initiator: d.initiator, commit: d.revision.commit })),
   };
 }

@@ -30,6 +30,7 @@ export function statusJson(environments: EnvironmentStatus[]) {
       })),
       pipeline: e.pipeline,
       autoRollback: e.autoRollback,
+      warnings: e.warnings,
       recent: e.recent,
     })),
   };
@@ -41,6 +42,7 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
   for (const e of environments) {
     const lines: string[] = [];
     lines.push(c.bold(`${e.name}`) + c.dim(` (branch ${e.branch}, ${e.provider})`) + (e.endpoint ? `  ${e.endpoint}` : c.dim('  endpoint not running')));
+    for (const warning of e.warnings) lines.push(`  ${c.yellow(`warning: ${warning}`)}`);
     if (e.deployed) {
       lines.push(`  deployed  ${short(e.deployed.commit)} ${e.deployed.subject} ${c.dim(`(${e.deployed.author}, ${age(e.deployed.deployedAt, now)} ago, ${e.deployed.deploymentId})`)}`);
     } else {

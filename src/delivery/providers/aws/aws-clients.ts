@@ -36,6 +36,11 @@ const IAM_PREFIX: Record<string, string> = {
 
 type Sendable = { send(command: unknown, options?: unknown): Promise<unknown> };
 
+// The SDK warns on every run that its releases after January 2027 need Node
+// 22; mod pins a release that supports Node 20, and the warning would break
+// the one-line-per-event output. Users can still opt back in by setting it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export class AwsClients {
   calls = 0;
   private readonly cache = new Map<string, unknown>();

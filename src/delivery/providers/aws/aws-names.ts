@@ -10,6 +10,7 @@ export interface AwsNames {
   deploymentGroup: string;
   logGroup: string;
   remote: string;
+  targetGroups: string[];
 }
 
 export function awsNames(env: Environment, overrides: { region?: string; profile?: string } = {}): AwsNames {
@@ -24,5 +25,6 @@ export function awsNames(env: Environment, overrides: { region?: string; profile
     deploymentGroup: env.aws.deploymentGroup ?? base,
     logGroup: env.aws.logGroup ?? `/aws/codebuild/${project}`,
     remote: env.aws.remote,
+    targetGroups: env.aws.targetGroups,
   };
 }

@@ -259,7 +259,8 @@ export class AwsProvider implements Provider {
         )?.pipelineExecutionSummaries?.[0],
     ]);
 
-    const targetGroupNames = group?.loadBalancerInfo?.targetGroupInfoList?.map((t) => t.name!).filter(Boolean) ?? [];
+    const fromGroup = group?.loadBalancerInfo?.targetGroupInfoList?.map((t) => t.name!).filter(Boolean) ?? [];
+    const targetGroupNames = fromGroup.length ? fromGroup : names.targetGroups;
     const [reservations, targetGroups] = await this.all<[Reservation[], TargetGroup[]]>([
       async () => {
         const filters = instanceFilters(group);
@@ -449,8 +450,13 @@ export class AwsProvider implements Provider {
   }
 }
 
+/**
+ * Status shows what it can: a missing pipeline, or one the endpoint cannot
+ * describe (an emulator without executions), leaves the pipeline part empty
+ * instead of failing the whole screen. Credentials and permissions still fail.
+ */
 function notFoundAsUndefined(error: unknown): undefined {
-  if (error instanceof ModError && error.code === 'AWS_NOT_FOUND') return undefined;
+  if (error instanceof ModError && (error.code === 'AWS_NOT_FOUND' || error.code === 'AWS_ERROR')) return undefined;
   throw error;
 }
 
