@@ -10,7 +10,9 @@ export interface AwsNames {
   deploymentGroup: string;
   logGroup: string;
   remote: string;
+  /** Configured target groups, or the `<app>-<env>` guess that status fetches early. */
   targetGroups: string[];
+  targetGroupsConfigured: boolean;
 }
 
 export function awsNames(env: Environment, overrides: { region?: string; profile?: string } = {}): AwsNames {
@@ -25,6 +27,7 @@ export function awsNames(env: Environment, overrides: { region?: string; profile
     deploymentGroup: env.aws.deploymentGroup ?? base,
     logGroup: env.aws.logGroup ?? `/aws/codebuild/${project}`,
     remote: env.aws.remote,
-    targetGroups: env.aws.targetGroups,
+    targetGroups: env.aws.targetGroups.length ? env.aws.targetGroups : [base],
+    targetGroupsConfigured: env.aws.targetGroups.length > 0,
   };
 }

@@ -246,7 +246,14 @@ export class AwsProvider implements Provider {
   async environmentStatus(env: Environment): Promise<ProviderEnvironmentStatus> {
     const { clients, names } = this.context(env);
     const groupResource = `deployment group ${names.codedeployApplication}/${names.deploymentGroup}`;
-    const [group, state, latest] = await this.all<[DeploymentGroupInfo | undefined, GetPipelineStateCommandOutput | undefined, PipelineExecutionSummary | undefined]>([
+    const describeTargetGroups = async (tgNames: string[]) =>
+      tgNames.length
+        ? ((await clients.call<{ TargetGroups?: TargetGroup[] }>(clients.elbv2, new DescribeTargetGroupsCommand({ Names: tgNames }), `target groups ${tgNames.join(', ')}`)).TargetGroups ?? [])
+        : [];
+    // Round 1. The target groups are fetched by their configured (or
+    // conventional `<app>-<env>`) names alongside the deployment group, so a
+    // status costs two round trips instead of three when the names match.
+    const [group, state, latest, early] = await this.all<[DeploymentGroupInfo | undefined, GetPipelineStateCommandOutput | undefined, PipelineExecutionSummary | undefined, TargetGroup[]]>([
       async () =>
         (await clients.call<{ deploymentGroupInfo?: DeploymentGroupInfo }>(clients.codedeploy, new GetDeploymentGroupCommand({ applicationName: names.codedeployApplication, deploymentGroupName: names.deploymentGroup }), groupResource))
           .deploymentGroupInfo,
@@ -257,23 +264,23 @@ export class AwsProvider implements Provider {
             .call<{ pipelineExecutionSummaries?: PipelineExecutionSummary[] }>(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 1 }), `pipeline ${names.pipeline}`)
             .catch(notFoundAsUndefined)
         )?.pipelineExecutionSummaries?.[0],
+      async () => (await describeTargetGroups(names.targetGroups).catch(notFoundAsUndefined)) ?? [],
     ]);
 
     const fromGroup = group?.loadBalancerInfo?.targetGroupInfoList?.map((t) => t.name!).filter(Boolean) ?? [];
-    const targetGroupNames = fromGroup.length ? fromGroup : names.targetGroups;
-    const [reservations, targetGroups] = await this.all<[Reservation[], TargetGroup[]]>([
+    const wanted = fromGroup.length ? fromGroup : names.targetGroupsConfigured ? names.targetGroups : early.map((t) => t.TargetGroupName!);
+    const known = early.filter((t) => wanted.includes(t.TargetGroupName!));
+    const missing = wanted.filter((n) => !known.some((t) => t.TargetGroupName === n));
+    const targetGroups = [...known, ...(await describeTargetGroups(missing))];
+    const loadBalancerArns = [...new Set(targetGroups.flatMap((t) => t.LoadBalancerArns ?? []))];
+
+    // Round 2: instances, target health and the load balancer's DNS name.
+    const [reservations, health, dnsNames] = await this.all<[Reservation[], TargetHealthDescription[], string[]]>([
       async () => {
         const filters = instanceFilters(group);
         if (!filters) return [];
         return (await clients.call<{ Reservations?: Reservation[] }>(clients.ec2, new DescribeInstancesCommand({ Filters: filters }), groupResource)).Reservations ?? [];
       },
-      async () =>
-        targetGroupNames.length
-          ? ((await clients.call<{ TargetGroups?: TargetGroup[] }>(clients.elbv2, new DescribeTargetGroupsCommand({ Names: targetGroupNames }), `target groups ${targetGroupNames.join(', ')}`)).TargetGroups ?? [])
-          : [],
-    ]);
-    const loadBalancerArns = [...new Set(targetGroups.flatMap((t) => t.LoadBalancerArns ?? []))];
-    const [health, dnsNames] = await this.all<[TargetHealthDescription[], string[]]>([
       async () =>
         (
           await Promise.all(
