@@ -13,10 +13,13 @@ import { registerModerate } from './commands/moderate.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
+import { registerServe } from './commands/serve.js';
+import { registerDb } from './commands/db.js';
+import { registerService } from './commands/service.js';
 
 export type CommandRegistration = (program: Command, context: CliContext, setExit: (code: number) => void) => void;
 
-const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerApprove, registerDoctor, registerModerate, registerModel];
+const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerApprove, registerDoctor, registerModerate, registerModel, registerServe, registerDb, registerService];
 
 export function buildProgram(context: CliContext, setExit: (code: number) => void): Command {
   const program = new Command('mod')

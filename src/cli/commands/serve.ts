@@ -1,0 +1,70 @@
+// mod serve [--port P] [--host H]: the moderation service in the foreground.
+// PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in
+// .mod/data (MOD_DATA_DIR); pending migrations are applied first. Service
+// logs (pino JSON) go to stderr; Ctrl-C or SIGTERM drains and stops.
+import type { Command } from 'commander';
+import type { CliContext, GlobalOptions } from '../context.js';
+import { globalOptions, runCommand } from '../context.js';
+import type { CommandRegistration } from '../main.js';
+import type { Output } from '../output/output.js';
+
+export interface ServeCommandOptions {
+  port?: string;
+  host?: string;
+}
+
+export const registerServe: CommandRegistration = (program, context, setExit) => {
+  program
+    .command('serve')
+    .description('run the moderation service in the foreground (embedded PGlite in .mod/data unless DATABASE_URL is set; migrations applied first)')
+    .option('-p, --port <port>', 'listen port (default: PORT or 8080)')
+    .option('--host <address>', 'listen address (default: HOST or 0.0.0.0)')
+    .action(async (options: ServeCommandOptions, command: Command) => {
+      const globals = globalOptions(command);
+      setExit(await runCommand(globals, context, (output) => runServe(options, globals, context, output)));
+    });
+};
+
+export async function runServe(options: ServeCommandOptions, globals: GlobalOptions, context: CliContext, output: Output, stop?: AbortSignal): Promise<number> {
+  const { parseServiceConfig } = await import('../../service/config.js');
+  const { startService } = await import('../../service/server.js');
+  const { redactUrl } = await import('../../store/database.js');
+
+  const env = { ...context.env };
+  if (options.port !== undefined) env.PORT = options.port;
+  if (options.host !== undefined) env.HOST = options.host;
+  const config = parseServiceConfig(env, globals.cwd ?? process.cwd());
+  const service = await startService(config, { migrate: true, logStream: context.streams.stderr });
+  const database = service.database.embedded ? { embedded: true, dataDir: config.dataDir } : { embedded: false, url: redactUrl(service.database.url) };
+  output.result({ url: service.url, database, migrationsApplied: service.appliedMigrations.map((m) => m.file) }, () =>
+    [
+      `mod service listening on ${service.url}`,
+      `database: ${database.embedded ? `embedded PGlite in ${config.dataDir}` : redactUrl(service.database.url)}`,
+      service.appliedMigrations.length > 0 ? `migrations applied: ${service.appliedMigrations.map((m) => m.file).join(', ')}` : 'migrations: current',
+      'Ctrl-C to stop',
+    ].join('\n'),
+  );
+
+  // Wait for SIGINT/SIGTERM (or the caller's signal), then drain within the timeout.
+  const signal = await new Promise<string>((resolve) => {
+    const onSignal = (name: NodeJS.Signals) => resolve(name);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    stop?.addEventListener('abort', () => resolve('abort'), { once: true });
+  });
+  output.info(`${signal}: draining in-flight requests (up to ${config.shutdownTimeoutMs} ms)`);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    service.close().then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), config.shutdownTimeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) {
+    output.warn(`in-flight requests did not finish within ${config.shutdownTimeoutMs} ms; stopping anyway`);
+    return 1;
+  }
+  output.info('stopped');
+  return 0;
+}
