@@ -16,7 +16,8 @@ try {
   const revision = await readFile(path.join(here, '..', '..', 'revision.json'), 'utf8')
     .then((text) => JSON.parse(text) as { commit: string | null })
     .catch(() => ({ commit: null }));
-  const service = await startService(config, { migrate: config.migrateOnStart, revision });
+  // Without DATABASE_URL the database is this process's own embedded one: migrate it here.
+  const service = await startService(config, { migrate: config.migrateOnStart || config.databaseUrl === undefined, revision });
   exitOnSignals(service, config.shutdownTimeoutMs);
 } catch (error) {
   // Before the logger exists: one plain line on stderr, then exit 2 for bad config, 1 otherwise.

@@ -32,10 +32,10 @@ export function createPool(options: PoolOptions): StorePool {
     max,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
     idleTimeoutMillis: 30_000,
-    // PGlite ignores startup options; PostgreSQL applies them per connection.
-    options: options.schema && !embedded ? `-c search_path=${options.schema}` : undefined,
-    statement_timeout: embedded ? undefined : (options.statementTimeoutMs ?? 10_000),
     keepAlive: true,
+    // PGlite ignores startup options; PostgreSQL applies them per connection.
+    ...(options.schema && !embedded ? { options: `-c search_path=${options.schema}` } : {}),
+    ...(embedded ? {} : { statement_timeout: options.statementTimeoutMs ?? 10_000 }),
   });
   pool.on('error', (error) => options.onError?.(error));
   return { pool, embedded, max };

@@ -1,0 +1,208 @@
+// The service's HTTP API in memory (inject), against real PostgreSQL (a
+// schema per file) and against PGlite behind the embedded wire server: the
+// same suite on both.
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLabelledCsv, parseLabelledJsonl } from '../../src/moderation/labelled-data.js';
+import { buildApp } from '../../src/service/app.js';
+import { loadModerator } from '../../src/service/moderator.js';
+import { generateToken, hashToken } from '../../src/service/tokens.js';
+import type { Moderator } from '../../src/moderation/moderator.js';
+import { createTestStore, type Backend } from '../store/test-database.js';
+
+let moderator: Moderator;
+beforeAll(async () => {
+  moderator = await loadModerator({ maxTextLength: 1000 });
+});
+
+class LogCapture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+}
+
+describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) => {
+  let env: Awaited<ReturnType<typeof createTestStore>>;
+  let app: ReturnType<typeof buildApp>;
+  const logs = new LogCapture();
+  let now = new Date('2026-01-01T00:00:00Z');
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    env = await createTestStore(backend);
+    app = buildApp({ store: env.store, moderator, clock: () => now, logger: { level: 'info', stream: logs }, maxTextLength: 1000, bodyLimitBytes: 64 * 1024, reviewClaimSeconds: 60 });
+    await app.ready();
+    for (const name of ['alice', 'bob']) {
+      tokens[name] = generateToken();
+      await env.store.saveModeratorToken(name, hashToken(tokens[name]!), now);
+    }
+  });
+  afterAll(async () => {
+    await app?.close();
+    await env?.close();
+  });
+
+  const moderate = (body: unknown) => app.inject({ method: 'POST', url: '/v1/moderate', payload: body as object });
+  const count = async (table: string) => Number((await env.db.admin(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+
+  it('decides, stores the post and its decision, and returns the first decision for a repeated id', async () => {
+    const first = await moderate({ text: 'LINE交換しよ！ID教えて', id: 'p-1', kind: 'message', userId: 'u1' });
+    expect(first.statusCode).toBe(200);
+    const body = first.json();
+    expect(body).toMatchObject({ id: 'p-1', decision: 'reject', modelVersion: moderator.modelVersion });
+    expect(body.reasons.map((r: { code: string }) => r.code)).toContain('contact.exchange-phrase');
+    expect(first.headers['x-request-id']).toBeTruthy();
+
+    const again = await moderate({ text: 'こんにちは、よろしくお願いします', id: 'p-1' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(body);
+    const rows = (await env.db.admin("SELECT text, kind, user_id, decision FROM posts WHERE id = 'p-1'")).rows;
+    expect(rows).toEqual([{ text: 'LINE交換しよ！ID教えて', kind: 'message', user_id: 'u1', decision: 'reject' }]);
+
+    const got = await app.inject({ method: 'GET', url: '/v1/posts/p-1' });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toMatchObject({ id: 'p-1', decision: 'reject', kind: 'message', userId: 'u1', review: null });
+    expect((await app.inject({ method: 'GET', url: '/v1/posts/nope' })).json().error.code).toBe('POST_NOT_FOUND');
+  });
+
+  it('gives a post without an id a fresh one, and stores concurrent repeats of one id once', async () => {
+    const a = (await moderate({ text: 'hello' })).json();
+    const b = (await moderate({ text: 'hello' })).json();
+    expect(a.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b.id).not.toBe(a.id);
+    const before = await count('posts');
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => moderate({ text: i % 2 ? 'call me 090-1234-5678' : 'hello there', id: 'race-1' })));
+    expect(new Set(answers.map((r) => r.statusCode))).toEqual(new Set([200]));
+    expect(new Set(answers.map((r) => r.body)).size).toBe(1);
+    expect(await count('posts')).toBe(before + 1);
+  });
+
+  it('moderates a batch in order, storing each id once', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/moderate/batch', payload: { items: [{ text: 'おはよう', id: 'b-1' }, { text: 'call me 090-1234-5678', id: 'b-2' }, { text: 'again', id: 'b-1' }, { text: 'LINE交換しよ！ID教えて', id: 'p-1' }] } });
+    expect(res.statusCode).toBe(200);
+    const results = res.json().results;
+    expect(results.map((r: { id: string }) => r.id)).toEqual(['b-1', 'b-2', 'b-1', 'p-1']);
+    expect(results[2]).toEqual(results[0]);
+    expect(results[1].reasons.map((r: { code: string }) => r.code)).toContain('contact.phone');
+    expect(results[3].decision).toBe('reject');
+    expect(Number((await env.db.admin("SELECT count(*) AS n FROM posts WHERE id IN ('b-1','b-2','p-1')")).rows[0].n)).toBe(3);
+    const tooMany = await app.inject({ method: 'POST', url: '/v1/moderate/batch', payload: { items: Array.from({ length: 101 }, () => ({ text: 'x' })) } });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().error.code).toBe('TOO_MANY_ITEMS');
+  });
+
+  it('refuses bad input with a clear code and stores nothing', async () => {
+    const before = await count('posts');
+    const cases: [unknown, number, string][] = [
+      [{ text: 'x'.repeat(1001) }, 400, 'TEXT_TOO_LONG'],
+      [{ text: 'hi', colour: 'red' }, 400, 'UNKNOWN_FIELD'],
+      [{ text: 42 }, 400, 'INVALID_REQUEST'],
+      [{ text: 'hi', kind: 'email' }, 400, 'INVALID_REQUEST'],
+      [{ id: 'x' }, 400, 'INVALID_REQUEST'],
+      [{ text: '' }, 400, 'INVALID_REQUEST'],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await moderate(body);
+      expect([res.statusCode, res.json().error.code], JSON.stringify(body)).toEqual([status, code]);
+      expect(res.json().error.message).toBeTruthy();
+    }
+    const badJson = await app.inject({ method: 'POST', url: '/v1/moderate', headers: { 'content-type': 'application/json' }, payload: '{"text": "hi"' });
+    expect([badJson.statusCode, badJson.json().error.code]).toEqual([400, 'INVALID_JSON']);
+    const huge = await app.inject({ method: 'POST', url: '/v1/moderate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ text: 'x'.repeat(70 * 1024) }) });
+    expect([huge.statusCode, huge.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const text = await app.inject({ method: 'POST', url: '/v1/moderate', headers: { 'content-type': 'application/xml' }, payload: '<text>hello</text>' });
+    expect([text.statusCode, text.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect(await count('posts')).toBe(before);
+    expect((await app.inject({ method: 'GET', url: '/nowhere' })).json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('requires a valid moderator token on review routes', async () => {
+    for (const authorization of [undefined, 'Bearer nope', `Basic ${tokens.alice}`]) {
+      const res = await app.inject({ method: 'GET', url: '/v1/reviews', headers: authorization ? { authorization } : {} });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+    }
+    expect((await app.inject({ method: 'POST', url: '/v1/reviews/x/decision', payload: { label: 'ok' } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/v1/labels/export' })).statusCode).toBe(401);
+  });
+
+  it('queues review decisions, hands each to one moderator, and exports the labels for training', async () => {
+    // Insert review items directly so the test does not depend on the model's thresholds.
+    const ids = Array.from({ length: 6 }, (_, i) => `r-${i}`);
+    await env.store.recordPosts(
+      ids.map((id, i) => ({ id, kind: 'post', userId: null, text: i === 0 ? 'text, with "quotes"\nand a newline' : `review me ${i}`, decision: 'review' as const, score: 0.5, reasons: [], modelVersion: 'test' })),
+      now,
+    );
+    const auth = (name: string) => ({ authorization: `Bearer ${tokens[name]}` });
+    const claims = await Promise.all([
+      app.inject({ method: 'GET', url: '/v1/reviews?limit=100', headers: auth('alice') }),
+      app.inject({ method: 'GET', url: '/v1/reviews?limit=100', headers: auth('bob') }),
+    ]);
+    const alice = claims[0].json().items.map((i: { id: string }) => i.id).filter((id: string) => id.startsWith('r-'));
+    const bob = claims[1].json().items.map((i: { id: string }) => i.id).filter((id: string) => id.startsWith('r-'));
+    expect(alice.filter((id: string) => bob.includes(id))).toEqual([]);
+    expect(new Set([...alice, ...bob])).toEqual(new Set(ids));
+
+    const [aliceItem] = claims[0].json().items;
+    expect(aliceItem).toMatchObject({ decision: 'review', claimedUntil: new Date(now.getTime() + 60_000).toISOString() });
+    // Bob cannot decide Alice's claimed item; Alice can, once.
+    const stolen = await app.inject({ method: 'POST', url: `/v1/reviews/${alice[0]}/decision`, headers: auth('bob'), payload: { label: 'ok' } });
+    expect([stolen.statusCode, stolen.json().error.code]).toEqual([409, 'CLAIMED_BY_OTHER']);
+    for (const id of alice) {
+      const res = await app.inject({ method: 'POST', url: `/v1/reviews/${id}/decision`, headers: auth('alice'), payload: { label: id === 'r-0' ? 'ng' : 'ok', category: 'spam' } });
+      expect(res.statusCode).toBe(200);
+    }
+    const twice = await app.inject({ method: 'POST', url: `/v1/reviews/${alice[0]}/decision`, headers: auth('alice'), payload: { label: 'ok' } });
+    expect([twice.statusCode, twice.json().error.code]).toEqual([409, 'ALREADY_DECIDED']);
+    expect((await app.inject({ method: 'POST', url: '/v1/reviews/none/decision', headers: auth('alice'), payload: { label: 'ok' } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: `/v1/reviews/${bob[0]}/decision`, headers: auth('bob'), payload: { label: 'maybe' } })).statusCode).toBe(400);
+
+    // Bob's claims expire: after the claim time Alice gets them.
+    now = new Date(now.getTime() + 61_000);
+    const later = (await app.inject({ method: 'GET', url: '/v1/reviews?limit=100', headers: auth('alice') })).json().items.map((i: { id: string }) => i.id);
+    expect(later).toEqual(expect.arrayContaining(bob));
+    expect((await app.inject({ method: 'GET', url: `/v1/posts/${alice[0]}` })).json().review).toMatchObject({ state: 'decided' });
+
+    const csv = await app.inject({ method: 'GET', url: '/v1/labels/export', headers: auth('alice') });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const fromCsv = parseLabelledCsv(csv.body);
+    expect(fromCsv).toHaveLength(alice.length);
+    if (alice.includes('r-0')) expect(fromCsv).toContainEqual({ text: 'text, with "quotes"\nand a newline', label: 'ng' });
+    const jsonl = await app.inject({ method: 'GET', url: '/v1/labels/export?format=jsonl', headers: auth('alice') });
+    expect(parseLabelledJsonl(jsonl.body)).toEqual(fromCsv);
+  });
+
+  it('reports readiness, metrics, and never logs tokens or post text', async () => {
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toMatchObject({ database: 'ok', migrations: 'current', model: moderator.modelVersion });
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/mod_http_requests_total\{method="POST",route="\/v1\/moderate",status="200"\} \d+/);
+    expect(metrics).toMatch(/mod_decisions_total\{decision="reject"\} \d+/);
+    expect(metrics).toMatch(/mod_review_queue_depth \d+/);
+    expect(metrics).toContain(`mod_model_info{version="${moderator.modelVersion}"} 1`);
+    expect(metrics).toMatch(/mod_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/v1\/moderate",status="200"\}/);
+
+    const all = logs.lines.join('\n');
+    expect(logs.lines.length).toBeGreaterThan(10);
+    expect(logs.lines.every((l) => 'reqId' in JSON.parse(l) || !('req' in JSON.parse(l)))).toBe(true);
+    for (const secret of [tokens.alice!, tokens.bob!, 'LINE交換しよ', 'review me', '090-1234-5678']) expect(all).not.toContain(secret);
+  });
+
+  it('is not ready while a migration is pending', async () => {
+    await env.db.admin("DELETE FROM schema_migrations WHERE version = '0001'");
+    try {
+      const res = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error.code).toBe('MIGRATIONS_PENDING');
+    } finally {
+      const m = env.migrations[0]!;
+      await env.db.admin('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+    }
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+});
