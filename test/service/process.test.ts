@@ -1,0 +1,149 @@
+// The service as a process (src/service/main.ts, what the hooks start) and
+// the CLI commands that operate it, against real PostgreSQL: SIGTERM drains
+// in-flight requests before exit, bad configuration is reported variable by
+// variable, and mod db / mod service work on the same schema.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { readLabelledFile } from '../../src/moderation/labelled-data.js';
+import { createTestDatabase, type TestDatabase } from '../store/test-database.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+// Run the TypeScript entry point directly (cwd is a temp dir, so name tsx's loader by path).
+const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+let db: TestDatabase;
+let tmp: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase('postgres');
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'mod-service-'));
+});
+afterAll(async () => {
+  await db?.drop();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await main(['node', 'mod', '--plain', '-C', tmp, ...args], {
+    streams: { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream },
+    env: { PATH: process.env.PATH, DATABASE_URL: db.url, ...env },
+    interactive: false,
+  });
+  return { code, stdout: out, stderr: err };
+}
+
+function startService(env: Record<string, string>): { child: ChildProcess; url: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'src/service/main.ts')], {
+    cwd: tmp,
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      output += c.toString();
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`service exited with ${code}: ${output}`)));
+  });
+  return { child, url, output: () => output };
+}
+
+it('migrates and manages tokens and labels through mod db and mod service', async () => {
+  const pending = await cli(['db', 'status']);
+  expect(pending.code).toBe(1);
+  expect(pending.stdout).toContain('pending  0001_posts_reviews_tokens.sql');
+  const migrated = await cli(['--json', 'db', 'migrate']);
+  expect(migrated.code).toBe(0);
+  expect(JSON.parse(migrated.stdout).applied).toEqual(['0001_posts_reviews_tokens.sql']);
+  expect((await cli(['db', 'migrate'])).stdout).toContain('no pending migrations');
+  expect((await cli(['db', 'status'])).code).toBe(0);
+
+  const created = await cli(['--json', 'service', 'token', 'create', '--name', 'carol']);
+  expect(created.code).toBe(0);
+  const { token } = JSON.parse(created.stdout) as { token: string };
+  expect(token).toMatch(/^modtok_/);
+  const stored = (await db.admin('SELECT token_hash FROM moderator_tokens')).rows;
+  expect(stored).toHaveLength(1);
+  expect(JSON.stringify(stored)).not.toContain(token);
+  expect((await cli(['service', 'token', 'create', '--name', 'bad name'])).code).toBe(2);
+
+  await db.admin(`INSERT INTO posts (id, text, decision, score, reasons, model_version, created_at) VALUES ('x1', 'a labelled, "quoted" text', 'review', 0.5, '[]', 't', now()), ('x2', 'another', 'review', 0.5, '[]', 't', now())`);
+  await db.admin(`INSERT INTO reviews (post_id, enqueued_at, state, label, decided_by, decided_at) VALUES ('x1', now(), 'decided', 'ng', 'carol', now()), ('x2', now(), 'decided', 'ok', 'carol', now())`);
+  const exported = await cli(['service', 'export-labels', '--out', 'labels.csv']);
+  expect(exported.code).toBe(0);
+  expect(await readLabelledFile(path.join(tmp, 'labels.csv'))).toEqual([
+    { text: 'a labelled, "quoted" text', label: 'ng' },
+    { text: 'another', label: 'ok' },
+  ]);
+  expect(await readFile(path.join(tmp, 'labels.csv'), 'utf8')).toMatch(/^text,label,/);
+});
+
+it('reports every wrong configuration variable at start and exits 2', async () => {
+  const result = await execa(process.execPath, ['--import', TSX, path.join(ROOT, 'src/service/main.ts')], {
+    cwd: tmp,
+    env: { PATH: process.env.PATH, PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://secret@x/y' },
+    extendEnv: false,
+    reject: false,
+  });
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr).toContain('PORT="eighty"');
+  expect(result.stderr).toContain('LOG_LEVEL="loud"');
+  expect(result.stderr).toContain('DATABASE_URL: expected postgres://');
+  expect(result.stderr).not.toContain('secret');
+});
+
+it('drains an in-flight request on SIGTERM, refuses new connections, and exits 0', async () => {
+  const service = startService({ DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_MS: '30000' });
+  const url = await service.url;
+  expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+  // Hold a lock on posts so the next request is in flight (waiting in the DB) when SIGTERM arrives.
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE posts IN EXCLUSIVE MODE');
+  const inFlight = fetch(`${url}/v1/moderate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'drain-1', text: 'in flight during shutdown' }) });
+  const waiting = async () => (await db.admin(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO posts%'`)).rows[0].n !== '0';
+  for (let i = 0; !(await waiting()); i++) {
+    if (i > 500) throw new Error('the request never reached the database');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
+  service.child.kill('SIGTERM');
+  // The listener closes at once: new connections are refused while the old request finishes.
+  let refused = false;
+  for (let i = 0; i < 200 && !refused; i++) {
+    refused = await fetch(`${url}/healthz`).then(
+      () => false,
+      () => true,
+    );
+    if (!refused) await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(refused).toBe(true);
+  await locker.query('COMMIT');
+  await locker.end();
+  const response = await inFlight;
+  expect(response.status).toBe(200);
+  expect((await response.json()).id).toBe('drain-1');
+  expect(await exited).toBe(0);
+  expect((await db.admin("SELECT count(*) AS n FROM posts WHERE id = 'drain-1'")).rows[0].n).toBe('1');
+  expect(service.output()).toContain('draining in-flight requests');
+  expect(service.output()).not.toContain('in flight during shutdown');
+});
