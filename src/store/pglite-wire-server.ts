@@ -160,9 +160,9 @@ export class PGliteWireServer {
       for (;;) {
         if (this.owner?.closed) {
           // The transaction's client went away: undo it so others can proceed.
-          await this.db.runExclusive(async () => {
-            if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
-          });
+          // Not inside runExclusive: exec() takes the same mutex. Nothing
+          // else can run meanwhile: this loop is the only one issuing work.
+          if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
           this.owner = null;
         }
         const unit = this.next();
