@@ -7,6 +7,8 @@ import type { CliContext } from './context.js';
 import { registerApprove } from './commands/approve.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerGates } from './commands/gates.js';
+import { registerReviewPr } from './commands/review-pr.js';
 import { registerHistory } from './commands/history.js';
 import { registerModel } from './commands/model.js';
 import { registerModerate } from './commands/moderate.js';
@@ -19,7 +21,7 @@ import { registerService } from './commands/service.js';
 
 export type CommandRegistration = (program: Command, context: CliContext, setExit: (code: number) => void) => void;
 
-const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerApprove, registerDoctor, registerModerate, registerModel, registerServe, registerDb, registerService];
+const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerApprove, registerDoctor, registerGates, registerReviewPr, registerModerate, registerModel, registerServe, registerDb, registerService];
 
 export function buildProgram(context: CliContext, setExit: (code: number) => void): Command {
   const program = new Command('mod')

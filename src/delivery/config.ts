@@ -46,6 +46,48 @@ const AwsSettingsSchema = z.strictObject({
 });
 export type AwsSettings = z.infer<typeof AwsSettingsSchema>;
 
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 10:00');
+
+/** Release gates. A gate set to false is off; an environment without `gates` gets the defaults of its kind. */
+const GatesSchema = z.strictObject({
+  ticket: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        /** Regular expressions; a PR description must match one. */
+        patterns: z.array(z.string().min(1)).default(['\\b[A-Z][A-Z0-9]+-\\d+\\b', 'https?://\\S+/issues/\\d+', 'https?://\\S+/browse/[A-Z][A-Z0-9]+-\\d+']),
+      }),
+    ])
+    .optional(),
+  'peer-review': z.union([z.literal(false), z.strictObject({ label: z.string().min(1).default('LGTM') })]).optional(),
+  migrations: z.union([z.literal(false), z.strictObject({ directory: z.string().min(1).default('migrations') })]).optional(),
+  approval: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        approvers: z.array(z.string().min(1)).default([]),
+        /** A GitHub team whose members may approve: org/team-slug. */
+        team: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'org/team-slug').optional(),
+      }),
+    ])
+    .optional(),
+  window: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        timezone: z.string().min(1).default('UTC'),
+        days: z.array(z.enum(WEEKDAYS)).min(1).default(['Mon', 'Tue', 'Wed', 'Thu']),
+        from: clock.default('10:00'),
+        to: clock.default('18:00'),
+        /** An iCalendar feed (file path or https URL) whose events are freeze periods. */
+        freezeCalendar: z.string().min(1).optional(),
+      }),
+    ])
+    .optional(),
+});
+export type GatesConfig = z.infer<typeof GatesSchema>;
+
 const EnvironmentSchema = z.strictObject({
   branch: z.string().min(1),
   aliases: z.array(z.string().min(1)).default([]),
@@ -64,11 +106,26 @@ const EnvironmentSchema = z.strictObject({
   requireConfirmation: z.boolean().optional(),
   local: LocalSettingsSchema.default(LocalSettingsSchema.parse({})),
   aws: AwsSettingsSchema.default(AwsSettingsSchema.parse({})),
+  gates: GatesSchema.optional(),
 });
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 
 export const ConfigSchema = z.strictObject({
   app: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
+  github: z
+    .strictObject({
+      /** owner/name; default: parsed from the origin remote's URL. */
+      repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name').optional(),
+      /** GitHub Enterprise: https://github.example.com/api/v3 */
+      baseUrl: z.string().url().default('https://api.github.com'),
+    })
+    .default({ baseUrl: 'https://api.github.com' }),
+  notifications: z
+    .strictObject({
+      /** Slack incoming webhook; default: the SLACK_WEBHOOK_URL environment variable. */
+      slackWebhookUrl: z.string().url().optional(),
+    })
+    .default({}),
   environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), EnvironmentSchema).refine((envs) => Object.keys(envs).length > 0, 'at least one environment'),
 });
 export type ModConfig = z.infer<typeof ConfigSchema>;
@@ -76,6 +133,21 @@ export type ModConfig = z.infer<typeof ConfigSchema>;
 export interface Environment extends EnvironmentConfig {
   name: string;
   app: string;
+}
+
+export type GateName = 'ticket' | 'peer-review' | 'migrations' | 'approval' | 'window';
+export const GATE_NAMES: GateName[] = ['ticket', 'peer-review', 'migrations', 'approval', 'window'];
+
+/** The gates an environment enforces, with settings: production-like environments get all five by default. */
+export function gatesOf(env: Environment): Partial<Required<{ [K in keyof GatesConfig]: Exclude<NonNullable<GatesConfig[K]>, false> }>> {
+  const productionLike = env.name === 'production' || env.branch === 'master' || env.branch === 'main';
+  const parsed = GatesSchema.parse(env.gates ?? (productionLike ? { ticket: {}, 'peer-review': {}, migrations: {}, approval: {}, window: {} } : {}));
+  const result: Record<string, unknown> = {};
+  for (const name of GATE_NAMES) {
+    const value = parsed[name];
+    if (value) result[name] = value;
+  }
+  return result;
 }
 
 export interface LoadedConfig {

@@ -1,8 +1,9 @@
 // `mod deploy`: pick the commit (the environment's branch head, or --ref),
 // take the environment's lock, and have the provider build and roll it out.
-import { UsageError } from '../errors.js';
+import { ExitCode, ModError, UsageError } from '../errors.js';
 import type { CommitInfo } from '../git/git.js';
-import type { Environment } from './config.js';
+import { gatesOf, type Environment, type GateName } from './config.js';
+import type { GateOverride, GateReport } from './gates/run-gates.js';
 import { acquireLock } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
 import type { DeliveryEvents } from './events.js';
@@ -13,6 +14,8 @@ export interface DeployOptions {
   environment: string;
   ref?: string;
   reason?: string;
+  /** Failing gates to let through, each with a reason (recorded and notified). */
+  overrides?: GateOverride[];
   /** Give up waiting after this long (exit 4); the deployment goes on where it runs remotely. */
   timeoutMs?: number;
   signal: AbortSignal;
@@ -23,6 +26,7 @@ export interface DeployOutcome {
   record: DeploymentRecord;
   environment: Environment;
   endpoint: string | null;
+  gates?: GateReport;
 }
 
 /** The commit an environment deploys: --ref, else its branch head, else HEAD (said so). */
@@ -52,15 +56,70 @@ export async function withEnvironmentLock<T>(ws: Workspace, env: Environment, co
   }
 }
 
+export class GateRefusedError extends ModError {
+  constructor(readonly report: GateReport) {
+    const failed = report.gates.filter((g) => g.status === 'fail').map((g) => g.name);
+    super('GATE_REFUSED', `release gates refused the deploy to ${report.environment}: ${failed.join(', ')}`, {
+      hint: 'do what each failing gate says, or let one through with --override <gate> --reason "..." (recorded)',
+      exitCode: ExitCode.GateRefused,
+    });
+  }
+}
+
+/** Runs the environment's release gates (if it has any), emitting one event per gate. */
+export async function judgeGates(ws: Workspace, env: Environment, provider: Provider, commit: CommitInfo, options: { overrides?: GateOverride[]; initiator: string; events: DeliveryEvents; only?: GateName[] }): Promise<GateReport | undefined> {
+  if (Object.keys(gatesOf(env)).length === 0) {
+    if (options.overrides?.length) throw new UsageError(`${env.name} has no release gates to override`);
+    return undefined;
+  }
+  const { runGates } = await import('./gates/run-gates.js');
+  const report = await runGates(ws, env, provider, commit, { overrides: options.overrides, initiator: options.initiator, only: options.only }, { openGitHub: () => ws.openGitHub() });
+  for (const gate of report.gates) options.events({ type: 'gate', ...gate });
+  return report;
+}
+
 export async function deploy(ws: Workspace, options: DeployOptions): Promise<DeployOutcome> {
   const env = ws.environment(options.environment);
   const provider = await ws.provider(env);
   const commit = await targetCommit(ws, env, options.ref, options.events);
   const initiator = await ws.initiator();
-  const record = await withEnvironmentLock(ws, env, `mod deploy --env ${env.name}`, options.events, () =>
-    provider.deploy({ environment: env, commit, initiator, reason: options.reason, timeoutMs: options.timeoutMs, signal: options.signal, events: options.events }),
-  );
-  return { record, environment: env, endpoint: await endpointOf(provider, env) };
+  const notifier = await ws.notifier((message) => options.events({ type: 'notice', level: 'warn', message }));
+  const about = { environment: env.name, commit: commit.commit, subject: commit.subject, author: commit.author, initiator };
+
+  const report = await judgeGates(ws, env, provider, commit, { overrides: options.overrides, initiator, events: options.events });
+  if (report && !report.passed) {
+    const failed = report.gates.filter((g) => g.status === 'fail');
+    await notifier.notify({ ...about, kind: 'gate.refused', detail: failed.map((g) => `${g.name}: ${g.reason}`).join('\n') });
+    throw new GateRefusedError(report);
+  }
+  for (const o of report?.overrides ?? []) {
+    await notifier.notify({ ...about, kind: 'gate.overridden', detail: `${o.gate} overridden by ${o.by}: ${o.reason}` });
+  }
+
+  const record = await withEnvironmentLock(ws, env, `mod deploy --env ${env.name}`, options.events, async () => {
+    await notifier.notify({ ...about, kind: 'deploy.started' });
+    const result = await provider.deploy({
+      environment: env,
+      commit,
+      initiator,
+      reason: options.reason,
+      timeoutMs: options.timeoutMs,
+      gates: report?.gates.map(({ name, status, reason, overridden }) => ({ name, status, reason, overridden })),
+      signal: options.signal,
+      events: options.events,
+    });
+    const durationMs = result.endedAt ? Date.parse(result.endedAt) - Date.parse(result.startedAt) : undefined;
+    await notifier.notify({
+      ...about,
+      kind: result.status === 'Succeeded' ? 'deploy.succeeded' : result.status === 'RolledBack' ? 'rollback' : 'deploy.failed',
+      status: result.status,
+      durationMs,
+      deploymentId: result.deploymentId,
+      detail: result.error?.message,
+    });
+    return result;
+  });
+  return { record, environment: env, endpoint: await endpointOf(provider, env), gates: report };
 }
 
 export async function endpointOf(provider: Provider, env: Environment): Promise<string | null> {

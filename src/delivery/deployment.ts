@@ -66,6 +66,8 @@ export interface DeploymentRecord {
   /** When a failure triggered auto-rollback: what was redeployed and how it went. */
   autoRollback?: { revision: RevisionRef; status: DeploymentStatus; instances: InstanceRecord[] };
   build?: { reused: boolean; durationMs: number; logFile?: string };
+  /** The release gates judged before this deployment, overrides included. */
+  gates?: { name: string; status: string; reason: string; overridden?: { reason: string; by: string } }[];
   /** AWS provider: the pipeline execution, build and CodeDeploy deployment behind it. */
   aws?: { pipelineExecutionId?: string; buildId?: string; codeDeployDeploymentId?: string };
   /** Pid of the process running it (local provider): a dead pid means abandoned. */

@@ -14,7 +14,8 @@ export type DeliveryEvent =
   | { type: 'lifecycle'; instanceId: string; event: string; status: EventStatus; durationMs?: number; message?: string }
   | { type: 'autorollback.start'; deploymentId: string; commit: string; instanceIds: string[] }
   | { type: 'deploy.done'; record: DeploymentRecord }
-  | { type: 'git'; message: string };
+  | { type: 'git'; message: string }
+  | { type: 'gate'; name: string; status: 'pass' | 'fail' | 'skipped'; reason: string; fix?: string; overridden?: { reason: string; by: string } };
 
 export type DeliveryEvents = (event: DeliveryEvent) => void;
 

@@ -17,6 +17,8 @@ export interface DeployRequest {
   events: DeliveryEvents;
   /** How long to wait for a remote deployment before giving up watching (exit 4). */
   timeoutMs?: number;
+  /** The release gates judged before it, recorded with the deployment. */
+  gates?: DeploymentRecord['gates'];
 }
 
 export interface InstanceStatus {
@@ -78,6 +80,10 @@ export interface Provider {
   doctor(environment: Environment): Promise<DoctorCheck[]>;
   /** The manual approval waiting in the environment's pipeline, if any. */
   pendingApproval(environment: Environment): Promise<PendingApproval | undefined>;
+  /** Whether the environment's pipeline has its own manual approval step. */
+  pipelineHasManualApproval(environment: Environment): Promise<boolean>;
+  /** The environment's shared database, when known (release gates read its migration records). */
+  databaseUrl(environment: Environment): Promise<string | undefined>;
   /** Answers the pending manual approval. */
   answerApproval(environment: Environment, approval: PendingApproval, answer: { approve: boolean; summary: string }): Promise<void>;
 }

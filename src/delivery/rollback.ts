@@ -73,7 +73,8 @@ export async function rollback(ws: Workspace, options: RollbackOptions): Promise
   const env = ws.environment(options.environment);
   const provider = await ws.provider(env);
   const { events, signal } = options;
-  return withEnvironmentLock(ws, env, `mod rollback --env ${env.name}`, events, async () => {
+  const notifier = await ws.notifier((message) => events({ type: 'notice', level: 'warn', message }));
+  const outcome = await withEnvironmentLock(ws, env, `mod rollback --env ${env.name}`, events, async () => {
     const plan = await planRollback(ws, provider, env, options.to);
     const initiator = await ws.initiator();
     const hasBranch = await ws.git.branchExists(env.branch);
@@ -119,6 +120,20 @@ export async function rollback(ws: Workspace, options: RollbackOptions): Promise
     record.revertCommit = revert.commit;
     return { record, environment: env, endpoint: await endpointOf(provider, env), revertCommit: revert.commit, pushed: revert.pushed };
   });
+  const { record } = outcome;
+  await notifier.notify({
+    kind: 'rollback',
+    environment: env.name,
+    commit: record.revision.commit,
+    subject: record.revision.subject,
+    author: record.revision.author,
+    initiator: record.initiator,
+    status: record.status,
+    durationMs: record.endedAt ? Date.parse(record.endedAt) - Date.parse(record.startedAt) : undefined,
+    deploymentId: record.deploymentId,
+    detail: `rollback of ${record.rollbackOf ?? '?'}${outcome.revertCommit ? `, revert ${outcome.revertCommit.slice(0, 8)}` : ''}${record.error ? `: ${record.error.message}` : ''}`,
+  });
+  return outcome;
 }
 
 async function revertOnBranch(ws: Workspace, env: Environment, plan: RollbackPlan, push: boolean, events: DeliveryEvents): Promise<{ commit: string; pushed: boolean }> {

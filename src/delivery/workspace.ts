@@ -5,6 +5,8 @@ import os from 'node:os';
 import { UsageError } from '../errors.js';
 import { Git } from '../git/git.js';
 import { DEFAULT_CONFIG_YAML, loadConfig, resolveEnvironment, type Environment, type ModConfig } from './config.js';
+import type { PullRequests } from './gates/pull-requests.js';
+import { silentNotifier, type Notifier } from './notifier.js';
 import type { Provider } from './provider.js';
 import { StatePaths } from './state-paths.js';
 
@@ -15,6 +17,10 @@ export interface Workspace {
   environment(nameOrAlias: string): Environment;
   provider(env: Environment): Promise<Provider>;
   initiator(): Promise<string>;
+  /** GitHub pull requests of this repository (token from GITHUB_TOKEN or gh). */
+  openGitHub(): Promise<PullRequests>;
+  /** Slack when a webhook is configured (notifications.slackWebhookUrl or SLACK_WEBHOOK_URL), else nothing. */
+  notifier(onWarning: (message: string) => void): Promise<Notifier>;
 }
 
 export interface WorkspaceOptions {
@@ -59,6 +65,17 @@ export async function openWorkspace(cwd: string, env: NodeJS.ProcessEnv = proces
         providers.set(key, provider);
       }
       return provider;
+    },
+    async openGitHub() {
+      const { openPullRequests } = await import('../github/octokit-pull-requests.js');
+      const remoteUrl = (await git.run(['remote', 'get-url', 'origin']).catch(() => '')).trim() || undefined;
+      return openPullRequests({ repository: config.github.repository, baseUrl: config.github.baseUrl, remoteUrl, env });
+    },
+    async notifier(onWarning) {
+      const url = config.notifications.slackWebhookUrl ?? env.SLACK_WEBHOOK_URL;
+      if (!url) return silentNotifier;
+      const { SlackNotifier } = await import('../notify/slack-notifier.js');
+      return new SlackNotifier(url, onWarning);
     },
     async initiator() {
       const user = env.MOD_INITIATOR ?? env.GITHUB_ACTOR ?? os.userInfo().username;

@@ -12,6 +12,7 @@ export interface DeployCommandOptions {
   yes?: boolean;
   timeout?: string;
   reason?: string;
+  override: string[];
 }
 
 export const registerDeploy: CommandRegistration = (program, context, setExit) => {
@@ -22,7 +23,8 @@ export const registerDeploy: CommandRegistration = (program, context, setExit) =
     .option('--ref <ref>', 'deploy this branch, tag or commit instead of the branch head')
     .option('--timeout <seconds>', 'stop waiting after this long (exit 4); an AWS deployment goes on')
     .option('-y, --yes', 'confirm a production deploy without asking (required when not interactive)')
-    .option('--reason <text>', 'recorded with the deployment')
+    .option('--reason <text>', 'recorded with the deployment (required with --override)')
+    .option('--override <gate>', 'let a failing release gate through (repeatable; recorded and notified)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .action(async (options: DeployCommandOptions, command: Command) => {
       const globals = globalOptions(command);
       setExit(await runCommand(globals, context, (output) => runDeploy(options, globals, context, output)));
@@ -49,18 +51,28 @@ export async function runDeploy(options: DeployCommandOptions, globals: GlobalOp
   if (needsConfirmation(env)) {
     await confirmOrRefuse(context, `Deploy to ${env.name}?`, options.yes, `mod deploy --env ${env.name}`);
   }
+  const { overridesFrom, gateReportJson } = await import('../format/gate-report.js');
+  const { GateRefusedError } = await import('../../delivery/deploy.js');
+  const overrides = overridesFrom(options.override, options.reason);
   const interrupt = onInterrupt((message) => output.warn(message));
   try {
     const { record, endpoint } = await deploy(ws, {
       environment: env.name,
       ref: options.ref,
       reason: options.reason,
+      overrides,
       timeoutMs: parseTimeout(options.timeout),
       signal: interrupt.signal,
       events: (e) => output.event(e),
     });
     output.result(deploymentJson(record, endpoint), () => deploymentText(record, endpoint, output.mode === 'tty'));
     return exitCodeFor(record);
+  } catch (error) {
+    if (!(error instanceof GateRefusedError)) throw error;
+    // One document for bots: the refusal and every gate's verdict.
+    output.result({ ...gateReportJson(error.report), error: { code: error.code, message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }, () => '');
+    output.error(error.message, error.hint);
+    return error.exitCode;
   } finally {
     interrupt.dispose();
   }

@@ -37,6 +37,12 @@ export function describeEvent(event: DeliveryEvent): { text: string; level: 'inf
       return { text: `auto-rollback: redeploying ${short(event.commit)} to ${event.instanceIds.join(', ')}`, level: 'warn' };
     case 'deploy.done':
       return undefined;
+    case 'gate': {
+      if (event.status === 'skipped') return { text: `gate ${event.name}: skipped (${event.reason})`, level: 'debug' };
+      if (event.overridden) return { text: `gate ${event.name}: OVERRIDDEN by ${event.overridden.by} (${event.overridden.reason}); it failed: ${event.reason}`, level: 'warn' };
+      if (event.status === 'pass') return { text: `gate ${event.name}: pass (${event.reason})`, level: 'info' };
+      return { text: `gate ${event.name}: FAIL: ${event.reason}${event.fix ? `; fix: ${event.fix}` : ''}`, level: 'error' };
+    }
   }
 }
 

@@ -111,6 +111,7 @@ export class AwsProvider implements Provider {
       rollbackOf: request.rollbackOf,
       reason: request.reason,
       instances: [],
+      gates: request.gates,
     };
 
     if (request.reuseRevisionOf) {
@@ -362,6 +363,16 @@ export class AwsProvider implements Provider {
   }
 
   // ---- approvals ----------------------------------------------------------
+
+  async pipelineHasManualApproval(env: Environment): Promise<boolean> {
+    const { clients, names } = this.context(env);
+    const pipeline = (await clients.call<{ pipeline?: PipelineDeclaration }>(clients.codepipeline, new GetPipelineCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`)).pipeline;
+    return Boolean(pipeline?.stages?.some((s) => s.actions?.some((a) => a.actionTypeId?.category === 'Approval')));
+  }
+
+  async databaseUrl(env: Environment): Promise<string | undefined> {
+    return env.databaseUrl;
+  }
 
   async pendingApproval(env: Environment): Promise<PendingApproval | undefined> {
     const { clients, names } = this.context(env);

@@ -58,6 +58,7 @@ export class LocalProvider implements Provider {
       rollbackOf: request.rollbackOf,
       reason: request.reason,
       instances: [],
+      gates: request.gates,
       pid: process.pid,
     };
     await history.save(record);
@@ -252,6 +253,14 @@ export class LocalProvider implements Provider {
       });
     }
     return { endpoint: host?.info.endpoint ?? null, database: host ? (host.info.databaseEmbedded ? 'embedded PGlite' : 'DATABASE_URL') : null, instances: statuses };
+  }
+
+  async pipelineHasManualApproval(): Promise<boolean> {
+    return false;
+  }
+
+  async databaseUrl(env: Environment): Promise<string | undefined> {
+    return env.databaseUrl ?? (await findHost(this.paths, env.name))?.info.databaseUrl;
   }
 
   async pendingApproval(): Promise<PendingApproval | undefined> {

@@ -1,0 +1,49 @@
+// mod gates --env E [--ref R] [--override G --reason T]: the release gates alone.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
+import type { CommandRegistration } from '../main.js';
+import type { Output } from '../output/output.js';
+
+export interface GatesCommandOptions {
+  env: string;
+  ref?: string;
+  override: string[];
+  reason?: string;
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export const registerGates: CommandRegistration = (program, context, setExit) => {
+  program
+    .command('gates')
+    .description('judge the release gates (ticket, peer-review, migrations, approval, window) for a deploy, without deploying')
+    .requiredOption('-e, --env <name>', 'environment, usually production')
+    .option('--ref <ref>', 'judge this commit instead of the branch head')
+    .option('--override <gate>', 'let a failing gate through (repeatable; needs --reason)', collect, [])
+    .option('--reason <text>', 'why the override is needed')
+    .action(async (options: GatesCommandOptions, command: Command) => {
+      const globals = globalOptions(command);
+      setExit(await runCommand(globals, context, (output) => runGatesCommand(options, globals, context, output)));
+    });
+};
+
+export async function runGatesCommand(options: GatesCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const { judgeGates, targetCommit } = await import('../../delivery/deploy.js');
+  const { ExitCode } = await import('../../errors.js');
+  const { gateReportJson, gateReportText, overridesFrom } = await import('../format/gate-report.js');
+  const ws = await openWorkspaceFor(globals, context);
+  const env = ws.environment(options.env);
+  const provider = await ws.provider(env);
+  const events = (e: Parameters<Output['event']>[0]) => output.event(e);
+  const commit = await targetCommit(ws, env, options.ref, events);
+  const report = await judgeGates(ws, env, provider, commit, { overrides: overridesFrom(options.override, options.reason), initiator: await ws.initiator(), events: () => {} });
+  if (!report) {
+    output.result({ schemaVersion: 1, environment: env.name, passed: true, gates: [] }, () => `${env.name} has no release gates`);
+    return ExitCode.Ok;
+  }
+  output.result(gateReportJson(report), () => gateReportText(report, output.mode === 'tty'));
+  return report.passed ? ExitCode.Ok : ExitCode.GateRefused;
+}

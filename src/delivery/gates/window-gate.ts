@@ -1,0 +1,67 @@
+// window: deploys only inside the allowed days and hours (in the team's time
+// zone, DST included) and outside freeze periods; outside, say when the next
+// window opens.
+import { DateTime } from 'luxon';
+import { freezePeriods, type FreezePeriod } from './freeze-calendar.js';
+import type { Gate } from './gate.js';
+import { fail, pass } from './gate.js';
+
+export interface WindowSettings {
+  timezone: string;
+  days: ('Mon' | 'Tue' | 'Wed' | 'Thu' | 'Fri' | 'Sat' | 'Sun')[];
+  from: string;
+  to: string;
+  freezeCalendar?: string;
+}
+
+const WEEKDAY = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+
+function at(day: DateTime, clock: string): DateTime {
+  const [hour, minute] = clock.split(':').map(Number) as [number, number];
+  return day.set({ hour, minute, second: 0, millisecond: 0 });
+}
+
+/** The next instant at or after `now` inside a window and outside every freeze (searching two weeks ahead). */
+export function nextOpening(settings: WindowSettings, now: Date, freezes: FreezePeriod[]): Date | undefined {
+  const start = DateTime.fromJSDate(now, { zone: settings.timezone }).startOf('day');
+  for (let offset = 0; offset < 15; offset++) {
+    const day = start.plus({ days: offset });
+    if (!settings.days.includes(WEEKDAY[day.weekday - 1]!)) continue;
+    const open = at(day, settings.from).toJSDate();
+    const close = at(day, settings.to).toJSDate();
+    let t = new Date(Math.max(open.getTime(), now.getTime()));
+    while (t < close) {
+      const freeze = freezes.find((f) => f.start <= t && t < f.end);
+      if (!freeze) return t;
+      t = freeze.end;
+    }
+  }
+  return undefined;
+}
+
+export const windowGate: Gate<WindowSettings> = async (settings, context) => {
+  if (!DateTime.local().setZone(settings.timezone).isValid) {
+    return fail(`unknown time zone "${settings.timezone}"`, 'use an IANA name such as Asia/Tokyo in gates.window.timezone');
+  }
+  const now = context.now;
+  let freezes: FreezePeriod[] = [];
+  if (settings.freezeCalendar) {
+    try {
+      freezes = freezePeriods(await context.readText(settings.freezeCalendar), settings.timezone, new Date(now.getTime() - 366 * 86400_000), new Date(now.getTime() + 30 * 86400_000));
+    } catch (error) {
+      return fail(`cannot read the freeze calendar ${settings.freezeCalendar}: ${(error as Error).message}`, 'fix gates.window.freezeCalendar, or override with --override window --reason "..."');
+    }
+  }
+  const local = DateTime.fromJSDate(now, { zone: settings.timezone });
+  const describe = (d: Date) => DateTime.fromJSDate(d, { zone: settings.timezone }).toFormat("ccc yyyy-LL-dd HH:mm ZZZZ");
+  const freeze = freezes.find((f) => f.start <= now && now < f.end);
+  const next = nextOpening(settings, now, freezes);
+  const nextText = next ? `the next window opens ${describe(next)}` : 'no window opens in the next two weeks';
+  if (freeze) return fail(`deploy freeze "${freeze.summary}" until ${describe(freeze.end)}`, nextText);
+  const inDay = settings.days.includes(WEEKDAY[local.weekday - 1]!);
+  const inHours = now >= at(local, settings.from).toJSDate() && now < at(local, settings.to).toJSDate();
+  if (!inDay || !inHours) {
+    return fail(`${describe(now)} is outside the deploy window (${settings.days.join(', ')} ${settings.from}-${settings.to} ${settings.timezone})`, nextText);
+  }
+  return pass(`inside the deploy window (${settings.days.join(', ')} ${settings.from}-${settings.to} ${settings.timezone})`);
+};
