@@ -1,0 +1,168 @@
+// A loopback stand-in for the GitHub REST endpoints the release gates use,
+// answering with the recorded shapes of GitHub's responses (the fields that
+// matter, with GitHub's names) and GitHub's Link-header pagination.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StandInPull {
+  number: number;
+  title: string;
+  body: string | null;
+  author: string;
+  base: string;
+  headSha: string;
+  mergeCommitSha?: string | null;
+  labels?: string[];
+}
+export interface StandInReview {
+  user: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+  commitId: string;
+  submittedAt: string;
+}
+export interface StandInLabelEvent {
+  event: 'labeled' | 'unlabeled';
+  label: string;
+  actor: string;
+  createdAt: string;
+}
+
+export class GitHubStandIn {
+  readonly pulls = new Map<number, StandInPull>();
+  readonly commitPulls = new Map<string, number[]>();
+  readonly reviews = new Map<number, StandInReview[]>();
+  readonly events = new Map<number, StandInLabelEvent[]>();
+  readonly teams = new Map<string, string[]>();
+  readonly posted: { number: number; event: string; body: string }[] = [];
+  readonly requests: string[] = [];
+  rateLimited = false;
+  private server?: http.Server;
+  baseUrl = '';
+
+  constructor(readonly owner: string, readonly repo: string) {}
+
+  addPull(pull: StandInPull, commits: string[]): void {
+    this.pulls.set(pull.number, pull);
+    for (const sha of commits) this.commitPulls.set(sha, [...(this.commitPulls.get(sha) ?? []), pull.number]);
+  }
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  private pullJson(p: StandInPull) {
+    const repoUrl = `${this.baseUrl}/repos/${this.owner}/${this.repo}`;
+    return {
+      url: `${repoUrl}/pulls/${p.number}`,
+      id: 1000 + p.number,
+      number: p.number,
+      state: p.mergeCommitSha ? 'closed' : 'open',
+      title: p.title,
+      body: p.body,
+      user: { login: p.author, id: 1, type: 'User' },
+      labels: (p.labels ?? []).map((name, i) => ({ id: i, name, color: 'ededed' })),
+      head: { ref: `feature/${p.number}`, sha: p.headSha, label: `${this.owner}:feature/${p.number}` },
+      base: { ref: p.base, sha: '0'.repeat(40), label: `${this.owner}:${p.base}` },
+      html_url: `https://github.example/${this.owner}/${this.repo}/pull/${p.number}`,
+      merge_commit_sha: p.mergeCommitSha ?? null,
+      merged_at: p.mergeCommitSha ? '2026-11-20T01:00:00Z' : null,
+    };
+  }
+
+  private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ratelimit-remaining': '4999', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  /** GitHub pagination: ?per_page&page with a Link header to the next page. */
+  private page(req: http.IncomingMessage, res: http.ServerResponse, items: unknown[]): void {
+    const url = new URL(req.url!, this.baseUrl);
+    const perPage = Number(url.searchParams.get('per_page') ?? 30);
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const slice = items.slice((page - 1) * perPage, page * perPage);
+    const headers: Record<string, string> = {};
+    if (page * perPage < items.length) {
+      url.searchParams.set('page', String(page + 1));
+      headers.link = `<${url.toString()}>; rel="next"`;
+    }
+    this.send(res, 200, slice, headers);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url!, this.baseUrl);
+    this.requests.push(`${req.method} ${url.pathname}`);
+    if (!/^(token|Bearer) \S+/.test(req.headers.authorization ?? '')) return this.send(res, 401, { message: 'Requires authentication' });
+    if (this.rateLimited) return this.send(res, 403, { message: 'API rate limit exceeded for installation.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1795400000' });
+    const prefix = `/repos/${this.owner}/${this.repo}`;
+    let m: RegExpExecArray | null;
+    if ((m = new RegExp(`^${prefix}/commits/([0-9a-f]+)/pulls$`).exec(url.pathname))) {
+      return this.page(req, res, (this.commitPulls.get(m[1]!) ?? []).map((n) => this.pullJson(this.pulls.get(n)!)));
+    }
+    if ((m = new RegExp(`^${prefix}/pulls/(\\d+)$`).exec(url.pathname))) {
+      const pull = this.pulls.get(Number(m[1]));
+      return pull ? this.send(res, 200, this.pullJson(pull)) : this.send(res, 404, { message: 'Not Found' });
+    }
+    if ((m = new RegExp(`^${prefix}/pulls/(\\d+)/reviews$`).exec(url.pathname))) {
+      const number = Number(m[1]);
+      if (req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { event: string; body: string };
+        this.posted.push({ number, event: body.event, body: body.body });
+        return this.send(res, 200, { id: 99, user: { login: 'github-actions[bot]' }, state: body.event === 'APPROVE' ? 'APPROVED' : 'CHANGES_REQUESTED', html_url: `https://github.example/review/99` });
+      }
+      return this.page(
+        req,
+        res,
+        (this.reviews.get(number) ?? []).map((r, i) => ({ id: i + 1, user: { login: r.user }, body: '', state: r.state, commit_id: r.commitId, submitted_at: r.submittedAt, html_url: 'https://github.example/r' })),
+      );
+    }
+    if ((m = new RegExp(`^${prefix}/issues/(\\d+)/events$`).exec(url.pathname))) {
+      return this.page(
+        req,
+        res,
+        (this.events.get(Number(m[1])) ?? []).map((e, i) => ({ id: i + 1, event: e.event, actor: { login: e.actor }, label: { name: e.label, color: 'ededed' }, created_at: e.createdAt })),
+      );
+    }
+    if ((m = /^\/orgs\/([\w.-]+)\/teams\/([\w.-]+)\/members$/.exec(url.pathname))) {
+      const members = this.teams.get(`${m[1]}/${m[2]}`);
+      return members ? this.page(req, res, members.map((login, i) => ({ login, id: i + 1, type: 'User' }))) : this.send(res, 404, { message: 'Not Found' });
+    }
+    return this.send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  }
+}
+
+/** A loopback receiver for Slack incoming webhooks. */
+export class SlackReceiver {
+  readonly messages: { text: string }[] = [];
+  failWith: number | undefined;
+  private server?: http.Server;
+  url = '';
+
+  async start(): Promise<string> {
+    this.server = http.createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (this.failWith) {
+        res.writeHead(this.failWith).end('invalid_token');
+        return;
+      }
+      this.messages.push(JSON.parse(Buffer.concat(chunks).toString()) as { text: string });
+      res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/services/T000/B000/XXXX`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
