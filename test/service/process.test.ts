@@ -141,7 +141,7 @@ it('drains an in-flight request on SIGTERM, refuses new connections, and exits 0
   await locker.end();
   const response = await inFlight;
   expect(response.status).toBe(200);
-  expect((await response.json()).id).toBe('drain-1');
+  expect(((await response.json()) as { id: string }).id).toBe('drain-1');
   expect(await exited).toBe(0);
   expect((await db.admin("SELECT count(*) AS n FROM posts WHERE id = 'drain-1'")).rows[0].n).toBe('1');
   expect(service.output()).toContain('draining in-flight requests');
