@@ -164,6 +164,16 @@ export class Git {
     return (await this.run(['rev-parse', 'HEAD'])).trim();
   }
 
+  /** A file's exact content at a commit (no trailing newline stripped: checksums depend on it). */
+  async readFileAt(commit: string, file: string): Promise<string> {
+    try {
+      const { stdout } = await execa('git', ['show', `${commit}:${file}`], { cwd: this.dir, stripFinalNewline: false });
+      return stdout;
+    } catch (error) {
+      throw new GitError(`cannot read ${file} at ${commit.slice(0, 8)}`, undefined, error);
+    }
+  }
+
   async userName(): Promise<string | undefined> {
     return (await this.tryRun(['config', 'user.name']))?.trim() || undefined;
   }

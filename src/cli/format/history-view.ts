@@ -19,6 +19,7 @@ export function historyJson(records: DeploymentRecord[]) {
       reason: r.reason ?? null,
       error: r.error ?? null,
       build: r.build ?? null,
+      gates: r.gates ?? null,
       instances: r.instances.map(instanceJson),
       autoRollback: r.autoRollback ? { commit: r.autoRollback.revision.commit, status: r.autoRollback.status, instances: r.autoRollback.instances.map(instanceJson) } : null,
     })),
@@ -43,6 +44,7 @@ export function historyText(records: DeploymentRecord[], color: boolean, verbose
     lines.push(`${r.deploymentId}  ${r.environment.padEnd(10)} ${status.padEnd(color ? 20 : 10)} ${short(r.revision.commit)} ${r.revision.subject ?? ''}`);
     lines.push(c.dim(`    by ${r.initiator} at ${r.startedAt} (${took})${r.rollbackOf ? `, rollback of ${r.rollbackOf}` : ''}${r.revertCommit ? `, revert ${short(r.revertCommit)}` : ''}`));
     if (r.error) lines.push(`    ${c.red(r.error.message)}`);
+    for (const g of r.gates?.filter((g) => g.overridden) ?? []) lines.push(`    ${c.yellow(`gate ${g.name} overridden by ${g.overridden!.by}: ${g.overridden!.reason}`)}`);
     if (r.autoRollback) lines.push(`    auto-rollback to ${short(r.autoRollback.revision.commit)}: ${r.autoRollback.status}`);
     for (const i of verbose ? [...r.instances, ...(r.autoRollback?.instances ?? [])] : []) {
       const events = i.events.filter((e) => e.status !== 'Skipped' && e.status !== 'Pending').map((e) => `${e.name} ${e.durationMs ?? '?'}ms${e.status === 'Failed' ? ' FAILED' : ''}`);

@@ -52,7 +52,7 @@ export async function reviewPullRequest(ws: Workspace, number: number, options: 
     now: options.now ?? new Date(),
     github: async () => github,
     pullRequests: async () => ({ pulls: [pr], commitsWithoutPull: [] }),
-    readFileAt: (commit, file) => ws.git.run(['show', `${commit}:${file}`]),
+    readFileAt: (commit, file) => ws.git.readFileAt(commit, file),
     appliedMigrations: async () => new Map(),
     pipelineHasManualApproval: () => provider.pipelineHasManualApproval(env),
     readText: async () => '',

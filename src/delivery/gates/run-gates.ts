@@ -111,7 +111,7 @@ export async function runGates(
         }
         return { pulls: [...found.values()].sort((a, b) => a.number - b.number), commitsWithoutPull };
       })()),
-    readFileAt: (commit, file) => ws.git.run(['show', `${commit}:${file}`]),
+    readFileAt: (commit, file) => ws.git.readFileAt(commit, file),
     appliedMigrations: async () => {
       const url = await provider.databaseUrl(env);
       if (!url) throw new Error(`no database is known for ${env.name} (set databaseUrl, or start it with a deploy)`);
