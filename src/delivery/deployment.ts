@@ -80,6 +80,28 @@ export function newDeploymentId(now = new Date()): string {
   return `d-${stamp}-${random}`;
 }
 
+/** A new in-progress record for a deployment request. */
+export function newDeploymentRecord(
+  request: { environment: { name: string }; commit: { commit: string; subject: string; author: string }; initiator: string; rollbackOf?: string; reason?: string; gates?: DeploymentRecord['gates'] },
+  provider: string,
+  deploymentId: string,
+): DeploymentRecord {
+  return {
+    schemaVersion: 1,
+    deploymentId,
+    environment: request.environment.name,
+    provider,
+    status: 'InProgress',
+    revision: { commit: request.commit.commit, subject: request.commit.subject, author: request.commit.author },
+    initiator: request.initiator,
+    startedAt: new Date().toISOString(),
+    rollbackOf: request.rollbackOf,
+    reason: request.reason,
+    instances: [],
+    gates: request.gates,
+  };
+}
+
 export function isFinal(status: DeploymentStatus): status is FinalStatus {
   return status !== 'InProgress';
 }

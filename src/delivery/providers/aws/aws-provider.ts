@@ -37,7 +37,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { ModError, UsageError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
-import { newDeploymentId, type DeploymentRecord, type DeploymentStatus } from '../../deployment.js';
+import { newDeploymentId, newDeploymentRecord, type DeploymentRecord, type DeploymentStatus } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
 import type { DeployRequest, DoctorCheck, InstanceStatus, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../provider.js';
 import { AwsClients, type AwsClientOptions } from './aws-clients.js';
@@ -99,20 +99,8 @@ export class AwsProvider implements Provider {
       timeoutMs: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       pollMs: env.aws.pollSeconds * 1000,
     };
-    const record: DeploymentRecord = {
-      schemaVersion: 1,
-      deploymentId: '',
-      environment: env.name,
-      provider: this.name,
-      status: 'InProgress',
-      revision: { commit: commit.commit, subject: commit.subject, author: commit.author },
-      initiator: request.initiator,
-      startedAt: new Date().toISOString(),
-      rollbackOf: request.rollbackOf,
-      reason: request.reason,
-      instances: [],
-      gates: request.gates,
-    };
+    // The id is AWS's: the pipeline execution, or the CodeDeploy deployment of a fast rollback.
+    const record = newDeploymentRecord(request, this.name, '');
 
     if (request.reuseRevisionOf) {
       const revision = await this.revisionOf(env, request.reuseRevisionOf);

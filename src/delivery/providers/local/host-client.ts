@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModError, TimeoutError } from '../../../errors.js';
 import type { Environment } from '../../config.js';
+import { isAlive } from '../../deploy-lock.js';
 import type { HostInfo, HostSettings } from './environment-host.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import type { TargetHealth } from './load-balancer.js';
@@ -57,15 +58,6 @@ export class HostClient {
       `${id} did not pass the health check within ${Math.round(timeoutMs / 1000)}s (state ${last?.state ?? 'unregistered'}${last?.lastError ? `: ${last.lastError}` : ''})`,
       'check the service log in the instance directory and healthCheck.path in mod.config.yml',
     );
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { ConfigError, ExitCode, ModError, UsageError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
-import { newDeploymentId, type DeploymentError, type DeploymentRecord, type InstanceRecord, type RevisionRef } from '../../deployment.js';
+import { newDeploymentId, newDeploymentRecord, type DeploymentError, type DeploymentRecord, type InstanceRecord, type RevisionRef } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
 import type { DeployRequest, DoctorCheck, InstanceStatus, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../provider.js';
 import { planBatches } from '../../rollout-plan.js';
@@ -46,21 +46,7 @@ export class LocalProvider implements Provider {
   async deploy(request: DeployRequest): Promise<DeploymentRecord> {
     const { environment: env, commit, events, signal } = request;
     const history = this.history(env);
-    const record: DeploymentRecord = {
-      schemaVersion: 1,
-      deploymentId: newDeploymentId(),
-      environment: env.name,
-      provider: this.name,
-      status: 'InProgress',
-      revision: { commit: commit.commit, subject: commit.subject, author: commit.author },
-      initiator: request.initiator,
-      startedAt: new Date().toISOString(),
-      rollbackOf: request.rollbackOf,
-      reason: request.reason,
-      instances: [],
-      gates: request.gates,
-      pid: process.pid,
-    };
+    const record: DeploymentRecord = { ...newDeploymentRecord(request, this.name, newDeploymentId()), pid: process.pid };
     await history.save(record);
     const finish = async (status: DeploymentRecord['status'], error?: DeploymentRecord['error']): Promise<DeploymentRecord> => {
       record.status = status;
