@@ -136,6 +136,21 @@ describe('release gates', () => {
     expect(gate(report, 'window')).toMatchObject({ status: 'skipped' });
   });
 
+  it('accepts an approval by a member of the approvers team, and refuses the author approving themselves', async () => {
+    github.teams.set('acme/release-managers', ['lead-lee']);
+    const own = await mergedPull({ author: 'lead-lee' });
+    const other = await mergedPull();
+    github.reviews.set(own.number, [approve('bob', own.head), approve('lead-lee', own.head)]);
+    github.reviews.set(other.number, [approve('bob', other.head), approve('lead-lee', other.head)]);
+    await app.write('mod.config.yml', config().replace('        approvers: [manager-mia]', '        approvers: []\n        team: acme/release-managers'));
+    try {
+      expect(gate((await gates(['--ref', own.ref])).json<Report>(), 'approval')).toMatchObject({ status: 'fail', reason: `no approver's approval on #${own.number}` });
+      expect(gate((await gates(['--ref', other.ref])).json<Report>(), 'approval')).toMatchObject({ status: 'pass', reason: `approved: #${other.number} by lead-lee` });
+    } finally {
+      await app.write('mod.config.yml', config());
+    }
+  });
+
   it('refuses a PR without a ticket link', async () => {
     const pr = await mergedPull({ body: 'Small tweak, see chat.' });
     github.reviews.set(pr.number, [approve('bob', pr.head), approve('manager-mia', pr.head)]);

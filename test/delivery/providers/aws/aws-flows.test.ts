@@ -12,6 +12,7 @@ import {
   GetDeploymentGroupCommand,
   ListDeploymentTargetsCommand,
   ListDeploymentsCommand,
+  StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import {
   CodePipelineClient,
@@ -22,6 +23,7 @@ import {
   ListPipelineExecutionsCommand,
   PutApprovalResultCommand,
   StartPipelineExecutionCommand,
+  StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
@@ -292,6 +294,21 @@ describe('mod rollback --fast on the AWS provider (mocked SDK)', () => {
     expect(codedeploy.commandCalls(CreateDeploymentCommand)[0]!.args[0].input).toMatchObject({ applicationName: 'fixture-stage', deploymentGroupName: 'fixture-stage', revision });
     expect(await remoteHead(remote, 'stage')).toBe(body.revertCommit);
     expect(pipeline.commandCalls(StartPipelineExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('mod stop on the AWS provider (mocked SDK)', () => {
+  it('stops the execution in flight and the deployment, asking for auto-rollback', async () => {
+    pipeline.on(ListPipelineExecutionsCommand).resolves({ pipelineExecutionSummaries: [executionSummary('exec-9', head, 'InProgress'), executionSummary('exec-8', head, 'Succeeded')] } as never);
+    pipeline.on(StopPipelineExecutionCommand).resolves({ pipelineExecutionId: 'exec-9' });
+    codedeploy.on(ListDeploymentsCommand).resolves({ deployments: ['d-LIVE'] });
+    codedeploy.on(StopDeploymentCommand).resolves({ status: 'Pending', statusMessage: 'stopping' });
+    const run = await runCli(['stop', '--env', 'stage', '--json'], { cwd: app.dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ environment: 'stage', stopped: ['pipeline execution exec-9', 'deployment d-LIVE'] });
+    expect(pipeline.commandCalls(StopPipelineExecutionCommand)[0]!.args[0].input).toMatchObject({ pipelineName: 'fixture-stage', pipelineExecutionId: 'exec-9', abandon: false });
+    expect(codedeploy.commandCalls(StopDeploymentCommand)[0]!.args[0].input).toEqual({ deploymentId: 'd-LIVE', autoRollbackEnabled: true });
+    expect(codedeploy.commandCalls(ListDeploymentsCommand)[0]!.args[0].input).toMatchObject({ includeOnlyStatuses: ['Created', 'Queued', 'InProgress', 'Ready'] });
   });
 });
 

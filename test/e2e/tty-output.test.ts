@@ -1,0 +1,26 @@
+// In a terminal (a real pseudo-terminal from `script`), mod shows colour and
+// a spinner; with CI=true or a pipe it prints plain lines (the other e2e tests).
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FixtureApp, MOD_BIN } from '../support/fixture-app.js';
+
+describe('terminal output', () => {
+  let app: FixtureApp;
+  beforeAll(async () => {
+    app = await FixtureApp.create({ instances: 1 });
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
+  it('uses colour, check marks and a spinner on a TTY', async () => {
+    const env = { ...process.env, CI: '', TERM: 'xterm-256color', FORCE_COLOR: '' };
+    delete (env as Record<string, string | undefined>).CI;
+    const run = await execa('script', ['-qec', `${process.execPath} ${MOD_BIN} deploy --env stage`, '/dev/null'], { cwd: app.dir, env, reject: false, timeout: 120_000 });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/\x1b\[3[0-9]m/); // chalk colours
+    expect(run.stdout).toContain('✔');
+    expect(run.stdout).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/); // ora's spinner frames
+    expect(run.stdout).toContain('Succeeded');
+  });
+});
