@@ -18,7 +18,8 @@ function capture() {
 
 describe('output', () => {
   it('chooses json, then plain for CI, pipes and --plain, else tty', () => {
-    const tty = { stdout: { isTTY: true }, stderr: { isTTY: true } } as never;
+    const tty = { stdout: { isTTY: true }, stderr: { isTTY: true, columns: 80 } } as never;
+    const unsized = { stdout: { isTTY: true }, stderr: { isTTY: true, columns: 0 } } as never;
     const pipe = { stdout: {}, stderr: {} } as never;
     expect(chooseMode({ json: true }, tty, {})).toBe('json');
     expect(chooseMode({}, tty, { CI: 'true' })).toBe('plain');
@@ -26,6 +27,7 @@ describe('output', () => {
     expect(chooseMode({ plain: true }, tty, {})).toBe('plain');
     expect(chooseMode({}, pipe, {})).toBe('plain');
     expect(chooseMode({}, tty, {})).toBe('tty');
+    expect(chooseMode({}, unsized, {})).toBe('plain');
   });
 
   it('json mode writes exactly one document to stdout and everything else to stderr', () => {

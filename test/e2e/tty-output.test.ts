@@ -16,7 +16,8 @@ describe('terminal output', () => {
   it('uses colour, check marks and a spinner on a TTY', async () => {
     const env = { ...process.env, CI: '', TERM: 'xterm-256color', FORCE_COLOR: '' };
     delete (env as Record<string, string | undefined>).CI;
-    const run = await execa('script', ['-qec', `${process.execPath} ${MOD_BIN} deploy --env stage`, '/dev/null'], { cwd: app.dir, env, reject: false, timeout: 120_000 });
+    // script(1) gives a pty with no size; stty sizes it as a terminal window would be.
+    const run = await execa('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${MOD_BIN} deploy --env stage`, '/dev/null'], { cwd: app.dir, env, reject: false, timeout: 120_000, stdin: 'ignore' });
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/\x1b\[3[0-9]m/); // chalk colours
     expect(run.stdout).toContain('✔');

@@ -22,12 +22,13 @@ export interface Output {
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
 export function chooseMode(options: { json?: boolean; plain?: boolean }, streams: OutputStreams, env: NodeJS.ProcessEnv = process.env): OutputMode {
   if (options.json) return 'json';
-  if (options.plain || isCi(env) || !streams.stderr.isTTY || env.TERM === 'dumb') return 'plain';
+  // A terminal that reports no width (a pty nobody sized) cannot redraw a spinner line.
+  if (options.plain || isCi(env) || !streams.stderr.isTTY || env.TERM === 'dumb' || !streams.stderr.columns) return 'plain';
   return 'tty';
 }
 
