@@ -70,22 +70,28 @@ export interface LabelledPost {
   decidedAt: Date;
 }
 
+// Returns only the ids this statement inserted. It used to also look up every
+// id in `posts` (UNION ALL ... WHERE id = ANY($1)) to report duplicates, but
+// as a named prepared statement its generic plan, made while the table was
+// small, became a sequential scan of the whole table on every call (18 ms at
+// 30k rows, growing with the table). Duplicates are rare: recordPosts looks
+// them up afterwards, and only when there are some.
 const RECORD_POSTS = `
-WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[])
-    AS t(id, kind, user_id, text, decision, score, reasons, model_version)
-), ins AS (
+WITH ins AS (
   INSERT INTO posts (id, kind, user_id, text, decision, score, reasons, model_version, created_at)
-  SELECT id, kind, user_id, text, decision, score, reasons::jsonb, model_version, $9 FROM input
+  SELECT id, kind, user_id, text, decision, score, reasons::jsonb, model_version, $9
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[])
+    AS t(id, kind, user_id, text, decision, score, reasons, model_version)
   ON CONFLICT (id) DO NOTHING
   RETURNING id, decision
 ), queued AS (
   INSERT INTO reviews (post_id, enqueued_at) SELECT id, $9 FROM ins WHERE decision = 'review'
 )
-SELECT id, true AS created, NULL::text AS decision, NULL::float8 AS score, NULL::jsonb AS reasons, NULL::text AS model_version FROM ins
-UNION ALL
-SELECT p.id, false, p.decision, p.score, p.reasons, p.model_version FROM posts p WHERE p.id = ANY($1::text[])`;
+SELECT id FROM ins`;
 
+// Unnamed on purpose (planned for each call with the real ids and table
+// size): it runs only when a post already existed, and a cached generic plan
+// for \`= ANY($1)\` can be a sequential scan.
 const SELECT_DECISIONS = 'SELECT id, decision, score, reasons, model_version FROM posts WHERE id = ANY($1::text[])';
 
 const GET_POST = `
@@ -154,8 +160,9 @@ export class PostgresStore {
     return new PostgresStore(createPool(options), options.migrations);
   }
 
-  private query<R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(this.embedded ? { text, values } : { name, text, values }).catch((error: unknown) => {
+  /** `name` null: an unnamed statement, planned for each call. */
+  private query<R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(this.embedded || name === null ? { text, values } : { name, text, values }).catch((error: unknown) => {
       throw isUnavailable(error) ? new DatabaseUnavailableError(`database unavailable: ${(error as Error).message}`, error) : error;
     });
   }
@@ -168,7 +175,7 @@ export class PostgresStore {
    */
   async recordPosts(posts: NewPost[], at: Date): Promise<RecordedDecision[]> {
     if (posts.length === 0) return [];
-    const { rows } = await this.query<{ id: string; created: boolean; decision: Decision | null; score: number | null; reasons: unknown[] | null; model_version: string | null }>('mod_record_posts', RECORD_POSTS, [
+    const { rows } = await this.query<{ id: string }>('mod_record_posts', RECORD_POSTS, [
       posts.map((p) => p.id),
       posts.map((p) => p.kind),
       posts.map((p) => p.userId),
@@ -182,18 +189,16 @@ export class PostgresStore {
     const byId = new Map<string, RecordedDecision>();
     const given = new Map(posts.map((p) => [p.id, p]));
     for (const row of rows) {
-      if (row.created) {
-        const post = given.get(row.id)!;
-        byId.set(row.id, { id: row.id, created: true, decision: post.decision, score: post.score, reasons: post.reasons, modelVersion: post.modelVersion });
-      } else if (!byId.has(row.id)) {
-        byId.set(row.id, { id: row.id, created: false, decision: row.decision!, score: row.score!, reasons: row.reasons!, modelVersion: row.model_version! });
-      }
+      const post = given.get(row.id)!;
+      byId.set(row.id, { id: row.id, created: true, decision: post.decision, score: post.score, reasons: post.reasons, modelVersion: post.modelVersion });
     }
-    // An id inserted by a concurrent transaction after this statement's
-    // snapshot was skipped by ON CONFLICT and is invisible above: read it now.
+    // Ids that were not inserted already existed (stored earlier, or by a
+    // concurrent transaction that committed after this statement began):
+    // read their first decision now, in a statement of its own so that it
+    // sees them.
     const missing = posts.filter((p) => !byId.has(p.id)).map((p) => p.id);
     if (missing.length > 0) {
-      const existing = await this.query<PostRow>('mod_select_decisions', SELECT_DECISIONS, [missing]);
+      const existing = await this.query<PostRow>(null, SELECT_DECISIONS, [missing]);
       for (const row of existing.rows) byId.set(row.id, { id: row.id, created: false, decision: row.decision, score: row.score, reasons: row.reasons, modelVersion: row.model_version });
     }
     return posts.map((p) => {
