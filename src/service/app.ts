@@ -46,7 +46,12 @@ export interface AppDependencies {
   bodyLimitBytes?: number;
   retryAfterSeconds?: number;
   reviewClaimSeconds?: number;
-  /** Statements the post writer keeps in flight (default 4; at most the pool size). */
+  /**
+   * Statements the post writer keeps in flight (default 2; at most the pool
+   * size). Two keep the database busy (one commits while the next is sent);
+   * more only split the same requests into smaller groups, costing a commit
+   * and a round trip each (measured: bench/README.md, "Service").
+   */
   writeConcurrency?: number;
   /** How long /readyz waits for the database before answering 503. */
   readinessTimeoutMs?: number;
@@ -86,7 +91,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   const retryAfter = String(deps.retryAfterSeconds ?? 2);
   const claimMs = (deps.reviewClaimSeconds ?? 600) * 1000;
   const { store, moderator } = deps;
-  const writer = new PostWriter(store, clock, { maxConcurrent: deps.writeConcurrency ?? 4 });
+  const writer = new PostWriter(store, clock, { maxConcurrent: deps.writeConcurrency ?? 2 });
   const metrics = createMetrics({ modelVersion: moderator.modelVersion, queueDepth: () => store.pendingReviewCount(), defaultMetrics: deps.defaultMetrics });
 
   const app = Fastify({
@@ -100,6 +105,10 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
             // token or a post must never reach the log even if one does.
             redact: { paths: ['req.headers.authorization', 'headers.authorization', 'body.text', 'req.body'], censor: '[redacted]' },
           },
+    // One log line per request, written in onResponse below, instead of
+    // Fastify's two ("incoming request" + "request completed"): each line is
+    // a synchronous write, and the load balancer's health probes go at debug.
+    disableRequestLogging: true,
     bodyLimit: deps.bodyLimitBytes ?? 1_048_576,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -114,16 +123,25 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: these run on every request, and an async hook costs
+  // a promise and a microtask each.
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-    metrics.requests.inc(labels);
-    metrics.latency.observe(labels, reply.elapsedTime / 1000);
+  const quietRoutes = new Set(['/healthz']);
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    metrics.observeRequest(request.method, route, status, reply.elapsedTime / 1000);
+    const line = { req: { method: request.method, url: request.url }, res: { statusCode: status }, responseTime: reply.elapsedTime };
+    if (quietRoutes.has(route) && status < 400) request.log.debug(line, 'request completed');
+    else request.log.info(line, 'request completed');
+    done();
   });
 
   app.setNotFoundHandler((request, reply) => {

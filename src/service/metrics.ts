@@ -10,6 +10,8 @@ export interface ServiceMetrics {
   latency: Histogram<'method' | 'route' | 'status'>;
   decisions: Counter<'decision'>;
   databaseUnavailable: Counter;
+  /** Counts a request and records its latency (label children cached per route/method/status). */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
 }
 
 export function createMetrics(options: { modelVersion: string; queueDepth: () => Promise<number>; defaultMetrics?: boolean }): ServiceMetrics {
@@ -35,5 +37,19 @@ export function createMetrics(options: { modelVersion: string; queueDepth: () =>
   });
   const model = new Gauge({ name: 'mod_model_info', help: 'The loaded moderation model (value 1, version as a label)', labelNames: ['version'] as const, registers: [registry] });
   model.set({ version: options.modelVersion }, 1);
-  return { registry, requests, latency, decisions, databaseUnavailable };
+  // prom-client hashes the label object on every call; a request's labels
+  // take few values, so keep each combination's children.
+  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
+  const observeRequest = (method: string, route: string, status: number, seconds: number): void => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { method, route, status: String(status) };
+      child = { count: requests.labels(labels), time: latency.labels(labels) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
+  };
+  return { registry, requests, latency, decisions, databaseUnavailable, observeRequest };
 }

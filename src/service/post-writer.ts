@@ -36,7 +36,7 @@ export class PostWriter {
     options: PostWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 200;
-    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 4);
+    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 2);
   }
 
   /** Stores the posts (ids unique within the call); resolves with each id's stored decision. */

@@ -52,7 +52,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       bodyLimitBytes: config.bodyLimitBytes,
       retryAfterSeconds: config.retryAfterSeconds,
       reviewClaimSeconds: config.reviewClaimSeconds,
-      writeConcurrency: database.store.poolSize,
+      writeConcurrency: Math.min(2, database.store.poolSize),
       defaultMetrics: true,
     });
     app.log.info(

@@ -193,6 +193,15 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     for (const secret of [tokens.alice!, tokens.bob!, 'LINE交換しよ', 'review me', '090-1234-5678']) expect(all).not.toContain(secret);
   });
 
+  it('logs one line per request with its request id, and the health probe only at debug', async () => {
+    const before = logs.lines.length;
+    const res = await app.inject({ method: 'POST', url: '/v1/moderate', payload: { text: 'おはよう', id: 'log-1' }, headers: { 'x-request-id': 'req-log-1' } });
+    expect(res.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const lines = logs.lines.slice(before).map((l) => JSON.parse(l) as { reqId?: string; msg: string; req?: { url: string }; res?: { statusCode: number } });
+    expect(lines).toEqual([expect.objectContaining({ reqId: 'req-log-1', msg: 'request completed', req: expect.objectContaining({ url: '/v1/moderate' }), res: { statusCode: 200 } })]);
+  });
+
   it('is not ready while a migration is pending', async () => {
     await env.db.admin("DELETE FROM schema_migrations WHERE version = '0001'");
     try {
