@@ -9,7 +9,7 @@
 // themselves when the pool can connect again.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ModerationRequest, ModerationResult } from '../moderation/moderator.js';
 import { isUnavailable } from '../store/errors.js';
 import type { ClaimedReview, Label, LabelledPost, NewPost, ReviewDecisionOutcome, StoredPost } from '../store/postgres-store.js';
@@ -105,10 +105,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
             // token or a post must never reach the log even if one does.
             redact: { paths: ['req.headers.authorization', 'headers.authorization', 'body.text', 'req.body'], censor: '[redacted]' },
           },
-    // One log line per request, written in onResponse below, instead of
-    // Fastify's two ("incoming request" + "request completed"): each line is
-    // a synchronous write, and the load balancer's health probes go at debug.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     bodyLimit: deps.bodyLimitBytes ?? 1_048_576,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -133,14 +130,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     if (closing) void reply.header('connection', 'close');
     done(null, payload);
   });
-  const quietRoutes = new Set(['/healthz']);
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    metrics.observeRequest(request.method, route, status, reply.elapsedTime / 1000);
-    const line = { req: { method: request.method, url: request.url }, res: { statusCode: status }, responseTime: reply.elapsedTime };
-    if (quietRoutes.has(route) && status < 400) request.log.debug(line, 'request completed');
-    else request.log.info(line, 'request completed');
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
@@ -356,6 +347,24 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   );
 
   return app as FastifyInstance & { metrics: ServiceMetrics };
+}
+
+/**
+ * One log line per request ("request completed", with the method and URL)
+ * instead of Fastify's two ("incoming request" + "request completed"): each
+ * line is a synchronous write. The load balancer's health probe, every second
+ * per target, is logged at debug unless it fails; errors are logged as
+ * Fastify does.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) return super.requestCompleted(error, request, reply);
+    const line = { req: { method: request.method, url: request.url }, res: reply, responseTime: reply.elapsedTime };
+    if (reply.statusCode < 400 && request.routeOptions.url === '/healthz') reply.log.debug(line, 'request completed');
+    else reply.log.info(line, 'request completed');
+  }
 }
 
 export const LABELS_CSV_HEADER = 'text,label,category,post_id,decided_at\n';
