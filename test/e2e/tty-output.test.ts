@@ -14,10 +14,11 @@ describe('terminal output', () => {
   });
 
   it('uses colour, check marks and a spinner on a TTY', async () => {
-    const env = { ...process.env, CI: '', TERM: 'xterm-256color', FORCE_COLOR: '' };
-    delete (env as Record<string, string | undefined>).CI;
+    // Not CI: .ci/run exports CI=true, so build the child's environment without it.
+    const env: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k !== 'CI' && k !== 'FORCE_COLOR' && k !== 'NO_COLOR' && v !== undefined)) as Record<string, string>;
+    env.TERM = 'xterm-256color';
     // script(1) gives a pty with no size; stty sizes it as a terminal window would be.
-    const run = await execa('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${MOD_BIN} deploy --env stage`, '/dev/null'], { cwd: app.dir, env, reject: false, timeout: 120_000, stdin: 'ignore' });
+    const run = await execa('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${MOD_BIN} deploy --env stage`, '/dev/null'], { cwd: app.dir, env, extendEnv: false, reject: false, timeout: 120_000, stdin: 'ignore' });
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/\x1b\[3[0-9]m/); // chalk colours
     expect(run.stdout).toContain('✔');
