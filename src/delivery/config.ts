@@ -100,7 +100,7 @@ const EnvironmentSchema = z.strictObject({
   buildTimeoutSeconds: z.number().int().min(1).default(1800),
   autoRollback: z.boolean().default(true),
   /** The shared database of the environment's instances; unset = embedded PGlite. */
-  databaseUrl: z.string().min(1).optional(),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\/[^\s…]+$/, 'a postgres:// URL').optional(),
   /** Extra environment variables for every instance. */
   variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   requireConfirmation: z.boolean().optional(),

@@ -30,7 +30,7 @@ export interface DeployOutcome {
 }
 
 /** The commit an environment deploys: --ref, else its branch head, else HEAD (said so). */
-export async function targetCommit(ws: Workspace, env: Environment, ref: string | undefined, events: DeliveryEvents): Promise<CommitInfo> {
+export async function targetCommit(ws: Workspace, env: Environment, ref: string | undefined, events: DeliveryEvents, verb = 'deploying'): Promise<CommitInfo> {
   if (ref) {
     const commit = await ws.git.resolve(ref);
     if (!commit) throw new UsageError(`--ref ${ref} is not a commit in this repository`, 'give a branch, tag or commit sha');
@@ -39,7 +39,7 @@ export async function targetCommit(ws: Workspace, env: Environment, ref: string 
   if (await ws.git.branchExists(env.branch)) return ws.git.commitInfo(`refs/heads/${env.branch}`);
   const head = await ws.git.resolve('HEAD');
   if (!head) throw new UsageError('the repository has no commits yet', 'commit your application first');
-  events({ type: 'notice', level: 'warn', message: `branch ${env.branch} does not exist: deploying the current HEAD (${head.slice(0, 8)}) to ${env.name}` });
+  events({ type: 'notice', level: 'warn', message: `branch ${env.branch} does not exist: ${verb} the current HEAD (${head.slice(0, 8)}) for ${env.name}` });
   return ws.git.commitInfo(head);
 }
 

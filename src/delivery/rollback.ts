@@ -61,8 +61,8 @@ export async function planRollback(ws: Workspace, provider: Provider, env: Envir
   }
   if (!(await ws.git.isAncestor(target.commit.commit, current.revision.commit))) {
     throw new UsageError(
-      `${target.commit.commit.slice(0, 8)} is not an ancestor of the deployed ${current.revision.commit.slice(0, 8)}, so there is nothing to revert`,
-      'to ship it anyway use mod deploy --ref',
+      `${target.commit.commit.slice(0, 8)} is not an ancestor of the deployed ${current.revision.commit.slice(0, 8)}, so there is nothing to revert (was the last deployment already a rollback?)`,
+      `pick an earlier target with --to <deploymentId> (see mod history --env ${env.name}), or ship a commit with mod deploy --ref`,
     );
   }
   const commits = await ws.git.firstParentCommits(target.commit.commit, current.revision.commit);

@@ -12,7 +12,7 @@ export interface DoctorCommandOptions {
 export const registerDoctor: CommandRegistration = (program, context, setExit) => {
   program
     .command('doctor')
-    .description("check an environment's setup: credentials, pipeline, build project, deployment group, auto-rollback, alarms")
+    .description("check an environment's setup (AWS: credentials, pipeline and branch, build project, deployment group, auto-rollback, alarms, log group; local: branch, buildspec, appspec, endpoint, database)")
     .requiredOption('-e, --env <name>', 'environment')
     .action(async (options: DoctorCommandOptions, command: Command) => {
       const globals = globalOptions(command);

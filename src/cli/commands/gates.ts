@@ -38,12 +38,13 @@ export async function runGatesCommand(options: GatesCommandOptions, globals: Glo
   const env = ws.environment(options.env);
   const provider = await ws.provider(env);
   const events = (e: Parameters<Output['event']>[0]) => output.event(e);
-  const commit = await targetCommit(ws, env, options.ref, events);
+  const commit = await targetCommit(ws, env, options.ref, events, 'judging');
   const report = await judgeGates(ws, env, provider, commit, { overrides: overridesFrom(options.override, options.reason), initiator: await ws.initiator(), events: () => {} });
   if (!report) {
     output.result({ schemaVersion: 1, environment: env.name, passed: true, gates: [] }, () => `${env.name} has no release gates`);
     return ExitCode.Ok;
   }
-  output.result(gateReportJson(report), () => gateReportText(report, output.mode === 'tty'));
+  const refused = report.passed ? {} : { error: { code: 'GATE_REFUSED', message: `release gates refuse ${env.name}: ${report.gates.filter((g) => g.status === 'fail').map((g) => g.name).join(', ')}`, hint: 'do what each failing gate says, or deploy with --override <gate> --reason "..."', exitCode: ExitCode.GateRefused } };
+  output.result({ ...gateReportJson(report), ...refused }, () => gateReportText(report, output.mode === 'tty'));
   return report.passed ? ExitCode.Ok : ExitCode.GateRefused;
 }

@@ -265,7 +265,7 @@ export class LocalProvider implements Provider {
     for (const file of ['buildspec.yml', 'appspec.yml']) {
       const text = await this.git.run(['show', `${ref}:${file}`]).catch(() => undefined);
       if (text === undefined) {
-        checks.push({ name: file, status: 'fail', detail: `not committed at ${ref}` });
+        checks.push({ name: file, status: 'fail', detail: `not committed at ${ref}: add ${file} (see README, "How a deployment runs") and commit it` });
         continue;
       }
       try {
