@@ -18,6 +18,10 @@ export default defineConfig({
       // Nothing in the tests may reach a real AWS endpoint: by default every
       // SDK call goes to a closed loopback port (the emulator suite overrides it).
       AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      // Nor GitHub or Slack: tests that need them point at loopback stand-ins themselves.
+      GITHUB_TOKEN: '',
+      GH_TOKEN: '',
+      SLACK_WEBHOOK_URL: '',
     },
   },
 });

@@ -1,5 +1,6 @@
 // `mod status`: per environment, what is deployed against what the branch
 // says, the deployment in flight, the instances and the endpoint.
+import { ExitCode, ModError } from '../errors.js';
 import type { Environment } from './config.js';
 import { isAlive } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
@@ -42,8 +43,9 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
   const warnings: string[] = [];
   const [history, providerStatus, headSha] = await Promise.all([
     provider.deployments(env, 50).catch((error: unknown) => {
-      // History that cannot be read (e.g. an emulator without pipeline executions) must not hide the rest.
-      if ((error as { code?: string }).code !== 'AWS_ERROR') throw error;
+      // History the provider cannot read (an emulator without pipeline executions, say) must not
+      // hide the rest; a usage problem (credentials, permissions, missing resources) still fails.
+      if (!(error instanceof ModError) || error.exitCode !== ExitCode.Failed) throw error;
       warnings.push(`deployment history unavailable: ${(error as Error).message}`);
       return [];
     }),

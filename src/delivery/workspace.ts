@@ -1,6 +1,8 @@
 // Everything a delivery command works against, opened once: the git
-// repository, its mod.config.yml, the local state directory and the provider
-// of each environment.
+// repository, its mod.config.yml, the local state directory, the provider of
+// each environment, and the outside services the gates and notifications use.
+// It is where adapters (AWS, GitHub, Slack, the store) are plugged in, each
+// imported lazily; the rest of delivery only sees their interfaces.
 import os from 'node:os';
 import { UsageError } from '../errors.js';
 import { Git } from '../git/git.js';
@@ -19,6 +21,8 @@ export interface Workspace {
   initiator(): Promise<string>;
   /** GitHub pull requests of this repository (token from GITHUB_TOKEN or gh). */
   openGitHub(): Promise<PullRequests>;
+  /** version -> checksum of the migrations applied to a database (the store's records). */
+  appliedMigrations(databaseUrl: string): Promise<Map<string, string>>;
   /** Slack when a webhook is configured (notifications.slackWebhookUrl or SLACK_WEBHOOK_URL), else nothing. */
   notifier(onWarning: (message: string) => void): Promise<Notifier>;
 }
@@ -70,6 +74,10 @@ export async function openWorkspace(cwd: string, env: NodeJS.ProcessEnv = proces
       const { openPullRequests } = await import('../github/octokit-pull-requests.js');
       const remoteUrl = (await git.run(['remote', 'get-url', 'origin']).catch(() => '')).trim() || undefined;
       return openPullRequests({ repository: config.github.repository, baseUrl: config.github.baseUrl, remoteUrl, env });
+    },
+    async appliedMigrations(databaseUrl) {
+      const { appliedMigrationChecksums } = await import('../store/migrations.js');
+      return appliedMigrationChecksums(databaseUrl);
     },
     async notifier(onWarning) {
       const url = config.notifications.slackWebhookUrl ?? env.SLACK_WEBHOOK_URL;

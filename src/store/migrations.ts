@@ -104,6 +104,18 @@ function refuseChanged(status: MigrationStatus): void {
   }
 }
 
+/** version -> checksum of the migrations applied to the database at `databaseUrl` (read-only, one connection). */
+export async function appliedMigrationChecksums(databaseUrl: string): Promise<Map<string, string>> {
+  const { default: Pg } = await import('pg');
+  const client = new Pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return new Map((await readApplied(client)).map((a) => [a.version, a.checksum]));
+  } finally {
+    await client.end();
+  }
+}
+
 /** What is applied and what is pending, without changing anything. */
 export async function migrationStatus(pool: pg.Pool, migrations: Migration[]): Promise<MigrationStatus> {
   const client = await pool.connect();

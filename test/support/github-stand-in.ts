@@ -135,7 +135,7 @@ export class GitHubStandIn {
       const members = this.teams.get(`${m[1]}/${m[2]}`);
       return members ? this.page(req, res, members.map((login, i) => ({ login, id: i + 1, type: 'User' }))) : this.send(res, 404, { message: 'Not Found' });
     }
-    return this.send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    return this.send(res, 404, { message: 'Not Found', documentation_url: `${this.baseUrl}/docs` });
   }
 }
 

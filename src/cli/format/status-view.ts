@@ -73,7 +73,7 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
       const table = new Table({ head: ['instance', 'health', 'revision', 'running for', 'age', 'detail'], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] } });
       for (const i of e.instances) {
         const health = i.healthy ? c.green('healthy') : i.state === 'stopped' ? c.dim('stopped') : c.red(i.state);
-        table.push([i.id, health, short(i.commit ?? undefined), i.state === 'stopped' ? '-' : age(i.since, now), `${age(i.launchedAt, now)} ago`, i.detail ?? '']);
+        table.push([i.id, health, short(i.commit ?? undefined), age(i.since, now), `${age(i.launchedAt, now)} ago`, i.detail ?? '']);
       }
       lines.push(table.toString().replace(/^/gm, '  '));
     }

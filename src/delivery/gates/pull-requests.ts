@@ -38,3 +38,27 @@ export interface PullRequests {
   teamMembers(team: string): Promise<string[]>;
   postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }>;
 }
+
+/**
+ * Reads each PR's reviews, label events and each team's members once per
+ * judgement: the peer-review and approval gates both read the reviews.
+ */
+export function readOnce(github: PullRequests): PullRequests {
+  const cache = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let value = cache.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = read();
+      cache.set(key, value);
+    }
+    return value;
+  };
+  return {
+    forCommit: (sha) => github.forCommit(sha),
+    get: (number) => github.get(number),
+    reviews: (number) => once(`reviews:${number}`, () => github.reviews(number)),
+    labelEvents: (number) => once(`events:${number}`, () => github.labelEvents(number)),
+    teamMembers: (team) => once(`team:${team}`, () => github.teamMembers(team)),
+    postReview: (number, review) => github.postReview(number, review),
+  };
+}

@@ -4,11 +4,9 @@
 import { UsageError } from '../../errors.js';
 import { gatesOf, type Environment, type GateName } from '../config.js';
 import type { Workspace } from '../workspace.js';
-import { approvalGate } from './approval-gate.js';
 import type { GateContext, GateResult } from './gate.js';
-import { peerReviewGate } from './peer-review-gate.js';
-import type { PullRequest } from './pull-requests.js';
-import { ticketGate } from './ticket-gate.js';
+import { readOnce, type PullRequest } from './pull-requests.js';
+import { evaluateGate } from './run-gates.js';
 
 export const PR_LEVEL_GATES: GateName[] = ['ticket', 'peer-review', 'approval'];
 
@@ -36,7 +34,7 @@ export function checklist(pr: PullRequest, env: Environment, gates: GateResult[]
 
 export async function reviewPullRequest(ws: Workspace, number: number, options: { post: boolean; now?: Date }): Promise<PullRequestReviewResult> {
   if (!Number.isInteger(number) || number < 1) throw new UsageError(`"${number}" is not a pull request number`);
-  const github = await ws.openGitHub();
+  const github = readOnce(await ws.openGitHub());
   const pr = await github.get(number);
   const envName = Object.entries(ws.config.environments).find(([, e]) => e.branch === pr.baseRef)?.[0];
   const base: PullRequestReviewResult = { schemaVersion: 1, pullRequest: number, baseRef: pr.baseRef, environment: envName ?? null, skipped: true, event: null, gates: [], body: null, reviewUrl: null };
@@ -60,14 +58,7 @@ export async function reviewPullRequest(ws: Workspace, number: number, options: 
   const gates: GateResult[] = [];
   for (const name of names) {
     try {
-      const settings = enabled[name];
-      const result =
-        name === 'ticket'
-          ? await ticketGate(settings as Parameters<typeof ticketGate>[0], context)
-          : name === 'peer-review'
-            ? await peerReviewGate(settings as Parameters<typeof peerReviewGate>[0], context)
-            : await approvalGate(settings as Parameters<typeof approvalGate>[0], context);
-      gates.push({ name, ...result });
+      gates.push({ name, ...(await evaluateGate(name, enabled[name], context)) });
     } catch (error) {
       gates.push({ name, status: 'fail', reason: `cannot be judged: ${(error as Error).message}` });
     }

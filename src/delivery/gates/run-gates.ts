@@ -12,7 +12,7 @@ import { approvalGate } from './approval-gate.js';
 import type { ChangeUnderJudgement, GateContext, GateResult } from './gate.js';
 import { migrationsGate } from './migrations-gate.js';
 import { peerReviewGate } from './peer-review-gate.js';
-import type { PullRequest, PullRequests } from './pull-requests.js';
+import { readOnce, type PullRequest, type PullRequests } from './pull-requests.js';
 import { ticketGate } from './ticket-gate.js';
 import { windowGate } from './window-gate.js';
 
@@ -35,8 +35,8 @@ export interface GateDependencies {
   /** Opens GitHub on first use (so environments without PR gates never need a token). */
   openGitHub: () => Promise<PullRequests>;
   now?: () => Date;
-  /** Reads the applied migrations from a database URL. */
-  readAppliedMigrations?: (databaseUrl: string) => Promise<Map<string, string>>;
+  /** Reads version -> checksum of the applied migrations from a database URL. */
+  readAppliedMigrations: (databaseUrl: string) => Promise<Map<string, string>>;
 }
 
 const MAX_FIRST_DEPLOY_COMMITS = 20;
@@ -65,20 +65,6 @@ export async function describeChange(ws: Workspace, env: Environment, target: Co
   return { environment: env, target, deployed: usable, commits, changedFiles };
 }
 
-async function defaultAppliedMigrations(databaseUrl: string): Promise<Map<string, string>> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    const exists = await client.query<{ present: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
-    if (!exists.rows[0]?.present) return new Map();
-    const { rows } = await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations');
-    return new Map(rows.map((r) => [r.version, r.checksum]));
-  } finally {
-    await client.end();
-  }
-}
-
 export async function runGates(
   ws: Workspace,
   env: Environment,
@@ -98,14 +84,16 @@ export async function runGates(
   const context: GateContext = {
     change,
     now: deps.now?.() ?? new Date(),
-    github: () => (github ??= deps.openGitHub()),
+    github: () => (github ??= deps.openGitHub().then(readOnce)),
     pullRequests: () =>
       (pulls ??= (async () => {
         const gh = await context.github();
         const found = new Map<number, PullRequest>();
         const commitsWithoutPull: CommitInfo[] = [];
-        for (const commit of change.commits) {
-          const prs = (await gh.forCommit(commit.commit)).filter((pr) => pr.baseRef === env.branch || pr.mergeCommitSha === commit.commit);
+        // Independent look-ups: one per commit, in parallel.
+        const perCommit = await Promise.all(change.commits.map(async (commit) => ({ commit, prs: await gh.forCommit(commit.commit) })));
+        for (const { commit, prs: all } of perCommit) {
+          const prs = all.filter((pr) => pr.baseRef === env.branch || pr.mergeCommitSha === commit.commit);
           if (prs.length === 0) commitsWithoutPull.push(commit);
           for (const pr of prs) found.set(pr.number, pr);
         }
@@ -115,7 +103,7 @@ export async function runGates(
     appliedMigrations: async () => {
       const url = await provider.databaseUrl(env);
       if (!url) throw new Error(`no database is known for ${env.name} (set databaseUrl, or start it with a deploy)`);
-      return (deps.readAppliedMigrations ?? defaultAppliedMigrations)(url);
+      return deps.readAppliedMigrations(url);
     },
     pipelineHasManualApproval: () => provider.pipelineHasManualApproval(env),
     readText: async (location) => {
@@ -138,7 +126,7 @@ export async function runGates(
     }
     let result: Omit<GateResult, 'name'>;
     try {
-      result = await evaluate(name, settings, context);
+      result = await evaluateGate(name, settings, context);
     } catch (error) {
       // A gate that cannot be judged (no token, no network) fails; only an override lets it through.
       const e = error as Error & { hint?: string };
@@ -158,7 +146,8 @@ export async function runGates(
   };
 }
 
-function evaluate(name: GateName, settings: unknown, context: GateContext): Promise<Omit<GateResult, 'name'>> {
+/** Runs one gate with its settings: the single dispatch for deploys, `mod gates` and `mod review-pr`. */
+export function evaluateGate(name: GateName, settings: unknown, context: GateContext): Promise<Omit<GateResult, 'name'>> {
   switch (name) {
     case 'ticket':
       return ticketGate(settings as Parameters<typeof ticketGate>[0], context);

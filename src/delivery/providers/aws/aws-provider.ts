@@ -246,14 +246,14 @@ export class AwsProvider implements Provider {
       async () =>
         (await clients.call<{ deploymentGroupInfo?: DeploymentGroupInfo }>(clients.codedeploy, new GetDeploymentGroupCommand({ applicationName: names.codedeployApplication, deploymentGroupName: names.deploymentGroup }), groupResource))
           .deploymentGroupInfo,
-      () => clients.call<GetPipelineStateCommandOutput>(clients.codepipeline, new GetPipelineStateCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`).catch(notFoundAsUndefined),
+      () => clients.call<GetPipelineStateCommandOutput>(clients.codepipeline, new GetPipelineStateCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`).catch(unavailableAsUndefined),
       async () =>
         (
           await clients
             .call<{ pipelineExecutionSummaries?: PipelineExecutionSummary[] }>(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 1 }), `pipeline ${names.pipeline}`)
-            .catch(notFoundAsUndefined)
+            .catch(unavailableAsUndefined)
         )?.pipelineExecutionSummaries?.[0],
-      async () => (await describeTargetGroups(names.targetGroups).catch(notFoundAsUndefined)) ?? [],
+      async () => (await describeTargetGroups(names.targetGroups).catch(unavailableAsUndefined)) ?? [],
     ]);
 
     const fromGroup = group?.loadBalancerInfo?.targetGroupInfoList?.map((t) => t.name!).filter(Boolean) ?? [];
@@ -461,7 +461,7 @@ export class AwsProvider implements Provider {
  * describe (an emulator without executions), leaves the pipeline part empty
  * instead of failing the whole screen. Credentials and permissions still fail.
  */
-function notFoundAsUndefined(error: unknown): undefined {
+function unavailableAsUndefined(error: unknown): undefined {
   if (error instanceof ModError && (error.code === 'AWS_NOT_FOUND' || error.code === 'AWS_ERROR')) return undefined;
   throw error;
 }

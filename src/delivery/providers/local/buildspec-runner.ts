@@ -8,7 +8,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { ModError } from '../../../errors.js';
 import type { DeliveryEvents } from '../../events.js';
-import { runScript, tailFile } from '../../process/run-script.js';
+import { runScript, tailFile } from './run-script.js';
 import { PHASE_NAMES, type Buildspec, type BuildPhase, type PhaseName } from './buildspec.js';
 
 export interface BuildContext {

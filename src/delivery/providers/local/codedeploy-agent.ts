@@ -6,7 +6,7 @@ import { access, constants, cp, link, mkdir, readdir, readFile, rm, stat } from 
 import path from 'node:path';
 import { ModError } from '../../../errors.js';
 import type { EventStatus, InstanceRecord, LifecycleEventRecord } from '../../deployment.js';
-import { runScript, tailFile } from '../../process/run-script.js';
+import { runScript, tailFile } from './run-script.js';
 import { LIFECYCLE, RUN_FROM_PREVIOUS_REVISION, readAppspec, type Appspec, type LifecycleEventName, type ScriptEvent } from './appspec.js';
 import { writeJsonAtomic } from './json-file.js';
 import type { LocalInstance } from './local-instances.js';

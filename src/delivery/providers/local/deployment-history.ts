@@ -19,11 +19,17 @@ export class DeploymentHistory {
     return readJson<DeploymentRecord>(path.join(this.dir, `${deploymentId}.json`)).catch(() => undefined);
   }
 
-  /** Newest first. Unreadable files (never produced by an atomic write) are skipped. */
+  /**
+   * Newest first. Deployment ids start with their UTC start time, so only the
+   * newest `limit` files are read (status polls this). Unreadable files (never
+   * produced by an atomic write) are skipped.
+   */
   async list(limit = Infinity): Promise<DeploymentRecord[]> {
-    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort().reverse();
     const records: DeploymentRecord[] = [];
     for (const file of files) {
+      // Ids made in the same second may be out of order by their random suffix: read a few extra.
+      if (records.length >= limit + 5) break;
       const record = await readJson<DeploymentRecord>(path.join(this.dir, file)).catch(() => undefined);
       if (record?.deploymentId) records.push(record);
     }

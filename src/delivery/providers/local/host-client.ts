@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModError, TimeoutError } from '../../../errors.js';
+import { InterruptedError, ModError, TimeoutError } from '../../../errors.js';
 import type { Environment } from '../../config.js';
 import { isAlive } from '../../deploy-lock.js';
 import type { HostInfo, HostSettings } from './environment-host.js';
@@ -49,7 +49,7 @@ export class HostClient {
     const deadline = Date.now() + timeoutMs;
     let last: TargetHealth | undefined;
     while (Date.now() < deadline) {
-      if (signal?.aborted) throw new ModError('INTERRUPTED', 'interrupted while waiting for the health check');
+      if (signal?.aborted) throw new InterruptedError('interrupted while waiting for the health check');
       last = (await this.targets()).find((t) => t.id === id);
       if (last?.state === 'healthy') return;
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -2,7 +2,7 @@
 // the appspec.yml lifecycle to local instances in batches, fronted by the
 // environment host's load balancer, with CodeDeploy-style auto-rollback.
 import path from 'node:path';
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { ConfigError, ExitCode, ModError, UsageError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
@@ -200,7 +200,6 @@ export class LocalProvider implements Provider {
    * provisioned by the launch template).
    */
   private async writeServiceEnv(env: Environment, host: HostClient, instances: LocalInstance[]): Promise<void> {
-    const { writeFile, mkdir } = await import('node:fs/promises');
     for (const instance of instances) {
       const vars = { ...this.serviceVariables(env, host), PORT: String(instance.port), HOST: '127.0.0.1' };
       const text = Object.entries(vars)
@@ -233,7 +232,8 @@ export class LocalProvider implements Provider {
         state: !host ? 'stopped' : (target?.state ?? 'unregistered'),
         commit: revision?.commit ?? null,
         deploymentId: last?.deploymentId ?? null,
-        since: events?.at(-1)?.endedAt ?? null,
+        // A stopped environment runs nothing, whatever was deployed last.
+        since: host ? (events?.at(-1)?.endedAt ?? null) : null,
         launchedAt: instance.createdAt,
         detail: target?.lastError ?? `port ${instance.port}`,
       });

@@ -329,7 +329,7 @@ describe('mod status on the AWS provider (mocked SDK)', () => {
     } as never);
     elbv2.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [{ TargetGroupName: 'fixture-stage-tg', TargetGroupArn: 'arn:tg', LoadBalancerArns: ['arn:lb'] }] });
     elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [{ Target: { Id: 'i-0aaa', Port: 8080 }, TargetHealth: { State: 'healthy' } }] });
-    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ DNSName: 'fixture-stage-123.us-east-1.elb.amazonaws.com' }] });
+    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ DNSName: 'fixture-stage-123.elb.test' }] });
 
     const run = await runCli(['status', '--env', 'stage', '--json'], { cwd: app.dir });
     expect(run.exitCode, run.stderr).toBe(0);
@@ -338,7 +338,7 @@ describe('mod status on the AWS provider (mocked SDK)', () => {
       name: 'stage',
       provider: 'aws',
       deployed: { commit: head, deploymentId: 'exec-7' },
-      endpoint: 'http://fixture-stage-123.us-east-1.elb.amazonaws.com',
+      endpoint: 'http://fixture-stage-123.elb.test',
       instances: [{ id: 'i-0aaa', healthy: true, state: 'healthy', imageId: 'ami-0123', launchedAt: '2026-11-01T00:00:00.000Z' }],
       pipeline: { name: 'fixture-stage', latestExecution: { id: 'exec-7', status: 'Succeeded', commit: head }, stages: [{ name: 'Source', status: 'Succeeded' }, { name: 'Build', status: 'Succeeded' }, { name: 'Deploy', status: 'Succeeded' }] },
       autoRollback: { onFailure: true, onAlarms: false, alarms: [] },

@@ -4,7 +4,7 @@
 // output pipes to close, so a hook that starts a daemon cannot hang us.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface ScriptResult {
@@ -117,13 +117,5 @@ export async function tailFile(file: string, lines = 20, maxBytes = 64 * 1024): 
     }
   } catch {
     return [];
-  }
-}
-
-export async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
   }
 }
