@@ -15,13 +15,13 @@ export class TextClassifier {
     this.featurizer = new Featurizer(features);
   }
 
-  /** Uncalibrated log-odds of NG for normalised text. */
-  logit(normalised: string): number {
-    return this.model.logit(this.featurizer.featurize(normalised));
+  /** Uncalibrated log-odds of NG for normalised text (`ruleCodes`: see Featurizer.featurize). */
+  logit(normalised: string, ruleCodes?: readonly string[]): number {
+    return this.model.logit(this.featurizer.featurize(normalised, ruleCodes));
   }
 
   /** Calibrated probability of NG for normalised text. */
-  score(normalised: string): number {
-    return calibrate(this.calibration, this.logit(normalised));
+  score(normalised: string, ruleCodes?: readonly string[]): number {
+    return calibrate(this.calibration, this.logit(normalised, ruleCodes));
   }
 }

@@ -297,18 +297,36 @@ function dedupe(hits: RawHit[]): RawHit[] {
   return kept;
 }
 
-/** Contact-info hits in a text already normalised with `{ offsets: true }`. */
-export function findContactInfoIn(normalised: NormalisedText): RuleHit[] {
-  const text = normalised.text;
+function scan(text: string): RawHit[] {
   const raw: RawHit[] = [];
   findEmails(text, raw);
   findPhones(text, raw);
   findUrls(text, raw);
   findMessengers(text, raw);
-  return dedupe(raw).map((hit) => {
+  return raw;
+}
+
+function ruleCodesOf(raw: RawHit[]): string[] {
+  return [...new Set(raw.map((h) => h.rule))];
+}
+
+/** Contact-info hits in a text already normalised with `{ offsets: true }`. */
+export function findContactInfoIn(normalised: NormalisedText): RuleHit[] {
+  return contactRulesIn(normalised).hits;
+}
+
+/**
+ * One scan for both consumers: the hits (deduplicated, with spans in the
+ * original text) for the decision, and the codes of every rule that fired
+ * (what `contactRuleCodes` returns) for the classifier's rule features.
+ */
+export function contactRulesIn(normalised: NormalisedText): { hits: RuleHit[]; ruleCodes: string[] } {
+  const raw = scan(normalised.text);
+  const hits = dedupe(raw).map((hit) => {
     const span = originalSpan(normalised, hit.start, hit.end);
     return { code: hit.code, rule: hit.rule, severity: hit.severity, start: span.start, end: span.end, match: normalised.original.slice(span.start, span.end) };
   });
+  return { hits, ruleCodes: ruleCodesOf(raw) };
 }
 
 /** Contact-info hits in raw user text. */
@@ -318,10 +336,5 @@ export function findContactInfo(text: string): RuleHit[] {
 
 /** Rule codes that fired, for features: no spans, no mapping back. */
 export function contactRuleCodes(normalisedText: string): string[] {
-  const raw: RawHit[] = [];
-  findEmails(normalisedText, raw);
-  findPhones(normalisedText, raw);
-  findUrls(normalisedText, raw);
-  findMessengers(normalisedText, raw);
-  return [...new Set(raw.map((h) => h.rule))];
+  return ruleCodesOf(scan(normalisedText));
 }

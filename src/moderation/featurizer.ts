@@ -94,8 +94,13 @@ export class Featurizer {
    * Featurises normalised text into the featurizer's own buffer, which the
    * next call overwrites. Every occurrence weighs the same, scaled so the
    * vector has unit L2 norm when all features are distinct.
+   *
+   * `ruleCodes`, when the caller already ran the contact rules on the same
+   * text (the Moderator does, for its decision), saves running them twice;
+   * they are used only when the whole text is featurised, so the result is
+   * the same as without them.
    */
-  featurize(normalised: string): FeatureVector {
+  featurize(normalised: string, ruleCodes?: readonly string[]): FeatureVector {
     const s = this.settings;
     const n = Math.min(normalised.length, s.maxChars);
     const needed = this.capacityFor(n);
@@ -147,7 +152,8 @@ export class Featurizer {
       }
     }
     if (s.ruleFeatures) {
-      for (const code of contactRuleCodes(normalised.length > n ? normalised.slice(0, n) : normalised)) {
+      const codes = ruleCodes !== undefined && normalised.length <= n ? ruleCodes : contactRuleCodes(normalised.length > n ? normalised.slice(0, n) : normalised);
+      for (const code of codes) {
         let h = RULE_SEED;
         for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), FNV_PRIME);
         if (k >= idx.length) break;

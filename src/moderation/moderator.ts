@@ -1,7 +1,7 @@
 // What the service and `mod moderate` call: contact rules first, then the
 // classifier's calibrated score, then the model's two thresholds.
 //   { text, kind?, userId?, id? } -> { decision, score, reasons, modelVersion }
-import { findContactInfoIn, type ContactReasonCode, type RuleSeverity } from './contact-rules.js';
+import { contactRulesIn, type ContactReasonCode, type RuleSeverity } from './contact-rules.js';
 import { TextTooLongError } from './errors.js';
 import { readModelArtifact, type LoadedModel } from './model-artifact.js';
 import { normalise } from './normalise.js';
@@ -86,8 +86,9 @@ export class Moderator {
     const { text } = request;
     this.checkLength(text, request.id);
     const normalised = normalise(text, { offsets: true });
-    const hits = findContactInfoIn(normalised);
-    const score = this.model.classifier.score(normalised.text);
+    // The rules run once: their hits decide, their codes are model features.
+    const { hits, ruleCodes } = contactRulesIn(normalised);
+    const score = this.model.classifier.score(normalised.text, ruleCodes);
     const reasons: ModerationReason[] = hits.map((hit) => ({
       code: hit.code,
       message: `contains ${RULE_MESSAGES[hit.code]}: "${hit.match}"`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Featurizer, defaultFeatureSettings } from '../../src/moderation/featurizer.js';
-import { normaliseText } from '../../src/moderation/normalise.js';
+import { normalise, normaliseText } from '../../src/moderation/normalise.js';
+import { contactRuleCodes, contactRulesIn } from '../../src/moderation/contact-rules.js';
 
 const sorted = (v: { indices: Int32Array; length: number }) => [...v.indices.slice(0, v.length)].sort((a, b) => a - b);
 
@@ -57,5 +58,30 @@ describe('Featurizer', () => {
   it('handles empty text', () => {
     const v = f.featurize('');
     expect(v.length).toBeGreaterThan(0); // the padding spaces
+  });
+});
+
+describe('Featurizer with rule codes from the caller', () => {
+  const withRules = { ...defaultFeatureSettings, ruleFeatures: true };
+  const texts = ['LINEやってる？ID教えて', '連絡はこちら ０９０ー１２３４ー５６７８', 'mail me: someone (at) example dot com', '今日はありがとう'];
+
+  it('gives the same vector as running the rules itself (the Moderator scans once)', () => {
+    for (const raw of texts) {
+      const normalised = normalise(raw, { offsets: true });
+      const { ruleCodes } = contactRulesIn(normalised);
+      const own = new Featurizer(withRules).featurizeCopy(normalised.text);
+      const given = new Featurizer(withRules).featurize(normalised.text, ruleCodes);
+      expect(Array.from(given.indices.slice(0, given.length))).toEqual(Array.from(own.indices));
+      expect(given.value).toBe(own.value);
+    }
+    expect(contactRulesIn(normalise('LINE ID: abc_123', { offsets: true })).ruleCodes).toEqual(contactRuleCodes(normalise('LINE ID: abc_123').text));
+  });
+
+  it('ignores the given codes when the text is cut at maxChars (they describe the whole text)', () => {
+    const settings = { ...withRules, maxChars: 10 };
+    const text = normalise('今日はありがとう、またね。メールは a.b@example.com').text;
+    const own = new Featurizer(settings).featurizeCopy(text);
+    const given = new Featurizer(settings).featurize(text, ['email.address']);
+    expect(Array.from(given.indices.slice(0, given.length))).toEqual(Array.from(own.indices));
   });
 });
