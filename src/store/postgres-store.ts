@@ -59,6 +59,13 @@ export interface ClaimedReview {
   claimedUntil: Date;
 }
 
+/** A moderator's token as listed: the name and its dates, never the hash. */
+export interface ModeratorTokenRecord {
+  name: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
 export type ReviewDecisionOutcome = 'decided' | 'not_found' | 'already_decided' | 'claimed_by_other';
 
 export interface LabelledPost {
@@ -273,7 +280,10 @@ export class PostgresStore {
     }
   }
 
-  /** Creates the token record for `name`, replacing (rotating) an existing one. */
+  /**
+   * Creates the token record for `name`, replacing (rotating) an existing one;
+   * a revoked name gets a live token again (revoked_at is cleared).
+   */
   async saveModeratorToken(name: string, tokenHash: string, now: Date): Promise<{ replaced: boolean }> {
     const { rows } = await this.query<{ replaced: boolean }>(
       'mod_save_token',
@@ -283,6 +293,38 @@ export class PostgresStore {
       [name, tokenHash, now],
     );
     return { replaced: Boolean(rows[0]?.replaced) };
+  }
+
+  /** Every moderator's token record, oldest first: never the hash. */
+  async listModeratorTokens(): Promise<ModeratorTokenRecord[]> {
+    const { rows } = await this.query<{ name: string; created_at: Date; revoked_at: Date | null }>(
+      null,
+      'SELECT name, created_at, revoked_at FROM moderator_tokens ORDER BY created_at, name',
+      [],
+    );
+    return rows.map((r) => ({ name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  }
+
+  /**
+   * Revokes `name`'s token: the lookup ignores it from the next request on.
+   * An already revoked token keeps its first revocation time.
+   */
+  async revokeModeratorToken(name: string, now: Date): Promise<{ outcome: 'revoked' | 'already_revoked' | 'not_found'; revokedAt: Date | null }> {
+    // One statement: the UPDATE touches only a live token; the outer SELECT
+    // still sees the row as it was before (same snapshot) when it was already revoked.
+    const { rows } = await this.query<{ revoked_now: boolean; revoked_at: Date | null }>(
+      null,
+      `WITH revoked AS (
+         UPDATE moderator_tokens SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING revoked_at
+       )
+       SELECT true AS revoked_now, revoked_at FROM revoked
+       UNION ALL
+       SELECT false, revoked_at FROM moderator_tokens WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM revoked)`,
+      [name, now],
+    );
+    const row = rows[0];
+    if (!row) return { outcome: 'not_found', revokedAt: null };
+    return { outcome: row.revoked_now ? 'revoked' : 'already_revoked', revokedAt: row.revoked_at };
   }
 
   async moderatorForTokenHash(tokenHash: string): Promise<string | null> {

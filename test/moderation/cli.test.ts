@@ -45,21 +45,25 @@ afterAll(async () => {
 });
 
 describe('mod moderate', () => {
-  it('--json prints one object with decision, score, reasons, modelVersion', async () => {
+  it('--json prints one object with schemaVersion, decision, score, reasons, modelVersion', async () => {
     const run = await mod(['--json', 'moderate', 'ＬＩＮＥ交換しませんか？']);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result).toMatchObject({ decision: 'reject', modelVersion: expect.any(String) });
+    expect(Object.keys(result)[0]).toBe('schemaVersion');
+    expect(result).toMatchObject({ schemaVersion: 1, decision: 'reject', modelVersion: expect.any(String) });
     expect(result.score).toBeTypeOf('number');
     expect(result.reasons[0]).toMatchObject({ code: 'contact.exchange-phrase' });
   });
 
-  it('--file prints an array in input order', async () => {
+  it('--file --json prints schemaVersion and the results in input order', async () => {
     const lines = ['{"id":"1","text":"週末は何をして過ごすことが多いですか？"}', '{"id":"2","text":"090-1234-5678に電話して"}', '{"id":"3","text":"taro@gmail.com"}'];
     await writeFile(path.join(dir, 'posts.jsonl'), `${lines.join('\n')}\n`);
     const run = await mod(['--json', 'moderate', '--file', 'posts.jsonl']);
     expect(run.code).toBe(0);
-    const results = JSON.parse(run.stdout);
+    const document = JSON.parse(run.stdout);
+    expect(Object.keys(document)).toEqual(['schemaVersion', 'results']);
+    expect(document.schemaVersion).toBe(1);
+    const results = document.results;
     expect(results.map((r: { id: string }) => r.id)).toEqual(['1', '2', '3']);
     expect(results[1].decision).toBe('reject');
     expect(results[2].reasons.map((r: { code: string }) => r.code)).toContain('contact.email');

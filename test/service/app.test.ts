@@ -128,6 +128,37 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect((await app.inject({ method: 'GET', url: '/v1/labels/export' })).statusCode).toBe(401);
   });
 
+  it('refuses a revoked token at once, lists it as revoked, and gives a re-created name a working token', async () => {
+    // The label export: an authenticated route that claims nothing, so later tests keep their queue.
+    const exportLabels = (token: string) => app.inject({ method: 'GET', url: '/v1/labels/export', headers: { authorization: `Bearer ${token}` } });
+    const leaver = generateToken();
+    const createdAt = new Date(now.getTime() + 1000);
+    expect(await env.store.saveModeratorToken('dave', hashToken(leaver), createdAt)).toEqual({ replaced: false });
+    expect((await exportLabels(leaver)).statusCode).toBe(200);
+
+    const revokedAt = new Date(now.getTime() + 2000);
+    expect(await env.store.revokeModeratorToken('dave', revokedAt)).toEqual({ outcome: 'revoked', revokedAt });
+    const refused = await exportLabels(leaver);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.code).toBe('UNAUTHORIZED');
+    // Revoking again changes nothing (the first revocation time stays); an unknown name is reported, not created.
+    expect(await env.store.revokeModeratorToken('dave', new Date(now.getTime() + 3000))).toEqual({ outcome: 'already_revoked', revokedAt });
+    expect(await env.store.revokeModeratorToken('nobody', now)).toEqual({ outcome: 'not_found', revokedAt: null });
+    expect(await count('moderator_tokens')).toBe(3);
+
+    const listed = await env.store.listModeratorTokens();
+    expect(listed.find((t) => t.name === 'dave')).toEqual({ name: 'dave', createdAt, revokedAt });
+    expect(listed.find((t) => t.name === 'alice')).toMatchObject({ name: 'alice', revokedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(hashToken(leaver));
+
+    const returning = generateToken();
+    expect(await env.store.saveModeratorToken('dave', hashToken(returning), new Date(now.getTime() + 4000))).toEqual({ replaced: true });
+    expect((await exportLabels(returning)).statusCode).toBe(200);
+    expect((await exportLabels(leaver)).statusCode).toBe(401);
+    expect((await env.store.listModeratorTokens()).find((t) => t.name === 'dave')?.revokedAt).toBeNull();
+    expect((await exportLabels(tokens.alice!)).statusCode).toBe(200);
+  });
+
   it('queues review decisions, hands each to one moderator, and exports the labels for training', async () => {
     // Insert review items directly so the test does not depend on the model's thresholds.
     const ids = Array.from({ length: 6 }, (_, i) => `r-${i}`);

@@ -13,6 +13,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { readLabelledFile } from '../../src/moderation/labelled-data.js';
+import { buildApp } from '../../src/service/app.js';
+import { loadModerator } from '../../src/service/moderator.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
 import { createTestDatabase, type TestDatabase } from '../store/test-database.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -93,6 +96,65 @@ it('migrates and manages tokens and labels through mod db and mod service', asyn
     { text: 'another', label: 'ok' },
   ]);
   expect(await readFile(path.join(tmp, 'labels.csv'), 'utf8')).toMatch(/^text,label,/);
+});
+
+it('lists and revokes moderator tokens through mod service token, and the review API refuses a revoked one at once', async () => {
+  // The service as its own process would run it: another pool on the same schema, nothing shared with the CLI.
+  const store = PostgresStore.open({ url: db.url });
+  const app = buildApp({ store, moderator: await loadModerator({ maxTextLength: 1000 }) });
+  const exportLabels = (token: string) => app.inject({ method: 'GET', url: '/v1/labels/export', headers: { authorization: `Bearer ${token}` } });
+  try {
+    const created = await cli(['--json', 'service', 'token', 'create', '--name', 'erin']);
+    expect(created.code).toBe(0);
+    const first = (JSON.parse(created.stdout) as { token: string }).token;
+    expect((await exportLabels(first)).statusCode).toBe(200);
+
+    const listed = await cli(['--json', 'service', 'token', 'list']);
+    expect(listed.code).toBe(0);
+    const document = JSON.parse(listed.stdout) as { schemaVersion: number; tokens: { name: string; createdAt: string; revokedAt: string | null }[] };
+    expect(document.schemaVersion).toBe(1);
+    expect(document.tokens.map((t) => t.name)).toEqual(['carol', 'erin']);
+    expect(document.tokens.find((t) => t.name === 'erin')).toEqual({ name: 'erin', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), revokedAt: null });
+    expect(listed.stdout).not.toContain(first);
+    expect(listed.stdout).not.toMatch(/[0-9a-f]{64}/);
+
+    const revoked = await cli(['service', 'token', 'revoke', '--name', 'erin']);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain('revoked the token of erin');
+    const refused = await exportLabels(first);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.code).toBe('UNAUTHORIZED');
+
+    const plain = await cli(['service', 'token', 'list']);
+    expect(plain.code).toBe(0);
+    const lines = plain.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+CREATED\s+REVOKED$/);
+    expect(lines.find((l) => l.startsWith('carol'))).toMatch(/^carol\s+\S+Z\s+-$/);
+    expect(lines.find((l) => l.startsWith('erin'))).toMatch(/^erin\s+\S+Z\s+\d{4}-\d\d-\d\dT\S+Z$/);
+
+    const again = await cli(['--json', 'service', 'token', 'revoke', '--name', 'erin']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ schemaVersion: 1, name: 'erin', revoked: false });
+    expect((await cli(['service', 'token', 'revoke', '--name', 'erin'])).stdout).toContain('already revoked');
+
+    const unknown = await cli(['--json', 'service', 'token', 'revoke', '--name', 'nobody']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'TOKEN_NOT_FOUND', exitCode: 2 });
+    expect(unknown.stderr).toContain('no moderator token named "nobody"');
+    expect((await db.admin("SELECT count(*) AS n FROM moderator_tokens WHERE name = 'nobody'")).rows[0].n).toBe('0');
+
+    const recreated = await cli(['--json', 'service', 'token', 'create', '--name', 'erin']);
+    expect(recreated.code).toBe(0);
+    expect(JSON.parse(recreated.stdout)).toMatchObject({ schemaVersion: 1, name: 'erin', replaced: true });
+    const second = (JSON.parse(recreated.stdout) as { token: string }).token;
+    expect((await exportLabels(second)).statusCode).toBe(200);
+    expect((await exportLabels(first)).statusCode).toBe(401);
+    const after = JSON.parse((await cli(['--json', 'service', 'token', 'list'])).stdout) as { tokens: { name: string; revokedAt: string | null }[] };
+    expect(after.tokens.find((t) => t.name === 'erin')?.revokedAt).toBeNull();
+  } finally {
+    await app.close();
+    await store.close();
+  }
 });
 
 it('reports every wrong configuration variable at start and exits 2', async () => {

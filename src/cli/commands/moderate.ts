@@ -18,7 +18,7 @@ export const registerModerate: CommandRegistration = (program, context, setExit)
     .command('moderate')
     .description('decide approve / review / reject for a text (or each line of a JSONL file) with the shipped model and rules')
     .argument('[text]', 'the text to moderate')
-    .option('-f, --file <file.jsonl>', 'moderate every {"text", "id"?, "kind"?, "userId"?} line; --json prints an array in input order')
+    .option('-f, --file <file.jsonl>', 'moderate every {"text", "id"?, "kind"?, "userId"?} line; --json prints "results" in input order')
     .option('-m, --model <dir>', 'model artifact directory (default: the shipped models/default)')
     .option('--max-length <chars>', 'refuse longer texts (exit 2)', '20000')
     .action(async (text: string | undefined, options: ModerateCommandOptions, command: Command) => {
@@ -73,7 +73,7 @@ export async function runModerate(text: string | undefined, options: ModerateCom
 
   if (text !== undefined) {
     const result = moderator.moderate({ text });
-    output.result(result, () => describe(result, text));
+    output.result({ schemaVersion: 1, ...result }, () => describe(result, text));
     return 0;
   }
   const file = path.resolve(cwd, options.file as string);
@@ -92,6 +92,6 @@ export async function runModerate(text: string | undefined, options: ModerateCom
       throw error;
     }
   });
-  output.result(results, () => results.map((r, i) => describe(r, (requests[i] as ModerationRequest).text)).join('\n'));
+  output.result({ schemaVersion: 1, results }, () => results.map((r, i) => describe(r, (requests[i] as ModerationRequest).text)).join('\n'));
   return 0;
 }

@@ -1,5 +1,5 @@
-// mod service token create --name N | mod service export-labels: operate the
-// moderation service's data (DATABASE_URL, or the embedded PGlite in
+// mod service token create|list|revoke | mod service export-labels: operate
+// the moderation service's data (DATABASE_URL, or the embedded PGlite in
 // .mod/data): moderator tokens for the review API, and the moderators'
 // labels as training data for `mod model train`.
 import type { Command } from 'commander';
@@ -9,6 +9,10 @@ import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
 export interface TokenCreateOptions {
+  name: string;
+}
+
+export interface TokenRevokeOptions {
   name: string;
 }
 
@@ -27,6 +31,21 @@ export const registerService: CommandRegistration = (program, context, setExit) 
     .action(async (options: TokenCreateOptions, command: Command) => {
       const globals = globalOptions(command);
       setExit(await runCommand(globals, context, (output) => runTokenCreate(options, globals, context, output)));
+    });
+  token
+    .command('list')
+    .description("list the moderators' tokens: name, when created, when revoked (never the token or its hash)")
+    .action(async (_options: unknown, command: Command) => {
+      const globals = globalOptions(command);
+      setExit(await runCommand(globals, context, (output) => runTokenList(globals, context, output)));
+    });
+  token
+    .command('revoke')
+    .description("revoke a moderator's token: the review API refuses it (401) from the next request on")
+    .requiredOption('-n, --name <name>', 'the moderator whose token to revoke')
+    .action(async (options: TokenRevokeOptions, command: Command) => {
+      const globals = globalOptions(command);
+      setExit(await runCommand(globals, context, (output) => runTokenRevoke(options, globals, context, output)));
     });
   service
     .command('export-labels')
@@ -66,8 +85,47 @@ export async function runTokenCreate(options: TokenCreateOptions, globals: Globa
   try {
     const token = generateToken();
     const { replaced } = await database.store.saveModeratorToken(options.name, hashToken(token), new Date());
-    output.result({ name: options.name, token, replaced }, () =>
+    output.result({ schemaVersion: 1, name: options.name, token, replaced }, () =>
       [`${replaced ? 'replaced the token' : 'created a token'} for ${options.name} (shown once; only its hash is stored):`, token, 'use it as: Authorization: Bearer <token>'].join('\n'),
+    );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+export async function runTokenList(globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const database = await openStore(globals, context);
+  try {
+    const tokens = await database.store.listModeratorTokens();
+    output.result(
+      { schemaVersion: 1, tokens: tokens.map((t) => ({ name: t.name, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null })) },
+      () => {
+        if (tokens.length === 0) return 'no moderator tokens (create one with: mod service token create --name <name>)';
+        const rows = [['NAME', 'CREATED', 'REVOKED'], ...tokens.map((t) => [t.name, t.createdAt.toISOString(), t.revokedAt?.toISOString() ?? '-'])];
+        const width = rows.reduce((w, r) => Math.max(w, r[0]!.length), 0);
+        return rows.map(([name, created, revoked]) => `${name!.padEnd(width)}  ${created!.padEnd(24)}  ${revoked}`).join('\n');
+      },
+    );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+export async function runTokenRevoke(options: TokenRevokeOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const { ExitCode, ModError } = await import('../../errors.js');
+  const database = await openStore(globals, context);
+  try {
+    const { outcome, revokedAt } = await database.store.revokeModeratorToken(options.name, new Date());
+    if (outcome === 'not_found') {
+      throw new ModError('TOKEN_NOT_FOUND', `no moderator token named ${JSON.stringify(options.name)}`, { hint: 'mod service token list shows the names', exitCode: ExitCode.Usage });
+    }
+    const at = (revokedAt as Date).toISOString();
+    output.result({ schemaVersion: 1, name: options.name, revoked: outcome === 'revoked', revokedAt: at }, () =>
+      outcome === 'revoked'
+        ? `revoked the token of ${options.name}: the review API refuses it from now on`
+        : `the token of ${options.name} was already revoked (at ${at}); nothing changed`,
     );
     return 0;
   } finally {
@@ -99,13 +157,13 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
       }
       stream.end();
       await once(stream, 'finish');
-      output.result({ file, format, count }, () => `wrote ${count} label${count === 1 ? '' : 's'} to ${file} (train with: mod model train --data ${options.out})`);
+      output.result({ schemaVersion: 1, file, format, count }, () => `wrote ${count} label${count === 1 ? '' : 's'} to ${file} (train with: mod model train --data ${options.out})`);
       return 0;
     }
     const items: import('../../store/postgres-store.js').LabelledPost[] = [];
     for await (const item of database.store.labels()) items.push(item);
     output.result(
-      { format, count: items.length, labels: items.map((i) => ({ text: i.text, label: i.label, category: i.category, postId: i.postId, decidedAt: i.decidedAt.toISOString() })) },
+      { schemaVersion: 1, format, count: items.length, labels: items.map((i) => ({ text: i.text, label: i.label, category: i.category, postId: i.postId, decidedAt: i.decidedAt.toISOString() })) },
       () => `${format === 'csv' ? LABELS_CSV_HEADER : ''}${items.map((i) => formatLabel(i, format)).join('')}`.replace(/\n$/, ''),
     );
     return 0;
