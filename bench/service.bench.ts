@@ -12,16 +12,21 @@
 // because on this 2-core machine they all share the same two cores.
 //   npm run bench -- service
 //   BENCH_CONNECTIONS=10,50 (one pair of runs per value), BENCH_SECONDS,
-//   BENCH_LOG_LEVEL (default info), BENCH_WRITE_CONCURRENCY, BENCH_POOL_MAX
+//   BENCH_LOG_LEVEL (default info), BENCH_WRITE_CONCURRENCY, BENCH_POOL_MAX,
+//   BENCH_WORKERS=N (the service in N cluster processes),
+//   BENCH_CPU_PROF=dir (the service runs under --cpu-prof),
+//   BENCH_WITHOUT=scoring,store (diagnosis: what each part costs)
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NewPost } from '../src/store/postgres-store.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const workerCount = Number(process.env.BENCH_WORKERS ?? 1);
 const connectionList = (process.env.BENCH_CONNECTIONS ?? '10').split(',').map(Number);
 // Realistic, varied posts: mostly ordinary chat, some with contact details or
 // URLs (rules fire), a few long ones; every request a different text.
@@ -44,6 +49,22 @@ async function serve(kind: string): Promise<void> {
     console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
     return;
   }
+  const cluster = (await import('node:cluster')).default;
+  if (workerCount > 1 && cluster.isPrimary) {
+    // BENCH_WORKERS: the service in N processes sharing one port (node:cluster).
+    const workers = Array.from({ length: workerCount }, () => cluster.fork());
+    let printed = false;
+    for (const w of workers)
+      w.on('message', (url: string) => {
+        if (!printed) console.log(url);
+        printed = true;
+      });
+    process.once('SIGTERM', () => {
+      for (const w of workers) w.kill('SIGTERM');
+      setTimeout(() => process.exit(0), 500);
+    });
+    return;
+  }
   const dist = path.join(here, '..', 'dist');
   const { buildApp } = (await import(path.join(dist, 'service', 'app.js'))) as typeof import('../src/service/app.js');
   const { loadModerator } = (await import(path.join(dist, 'service', 'moderator.js'))) as typeof import('../src/service/moderator.js');
@@ -56,18 +77,28 @@ async function serve(kind: string): Promise<void> {
   const level = process.env.BENCH_LOG_LEVEL ?? 'info';
   // Like stdout in production: a synchronous write to a file descriptor per line.
   const stream = pino.destination({ dest: '/dev/null', sync: true });
+  // BENCH_WITHOUT (diagnosis only, not the service's figures): "store"
+  // answers writes without the database, "scoring" decides without the
+  // classifier, so a run shows what each part costs.
+  const without = new Set((process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean));
   const app = buildApp({
-    store,
-    moderator: await loadModerator(),
+    store: without.has('store') ? Object.assign(Object.create(store) as typeof store, { recordPosts: async (posts: NewPost[]) => posts.map((p) => ({ ...p, created: true })) }) : store,
+    moderator: without.has('scoring') ? { modelVersion: 'none', moderate: () => ({ decision: 'approve' as const, score: 0, reasons: [], modelVersion: 'none' }) } : await loadModerator(),
     logger: level === 'off' ? false : { level, stream },
     defaultMetrics: true,
     ...(process.env.BENCH_WRITE_CONCURRENCY ? { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY) } : {}),
   });
-  console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
+  // Exit normally on SIGTERM so --cpu-prof (BENCH_CPU_PROF) writes its profile.
+  process.once('SIGTERM', () => process.exit(0));
+  // Cluster workers share one port: a fixed one, so they all get the same.
+  const url = await app.listen({ port: workerCount > 1 ? Number(process.env.BENCH_PORT ?? 39_217) : 0, host: '127.0.0.1' });
+  if (process.send) process.send(url);
+  else console.log(url);
 }
 
 function start(kind: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = kind === 'service' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -77,6 +108,19 @@ function start(kind: string, env: Record<string, string>): Promise<{ child: Chil
     });
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
+}
+
+/** CPU seconds of a server: its process and, with BENCH_WORKERS, its cluster workers. */
+async function serverCpuSeconds(pid: number): Promise<number> {
+  let children: number[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').map(Number);
+  } catch {
+    // no children
+  }
+  let total = await cpuSeconds(pid);
+  for (const child of children) total += await cpuSeconds(child);
+  return total;
 }
 
 /** CPU seconds (user + system) a process has used, from /proc. */
@@ -123,7 +167,10 @@ interface Figures {
 
 async function load(url: string, pid: number, method: 'GET' | 'POST', connections: number, body: boolean, commits: () => Promise<number>): Promise<Figures> {
   const autocannon = (await import('autocannon')).default;
-  let i = 0;
+  // Bodies are serialised once, so the load generator spends its CPU on
+  // HTTP, not on JSON.stringify; each connection cycles through all of them
+  // (no id: every request is a new post).
+  const bodies = Array.from({ length: 64 }, (_, i) => ({ body: JSON.stringify({ text: TEXTS[i % TEXTS.length], kind: 'message', userId: `u-${i}` }) }));
   const run = (duration: number) =>
     autocannon({
       url,
@@ -131,10 +178,10 @@ async function load(url: string, pid: number, method: 'GET' | 'POST', connection
       connections,
       duration,
       headers: body ? { 'content-type': 'application/json' } : {},
-      requests: body ? [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: JSON.stringify({ text: TEXTS[i++ % TEXTS.length], kind: 'message', userId: `u-${i % 1000}` }) }) }] : undefined,
+      requests: body ? bodies : undefined,
     });
   await run(3); // warm-up: JIT, connection pools, prepared statements
-  const before = { server: await cpuSeconds(pid), postgres: await postgresCpuSeconds(), self: process.cpuUsage(), machine: await machineBusy(), commits: await commits() };
+  const before = { server: await serverCpuSeconds(pid), postgres: await postgresCpuSeconds(), self: process.cpuUsage(), machine: await machineBusy(), commits: await commits() };
   const r = await run(seconds);
   const self = process.cpuUsage(before.self);
   const machine = await machineBusy();
@@ -149,7 +196,7 @@ async function load(url: string, pid: number, method: 'GET' | 'POST', connection
     non2xx: r.non2xx,
     total: r.requests.total,
     cpuPerRequest: {
-      server: us((await cpuSeconds(pid)) - before.server),
+      server: us((await serverCpuSeconds(pid)) - before.server),
       postgres: us((await postgresCpuSeconds()) - before.postgres),
       autocannon: us((self.user + self.system) / 1e6),
       machine: us(machine.busy - before.machine.busy),
@@ -182,7 +229,8 @@ async function main(): Promise<void> {
     const answered = runs.reduce((s, r) => s + r.moderate.total, 0);
     const row = (name: string, f: Figures) =>
       `${String(f.connections).padStart(5)} ${name.padEnd(34)} ${f.requestsPerSecond.toFixed(0).padStart(7)} ${String(f.p50).padStart(5)} ${String(f.p99).padStart(5)} ${String(f.errors + f.non2xx).padStart(6)}   ${String(f.cpuPerRequest.server).padStart(6)} ${String(f.cpuPerRequest.postgres).padStart(6)} ${String(f.cpuPerRequest.autocannon).padStart(6)} ${String(f.cpuPerRequest.machine).padStart(6)}  ${(f.machineBusy * 100).toFixed(0).padStart(3)}%`;
-    console.log(`autocannon in this process, each server in its own; ${seconds} s per route after a 3 s warm-up; loopback; node ${process.version}; service log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}`);
+    console.log(`autocannon in this process, each server in its own; ${seconds} s per route after a 3 s warm-up; loopback; node ${process.version}; service log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; service processes ${workerCount}`);
+    if (process.env.BENCH_WITHOUT) console.log(`DIAGNOSIS ONLY, not the service's figures: the service runs without ${process.env.BENCH_WITHOUT}`);
     console.log(`${'conns'.padStart(5)} ${'route'.padEnd(34)} ${'req/s'.padStart(7)} ${'p50ms'.padStart(5)} ${'p99ms'.padStart(5)} ${'errors'.padStart(6)}   CPU µs per request: server / postgres / autocannon / whole machine, machine busy`);
     for (const r of runs) {
       console.log(row('bare Fastify GET / (the ceiling)', r.ceiling));
