@@ -60,6 +60,10 @@ export interface AppDependencies {
 }
 
 export const MAX_BATCH_ITEMS = 100;
+// PostgreSQL text cannot hold U+0000: such a string is refused with a 400
+// (INVALID_CHARACTER) before it reaches the store, where it would fail the
+// whole group-commit statement it joined.
+const NO_NUL = '^[^\\u0000]*$';
 const MAX_REVIEW_LIMIT = 100;
 
 interface ModerateBody {
@@ -189,10 +193,10 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     additionalProperties: false,
     required: ['text'],
     properties: {
-      text: { type: 'string', minLength: 1, maxLength: maxText },
-      id: { type: 'string', minLength: 1, maxLength: 200 },
+      text: { type: 'string', minLength: 1, maxLength: maxText, pattern: NO_NUL },
+      id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL },
       kind: { type: 'string', enum: ['message', 'profile', 'post'] },
-      userId: { type: 'string', minLength: 1, maxLength: 200 },
+      userId: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL },
     },
   } as const;
   const resultSchema = {
@@ -245,7 +249,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     },
   );
 
-  app.get('/v1/posts/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } } }, async (request) => {
+  app.get('/v1/posts/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL } } } } }, async (request) => {
     const { id } = request.params as { id: string };
     const post = await store.getPost(id);
     if (!post) throw new HttpError(404, 'POST_NOT_FOUND', `no post with id ${JSON.stringify(id)}`);
@@ -311,8 +315,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     {
       preHandler: authenticate,
       schema: {
-        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } },
-        body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', enum: ['ok', 'ng'] }, category: { type: 'string', minLength: 1, maxLength: 100 } } },
+        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL } } },
+        body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', enum: ['ok', 'ng'] }, category: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL } } },
       },
     },
     async (request) => {
@@ -392,6 +396,7 @@ function describeValidation(issues: ValidationIssue[], fallback: string): { code
   const where = issue.instancePath === '' ? 'body' : issue.instancePath.slice(1).replace(/\//g, '.');
   if (issue.keyword === 'additionalProperties') return { code: 'UNKNOWN_FIELD', message: `${where}: unknown field ${JSON.stringify(issue.params.additionalProperty)}` };
   if (issue.keyword === 'maxLength' && /(^|\/)text$/.test(issue.instancePath)) return { code: 'TEXT_TOO_LONG', message: `${where}: text is longer than ${String(issue.params.limit)} characters` };
+  if (issue.keyword === 'pattern' && issue.params.pattern === NO_NUL) return { code: 'INVALID_CHARACTER', message: `${where} contains a NUL character (U+0000), which cannot be stored` };
   if (issue.keyword === 'maxItems') return { code: 'TOO_MANY_ITEMS', message: `${where}: at most ${String(issue.params.limit)} items per batch` };
   if (issue.keyword === 'required') return { code: 'INVALID_REQUEST', message: `${where}: missing field ${JSON.stringify(issue.params.missingProperty)}` };
   return { code: 'INVALID_REQUEST', message: `${where} ${issue.message ?? 'is invalid'}` };

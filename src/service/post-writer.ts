@@ -4,6 +4,7 @@
 // promise settles only after the statement holding its posts committed, so
 // a 200 still means "stored"; if that statement fails, every request in it
 // fails (none of them was stored).
+import { isUnavailable } from '../store/errors.js';
 import type { NewPost, RecordedDecision } from '../store/postgres-store.js';
 
 export interface PostRecorder {
@@ -87,7 +88,12 @@ export class PostWriter {
           }
         },
         (error: unknown) => {
-          for (const pending of batch) pending.reject(error);
+          // A statement that failed for its data (not because the database is
+          // unavailable) must not fail the requests that merely shared it:
+          // each request is written again on its own, and only the one at
+          // fault gets the error.
+          if (batch.length > 1 && !isUnavailable(error)) for (const pending of batch) this.writeAlone(pending);
+          else for (const pending of batch) pending.reject(error);
         },
       )
       .finally(() => {
@@ -95,5 +101,9 @@ export class PostWriter {
         this.schedule();
       });
     this.schedule();
+  }
+
+  private writeAlone(pending: Pending): void {
+    this.store.recordPosts(pending.posts, this.clock()).then(pending.resolve, pending.reject);
   }
 }

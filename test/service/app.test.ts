@@ -102,6 +102,8 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
       [{ text: 'hi', kind: 'email' }, 400, 'INVALID_REQUEST'],
       [{ id: 'x' }, 400, 'INVALID_REQUEST'],
       [{ text: '' }, 400, 'INVALID_REQUEST'],
+      [{ text: 'a\u0000b' }, 400, 'INVALID_CHARACTER'],
+      [{ text: 'hi', userId: 'u\u0000' }, 400, 'INVALID_CHARACTER'],
     ];
     for (const [body, status, code] of cases) {
       const res = await moderate(body);
@@ -114,6 +116,10 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect([huge.statusCode, huge.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     const text = await app.inject({ method: 'POST', url: '/v1/moderate', headers: { 'content-type': 'application/xml' }, payload: '<text>hello</text>' });
     expect([text.statusCode, text.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const nulBatch = await app.inject({ method: 'POST', url: '/v1/moderate/batch', payload: { items: [{ text: 'fine' }, { text: 'a\u0000b' }] } });
+    expect([nulBatch.statusCode, nulBatch.json().error.code]).toEqual([400, 'INVALID_CHARACTER']);
+    expect(nulBatch.json().error.message).toMatch(/items\.1\.text contains a NUL character/);
+    expect((await app.inject({ method: 'GET', url: '/v1/posts/a%00b' })).json().error.code).toBe('INVALID_CHARACTER');
     expect(await count('posts')).toBe(before);
     expect((await app.inject({ method: 'GET', url: '/nowhere' })).json().error.code).toBe('NOT_FOUND');
   });

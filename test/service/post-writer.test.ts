@@ -1,0 +1,50 @@
+// Group commit against real PostgreSQL: requests that arrive together share
+// one statement, and a post the database refuses for its data fails only
+// its own request, not the others that shared the statement.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostWriter } from '../../src/service/post-writer.js';
+import type { NewPost, PostgresStore, RecordedDecision } from '../../src/store/postgres-store.js';
+import { createTestStore } from '../store/test-database.js';
+
+const post = (id: string, text = 'hello'): NewPost => ({ id, kind: null, userId: null, text, decision: 'approve', score: 0.01, reasons: [], modelVersion: 'test' });
+
+describe('PostWriter on PostgreSQL', () => {
+  let env: Awaited<ReturnType<typeof createTestStore>>;
+  const statements: number[] = [];
+  let store: PostgresStore;
+
+  beforeAll(async () => {
+    env = await createTestStore('postgres');
+    // Counts the posts of each statement the writer sends (the real store does the work).
+    store = Object.assign(Object.create(env.store) as PostgresStore, {
+      recordPosts: (posts: NewPost[], at: Date): Promise<RecordedDecision[]> => {
+        statements.push(posts.length);
+        return env.store.recordPosts(posts, at);
+      },
+    });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  const stored = async (ids: string[]) => (await env.db.admin('SELECT id FROM posts WHERE id = ANY($1) ORDER BY id', [ids])).rows.map((r) => r.id as string);
+
+  it('writes requests that arrive in the same turn in one statement', async () => {
+    statements.length = 0;
+    const writer = new PostWriter(store, () => new Date(), { maxConcurrent: 1 });
+    const results = await Promise.all(['g-1', 'g-2', 'g-3'].map((id) => writer.write([post(id)])));
+    expect(results.map((r) => r[0]!.created)).toEqual([true, true, true]);
+    expect(statements).toEqual([3]);
+    expect(await stored(['g-1', 'g-2', 'g-3'])).toEqual(['g-1', 'g-2', 'g-3']);
+  });
+
+  it('stores the others when the database refuses one post of a shared statement (a NUL in its text)', async () => {
+    statements.length = 0;
+    const writer = new PostWriter(store, () => new Date(), { maxConcurrent: 1 });
+    const outcomes = await Promise.allSettled([writer.write([post('n-1')]), writer.write([post('n-bad', 'a\u0000b')]), writer.write([post('n-2')])]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/0x00/);
+    // One shared statement failed, then each request was written on its own.
+    expect(statements).toEqual([3, 1, 1, 1]);
+    expect(await stored(['n-1', 'n-2', 'n-bad'])).toEqual(['n-1', 'n-2']);
+  });
+});
