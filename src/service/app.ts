@@ -61,9 +61,13 @@ export interface AppDependencies {
 
 export const MAX_BATCH_ITEMS = 100;
 // PostgreSQL text cannot hold U+0000: such a string is refused with a 400
-// (INVALID_CHARACTER) before it reaches the store, where it would fail the
-// whole group-commit statement it joined.
+// (INVALID_CHARACTER) before it reaches the store. Identifiers must also be
+// well-formed UTF-16 (an unpaired surrogate cannot be stored as itself); in a
+// post's text one is replaced by U+FFFD, as a client that cut a string in
+// the middle of an emoji would expect.
 const NO_NUL = '^[^\\u0000]*$';
+const NO_NUL_OR_LONE_SURROGATE = '^[^\\u0000\\p{Cs}]*$';
+const LONE_SURROGATES = /\p{Cs}/gu;
 const MAX_REVIEW_LIMIT = 100;
 
 interface ModerateBody {
@@ -194,9 +198,9 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     required: ['text'],
     properties: {
       text: { type: 'string', minLength: 1, maxLength: maxText, pattern: NO_NUL },
-      id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL },
+      id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL_OR_LONE_SURROGATE },
       kind: { type: 'string', enum: ['message', 'profile', 'post'] },
-      userId: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL },
+      userId: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL_OR_LONE_SURROGATE },
     },
   } as const;
   const resultSchema = {
@@ -212,8 +216,9 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
 
   function score(body: ModerateBody): NewPost {
     const id = body.id ?? randomUUID();
-    const result = moderator.moderate({ text: body.text, kind: body.kind, userId: body.userId, id });
-    return { id, kind: body.kind ?? null, userId: body.userId ?? null, text: body.text, decision: result.decision, score: result.score, reasons: result.reasons, modelVersion: result.modelVersion };
+    const text = body.text.replace(LONE_SURROGATES, '\uFFFD');
+    const result = moderator.moderate({ text, kind: body.kind, userId: body.userId, id });
+    return { id, kind: body.kind ?? null, userId: body.userId ?? null, text, decision: result.decision, score: result.score, reasons: result.reasons, modelVersion: result.modelVersion };
   }
 
   app.post('/v1/moderate', { schema: { body: itemSchema, response: { 200: resultSchema } } }, async (request) => {
@@ -249,7 +254,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     },
   );
 
-  app.get('/v1/posts/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL } } } } }, async (request) => {
+  app.get('/v1/posts/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL_OR_LONE_SURROGATE } } } } }, async (request) => {
     const { id } = request.params as { id: string };
     const post = await store.getPost(id);
     if (!post) throw new HttpError(404, 'POST_NOT_FOUND', `no post with id ${JSON.stringify(id)}`);
@@ -315,8 +320,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     {
       preHandler: authenticate,
       schema: {
-        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL } } },
-        body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', enum: ['ok', 'ng'] }, category: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL } } },
+        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL_OR_LONE_SURROGATE } } },
+        body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', enum: ['ok', 'ng'] }, category: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL_OR_LONE_SURROGATE } } },
       },
     },
     async (request) => {
@@ -397,6 +402,7 @@ function describeValidation(issues: ValidationIssue[], fallback: string): { code
   if (issue.keyword === 'additionalProperties') return { code: 'UNKNOWN_FIELD', message: `${where}: unknown field ${JSON.stringify(issue.params.additionalProperty)}` };
   if (issue.keyword === 'maxLength' && /(^|\/)text$/.test(issue.instancePath)) return { code: 'TEXT_TOO_LONG', message: `${where}: text is longer than ${String(issue.params.limit)} characters` };
   if (issue.keyword === 'pattern' && issue.params.pattern === NO_NUL) return { code: 'INVALID_CHARACTER', message: `${where} contains a NUL character (U+0000), which cannot be stored` };
+  if (issue.keyword === 'pattern' && issue.params.pattern === NO_NUL_OR_LONE_SURROGATE) return { code: 'INVALID_CHARACTER', message: `${where} contains a NUL character (U+0000) or an unpaired surrogate, which cannot be stored` };
   if (issue.keyword === 'maxItems') return { code: 'TOO_MANY_ITEMS', message: `${where}: at most ${String(issue.params.limit)} items per batch` };
   if (issue.keyword === 'required') return { code: 'INVALID_REQUEST', message: `${where}: missing field ${JSON.stringify(issue.params.missingProperty)}` };
   return { code: 'INVALID_REQUEST', message: `${where} ${issue.message ?? 'is invalid'}` };

@@ -86,13 +86,13 @@ export interface LabelledPost {
 const RECORD_POSTS = `
 WITH ins AS (
   INSERT INTO posts (id, kind, user_id, text, decision, score, reasons, model_version, created_at)
-  SELECT id, kind, user_id, text, decision, score, reasons::jsonb, model_version, $9
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[])
-    AS t(id, kind, user_id, text, decision, score, reasons, model_version)
+  SELECT id, kind, user_id, text, decision, score, reasons, model_version, $2
+  FROM json_to_recordset($1::json)
+    AS t(id text, kind text, user_id text, text text, decision text, score float8, reasons jsonb, model_version text)
   ON CONFLICT (id) DO NOTHING
   RETURNING id, decision
 ), queued AS (
-  INSERT INTO reviews (post_id, enqueued_at) SELECT id, $9 FROM ins WHERE decision = 'review'
+  INSERT INTO reviews (post_id, enqueued_at) SELECT id, $2 FROM ins WHERE decision = 'review'
 )
 SELECT id FROM ins`;
 
@@ -182,17 +182,10 @@ export class PostgresStore {
    */
   async recordPosts(posts: NewPost[], at: Date): Promise<RecordedDecision[]> {
     if (posts.length === 0) return [];
-    const { rows } = await this.query<{ id: string }>('mod_record_posts', RECORD_POSTS, [
-      posts.map((p) => p.id),
-      posts.map((p) => p.kind),
-      posts.map((p) => p.userId),
-      posts.map((p) => p.text),
-      posts.map((p) => p.decision),
-      posts.map((p) => p.score),
-      posts.map((p) => JSON.stringify(p.reasons)),
-      posts.map((p) => p.modelVersion),
-      at,
-    ]);
+    // One JSON document for the whole group: a single native JSON.stringify
+    // instead of eight arrays that pg escapes element by element in JS.
+    const rows_ = posts.map((p) => ({ id: p.id, kind: p.kind, user_id: p.userId, text: p.text, decision: p.decision, score: p.score, reasons: p.reasons, model_version: p.modelVersion }));
+    const { rows } = await this.query<{ id: string }>('mod_record_posts', RECORD_POSTS, [JSON.stringify(rows_), at]);
     const byId = new Map<string, RecordedDecision>();
     const given = new Map(posts.map((p) => [p.id, p]));
     for (const row of rows) {

@@ -104,6 +104,7 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
       [{ text: '' }, 400, 'INVALID_REQUEST'],
       [{ text: 'a\u0000b' }, 400, 'INVALID_CHARACTER'],
       [{ text: 'hi', userId: 'u\u0000' }, 400, 'INVALID_CHARACTER'],
+      [{ text: 'hi', id: 'p-\ud800' }, 400, 'INVALID_CHARACTER'],
     ];
     for (const [body, status, code] of cases) {
       const res = await moderate(body);
@@ -122,6 +123,12 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect((await app.inject({ method: 'GET', url: '/v1/posts/a%00b' })).json().error.code).toBe('INVALID_CHARACTER');
     expect(await count('posts')).toBe(before);
     expect((await app.inject({ method: 'GET', url: '/nowhere' })).json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('stores a text cut in the middle of an emoji with U+FFFD for the lone half', async () => {
+    const res = await moderate({ text: 'ありがとう\ud83d', id: 'sur-1' });
+    expect(res.statusCode).toBe(200);
+    expect((await env.db.admin("SELECT text FROM posts WHERE id = 'sur-1'")).rows[0].text).toBe('ありがとう\ufffd');
   });
 
   it('requires a valid moderator token on review routes', async () => {
