@@ -137,6 +137,25 @@ describe('mod model train / eval / check', () => {
     expect(table.stdout).toMatch(/FAIL/);
   });
 
+  it('refuses to gate on a held-out split of data that changed since the baseline was trained', async () => {
+    await writeFile(path.join(dir, 'grow.csv'), await readFile(path.join(dir, 'ja.csv'), 'utf8'));
+    const train = await mod(['--json', 'model', 'train', '--data', 'grow.csv', '--out', 'models', '--name', 'before', '--bits', '16']);
+    expect(train.code).toBe(0);
+    const unchanged = await mod(['model', 'check', '--candidate', 'models/before', '--baseline', 'models/before']);
+    expect(unchanged.code).toBe(0);
+    // More labelled lines: today's split of grow.csv now holds examples "before" trained on.
+    await writeFile(path.join(dir, 'grow.csv'), `${await readFile(path.join(dir, 'grow.csv'), 'utf8')}\nまた明日ね,ok\nLINE教えてよ,ng\n`);
+    const stale = await mod(['model', 'check', '--candidate', 'models/before', '--baseline', 'models/before']);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toMatch(/data changed since model .* was trained/);
+    expect(stale.stderr).toMatch(/--data/);
+    const evaluation = await mod(['model', 'eval', '--model', 'models/before']);
+    expect(evaluation.code).toBe(0);
+    expect(evaluation.stderr).toMatch(/flatter the model/);
+    const explicit = await mod(['model', 'check', '--candidate', 'models/before', '--baseline', 'models/before', '--data', path.join(root, 'data', 'ja-check.csv')]);
+    expect(explicit.code).toBe(0);
+  });
+
   it('exits 2 on empty, malformed and single-class data', async () => {
     await writeFile(path.join(dir, 'empty.csv'), '');
     await writeFile(path.join(dir, 'malformed.csv'), 'text,label\n"unclosed,ok\n');

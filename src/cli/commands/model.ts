@@ -170,15 +170,25 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
   return 0;
 }
 
-/** The data a command evaluates on: --data, or the held-out split of the model's own training data. */
+/**
+ * The data a command evaluates on: --data, or the held-out split of the
+ * model's own training data. `stale` when that data changed since the model
+ * was trained: today's split then holds examples the model trained on, and
+ * flatters it.
+ */
 async function evaluationData(spec: string | undefined, heldOut: boolean, manifest: import('../../moderation/model-artifact.js').ModelManifest, cwd: string) {
   const { loadData } = await import('../../moderation/datasets.js');
   const { heldOutSplit } = await import('../../moderation/training.js');
+  const { dedupe, fingerprint } = await import('../../moderation/splits.js');
   const data = await loadData(spec ?? manifest.training.data, cwd);
-  if (spec !== undefined && !heldOut) return { description: data.spec, examples: data.examples };
+  if (spec !== undefined && !heldOut) return { description: data.spec, examples: data.examples, stale: false };
   const examples = heldOutSplit(data.examples, manifest.training.seed, manifest.training.testFraction);
-  return { description: `${data.spec} (held-out split, seed ${manifest.training.seed})`, examples };
+  const stale = spec === undefined && fingerprint(dedupe(data.examples).examples) !== manifest.training.fingerprint;
+  return { description: `${data.spec} (held-out split, seed ${manifest.training.seed})`, examples, stale };
 }
+
+const STALE_SPLIT = (version: string, data: string) => `the ${data} data changed since model ${version} was trained, so its held-out split cannot be rebuilt: a split of today's data holds examples it trained on`;
+const STALE_HINT = 'pass --data with examples neither model trained on, e.g. --data data/ja-check.csv (the hand-written check set)';
 
 export async function runEval(options: EvalCommandOptions, globals: GlobalOptions, output: Output): Promise<number> {
   const path = await import('node:path');
@@ -188,6 +198,7 @@ export async function runEval(options: EvalCommandOptions, globals: GlobalOption
   const cwd = globals.cwd ?? process.cwd();
   const model = await readModelArtifact(options.model ? path.resolve(cwd, options.model) : defaultModelPath);
   const data = await evaluationData(options.data, options.heldOut === true || options.data === undefined, model.manifest, cwd);
+  if (data.stale) output.warn(`${STALE_SPLIT(model.manifest.version, model.manifest.training.data)}; the figures below flatter the model (${STALE_HINT})`);
   const evaluation = evaluateModel(model, data.examples, data.description);
   output.result({ schemaVersion: 1, modelVersion: evaluation.modelVersion, data: data.description, ...metricsJson(evaluation.metrics, evaluation.thresholds) }, () =>
     [`model ${evaluation.modelVersion} on ${data.description}`, metricsText(evaluation.metrics, evaluation.thresholds)].join('\n'),
@@ -210,6 +221,10 @@ export async function runCheck(options: CheckCommandOptions, globals: GlobalOpti
   const candidate = await readModelArtifact(path.resolve(cwd, options.candidate));
   const baseline = await readModelArtifact(path.resolve(cwd, options.baseline));
   const data = await evaluationData(options.data, options.data === undefined, baseline.manifest, cwd);
+  if (data.stale) {
+    output.error(STALE_SPLIT(baseline.manifest.version, baseline.manifest.training.data), STALE_HINT);
+    return 2;
+  }
   const result = compareModels(candidate, baseline, data.examples, data.description, tolerance);
   const row = (e: GateResult['baseline']) => ({ version: e.modelVersion, ...metricsJson(e.metrics, e.thresholds) });
   output.result(
