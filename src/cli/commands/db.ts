@@ -46,7 +46,7 @@ export async function runDbMigrate(globals: GlobalOptions, context: CliContext, 
     const { applied, status } = await migrate(database.store.pool, migrations).catch((error: unknown) => {
       throw isUnavailable(error) ? new DatabaseUnavailableError(`cannot reach the database (${location}): ${(error as Error).message}`, error) : error;
     });
-    output.result({ database: location, applied: applied.map((m) => m.file), current: status.applied.map((a) => `${a.version}_${a.name}`) }, () =>
+    output.result({ schemaVersion: 1, database: location, applied: applied.map((m) => m.file), current: status.applied.map((a) => `${a.version}_${a.name}`) }, () =>
       applied.length > 0 ? `applied ${applied.length} migration${applied.length > 1 ? 's' : ''} to ${location}:\n${applied.map((m) => `  ${m.file}`).join('\n')}` : `${location}: no pending migrations (${status.applied.length} applied)`,
     );
     return 0;
@@ -64,6 +64,7 @@ export async function runDbStatus(globals: GlobalOptions, context: CliContext, o
     const edited = status.changed.filter((c) => c.reason === 'edited');
     output.result(
       {
+        schemaVersion: 1,
         database: location,
         applied: status.applied.map((a) => ({ version: a.version, name: a.name, appliedAt: a.appliedAt.toISOString() })),
         pending: status.pending.map((m) => m.file),

@@ -36,7 +36,7 @@ export async function runServe(options: ServeCommandOptions, globals: GlobalOpti
   const config = parseServiceConfig(env, globals.cwd ?? process.cwd());
   const service = await startService(config, { migrate: true, logStream: context.streams.stderr });
   const database = service.database.embedded ? { embedded: true, dataDir: config.dataDir } : { embedded: false, url: redactUrl(service.database.url) };
-  output.result({ url: service.url, database, migrationsApplied: service.appliedMigrations.map((m) => m.file) }, () =>
+  output.result({ schemaVersion: 1, url: service.url, database, migrationsApplied: service.appliedMigrations.map((m) => m.file) }, () =>
     [
       `mod service listening on ${service.url}`,
       `database: ${database.embedded ? `embedded PGlite in ${config.dataDir}` : redactUrl(service.database.url)}`,
