@@ -63,11 +63,9 @@ export const MAX_BATCH_ITEMS = 100;
 // PostgreSQL text cannot hold U+0000: such a string is refused with a 400
 // (INVALID_CHARACTER) before it reaches the store. Identifiers must also be
 // well-formed UTF-16 (an unpaired surrogate cannot be stored as itself); in a
-// post's text one is replaced by U+FFFD, as a client that cut a string in
-// the middle of an emoji would expect.
+// post's text the store replaces one by U+FFFD.
 const NO_NUL = '^[^\\u0000]*$';
 const NO_NUL_OR_LONE_SURROGATE = '^[^\\u0000\\p{Cs}]*$';
-const LONE_SURROGATES = /\p{Cs}/gu;
 const MAX_REVIEW_LIMIT = 100;
 
 interface ModerateBody {
@@ -216,9 +214,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
 
   function score(body: ModerateBody): NewPost {
     const id = body.id ?? randomUUID();
-    const text = body.text.replace(LONE_SURROGATES, '\uFFFD');
-    const result = moderator.moderate({ text, kind: body.kind, userId: body.userId, id });
-    return { id, kind: body.kind ?? null, userId: body.userId ?? null, text, decision: result.decision, score: result.score, reasons: result.reasons, modelVersion: result.modelVersion };
+    const result = moderator.moderate({ text: body.text, kind: body.kind, userId: body.userId, id });
+    return { id, kind: body.kind ?? null, userId: body.userId ?? null, text: body.text, decision: result.decision, score: result.score, reasons: result.reasons, modelVersion: result.modelVersion };
   }
 
   app.post('/v1/moderate', { schema: { body: itemSchema, response: { 200: resultSchema } } }, async (request) => {

@@ -23,24 +23,11 @@ export interface NewPost {
 }
 
 /** The decision stored for an id: the one just written, or the first one if the id existed. */
-export interface RecordedDecision {
-  id: string;
+export interface RecordedDecision extends Pick<NewPost, 'id' | 'decision' | 'score' | 'reasons' | 'modelVersion'> {
   created: boolean;
-  decision: Decision;
-  score: number;
-  reasons: unknown[];
-  modelVersion: string;
 }
 
-export interface StoredPost {
-  id: string;
-  kind: string | null;
-  userId: string | null;
-  text: string;
-  decision: Decision;
-  score: number;
-  reasons: unknown[];
-  modelVersion: string;
+export interface StoredPost extends NewPost {
   createdAt: Date;
   review: null | { state: 'pending' | 'decided'; label: Label | null; category: string | null; decidedBy: string | null; decidedAt: Date | null };
 }
@@ -83,6 +70,8 @@ export interface LabelledPost {
 // small, became a sequential scan of the whole table on every call (18 ms at
 // 30k rows, growing with the table). Duplicates are rare: recordPosts looks
 // them up afterwards, and only when there are some.
+const LONE_SURROGATES = /\p{Cs}/gu;
+
 const RECORD_POSTS = `
 WITH ins AS (
   INSERT INTO posts (id, kind, user_id, text, decision, score, reasons, model_version, created_at)
@@ -184,8 +173,11 @@ export class PostgresStore {
     if (posts.length === 0) return [];
     // One JSON document for the whole group: a single native JSON.stringify
     // instead of eight arrays that pg escapes element by element in JS.
-    const rows_ = posts.map((p) => ({ id: p.id, kind: p.kind, user_id: p.userId, text: p.text, decision: p.decision, score: p.score, reasons: p.reasons, model_version: p.modelVersion }));
-    const { rows } = await this.query<{ id: string }>('mod_record_posts', RECORD_POSTS, [JSON.stringify(rows_), at]);
+    // PostgreSQL's JSON refuses an unpaired surrogate (a text cut in the middle
+    // of an emoji), which the text encoding used to turn into U+FFFD: do that
+    // here. Ids must already be well-formed (the API refuses others).
+    const group = posts.map((p) => ({ id: p.id, kind: p.kind, user_id: p.userId, text: p.text.replace(LONE_SURROGATES, '\uFFFD'), decision: p.decision, score: p.score, reasons: p.reasons, model_version: p.modelVersion }));
+    const { rows } = await this.query<{ id: string }>('mod_record_posts', RECORD_POSTS, [JSON.stringify(group), at]);
     const byId = new Map<string, RecordedDecision>();
     const given = new Map(posts.map((p) => [p.id, p]));
     for (const row of rows) {
