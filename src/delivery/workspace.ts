@@ -72,7 +72,7 @@ export async function openWorkspace(cwd: string, env: NodeJS.ProcessEnv = proces
     },
     async openGitHub() {
       const { openPullRequests } = await import('../github/octokit-pull-requests.js');
-      const remoteUrl = (await git.run(['remote', 'get-url', 'origin']).catch(() => '')).trim() || undefined;
+      const remoteUrl = await git.remoteUrl('origin');
       return openPullRequests({ repository: config.github.repository, baseUrl: config.github.baseUrl, remoteUrl, env });
     },
     async appliedMigrations(databaseUrl) {

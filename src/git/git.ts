@@ -174,6 +174,44 @@ export class Git {
     }
   }
 
+  /** A file's content at a ref, or undefined when the ref or the file does not exist there. */
+  async fileAtIfExists(ref: string, file: string): Promise<string | undefined> {
+    return this.tryRun(['show', `${ref}:${file}`]);
+  }
+
+  /** The configured remotes' names. */
+  async remotes(): Promise<string[]> {
+    return (await this.run(['remote'])).split('\n').filter(Boolean);
+  }
+
+  /** A remote's URL, or undefined when there is no such remote. */
+  async remoteUrl(remote: string): Promise<string | undefined> {
+    return (await this.tryRun(['remote', 'get-url', remote]))?.trim() || undefined;
+  }
+
+  /** Pushes a commit to a branch of a remote: a plain push, so git refuses anything but a fast-forward. */
+  async pushCommit(remote: string, commit: string, branch: string): Promise<void> {
+    await this.run(['push', remote, `${commit}:refs/heads/${branch}`]);
+  }
+
+  /** The newest first-parent commits reachable from ref, at most max of them. */
+  async recentFirstParentCommits(ref: string, max: number): Promise<string[]> {
+    return (await this.run(['rev-list', '--first-parent', `--max-count=${max}`, ref])).split('\n').filter(Boolean);
+  }
+
+  /** The files added (A) or modified (M) from one commit to another; from null, every file of the second. */
+  async changedFiles(from: string | null, to: string): Promise<{ status: 'A' | 'M'; path: string }[]> {
+    const base = from ?? (await this.run(['hash-object', '-t', 'tree', '/dev/null'])).trim();
+    return (await this.run(['diff', '--name-status', '--no-renames', base, to]))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [status = '', file = ''] = line.split('\t');
+        return { status, path: file };
+      })
+      .filter((f): f is { status: 'A' | 'M'; path: string } => f.status === 'A' || f.status === 'M');
+  }
+
   async userName(): Promise<string | undefined> {
     return (await this.tryRun(['config', 'user.name']))?.trim() || undefined;
   }

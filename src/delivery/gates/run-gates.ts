@@ -51,17 +51,9 @@ export function checkOverrides(overrides: GateOverride[]): void {
 export async function describeChange(ws: Workspace, env: Environment, target: CommitInfo, deployed: string | null): Promise<ChangeUnderJudgement> {
   const git = ws.git;
   const usable = deployed && (await git.resolve(deployed)) && (await git.isAncestor(deployed, target.commit)) ? deployed : null;
-  const shas = usable ? await git.firstParentCommits(usable, target.commit) : (await git.run(['rev-list', '--first-parent', `--max-count=${MAX_FIRST_DEPLOY_COMMITS}`, target.commit])).split('\n').filter(Boolean);
+  const shas = usable ? await git.firstParentCommits(usable, target.commit) : await git.recentFirstParentCommits(target.commit, MAX_FIRST_DEPLOY_COMMITS);
   const commits = await Promise.all(shas.map((sha) => git.commitInfo(sha)));
-  const diffBase = usable ?? (await git.run(['hash-object', '-t', 'tree', '/dev/null'])).trim();
-  const changedFiles = (await git.run(['diff', '--name-status', '--no-renames', diffBase, target.commit]))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [status = '', file = ''] = line.split('\t');
-      return { status, path: file };
-    })
-    .filter((f) => f.status === 'A' || f.status === 'M');
+  const changedFiles = await git.changedFiles(usable, target.commit);
   return { environment: env, target, deployed: usable, commits, changedFiles };
 }
 

@@ -133,12 +133,12 @@ export class AwsProvider implements Provider {
 
   /** Makes the remote env branch point at the commit: a plain push, so git refuses anything but a fast-forward. */
   private async pushBranch(env: Environment, names: AwsNames, commit: string, events: DeliveryEvents): Promise<void> {
-    const remotes = (await this.git.run(['remote'])).split('\n').filter(Boolean);
+    const remotes = await this.git.remotes();
     if (!remotes.includes(names.remote)) {
       throw new UsageError(`git remote "${names.remote}" is not configured; CodePipeline deploys what is pushed to ${env.branch}`, `git remote add ${names.remote} <url>, or set environments.${env.name}.aws.remote`);
     }
     try {
-      await this.git.run(['push', names.remote, `${commit}:refs/heads/${env.branch}`]);
+      await this.git.pushCommit(names.remote, commit, env.branch);
     } catch (error) {
       throw new ModError('PUSH_REJECTED', `could not push ${commit.slice(0, 8)} to ${names.remote}/${env.branch}: ${(error as Error).message}`, {
         hint: `${env.branch} has commits that ${commit.slice(0, 8)} does not contain; merge them first (mod never force-pushes)`,

@@ -263,7 +263,7 @@ export class LocalProvider implements Provider {
     checks.push(head ? { name: 'branch', status: 'pass', detail: `${env.branch} at ${head.slice(0, 8)}` } : { name: 'branch', status: 'warn', detail: `${env.branch} does not exist: deploys use HEAD` });
     const ref = head ?? 'HEAD';
     for (const file of ['buildspec.yml', 'appspec.yml']) {
-      const text = await this.git.run(['show', `${ref}:${file}`]).catch(() => undefined);
+      const text = await this.git.fileAtIfExists(ref, file);
       if (text === undefined) {
         checks.push({ name: file, status: 'fail', detail: `not committed at ${ref}: add ${file} (see README, "How a deployment runs") and commit it` });
         continue;
