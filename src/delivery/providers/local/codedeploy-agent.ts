@@ -1,15 +1,17 @@
 // The local stand-in for the CodeDeploy agent on one instance: it runs the
 // in-place lifecycle (block traffic, ApplicationStop from the previous
-// revision, download, install, start, validate, allow traffic), executing the
-// appspec hooks with CodeDeploy's environment variables and timeouts.
-import { access, constants, cp, link, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+// revision, download, install, start, validate, allow traffic), and the
+// installed revision's ApplicationStop when the environment is stopped.
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModError } from '../../../errors.js';
 import type { EventStatus, InstanceRecord, LifecycleEventRecord } from '../../deployment.js';
-import { runScript, tailFile } from './run-script.js';
 import { LIFECYCLE, RUN_FROM_PREVIOUS_REVISION, readAppspec, type Appspec, type LifecycleEventName, type ScriptEvent } from './appspec.js';
 import { writeJsonAtomic } from './json-file.js';
+import { runHook, type HookContext } from './lifecycle-hook.js';
 import type { LocalInstance } from './local-instances.js';
+import { tailFile } from './run-script.js';
+import { installFiles, linkTree, pruneOldArchives } from './revision-files.js';
 
 export interface TrafficControl {
   /** Stop routing new requests to the instance and let in-flight ones finish. */
@@ -18,17 +20,11 @@ export interface TrafficControl {
   allow(instance: LocalInstance, signal?: AbortSignal): Promise<void>;
 }
 
-export interface AgentDeployment {
-  deploymentId: string;
-  applicationName: string;
-  deploymentGroupName: string;
+export interface AgentDeployment extends HookContext {
   /** The built revision bundle (read-only). */
   bundleDir: string;
   hookTimeoutCapSeconds: number;
-  /** Extra variables for the hooks (the instance's service configuration). */
-  env: Record<string, string>;
   traffic: TrafficControl;
-  signal?: AbortSignal;
   onEvent: (instanceId: string, event: LifecycleEventRecord) => void;
 }
 
@@ -120,7 +116,7 @@ export async function deployToInstance(instance: LocalInstance, deployment: Agen
             const outcome = await runHook(instance, deployment, name, root, hook.location, Math.min(hook.timeout ?? 3600, deployment.hookTimeoutCapSeconds), logFile);
             if (outcome) {
               finish('Failed', outcome);
-              throw new LifecycleEventFailedError(instance.id, name, outcome.message ?? 'failed', eventRecord);
+              throw new LifecycleEventFailedError(instance.id, name, outcome.message, eventRecord);
             }
           }
           finish('Succeeded', { logFile, logTail: await tailFile(logFile, 5) });
@@ -143,8 +139,38 @@ export async function deployToInstance(instance: LocalInstance, deployment: Agen
   return { record };
 }
 
-/** The archive whose hooks `mod stop` runs (ApplicationStop of what is installed). */
-export async function installedArchive(instance: LocalInstance): Promise<{ archiveDir: string; appspec: Appspec } | undefined> {
+export interface AgentStop extends Omit<HookContext, 'deploymentId' | 'signal'> {
+  hookTimeoutCapSeconds: number;
+  /** Told of each script that fails; the rest still run, since stopping is best effort. */
+  onHookFailed: (message: string) => void;
+}
+
+/**
+ * Runs the installed revision's ApplicationStop scripts, as the agent does
+ * before a new revision; outside a deployment, so DEPLOYMENT_ID is "stop" and
+ * the output goes to the instance's stop.log. Says whether there were any.
+ */
+export async function stopInstance(instance: LocalInstance, stop: AgentStop): Promise<{ ranApplicationStop: boolean }> {
+  const installed = await installedArchive(instance);
+  if (!installed) return { ranApplicationStop: false };
+  const hooks = installed.appspec.hooks.ApplicationStop ?? [];
+  for (const hook of hooks) {
+    const failure = await runHook(
+      instance,
+      { deploymentId: 'stop', applicationName: stop.applicationName, deploymentGroupName: stop.deploymentGroupName, env: stop.env },
+      'ApplicationStop',
+      installed.archiveDir,
+      hook.location,
+      Math.min(hook.timeout ?? 3600, stop.hookTimeoutCapSeconds),
+      path.join(instance.dir, 'stop.log'),
+    );
+    if (failure) stop.onHookFailed(failure.message);
+  }
+  return { ranApplicationStop: hooks.length > 0 };
+}
+
+/** The archive whose ApplicationStop `stopInstance` runs: the last one installed successfully. */
+async function installedArchive(instance: LocalInstance): Promise<{ archiveDir: string; appspec: Appspec } | undefined> {
   const last = await readLastSuccessful(path.join(instance.dir, 'deployment-root'));
   if (!last) return undefined;
   const appspec = await readAppspec(path.join(last.archiveDir, 'appspec.yml')).catch(() => undefined);
@@ -160,131 +186,3 @@ async function readLastSuccessful(deploymentRoot: string): Promise<LastSuccessfu
     return undefined;
   }
 }
-
-export function hookEnvironment(instance: LocalInstance, deployment: Pick<AgentDeployment, 'deploymentId' | 'applicationName' | 'deploymentGroupName' | 'env'>, event: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    LANG: process.env.LANG ?? 'C.UTF-8',
-    ...deployment.env,
-    LIFECYCLE_EVENT: event,
-    DEPLOYMENT_ID: deployment.deploymentId,
-    APPLICATION_NAME: deployment.applicationName,
-    DEPLOYMENT_GROUP_NAME: deployment.deploymentGroupName,
-    DEPLOYMENT_GROUP_ID: `local-${deployment.deploymentGroupName}`,
-    MOD_INSTANCE_ID: instance.id,
-    MOD_INSTANCE_DIR: instance.dir,
-    MOD_INSTANCE_ROOT: instance.root,
-    PORT: String(instance.port),
-  };
-}
-
-export async function runHook(
-  instance: LocalInstance,
-  deployment: Pick<AgentDeployment, 'deploymentId' | 'applicationName' | 'deploymentGroupName' | 'env' | 'signal'>,
-  event: string,
-  archiveDir: string,
-  location: string,
-  timeoutSeconds: number,
-  logFile: string,
-): Promise<Partial<LifecycleEventRecord> | undefined> {
-  const script = path.join(archiveDir, location);
-  try {
-    await access(script, constants.X_OK);
-  } catch {
-    const exists = await stat(script).then(() => true, () => false);
-    return {
-      exitCode: null,
-      message: exists
-        ? `script ${location} is not executable (chmod +x ${location} and commit it)`
-        : `script ${location} does not exist in the revision (check hooks.${event} in appspec.yml)`,
-      logFile,
-    };
-  }
-  const result = await runScript({
-    command: script,
-    cwd: archiveDir,
-    env: hookEnvironment(instance, deployment, event),
-    logFile,
-    timeoutMs: timeoutSeconds * 1000,
-    signal: deployment.signal,
-  });
-  if (result.exitCode === 0 && !result.timedOut) return undefined;
-  const logTail = await tailFile(logFile, 20);
-  if (result.timedOut) {
-    return { exitCode: null, timedOut: true, logTail, logFile, message: `script ${location} timed out after ${timeoutSeconds}s` };
-  }
-  if (result.aborted) {
-    return { exitCode: result.exitCode, logTail, logFile, message: `script ${location} was stopped (interrupted)` };
-  }
-  const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
-  return { exitCode: result.exitCode, logTail, logFile, message: `script ${location} ${how}` };
-}
-
-/** Hard-links a read-only bundle into place (falls back to copying across devices). */
-async function linkTree(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  const entries = await readdir(from, { withFileTypes: true });
-  await Promise.all(
-    entries.map(async (entry) => {
-      const source = path.join(from, entry.name);
-      const target = path.join(to, entry.name);
-      if (entry.isDirectory()) await linkTree(source, target);
-      else if (entry.isSymbolicLink()) await cp(source, target, { verbatimSymlinks: true });
-      else await linkFile(source, target);
-    }),
-  );
-}
-
-async function linkFile(source: string, target: string): Promise<void> {
-  try {
-    await link(source, target);
-  } catch {
-    await cp(source, target, { preserveTimestamps: true });
-  }
-}
-
-/**
- * CodeDeploy's Install event: files installed by the previous deployment are
- * removed, then each `files` entry is placed at its destination (under the
- * instance's root directory locally). Locally the files are hard links to the
- * immutable bundle rather than copies: the same result for a service that
- * does not rewrite its own files, in a fraction of the time (node_modules).
- */
-async function installFiles(instance: LocalInstance, appspec: Appspec, archiveDir: string): Promise<void> {
-  const manifest = path.join(instance.dir, 'installed-files.json');
-  const previous = JSON.parse((await readFile(manifest, 'utf8').catch(() => '[]')) || '[]') as string[];
-  for (const dest of previous) await rm(dest, { recursive: true, force: true });
-  const installed: string[] = [];
-  for (const entry of appspec.files) {
-    const source = path.join(archiveDir, entry.source);
-    const destination = path.join(instance.root, entry.destination);
-    await mkdir(destination, { recursive: true });
-    const sourceStat = await stat(source).catch(() => undefined);
-    if (!sourceStat) throw new Error(`files: source ${entry.source} is not in the revision`);
-    const children = sourceStat.isDirectory() ? await readdir(source) : [path.basename(source)];
-    const from = sourceStat.isDirectory() ? source : path.dirname(source);
-    for (const child of children) {
-      const target = path.join(destination, child);
-      const exists = await stat(target).then(() => true, () => false);
-      if (exists && appspec.file_exists_behavior === 'RETAIN') continue;
-      if (exists && appspec.file_exists_behavior === 'DISALLOW') throw new Error(`files: ${target} already exists and file_exists_behavior is DISALLOW`);
-      await rm(target, { recursive: true, force: true });
-      const childStat = await stat(path.join(from, child));
-      if (childStat.isDirectory()) await linkTree(path.join(from, child), target);
-      else await linkFile(path.join(from, child), target);
-      installed.push(target);
-    }
-  }
-  await writeJsonAtomic(manifest, installed);
-}
-
-async function pruneOldArchives(deploymentRoot: string, keep: (string | undefined)[]): Promise<void> {
-  const entries = await readdir(deploymentRoot, { withFileTypes: true }).catch(() => []);
-  const dirs = entries.filter((e) => e.isDirectory() && !keep.includes(e.name)).map((e) => e.name).sort();
-  // CodeDeploy keeps a handful of past revisions; keep the 3 newest besides the current ones.
-  for (const dir of dirs.slice(0, Math.max(0, dirs.length - 3))) {
-    await rm(path.join(deploymentRoot, dir), { recursive: true, force: true });
-  }
-}
-

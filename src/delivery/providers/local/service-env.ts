@@ -1,0 +1,35 @@
+// The service's configuration on a local instance: the variables its hooks
+// and process see (the environment's variables, its name, its database).
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Environment } from '../../config.js';
+import type { HostClient } from './host-client.js';
+import type { LocalInstance } from './local-instances.js';
+
+export function serviceVariables(env: Environment, host: HostClient): Record<string, string> {
+  return {
+    ...env.variables,
+    MOD_ENVIRONMENT: env.name,
+    DATABASE_URL: host.info.databaseUrl,
+  };
+}
+
+/**
+ * The service's configuration on each instance, where the hook scripts read
+ * it: /etc/mod/service.env under the instance root (on EC2 the same file is
+ * provisioned by the launch template).
+ */
+export async function writeServiceEnv(env: Environment, host: HostClient, instances: LocalInstance[]): Promise<void> {
+  for (const instance of instances) {
+    const vars = { ...serviceVariables(env, host), PORT: String(instance.port), HOST: '127.0.0.1' };
+    const text = Object.entries(vars)
+      .map(([key, value]) => `${key}=${shellQuote(value)}`)
+      .join('\n');
+    await mkdir(path.join(instance.root, 'etc', 'mod'), { recursive: true });
+    await writeFile(path.join(instance.root, 'etc', 'mod', 'service.env'), `${text}\n`, { mode: 0o600 });
+  }
+}
+
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
