@@ -3,6 +3,7 @@
 // --help` loads only commander.
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
+import type { CommandRegistration, SetExit } from './command-registration.js';
 import type { CliContext } from './context.js';
 import { registerApprove } from './commands/approve.js';
 import { registerDeploy } from './commands/deploy.js';
@@ -19,11 +20,9 @@ import { registerServe } from './commands/serve.js';
 import { registerDb } from './commands/db.js';
 import { registerService } from './commands/service.js';
 
-export type CommandRegistration = (program: Command, context: CliContext, setExit: (code: number) => void) => void;
-
 const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerApprove, registerDoctor, registerGates, registerReviewPr, registerModerate, registerModel, registerServe, registerDb, registerService];
 
-export function buildProgram(context: CliContext, setExit: (code: number) => void): Command {
+export function buildProgram(context: CliContext, setExit: SetExit): Command {
   const program = new Command('mod')
     .description('Deliver the moderation service: build, deploy, watch and roll back (locally or on AWS)')
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')

@@ -1,8 +1,6 @@
 // mod approve --env E [--reject] --summary "..."
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
-import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
-import type { CommandRegistration } from '../main.js';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
+import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
 
 export interface ApproveCommandOptions {
@@ -20,10 +18,7 @@ export const registerApprove: CommandRegistration = (program, context, setExit) 
     .requiredOption('-s, --summary <text>', 'why: recorded with the approval')
     .option('--reject', 'reject instead of approving')
     .option('-y, --yes', 'answer without asking (required when not interactive)')
-    .action(async (options: ApproveCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runApprove(options, globals, context, output)));
-    });
+    .action(commandAction<ApproveCommandOptions>(context, setExit, ({ options, globals }, output) => runApprove(options, globals, context, output)));
 };
 
 export async function runApprove(options: ApproveCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {

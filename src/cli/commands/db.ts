@@ -1,25 +1,17 @@
 // mod db migrate | mod db status: the service's schema migrations against
 // DATABASE_URL, or the embedded PGlite in .mod/data (MOD_DATA_DIR) when unset.
-import type { Command } from 'commander';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
-import { globalOptions, runCommand } from '../context.js';
-import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
 export const registerDb: CommandRegistration = (program, context, setExit) => {
   const db = program.command('db').description("the service's database: schema migrations (DATABASE_URL, or the embedded PGlite in .mod/data)");
   db.command('migrate')
     .description('apply pending migrations from migrations/ in one transaction (safe to run from several instances at once)')
-    .action(async (_options: unknown, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runDbMigrate(globals, context, output)));
-    });
+    .action(commandAction(context, setExit, ({ globals }, output) => runDbMigrate(globals, context, output)));
   db.command('status')
     .description('list applied and pending migrations; exit 1 if any are pending or an applied one was edited')
-    .action(async (_options: unknown, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runDbStatus(globals, context, output)));
-    });
+    .action(commandAction(context, setExit, ({ globals }, output) => runDbStatus(globals, context, output)));
 };
 
 async function openForCli(globals: GlobalOptions, context: CliContext) {

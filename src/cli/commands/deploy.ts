@@ -1,9 +1,7 @@
 // mod deploy --env E [--ref R] [--yes]
-import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import type { CliContext } from '../context.js';
-import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
-import type { CommandRegistration } from '../main.js';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
+import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
+import { positiveSeconds } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
 
 export interface DeployCommandOptions {
@@ -25,19 +23,8 @@ export const registerDeploy: CommandRegistration = (program, context, setExit) =
     .option('-y, --yes', 'confirm a production deploy without asking (required when not interactive)')
     .option('--reason <text>', 'recorded with the deployment (required with --override)')
     .option('--override <gate>', 'let a failing release gate through (repeatable; recorded and notified)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .action(async (options: DeployCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runDeploy(options, globals, context, output)));
-    });
+    .action(commandAction<DeployCommandOptions>(context, setExit, ({ options, globals }, output) => runDeploy(options, globals, context, output)));
 };
-
-/** --timeout in seconds, as milliseconds; undefined when not given. */
-export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${value}`);
-  return seconds * 1000;
-}
 
 export async function runDeploy(options: DeployCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
   const { deploy } = await import('../../delivery/deploy.js');
@@ -61,7 +48,7 @@ export async function runDeploy(options: DeployCommandOptions, globals: GlobalOp
       ref: options.ref,
       reason: options.reason,
       overrides,
-      timeoutMs: parseTimeout(options.timeout),
+      timeoutMs: positiveSeconds(options.timeout, '--timeout'),
       signal: interrupt.signal,
       events: (e) => output.event(e),
     });

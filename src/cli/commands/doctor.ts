@@ -1,8 +1,6 @@
 // mod doctor --env E: checks credentials, resources and settings, one line each.
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
-import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
-import type { CommandRegistration } from '../main.js';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
+import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
 
 export interface DoctorCommandOptions {
@@ -14,17 +12,13 @@ export const registerDoctor: CommandRegistration = (program, context, setExit) =
     .command('doctor')
     .description("check an environment's setup (AWS: credentials, pipeline and branch, build project, deployment group, auto-rollback, alarms, log group; local: branch, buildspec, appspec, endpoint, database)")
     .requiredOption('-e, --env <name>', 'environment')
-    .action(async (options: DoctorCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runDoctor(options, globals, context, output)));
-    });
+    .action(commandAction<DoctorCommandOptions>(context, setExit, ({ options, globals }, output) => runDoctor(options, globals, context, output)));
 };
 
 export async function runDoctor(options: DoctorCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const { doctor } = await import('../../delivery/doctor.js');
   const ws = await openWorkspaceFor(globals, context);
-  const env = ws.environment(options.env);
-  const checks = await (await ws.provider(env)).doctor(env);
-  const passed = checks.every((c) => c.status !== 'fail');
+  const { environment: env, passed, checks } = await doctor(ws, { environment: options.env });
   output.result({ schemaVersion: 1, environment: env.name, provider: env.provider, passed, checks }, () =>
     [
       ...checks.map((c) => `${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'}  ${c.name.padEnd(18)} ${c.detail}`),

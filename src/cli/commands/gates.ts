@@ -1,8 +1,6 @@
 // mod gates --env E [--ref R] [--override G --reason T]: the release gates alone.
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
-import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
-import type { CommandRegistration } from '../main.js';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
+import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
 
 export interface GatesCommandOptions {
@@ -24,10 +22,7 @@ export const registerGates: CommandRegistration = (program, context, setExit) =>
     .option('--ref <ref>', 'judge this commit instead of the branch head')
     .option('--override <gate>', 'let a failing gate through (repeatable; needs --reason)', collect, [])
     .option('--reason <text>', 'why the override is needed')
-    .action(async (options: GatesCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runGatesCommand(options, globals, context, output)));
-    });
+    .action(commandAction<GatesCommandOptions>(context, setExit, ({ options, globals }, output) => runGatesCommand(options, globals, context, output)));
 };
 
 export async function runGatesCommand(options: GatesCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {

@@ -1,9 +1,8 @@
 // mod moderate "<text>" | --file <file.jsonl>: scores text with the shipped
 // model and the contact rules, no server needed.
-import type { Command } from 'commander';
-import type { CliContext, GlobalOptions } from '../context.js';
-import { globalOptions, runCommand } from '../context.js';
-import type { CommandRegistration } from '../main.js';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
+import type { GlobalOptions } from '../context.js';
+import { positiveInteger } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
 import type { ModerationRequest, ModerationResult } from '../../moderation/moderator.js';
 
@@ -21,10 +20,7 @@ export const registerModerate: CommandRegistration = (program, context, setExit)
     .option('-f, --file <file.jsonl>', 'moderate every {"text", "id"?, "kind"?, "userId"?} line; --json prints "results" in input order')
     .option('-m, --model <dir>', 'model artifact directory (default: the shipped models/default)')
     .option('--max-length <chars>', 'refuse longer texts (exit 2)', '20000')
-    .action(async (text: string | undefined, options: ModerateCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runModerate(text, options, globals, output)));
-    });
+    .action(commandAction<ModerateCommandOptions, [string | undefined]>(context, setExit, ({ args: [text], options, globals }, output) => runModerate(text, options, globals, output)));
 };
 
 function parseRequests(content: string, file: string, DataError: typeof import('../../moderation/errors.js').DataError): ModerationRequest[] {
@@ -66,8 +62,7 @@ export async function runModerate(text: string | undefined, options: ModerateCom
   const { defaultModelPath } = await import('../../moderation/index.js');
 
   if ((text === undefined) === (options.file === undefined)) throw new UsageError('give either a text or --file <file.jsonl>', 'mod moderate "こんにちは" or mod moderate --file posts.jsonl');
-  const maxTextLength = Number(options.maxLength ?? '20000');
-  if (!Number.isInteger(maxTextLength) || maxTextLength < 1) throw new UsageError(`--max-length must be a positive whole number, got ${options.maxLength}`);
+  const maxTextLength = positiveInteger(options.maxLength ?? '20000', '--max-length');
   const cwd = globals.cwd ?? process.cwd();
   const moderator = await Moderator.load(options.model ? path.resolve(cwd, options.model) : defaultModelPath, { maxTextLength });
 

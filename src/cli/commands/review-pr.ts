@@ -1,8 +1,6 @@
 // mod review-pr <number>: the PR-level release gates as a GitHub review (a bot mode for CI).
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
-import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
-import type { CommandRegistration } from '../main.js';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
+import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
 
 export interface ReviewPrCommandOptions {
@@ -15,10 +13,7 @@ export const registerReviewPr: CommandRegistration = (program, context, setExit)
     .description('check a pull request against its target environment\'s gates and post APPROVE or REQUEST_CHANGES with the checklist')
     .argument('<number>', 'pull request number')
     .option('--no-post', 'print the review without posting it')
-    .action(async (number: string, options: ReviewPrCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runReviewPr(number, options, globals, context, output)));
-    });
+    .action(commandAction<ReviewPrCommandOptions, [string]>(context, setExit, ({ args: [number], options, globals }, output) => runReviewPr(number, options, globals, context, output)));
 };
 
 export async function runReviewPr(number: string, options: ReviewPrCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {

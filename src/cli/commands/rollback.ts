@@ -1,8 +1,7 @@
 // mod rollback --env E [--fast] [--to <deploymentId|commit>] [--no-push] [--yes]
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
-import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
-import type { CommandRegistration } from '../main.js';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
+import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
+import { positiveSeconds } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
 
 export interface RollbackCommandOptions {
@@ -24,10 +23,7 @@ export const registerRollback: CommandRegistration = (program, context, setExit)
     .option('--no-push', 'do not push the revert commit to the branch upstream')
     .option('--timeout <seconds>', 'stop waiting after this long (exit 4); an AWS deployment goes on')
     .option('-y, --yes', 'confirm a production rollback without asking (required when not interactive)')
-    .action(async (options: RollbackCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runRollback(options, globals, context, output)));
-    });
+    .action(commandAction<RollbackCommandOptions>(context, setExit, ({ options, globals }, output) => runRollback(options, globals, context, output)));
 };
 
 export async function runRollback(options: RollbackCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
@@ -45,13 +41,12 @@ export async function runRollback(options: RollbackCommandOptions, globals: Glob
   }
   const interrupt = onInterrupt((message) => output.warn(message));
   try {
-    const { parseTimeout } = await import('./deploy.js');
     const outcome = await rollback(ws, {
       environment: env.name,
       fast: options.fast,
       to: options.to,
       push: options.push,
-      timeoutMs: parseTimeout(options.timeout),
+      timeoutMs: positiveSeconds(options.timeout, '--timeout'),
       signal: interrupt.signal,
       events: (e) => output.event(e),
     });

@@ -2,10 +2,8 @@
 // PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in
 // .mod/data (MOD_DATA_DIR); pending migrations are applied first. Service
 // logs (pino JSON) go to stderr; Ctrl-C or SIGTERM drains and stops.
-import type { Command } from 'commander';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
-import { globalOptions, runCommand } from '../context.js';
-import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
 export interface ServeCommandOptions {
@@ -19,10 +17,7 @@ export const registerServe: CommandRegistration = (program, context, setExit) =>
     .description('run the moderation service in the foreground (embedded PGlite in .mod/data unless DATABASE_URL is set; migrations applied first)')
     .option('-p, --port <port>', 'listen port (default: PORT or 8080)')
     .option('--host <address>', 'listen address (default: HOST or 0.0.0.0)')
-    .action(async (options: ServeCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runServe(options, globals, context, output)));
-    });
+    .action(commandAction<ServeCommandOptions>(context, setExit, ({ options, globals }, output) => runServe(options, globals, context, output)));
 };
 
 export async function runServe(options: ServeCommandOptions, globals: GlobalOptions, context: CliContext, output: Output, stop?: AbortSignal): Promise<number> {

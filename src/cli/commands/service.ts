@@ -2,10 +2,8 @@
 // the moderation service's data (DATABASE_URL, or the embedded PGlite in
 // .mod/data): moderator tokens for the review API, and the moderators'
 // labels as training data for `mod model train`.
-import type { Command } from 'commander';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
-import { globalOptions, runCommand } from '../context.js';
-import type { CommandRegistration } from '../main.js';
 import type { Output } from '../output/output.js';
 
 export interface TokenCreateOptions {
@@ -28,34 +26,22 @@ export const registerService: CommandRegistration = (program, context, setExit) 
     .command('create')
     .description('create (or replace) the token of a moderator; it is printed once and stored hashed')
     .requiredOption('-n, --name <name>', 'the moderator (recorded with each decision)')
-    .action(async (options: TokenCreateOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runTokenCreate(options, globals, context, output)));
-    });
+    .action(commandAction<TokenCreateOptions>(context, setExit, ({ options, globals }, output) => runTokenCreate(options, globals, context, output)));
   token
     .command('list')
     .description("list the moderators' tokens: name, when created, when revoked (never the token or its hash)")
-    .action(async (_options: unknown, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runTokenList(globals, context, output)));
-    });
+    .action(commandAction(context, setExit, ({ globals }, output) => runTokenList(globals, context, output)));
   token
     .command('revoke')
     .description("revoke a moderator's token: the review API refuses it (401) from the next request on")
     .requiredOption('-n, --name <name>', 'the moderator whose token to revoke')
-    .action(async (options: TokenRevokeOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runTokenRevoke(options, globals, context, output)));
-    });
+    .action(commandAction<TokenRevokeOptions>(context, setExit, ({ options, globals }, output) => runTokenRevoke(options, globals, context, output)));
   service
     .command('export-labels')
     .description('write the labels moderators gave, in the CSV/JSONL format mod model train --data reads')
     .option('-f, --format <format>', 'csv or jsonl (default: from --out, else csv)')
     .option('-o, --out <file>', 'write to this file (default: stdout)')
-    .action(async (options: ExportLabelsOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runExportLabels(options, globals, context, output)));
-    });
+    .action(commandAction<ExportLabelsOptions>(context, setExit, ({ options, globals }, output) => runExportLabels(options, globals, context, output)));
 };
 
 async function openStore(globals: GlobalOptions, context: CliContext) {
@@ -138,7 +124,7 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
   const { createWriteStream } = await import('node:fs');
   const { once } = (await import('node:events')).EventEmitter;
   const { UsageError } = await import('../../errors.js');
-  const { formatLabel, LABELS_CSV_HEADER } = await import('../../service/app.js');
+  const { formatLabel, LABELS_CSV_HEADER } = await import('../../moderation/label-format.js');
   const format = options.format ?? (options.out && /\.(jsonl|ndjson)$/i.test(options.out) ? 'jsonl' : 'csv');
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got ${JSON.stringify(options.format)}`);
   const database = await openStore(globals, context);
@@ -160,7 +146,7 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
       output.result({ schemaVersion: 1, file, format, count }, () => `wrote ${count} label${count === 1 ? '' : 's'} to ${file} (train with: mod model train --data ${options.out})`);
       return 0;
     }
-    const items: import('../../store/postgres-store.js').LabelledPost[] = [];
+    const items: import('../../moderation/post-records.js').LabelledPost[] = [];
     for await (const item of database.store.labels()) items.push(item);
     output.result(
       { schemaVersion: 1, format, count: items.length, labels: items.map((i) => ({ text: i.text, label: i.label, category: i.category, postId: i.postId, decidedAt: i.decidedAt.toISOString() })) },

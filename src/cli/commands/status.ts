@@ -1,8 +1,7 @@
 // mod status [--env E] [--watch]
-import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
-import { globalOptions, openWorkspaceFor, runCommand, type GlobalOptions } from '../context.js';
-import type { CommandRegistration } from '../main.js';
+import { commandAction, type CommandRegistration } from '../command-registration.js';
+import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
+import { lenientSeconds } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
 
 export interface StatusCommandOptions {
@@ -18,10 +17,7 @@ export const registerStatus: CommandRegistration = (program, context, setExit) =
     .option('-e, --env <name>', 'only this environment')
     .option('-w, --watch', 'refresh until Ctrl-C (plain/CI: print when something changes)')
     .option('--interval <seconds>', 'refresh interval for --watch', '2')
-    .action(async (options: StatusCommandOptions, command: Command) => {
-      const globals = globalOptions(command);
-      setExit(await runCommand(globals, context, (output) => runStatus(options, globals, context, output)));
-    });
+    .action(commandAction<StatusCommandOptions>(context, setExit, ({ options, globals }, output) => runStatus(options, globals, context, output)));
 };
 
 export async function runStatus(options: StatusCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
@@ -39,7 +35,7 @@ export async function runStatus(options: StatusCommandOptions, globals: GlobalOp
     return 0;
   }
   if (output.mode === 'json') throw new UsageError('--watch and --json do not mix', 'poll mod status --json instead');
-  const interval = Math.max(0.5, Number(options.interval) || 2) * 1000;
+  const interval = lenientSeconds(options.interval, { fallback: 2, atLeast: 0.5 });
   let stop = false;
   const onSigint = () => (stop = true);
   process.on('SIGINT', onSigint);
