@@ -12,6 +12,7 @@ import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { Command, MetadataBearer } from '@smithy/types';
 import { toModError } from './aws-errors.js';
 
 export interface AwsClientOptions {
@@ -85,10 +86,15 @@ export class AwsClients {
     return this.client('sts', (c) => new STSClient(c));
   }
 
-  /** Sends one command; errors become ModErrors naming `service:Action` and the resource. */
-  async call<Output>(client: Sendable, command: { constructor: { name: string } }, resource: string): Promise<Output> {
+  /**
+   * Sends one command; errors become ModErrors naming `service:Action` and the resource.
+   * The result is typed by the command (the SDK's `Command` declares its output), so
+   * callers never restate it.
+   */
+  async call<Input extends object, Output extends MetadataBearer>(client: Sendable, command: Command<object, Input, MetadataBearer, Output, unknown>, resource: string): Promise<Output> {
     this.calls++;
     try {
+      // The client's own send is generic over its commands; Sendable erases that, the command restores it.
       return (await client.send(command)) as Output;
     } catch (error) {
       const service = IAM_PREFIX[(client as { constructor: { name: string } }).constructor.name] ?? 'aws';

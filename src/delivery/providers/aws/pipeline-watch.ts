@@ -18,7 +18,6 @@ import {
   GetPipelineCommand,
   GetPipelineExecutionCommand,
   GetPipelineStateCommand,
-  type GetPipelineStateCommandOutput,
   type PipelineDeclaration,
 } from '@aws-sdk/client-codepipeline';
 import { InterruptedError, ModError, TimeoutError } from '../../../errors.js';
@@ -117,12 +116,12 @@ function instanceRecords(targets: DeploymentTarget[]): InstanceRecord[] {
 export async function readDeployment(ctx: WatchContext, deploymentId: string, changes: ChangeLog): Promise<{ info: DeploymentInfo; instances: InstanceRecord[] }> {
   const { clients } = ctx;
   const [deployment, targetIds] = await Promise.all([
-    clients.call<{ deploymentInfo?: DeploymentInfo }>(clients.codedeploy, new GetDeploymentCommand({ deploymentId }), `deployment ${deploymentId}`),
-    clients.call<{ targetIds?: string[] }>(clients.codedeploy, new ListDeploymentTargetsCommand({ deploymentId }), `deployment ${deploymentId}`),
+    clients.call(clients.codedeploy, new GetDeploymentCommand({ deploymentId }), `deployment ${deploymentId}`),
+    clients.call(clients.codedeploy, new ListDeploymentTargetsCommand({ deploymentId }), `deployment ${deploymentId}`),
   ]);
   const ids = targetIds.targetIds ?? [];
   const targets = ids.length
-    ? ((await clients.call<{ deploymentTargets?: DeploymentTarget[] }>(clients.codedeploy, new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: ids }), `deployment ${deploymentId}`)).deploymentTargets ?? [])
+    ? ((await clients.call(clients.codedeploy, new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: ids }), `deployment ${deploymentId}`)).deploymentTargets ?? [])
     : [];
   const instances = instanceRecords(targets);
   for (const instance of instances) {
@@ -197,7 +196,7 @@ async function buildLogTail(ctx: WatchContext, build: Build): Promise<string[]> 
   const stream = build.logs?.streamName ?? build.id?.split(':').pop();
   if (!stream) return [];
   const events = await ctx.clients
-    .call<{ events?: { message?: string }[] }>(ctx.clients.logs, new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: 30, startFromHead: false }), `log stream ${group}/${stream}`)
+    .call(ctx.clients.logs, new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: 30, startFromHead: false }), `log stream ${group}/${stream}`)
     .catch(() => ({ events: [] }));
   return (events.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).filter(Boolean);
 }
@@ -205,7 +204,7 @@ async function buildLogTail(ctx: WatchContext, build: Build): Promise<string[]> 
 /** Watches a pipeline execution through its stages until it ends. */
 export async function watchPipelineExecution(ctx: WatchContext, executionId: string, record: DeploymentRecord): Promise<DeploymentRecord> {
   const { clients, names } = ctx;
-  const pipeline = (await clients.call<{ pipeline?: PipelineDeclaration }>(clients.codepipeline, new GetPipelineCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`)).pipeline;
+  const pipeline = (await clients.call(clients.codepipeline, new GetPipelineCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`)).pipeline;
   const kinds = actionKinds(pipeline);
   const changes = new ChangeLog();
   let buildId: string | undefined;
@@ -213,12 +212,12 @@ export async function watchPipelineExecution(ctx: WatchContext, executionId: str
 
   return pollUntilDone(ctx, `pipeline execution ${executionId}`, async () => {
     const [execution, state] = await Promise.all([
-      clients.call<{ pipelineExecution?: { status?: string; statusSummary?: string } }>(
+      clients.call(
         clients.codepipeline,
         new GetPipelineExecutionCommand({ pipelineName: names.pipeline, pipelineExecutionId: executionId }),
         `pipeline ${names.pipeline}`,
       ),
-      clients.call<GetPipelineStateCommandOutput>(clients.codepipeline, new GetPipelineStateCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`),
+      clients.call(clients.codepipeline, new GetPipelineStateCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`),
     ]);
     for (const stage of state.stageStates ?? []) {
       if (stage.latestExecution?.pipelineExecutionId !== executionId) continue;
@@ -243,7 +242,7 @@ export async function watchPipelineExecution(ctx: WatchContext, executionId: str
     }
     const [build, deployment] = await Promise.all([
       buildId
-        ? clients.call<{ builds?: Build[] }>(clients.codebuild, new BatchGetBuildsCommand({ ids: [buildId] }), `build ${buildId}`).then((r) => r.builds?.[0])
+        ? clients.call(clients.codebuild, new BatchGetBuildsCommand({ ids: [buildId] }), `build ${buildId}`).then((r) => r.builds?.[0])
         : Promise.resolve(undefined),
       deploymentId ? readDeployment(ctx, deploymentId, changes) : Promise.resolve(undefined),
     ]);
