@@ -1,9 +1,12 @@
 // Turns normalised text into a sparse vector of hashed features: character
 // n-grams (so Japanese needs no tokenizer), word unigrams and bigrams (words
-// are runs of one script), and the contact rules that fired. Hashes are rolled
+// are runs of one script), and the contact rules that fired. With
+// numberShapes, each digit run is first replaced by one unit saying whether it
+// counts something (28歳, 3,500円) or how long it is (number-shapes.ts). Hashes are rolled
 // over UTF-16 code units, so no string is built per n-gram; indices and values
 // go into a buffer the caller reuses.
 import { contactRuleCodes } from './contact-rules.js';
+import { COUNTED_NUMBER, PHONE_LENGTH_NUMBER, numberShapeUnits } from './number-shapes.js';
 
 export interface FeatureSettings {
   /** log2 of the weight vector's length. */
@@ -16,6 +19,8 @@ export interface FeatureSettings {
   ruleFeatures: boolean;
   /** Only the first maxChars code units are featurised (bounded cost for long e-mails). */
   maxChars: number;
+  /** Digit runs become one unit each: counted (28歳) or by length (a phone number). Off in models of format 1. */
+  numberShapes?: boolean;
 }
 
 export const defaultFeatureSettings: FeatureSettings = {
@@ -28,6 +33,7 @@ export const defaultFeatureSettings: FeatureSettings = {
   // rules cost more than the rest of featurising.
   ruleFeatures: false,
   maxChars: 2000,
+  numberShapes: true,
 };
 
 /**
@@ -63,19 +69,24 @@ function wordClass(c: number): number {
   if (c >= 0xac00 && c <= 0xd7af) return 4; // hangul
   if (c >= 0xc0 && c <= 0x24f) return 1; // accented latin
   if (c >= 0xd800 && c <= 0xdfff) return 5; // astral (emoji and rare kanji)
+  if (c >= COUNTED_NUMBER && c <= PHONE_LENGTH_NUMBER) return 1; // number shapes
   return 0;
 }
 
-/** Digits fold to one shape: prices, phone numbers and codes share features. */
-function unit(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  return c >= 0x30 && c <= 0x39 ? 0x30 : c;
+/** Without number shapes, digits fold to one unit: prices, phone numbers and codes share features. */
+function foldDigits(text: string, n: number, out: Uint16Array): number {
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    out[i] = c >= 0x30 && c <= 0x39 ? 0x30 : c;
+  }
+  return n;
 }
 
 export class Featurizer {
   readonly settings: FeatureSettings;
   private readonly mask: number;
   private buffer: FeatureVector;
+  private units = new Uint16Array(256);
 
   constructor(settings: FeatureSettings = defaultFeatureSettings) {
     this.settings = { ...settings };
@@ -107,6 +118,10 @@ export class Featurizer {
     if (this.buffer.indices.length < needed) {
       this.buffer = { indices: new Int32Array(needed), length: 0, value: 0 };
     }
+    if (this.units.length < n) this.units = new Uint16Array(n);
+    const units = this.units;
+    // Number shapes only shorten the text: capacity for n code units suffices.
+    const m = s.numberShapes === true ? numberShapeUnits(normalised, n, units) : foldDigits(normalised, n, units);
     const idx = this.buffer.indices;
     let k = 0;
     const mask = this.mask;
@@ -114,12 +129,12 @@ export class Featurizer {
     const max = s.charNgramMax;
     // Character n-grams over the text padded with one space on each side.
     if (max >= min && max > 0) {
-      for (let start = -1; start <= n; start++) {
+      for (let start = -1; start <= m; start++) {
         let h = FNV_OFFSET;
         for (let len = 1; len <= max; len++) {
           const pos = start + len - 1;
-          if (pos > n) break;
-          const c = pos < 0 || pos >= n ? 0x20 : unit(normalised, pos);
+          if (pos > m) break;
+          const c = pos < 0 || pos >= m ? 0x20 : (units[pos] as number);
           h = Math.imul(h ^ c, FNV_PRIME);
           if (len >= min) idx[k++] = fmix(h ^ len) & mask;
         }
@@ -130,18 +145,18 @@ export class Featurizer {
       let prev = 0;
       let hasPrev = false;
       let i = 0;
-      while (i < n) {
-        const cls = wordClass(normalised.charCodeAt(i));
+      while (i < m) {
+        const cls = wordClass(units[i] as number);
         if (cls === 0) {
           i++;
           continue;
         }
         let h = WORD_SEED ^ cls;
-        while (i < n) {
-          const c = normalised.charCodeAt(i);
+        while (i < m) {
+          const c = units[i] as number;
           // The prolonged sound mark belongs to the kana word it follows.
           if (wordClass(c) !== cls && !(c === 0x30fc && cls === 2)) break;
-          h = Math.imul(h ^ unit(normalised, i), FNV_PRIME);
+          h = Math.imul(h ^ c, FNV_PRIME);
           i++;
         }
         const word = fmix(h);

@@ -1,10 +1,15 @@
 // Labelled text files: CSV with a `text,label` header or JSONL with
-// {"text","label"} per line, label `ok` or `ng`. Extra columns or fields (the
-// review queue's export carries ids and timestamps) are ignored. In CSV, a
-// line starting with # is a comment (quote a text that starts with #).
+// {"text","label"} per line. The label is `ok`, a category (contact,
+// solicitation, scam, abuse, spam, offplatform_payment, minor), or the old
+// binary `ng` (NG of no known category); an optional `category` column or
+// field names the category of an `ng` row (the label export writes both) and
+// `context` says where the text appeared. Other columns or fields (the review
+// queue's export carries ids and timestamps) are ignored. In CSV, a line
+// starting with # is a comment (quote a text that starts with #).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { CATEGORIES, isCategory, type Category } from './categories.js';
 import { DataError } from './errors.js';
 
 export type Label = 'ok' | 'ng';
@@ -12,12 +17,36 @@ export type Label = 'ok' | 'ng';
 export interface LabelledText {
   text: string;
   label: Label;
+  /** For NG: its category, or null when the data says only "ng". Absent or null for ok. */
+  category?: Category | null;
+  /** Where the text appeared (first_message, profile, listing...), when the data says. */
+  context?: string;
 }
 
-export function parseLabel(value: unknown, where: string, file: string): Label {
-  const label = typeof value === 'string' ? value.trim().toLowerCase() : value;
-  if (label === 'ok' || label === 'ng') return label;
-  throw new DataError(`${where}: label must be "ok" or "ng", got ${JSON.stringify(value)}`, { file });
+export interface ParsedLabel {
+  label: Label;
+  category: Category | null;
+}
+
+const LABEL_HINT = `label must be "ok", one of ${CATEGORIES.join(', ')}, or "ng"`;
+
+/** A label word (ok | a category | ng) and an optional category column into label + category. */
+export function parseLabel(value: unknown, where: string, file: string, categoryValue?: unknown): ParsedLabel {
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (word === 'ok') return { label: 'ok', category: null };
+  if (isCategory(word)) return { label: 'ng', category: word };
+  if (word === 'ng') {
+    const named = typeof categoryValue === 'string' ? categoryValue.trim().toLowerCase() : categoryValue;
+    // Old exports carry free-text categories: one that is not a policy word is "ng" of no known category.
+    return { label: 'ng', category: isCategory(named) ? named : null };
+  }
+  throw new DataError(`${where}: ${LABEL_HINT}, got ${JSON.stringify(value)}`, { file });
+}
+
+function labelled(text: string, parsed: ParsedLabel, context: unknown): LabelledText {
+  const out: LabelledText = { text, label: parsed.label, category: parsed.category };
+  if (typeof context === 'string' && context.trim() !== '') out.context = context.trim();
+  return out;
 }
 
 function checkText(value: unknown, where: string, file: string): string {
@@ -39,7 +68,7 @@ export function parseLabelledJsonl(content: string, file = '<jsonl>'): LabelledT
     }
     if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new DataError(`${where}: expected a JSON object with "text" and "label"`, { file });
     const record = row as Record<string, unknown>;
-    out.push({ text: checkText(record.text, where, file), label: parseLabel(record.label, where, file) });
+    out.push(labelled(checkText(record.text, where, file), parseLabel(record.label, where, file, record.category), record.context));
   });
   return out;
 }
@@ -56,10 +85,12 @@ export function parseLabelledCsv(content: string, file = '<csv>'): LabelledText[
   const names = header.map((h) => h.trim().toLowerCase());
   const textAt = names.indexOf('text');
   const labelAt = names.indexOf('label');
+  const categoryAt = names.indexOf('category');
+  const contextAt = names.indexOf('context');
   if (textAt < 0 || labelAt < 0) throw new DataError(`the header must name the columns "text" and "label", got ${JSON.stringify(header.join(','))}`, { file });
   return rows.slice(1).map((row, i) => {
     const where = `row ${i + 2}`;
-    return { text: checkText(row[textAt], where, file), label: parseLabel(row[labelAt], where, file) };
+    return labelled(checkText(row[textAt], where, file), parseLabel(row[labelAt], where, file, categoryAt < 0 ? undefined : row[categoryAt]), contextAt < 0 ? undefined : row[contextAt]);
   });
 }
 

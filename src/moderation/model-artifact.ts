@@ -3,6 +3,11 @@
 // and the weights as gzipped little-endian float32. The checksum covers the
 // weights file and every other manifest field, so a corrupt file or a
 // hand-edited threshold is refused at load time.
+//
+// Format 2 is a softmax model over ok and the categories, with a reject
+// threshold per category; format 1 (a binary logistic regression, e.g. the
+// model a format-2 model replaced) is still read, as a two-class model whose
+// NG has no category.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,12 +15,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { TextClassifier } from './classifier.js';
 import { ModelArtifactError } from './errors.js';
-import { LogisticRegression } from './logistic-regression.js';
-import type { ClassifierMetrics } from './metrics.js';
+import { CATEGORIES, type Category } from './categories.js';
+import { uniformPolicy, type DecisionPolicy } from './policy.js';
+import { SoftmaxRegression } from './softmax-regression.js';
 import type { TrainedModel, TrainingSummary } from './training.js';
 
 export const MODEL_FORMAT = 'mod-moderation-model';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
+const READABLE_FORMAT_VERSIONS = [1, 2];
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.f32.gz';
 
@@ -35,6 +42,8 @@ const manifestSchema = z.strictObject({
     ng: z.number().int(),
     duplicatesRemoved: z.number().int(),
     conflictingLabels: z.number().int(),
+    /** Examples per class (ok, each category, ng of no known category); format 2. */
+    classes: z.record(z.string(), z.number().int()).optional(),
     trainExamples: z.number().int(),
     heldOutExamples: z.number().int(),
     seed: z.number().int(),
@@ -49,21 +58,36 @@ const manifestSchema = z.strictObject({
     wordNgramMax: z.number().int().min(0).max(3),
     ruleFeatures: z.boolean(),
     maxChars: z.number().int().positive(),
+    numberShapes: z.boolean().optional(),
   }),
-  model: z.strictObject({
-    kind: z.literal('logistic-regression'),
-    optimizer: z.literal('adagrad'),
-    learningRate: finite,
-    epochs: z.number().int(),
-    l2: finite,
-    seed: z.number().int(),
-    bias: finite,
-  }),
+  model: z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('logistic-regression'),
+      optimizer: z.literal('adagrad'),
+      learningRate: finite,
+      epochs: z.number().int(),
+      l2: finite,
+      seed: z.number().int(),
+      bias: finite,
+    }),
+    z.strictObject({
+      kind: z.literal('softmax-regression'),
+      classes: z.array(z.string()).min(2),
+      optimizer: z.literal('adagrad'),
+      learningRate: finite,
+      epochs: z.number().int(),
+      l2: finite,
+      seed: z.number().int(),
+      biases: z.array(finite),
+    }),
+  ]),
   calibration: z.strictObject({ method: z.literal('platt'), a: finite, b: finite }),
   thresholds: z.strictObject({
     approveBelow: probability,
     rejectAbove: probability,
-    targets: z.strictObject({ approveNgRecall: probability, rejectPrecision: probability }),
+    /** Format 2: the reject threshold of each category. */
+    categories: z.record(z.string(), probability).optional(),
+    targets: z.record(z.string(), probability),
   }),
   metrics: z.record(z.string(), z.unknown()),
   weights: z.strictObject({ file: z.string(), encoding: z.literal('float32le+gzip'), length: z.number().int().positive() }),
@@ -93,7 +117,7 @@ function checksumOf(manifestWithoutChecksum: Omit<ModelManifest, 'checksum'>, we
   return createHash('sha256').update(weightsFile).update('\n').update(canonicalJson(manifestWithoutChecksum)).digest('hex');
 }
 
-function metricsJson(metrics: ClassifierMetrics): Record<string, unknown> {
+function metricsJson(metrics: unknown): Record<string, unknown> {
   return JSON.parse(JSON.stringify(metrics, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as Record<string, unknown>;
 }
 
@@ -117,17 +141,18 @@ export function packModel(trained: TrainedModel, created: Date = new Date()): { 
     training: summary,
     features: trained.features,
     model: {
-      kind: 'logistic-regression',
+      kind: 'softmax-regression',
+      classes: [...trained.classifier.classes],
       optimizer: 'adagrad',
       learningRate: trained.training.learningRate,
       epochs: trained.training.epochs,
       l2: trained.training.l2,
       seed: trained.training.seed,
-      bias: trained.classifier.model.bias,
+      biases: [...trained.classifier.model.biases],
     },
     calibration: trained.calibration,
-    thresholds: { ...trained.thresholds, targets: trained.targets },
-    metrics: metricsJson(trained.metrics),
+    thresholds: { ...trained.thresholds, targets: { ...trained.targets } },
+    metrics: metricsJson({ ...trained.metrics, decisions: trained.decisions }),
     weights: { file: WEIGHTS_FILE, encoding: 'float32le+gzip', length: trained.classifier.model.weights.length },
   };
   return { manifest: { ...body, checksum: { algorithm: 'sha256', value: checksumOf(body, weights) } }, weights };
@@ -165,8 +190,8 @@ export async function readModelArtifact(location: string): Promise<LoadedModel> 
   }
   const header = json as { format?: unknown; formatVersion?: unknown };
   if (header?.format !== MODEL_FORMAT) throw new ModelArtifactError(dir, `${MANIFEST_FILE} is not a ${MODEL_FORMAT} manifest`);
-  if (header.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new ModelArtifactError(dir, `format version ${String(header.formatVersion)} is not supported (this mod reads version ${MODEL_FORMAT_VERSION})`, 'train the model again with this version of mod, or use the mod that wrote it');
+  if (!READABLE_FORMAT_VERSIONS.includes(header.formatVersion as number)) {
+    throw new ModelArtifactError(dir, `format version ${String(header.formatVersion)} is not supported (this mod reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')})`, 'train the model again with this version of mod, or use the mod that wrote it');
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
@@ -185,7 +210,11 @@ export async function readModelArtifact(location: string): Promise<LoadedModel> 
   if (checksumOf(body, weightsFile) !== checksum.value) {
     throw new ModelArtifactError(dir, 'checksum mismatch: the weights or the manifest changed after training', 'do not edit artifacts by hand; train the model again');
   }
-  const expected = 1 << manifest.features.bits;
+  const classes = manifest.model.kind === 'softmax-regression' ? manifest.model.classes : ['ok', 'ng'];
+  if (manifest.model.kind === 'softmax-regression' && manifest.model.biases.length !== classes.length) throw new ModelArtifactError(dir, `model.biases has ${manifest.model.biases.length} entries for ${classes.length} classes`);
+  // A format-1 file holds one weight per feature (the NG log-odds).
+  const perFeature = manifest.model.kind === 'softmax-regression' ? classes.length : 1;
+  const expected = (1 << manifest.features.bits) * perFeature;
   if (manifest.weights.length !== expected) throw new ModelArtifactError(dir, `weights.length ${manifest.weights.length} does not match features.bits ${manifest.features.bits}`);
   let raw: Buffer;
   try {
@@ -194,8 +223,28 @@ export async function readModelArtifact(location: string): Promise<LoadedModel> 
     throw new ModelArtifactError(dir, `${manifest.weights.file} is not valid gzip`, 'the artifact is corrupt: train it again', error);
   }
   if (raw.length !== expected * 4) throw new ModelArtifactError(dir, `${manifest.weights.file} holds ${raw.length} bytes, expected ${expected * 4}`);
-  const weights = new Float32Array(expected);
-  for (let i = 0; i < expected; i++) weights[i] = raw.readFloatLE(i * 4);
-  const model = new LogisticRegression(weights, manifest.model.bias);
-  return { path: dir, manifest, classifier: new TextClassifier(manifest.features, model, manifest.calibration) };
+  const stored = new Float32Array(expected);
+  for (let i = 0; i < expected; i++) stored[i] = raw.readFloatLE(i * 4);
+  let model: SoftmaxRegression;
+  if (manifest.model.kind === 'softmax-regression') {
+    model = new SoftmaxRegression(classes.length, stored, Float64Array.from(manifest.model.biases));
+  } else {
+    // Binary log-odds z as two classes with logits (0, z): softmax gives sigmoid(z) for NG.
+    const weights = new Float32Array(expected * 2);
+    for (let i = 0; i < expected; i++) weights[i * 2 + 1] = stored[i] as number;
+    model = new SoftmaxRegression(2, weights, Float64Array.from([0, manifest.model.bias]));
+  }
+  const features = { ...manifest.features, numberShapes: manifest.features.numberShapes ?? false };
+  return { path: dir, manifest, classifier: new TextClassifier(features, model, manifest.calibration, classes) };
+}
+
+/** The policy a model ships with: its thresholds, every category allowed to auto-reject. */
+export function modelPolicy(manifest: ModelManifest): DecisionPolicy {
+  const t = manifest.thresholds;
+  const perCategory: Partial<Record<Category, number>> = {};
+  for (const c of CATEGORIES) {
+    const v = t.categories?.[c];
+    if (v !== undefined) perCategory[c] = v;
+  }
+  return uniformPolicy(t.approveBelow, t.rejectAbove, perCategory);
 }

@@ -1,11 +1,17 @@
 // What the service and `mod moderate` call: contact rules first, then the
-// classifier's calibrated score, then the model's two thresholds.
-//   { text, kind?, userId?, id? } -> { decision, score, reasons, modelVersion }
-import { contactRulesIn, type ContactReasonCode, type RuleSeverity } from './contact-rules.js';
+// classifier's NG score and categories, then the decision policy (the
+// model's thresholds, chosen end to end, and the configured action per
+// category).
+//   { text, kind?, userId?, id? } -> { decision, category, categories, score, reasons, modelVersion }
+import type { Category } from './categories.js';
+import type { CategoryScore } from './classifier.js';
+import type { ContactReasonCode, RuleSeverity } from './contact-rules.js';
+import { decideText, ruleCategory } from './decide-text.js';
 import { TextTooLongError } from './errors.js';
-import { readModelArtifact, type LoadedModel } from './model-artifact.js';
+import { modelPolicy, readModelArtifact, type LoadedModel } from './model-artifact.js';
 import { normalise } from './normalise.js';
-import { decide, type Decision, type Thresholds } from './thresholds.js';
+import type { DecisionPolicy } from './policy.js';
+import type { Decision, Thresholds } from './thresholds.js';
 
 export interface ModerationRequest {
   text: string;
@@ -20,6 +26,8 @@ export type ModerationReasonCode = ContactReasonCode | 'model.reject' | 'model.r
 export interface ModerationReason {
   code: ModerationReasonCode;
   message: string;
+  /** The policy category the reason is evidence of. */
+  category?: Category;
   /** For rules: the variant that fired and where, in the original text. */
   rule?: string;
   severity?: RuleSeverity;
@@ -29,6 +37,10 @@ export interface ModerationReason {
 export interface ModerationResult {
   id?: string;
   decision: Decision;
+  /** The top category behind a review or reject; null for an approved post. */
+  category: Category | null;
+  /** Every category's share of the NG score, highest first. */
+  categories: CategoryScore[];
   /** Calibrated probability that the text is NG. */
   score: number;
   reasons: ModerationReason[];
@@ -38,7 +50,9 @@ export interface ModerationResult {
 export interface ModeratorOptions {
   /** Longer text is refused (TextTooLongError): scoring cost stays bounded. */
   maxTextLength?: number;
-  /** Overrides the model's own thresholds. */
+  /** The decision policy; default: the model's thresholds and every category may be auto-rejected. */
+  policy?: DecisionPolicy;
+  /** Overrides the policy's approve and reject thresholds for every category (tests, experiments). */
   thresholds?: Thresholds;
 }
 
@@ -58,18 +72,23 @@ function round(x: number): number {
 
 export class Moderator {
   readonly maxTextLength: number;
-  readonly thresholds: Thresholds;
+  readonly policy: DecisionPolicy;
 
   constructor(
     readonly model: LoadedModel,
     options: ModeratorOptions = {},
   ) {
     this.maxTextLength = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
-    this.thresholds = options.thresholds ?? { approveBelow: model.manifest.thresholds.approveBelow, rejectAbove: model.manifest.thresholds.rejectAbove };
+    const policy = options.policy ?? modelPolicy(model.manifest);
+    const t = options.thresholds;
+    this.policy = t
+      ? { approveBelow: t.approveBelow, rejectAbove: t.rejectAbove, categories: Object.fromEntries(Object.entries(policy.categories).map(([c, p]) => [c, { ...p, rejectAbove: t.rejectAbove }])) as DecisionPolicy['categories'] }
+      : policy;
   }
 
-  static async load(artifact: string, options?: ModeratorOptions): Promise<Moderator> {
-    return new Moderator(await readModelArtifact(artifact), options);
+  static async load(artifact: string, options?: ModeratorOptions | ((model: LoadedModel) => ModeratorOptions)): Promise<Moderator> {
+    const model = await readModelArtifact(artifact);
+    return new Moderator(model, typeof options === 'function' ? options(model) : options);
   }
 
   get modelVersion(): string {
@@ -85,24 +104,29 @@ export class Moderator {
   moderate(request: ModerationRequest): ModerationResult {
     const { text } = request;
     this.checkLength(text, request.id);
-    const normalised = normalise(text, { offsets: true });
-    // The rules run once: their hits decide, their codes are model features.
-    const { hits, ruleCodes } = contactRulesIn(normalised);
-    const score = this.model.classifier.score(normalised.text, ruleCodes);
+    const { hits, score, categories, decision, category } = decideText(this.model.classifier, this.policy, text);
     const reasons: ModerationReason[] = hits.map((hit) => ({
       code: hit.code,
       message: `contains ${RULE_MESSAGES[hit.code]}: "${hit.match}"`,
+      category: ruleCategory(hit),
       rule: hit.rule,
       severity: hit.severity,
       span: { start: hit.start, end: hit.end, text: hit.match },
     }));
-    const byModel = decide(score, this.thresholds);
-    let decision: Decision = byModel;
-    if (hits.some((h) => h.severity === 'reject')) decision = 'reject';
-    else if (hits.length > 0 && decision === 'approve') decision = 'review';
-    if (byModel === 'reject') reasons.push({ code: 'model.reject', message: `classifier score ${score.toFixed(3)} is above the reject threshold ${this.thresholds.rejectAbove.toFixed(3)}` });
-    else if (byModel === 'review') reasons.push({ code: 'model.review', message: `classifier score ${score.toFixed(3)} is between the thresholds ${this.thresholds.approveBelow.toFixed(3)} and ${this.thresholds.rejectAbove.toFixed(3)}` });
-    const result: ModerationResult = { decision, score: round(score), reasons, modelVersion: this.modelVersion };
+    if (decision !== 'approve') {
+      const threshold = category === null ? this.policy.rejectAbove : this.policy.categories[category].rejectAbove;
+      const about = category === null ? '' : ` (${category})`;
+      if (decision === 'reject' && score > threshold) reasons.push({ code: 'model.reject', message: `classifier score ${score.toFixed(3)}${about} is above the reject threshold ${threshold.toFixed(3)}`, ...(category ? { category } : {}) });
+      else if (decision === 'review' && score >= this.policy.approveBelow) reasons.push({ code: 'model.review', message: `classifier score ${score.toFixed(3)}${about} is not below the approve threshold ${this.policy.approveBelow.toFixed(3)}`, ...(category ? { category } : {}) });
+    }
+    const result: ModerationResult = {
+      decision,
+      category,
+      categories: categories.map((c) => ({ name: c.name, score: round(c.score) })),
+      score: round(score),
+      reasons,
+      modelVersion: this.modelVersion,
+    };
     return request.id === undefined ? result : { id: request.id, ...result };
   }
 

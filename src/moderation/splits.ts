@@ -9,10 +9,15 @@ export interface PreparedExample extends LabelledText {
   normalised: string;
 }
 
+/** ok, a category, or "ng" for NG of no known category: what splits are stratified by. */
+export function classOf(e: LabelledText): string {
+  return e.label === 'ok' ? 'ok' : (e.category ?? 'ng');
+}
+
 export interface DedupeResult {
   examples: PreparedExample[];
   duplicates: number;
-  /** Same normalised text with both labels: the first label is kept. */
+  /** Same normalised text with two labels (or two categories): the first is kept. */
   conflicts: number;
 }
 
@@ -26,34 +31,42 @@ export function dedupe(examples: readonly LabelledText[]): DedupeResult {
     const previous = seen.get(key);
     if (previous) {
       duplicates++;
-      if (previous.label !== e.label) conflicts++;
+      if (classOf(previous) !== classOf(e)) conflicts++;
       continue;
     }
-    seen.set(key, { text: e.text, label: e.label, normalised });
+    const prepared: PreparedExample = { text: e.text, label: e.label, category: e.label === 'ok' ? null : (e.category ?? null), normalised };
+    if (e.context !== undefined) prepared.context = e.context;
+    seen.set(key, prepared);
   }
   return { examples: [...seen.values()], duplicates, conflicts };
 }
 
-/** A stable fingerprint of a data set: order-independent, over normalised text and label. */
+/** A stable fingerprint of a data set: order-independent, over normalised text and label (with its category). */
 export function fingerprint(examples: readonly PreparedExample[]): string {
-  const lines = examples.map((e) => `${e.label}\t${e.normalised}`).sort();
+  const lines = examples.map((e) => `${e.label === 'ng' && e.category ? `ng:${e.category}` : e.label}\t${e.normalised}`).sort();
   const hash = createHash('sha256');
   for (const line of lines) hash.update(line).update('\n');
   return `sha256:${hash.digest('hex')}`;
 }
 
-function byLabel<T extends LabelledText>(examples: readonly T[], seed: number): [T[], T[]] {
+/** Shuffled groups of one class each (ok, each category, uncategorised ng), in a fixed order. */
+function byClass<T extends LabelledText>(examples: readonly T[], seed: number): T[][] {
   const random = seededRandom(seed);
-  const ok = shuffleInPlace(examples.filter((e) => e.label === 'ok'), random);
-  const ng = shuffleInPlace(examples.filter((e) => e.label === 'ng'), random);
-  return [ok, ng];
+  const groups = new Map<string, T[]>();
+  for (const e of examples) {
+    const key = classOf(e);
+    const group = groups.get(key) ?? [];
+    group.push(e);
+    groups.set(key, group);
+  }
+  return [...groups.keys()].sort().map((key) => shuffleInPlace(groups.get(key) as T[], random));
 }
 
-/** Splits off `testFraction` of each label as the held-out set. */
+/** Splits off `testFraction` of each class (ok and each category) as the held-out set. */
 export function stratifiedSplit<T extends LabelledText>(examples: readonly T[], testFraction: number, seed: number): { train: T[]; test: T[] } {
   const train: T[] = [];
   const test: T[] = [];
-  for (const group of byLabel(examples, seed)) {
+  for (const group of byClass(examples, seed)) {
     const nTest = Math.max(1, Math.round(group.length * testFraction));
     test.push(...group.slice(0, nTest));
     train.push(...group.slice(nTest));
@@ -61,12 +74,12 @@ export function stratifiedSplit<T extends LabelledText>(examples: readonly T[], 
   return { train, test };
 }
 
-/** Fold number (0..k-1) per example, each label spread evenly over the folds. */
+/** Fold number (0..k-1) per example, each class spread evenly over the folds. */
 export function stratifiedFolds<T extends LabelledText>(examples: readonly T[], k: number, seed: number): number[] {
   const folds = new Array<number>(examples.length).fill(0);
   const index = new Map<T, number>();
   examples.forEach((e, i) => index.set(e, i));
-  for (const group of byLabel(examples, seed)) {
+  for (const group of byClass(examples, seed)) {
     group.forEach((e, i) => {
       folds[index.get(e) as number] = i % k;
     });
