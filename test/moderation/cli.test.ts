@@ -33,10 +33,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mod-cli-'));
   const ja = await readFile(path.join(root, 'data', 'ja-messages.csv'), 'utf8');
   await writeFile(path.join(dir, 'ja.csv'), ja);
-  // The same texts with every label flipped: trains a model worse by construction.
+  // The same texts with every label flipped (ok <-> NG, the context column kept): trains a model worse by construction.
   const flipped = ja
     .split('\n')
-    .map((line) => (line.endsWith(',ok') ? `${line.slice(0, -3)},ng` : line.endsWith(',ng') ? `${line.slice(0, -3)},ok` : line))
+    .map((line) => (line.startsWith('#') ? line : line.replace(/,([a-z_]+),([a-z_]+)$/, (row, label: string, context: string) => (label === 'label' ? row : `,${label === 'ok' ? 'ng' : 'ok'},${context}`))))
     .join('\n');
   await writeFile(path.join(dir, 'flipped.csv'), flipped);
 });
