@@ -4,8 +4,8 @@
 // promise settles only after the statement holding its posts committed, so
 // a 200 still means "stored"; if that statement fails, every request in it
 // fails (none of them was stored).
+import type { NewPost, RecordedDecision } from '../moderation/post-records.js';
 import { isUnavailable } from '../store/errors.js';
-import type { NewPost, RecordedDecision } from '../store/postgres-store.js';
 
 export interface PostRecorder {
   recordPosts(posts: NewPost[], at: Date): Promise<RecordedDecision[]>;

@@ -4,64 +4,24 @@
 // PostgreSQL the hot ones are named prepared statements (parsed once per
 // connection), on the embedded PGlite they are not (one shared session).
 import type pg from 'pg';
+import type { Label } from '../moderation/labelled-data.js';
+import type { ModerationReason } from '../moderation/moderator.js';
+import type { ClaimedReview, LabelledPost, NewPost, RecordedDecision, ReviewDecisionOutcome, StoredPost } from '../moderation/post-records.js';
+import type { Decision } from '../moderation/thresholds.js';
 import { DatabaseUnavailableError, isUnavailable } from './errors.js';
 import { migrationStatus, type Migration, type MigrationStatus } from './migrations.js';
 import { createPool, type PoolOptions, type StorePool } from './pool.js';
 
-export type Decision = 'approve' | 'review' | 'reject';
-export type Label = 'ok' | 'ng';
-
-export interface NewPost {
-  id: string;
-  kind: string | null;
-  userId: string | null;
-  text: string;
-  decision: Decision;
-  score: number;
-  reasons: unknown[];
-  modelVersion: string;
-}
-
-/** The decision stored for an id: the one just written, or the first one if the id existed. */
-export interface RecordedDecision extends Pick<NewPost, 'id' | 'decision' | 'score' | 'reasons' | 'modelVersion'> {
-  created: boolean;
-}
-
-export interface StoredPost extends NewPost {
-  createdAt: Date;
-  review: null | { state: 'pending' | 'decided'; label: Label | null; category: string | null; decidedBy: string | null; decidedAt: Date | null };
-}
-
-export interface ClaimedReview {
-  postId: string;
-  text: string;
-  kind: string | null;
-  userId: string | null;
-  decision: Decision;
-  score: number;
-  reasons: unknown[];
-  modelVersion: string;
-  createdAt: Date;
-  enqueuedAt: Date;
-  claimedUntil: Date;
-}
+// The post and review records are domain types (src/moderation); they are
+// re-exported so that code written against the store keeps compiling.
+export type { ClaimedReview, LabelledPost, NewPost, RecordedDecision, ReviewDecisionOutcome, StoredPost } from '../moderation/post-records.js';
+export type { Decision, Label };
 
 /** A moderator's token as listed: the name and its dates, never the hash. */
 export interface ModeratorTokenRecord {
   name: string;
   createdAt: Date;
   revokedAt: Date | null;
-}
-
-export type ReviewDecisionOutcome = 'decided' | 'not_found' | 'already_decided' | 'claimed_by_other';
-
-export interface LabelledPost {
-  postId: string;
-  text: string;
-  label: Label;
-  category: string | null;
-  decidedBy: string | null;
-  decidedAt: Date;
 }
 
 // Returns only the ids this statement inserted. It used to also look up every
@@ -129,7 +89,7 @@ interface PostRow {
   text: string;
   decision: Decision;
   score: number;
-  reasons: unknown[];
+  reasons: ModerationReason[];
   model_version: string;
   created_at: Date;
 }

@@ -1,0 +1,49 @@
+// The records a moderation service keeps about posts: a post with its
+// decision, the review queue's items and a moderator's label. Pure types,
+// built from the moderation types, so the HTTP service and the store share
+// them without the service depending on the database adapter.
+import type { Label } from './labelled-data.js';
+import type { ModerationReason } from './moderator.js';
+import type { Decision } from './thresholds.js';
+
+/** A post and the decision made for it, as it is to be stored. */
+export interface NewPost {
+  id: string;
+  kind: string | null;
+  userId: string | null;
+  text: string;
+  decision: Decision;
+  score: number;
+  reasons: ModerationReason[];
+  modelVersion: string;
+}
+
+/** The decision stored for an id: the one just written, or the first one if the id existed. */
+export interface RecordedDecision extends Pick<NewPost, 'id' | 'decision' | 'score' | 'reasons' | 'modelVersion'> {
+  created: boolean;
+}
+
+export interface StoredPost extends NewPost {
+  createdAt: Date;
+  review: null | { state: 'pending' | 'decided'; label: Label | null; category: string | null; decidedBy: string | null; decidedAt: Date | null };
+}
+
+/** A pending review held by one moderator until `claimedUntil`. */
+export interface ClaimedReview extends Omit<NewPost, 'id'> {
+  postId: string;
+  createdAt: Date;
+  enqueuedAt: Date;
+  claimedUntil: Date;
+}
+
+export type ReviewDecisionOutcome = 'decided' | 'not_found' | 'already_decided' | 'claimed_by_other';
+
+/** A moderator's label for a post: training data for `mod model train`. */
+export interface LabelledPost {
+  postId: string;
+  text: string;
+  label: Label;
+  category: string | null;
+  decidedBy: string | null;
+  decidedAt: Date;
+}

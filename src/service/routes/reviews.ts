@@ -1,0 +1,75 @@
+// The review queue, for moderators (bearer token): GET /v1/reviews claims
+// the oldest pending posts for the caller for a while, POST
+// /v1/reviews/:id/decision records their label (training data).
+import type { FastifyPluginAsync } from 'fastify';
+import type { Label } from '../../moderation/labelled-data.js';
+import type { ClaimedReview, ReviewDecisionOutcome } from '../../moderation/post-records.js';
+import type { Authenticate } from '../authenticate.js';
+import { HttpError } from '../http-errors.js';
+import { NO_NUL_OR_LONE_SURROGATE, postIdParamsSchema } from './schemas.js';
+
+const MAX_REVIEW_LIMIT = 100;
+
+/** What the routes need from the database (PostgresStore implements it). */
+export interface ReviewQueue {
+  claimReviews(moderator: string, limit: number, now: Date, until: Date): Promise<ClaimedReview[]>;
+  decideReview(postId: string, moderator: string, label: Label, category: string | null, now: Date): Promise<ReviewDecisionOutcome>;
+}
+
+export interface ReviewRouteOptions {
+  store: ReviewQueue;
+  authenticate: Authenticate;
+  clock: () => Date;
+  /** How long a claim keeps a review from other moderators. */
+  claimMs: number;
+}
+
+export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, { store, authenticate, clock, claimMs }) => {
+  app.get(
+    '/v1/reviews',
+    { preHandler: authenticate, schema: { querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$' } } } } },
+    async (request) => {
+      const raw = (request.query as { limit?: string }).limit;
+      const limit = raw === undefined ? 20 : Number(raw);
+      if (limit < 1 || limit > MAX_REVIEW_LIMIT) throw new HttpError(400, 'INVALID_REQUEST', `limit must be from 1 to ${MAX_REVIEW_LIMIT}`);
+      const now = clock();
+      const items = await store.claimReviews(request.moderatorName!, limit, now, new Date(now.getTime() + claimMs));
+      return {
+        moderator: request.moderatorName,
+        items: items.map((r) => ({
+          id: r.postId,
+          text: r.text,
+          kind: r.kind,
+          userId: r.userId,
+          decision: r.decision,
+          score: r.score,
+          reasons: r.reasons,
+          modelVersion: r.modelVersion,
+          createdAt: r.createdAt.toISOString(),
+          enqueuedAt: r.enqueuedAt.toISOString(),
+          claimedUntil: r.claimedUntil.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/reviews/:id/decision',
+    {
+      preHandler: authenticate,
+      schema: {
+        params: postIdParamsSchema,
+        body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', enum: ['ok', 'ng'] }, category: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL_OR_LONE_SURROGATE } } },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { label, category } = request.body as { label: Label; category?: string };
+      const outcome = await store.decideReview(id, request.moderatorName!, label, category ?? null, clock());
+      if (outcome === 'not_found') throw new HttpError(404, 'REVIEW_NOT_FOUND', `no review for post ${JSON.stringify(id)}`);
+      if (outcome === 'already_decided') throw new HttpError(409, 'ALREADY_DECIDED', `post ${JSON.stringify(id)} has already been labelled`);
+      if (outcome === 'claimed_by_other') throw new HttpError(409, 'CLAIMED_BY_OTHER', `post ${JSON.stringify(id)} is claimed by another moderator`);
+      return { id, label, category: category ?? null, decidedBy: request.moderatorName };
+    },
+  );
+};
