@@ -1,0 +1,53 @@
+// The service's error mapping without HTTP: which code and message a schema
+// failure (shaped as ajv reports it) or a Fastify client error becomes. The
+// HTTP suite (app.test.ts) checks the same codes end to end.
+import { describe, expect, it } from 'vitest';
+import { clientErrorCode, describeValidation, type ValidationIssue } from '../../src/service/http-errors.js';
+import { NO_NUL, NO_NUL_OR_LONE_SURROGATE } from '../../src/service/routes/schemas.js';
+
+const issue = (keyword: string, instancePath: string, params: Record<string, unknown>, message?: string): ValidationIssue => ({ keyword, instancePath, params, message });
+
+describe('describeValidation', () => {
+  it('names an unknown field', () => {
+    expect(describeValidation([issue('additionalProperties', '', { additionalProperty: 'colour' })], 'fallback')).toEqual({ code: 'UNKNOWN_FIELD', message: 'body: unknown field "colour"' });
+  });
+
+  it('calls a text over the limit TEXT_TOO_LONG, alone or in a batch, but not another long field', () => {
+    expect(describeValidation([issue('maxLength', '/text', { limit: 1000 })], 'fallback')).toEqual({ code: 'TEXT_TOO_LONG', message: 'text: text is longer than 1000 characters' });
+    expect(describeValidation([issue('maxLength', '/items/3/text', { limit: 1000 })], 'fallback').code).toBe('TEXT_TOO_LONG');
+    expect(describeValidation([issue('maxLength', '/userId', { limit: 200 }, 'must NOT have more than 200 characters')], 'fallback')).toEqual({ code: 'INVALID_REQUEST', message: 'userId must NOT have more than 200 characters' });
+  });
+
+  it('tells a NUL (text) and a NUL or lone surrogate (identifiers) apart from other pattern failures', () => {
+    expect(describeValidation([issue('pattern', '/items/0/text', { pattern: NO_NUL })], 'fallback')).toEqual({ code: 'INVALID_CHARACTER', message: 'items.0.text contains a NUL character (U+0000), which cannot be stored' });
+    expect(describeValidation([issue('pattern', '/id', { pattern: NO_NUL_OR_LONE_SURROGATE })], 'fallback')).toEqual({ code: 'INVALID_CHARACTER', message: 'id contains a NUL character (U+0000) or an unpaired surrogate, which cannot be stored' });
+    expect(describeValidation([issue('pattern', '/limit', { pattern: '^[0-9]{1,3}$' }, 'must match pattern "^[0-9]{1,3}$"')], 'fallback').code).toBe('INVALID_REQUEST');
+  });
+
+  it('says how many items a batch may have', () => {
+    expect(describeValidation([issue('maxItems', '/items', { limit: 100 })], 'fallback')).toEqual({ code: 'TOO_MANY_ITEMS', message: 'items: at most 100 items per batch' });
+  });
+
+  it('names a missing field', () => {
+    expect(describeValidation([issue('required', '', { missingProperty: 'text' })], 'fallback')).toEqual({ code: 'INVALID_REQUEST', message: 'body: missing field "text"' });
+  });
+
+  it('reports only the first issue, and falls back to the error message without one', () => {
+    expect(describeValidation([issue('required', '', { missingProperty: 'label' }), issue('additionalProperties', '', { additionalProperty: 'x' })], 'fallback').message).toBe('body: missing field "label"');
+    expect(describeValidation([issue('type', '/score', { type: 'string' })], 'fallback')).toEqual({ code: 'INVALID_REQUEST', message: 'score is invalid' });
+    expect(describeValidation([], 'body must be object')).toEqual({ code: 'INVALID_REQUEST', message: 'body must be object' });
+  });
+});
+
+describe('clientErrorCode', () => {
+  it("maps Fastify's own client errors to the service's codes", () => {
+    expect(clientErrorCode(413, 'FST_ERR_CTP_BODY_TOO_LARGE')).toBe('PAYLOAD_TOO_LARGE');
+    expect(clientErrorCode(415, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(clientErrorCode(400, 'FST_ERR_CTP_INVALID_JSON_BODY')).toBe('INVALID_JSON');
+    expect(clientErrorCode(400, 'FST_ERR_CTP_EMPTY_JSON_BODY')).toBe('INVALID_JSON');
+    expect(clientErrorCode(400, undefined)).toBe('INVALID_JSON');
+    expect(clientErrorCode(400, 'FST_ERR_SOMETHING')).toBe('BAD_REQUEST');
+    expect(clientErrorCode(404, 'FST_ERR_NOT_FOUND')).toBe('BAD_REQUEST');
+    expect(clientErrorCode(409, 'SOME_CODE')).toBe('SOME_CODE');
+  });
+});
