@@ -82,7 +82,7 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
   const epochs = integerInRange(options.epochs, '--epochs', { min: 1, max: 200 });
   const testFraction = numberBetween(options.testFraction, '--test-fraction', { above: 0, below: 0.9 });
   const approveNgRecall = numberBetween(options.approveRecall, '--approve-recall', { above: 0, atMost: 1 });
-  const rejectPrecision = numberBetween(options.rejectPrecision, '--reject-precision', { above: 0, atMost: 1 });
+  numberBetween(options.rejectPrecision, '--reject-precision', { above: 0, atMost: 1 });
   if (options.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(options.name)) throw new UsageError(`--name must be a plain directory name, got ${options.name}`);
 
   const cwd = globals.cwd ?? process.cwd();
@@ -94,7 +94,10 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
     testFraction,
     features: bits === undefined ? {} : { bits },
     training: epochs === undefined ? {} : { epochs },
-    targets: { ...(approveNgRecall === undefined ? {} : { approveNgRecall }), ...(rejectPrecision === undefined ? {} : { rejectPrecision }) },
+    // The thresholds are now chosen for the whole decision (decision-thresholds.ts): NG recall of what is
+    // not auto-approved r caps the share of NG auto-approved at 1 - r (rounded: 1 - 0.99 is not 0.01 in
+    // floating point). --reject-precision has no counterpart there yet: it is checked, and has no effect.
+    targets: approveNgRecall === undefined ? {} : { maxNgApproved: Math.round((1 - approveNgRecall) * 1e12) / 1e12 },
   });
   const created = new Date();
   const version = packModel(trained, created).manifest.version;
