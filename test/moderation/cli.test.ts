@@ -144,7 +144,7 @@ describe('mod model train / eval / check', () => {
     const unchanged = await mod(['model', 'check', '--candidate', 'models/before', '--baseline', 'models/before']);
     expect(unchanged.code).toBe(0);
     // More labelled lines: today's split of grow.csv now holds examples "before" trained on.
-    await writeFile(path.join(dir, 'grow.csv'), `${await readFile(path.join(dir, 'grow.csv'), 'utf8')}\nまた明日ね,ok\nLINE教えてよ,ng\n`);
+    await writeFile(path.join(dir, 'grow.csv'), `${await readFile(path.join(dir, 'grow.csv'), 'utf8')}\nまた明日ね,ok,small_talk\nLINE教えてよ,contact,small_talk\n`);
     const stale = await mod(['model', 'check', '--candidate', 'models/before', '--baseline', 'models/before']);
     expect(stale.code).toBe(2);
     expect(stale.stderr).toMatch(/data changed since model .* was trained/);
