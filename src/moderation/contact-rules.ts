@@ -244,6 +244,18 @@ const EN_EXCHANGE = new RegExp(
   'g',
 );
 
+// A refusal after the phrase ("LINE交換はまだ控えたいです", "インスタはやってないんです")
+// is not an offer; a negative question ("LINE交換しない？") is an invitation.
+const REFUSAL_AFTER = /^[^。！!？?\n]{0,20}?(?:控え|遠慮|まだ|もう少し|もうちょっと|仲良くなって|慣れてから|会ってから|ごめん|すみません|無理|お断り|禁止|規約|できません|できない|しません|しない|やってない|やってません|してない|してません|教えられ|教えません|しないで|やめ|やらない|交換しない主義)/;
+
+function isRefusal(text: string, end: number): boolean {
+  const after = text.slice(end, end + 40);
+  if (!REFUSAL_AFTER.test(after)) return false;
+  // "LINE交換しない？" / "交換しませんか" invite; "もう少し仲良くなってからでもいいですか？" still refuses.
+  const invitation = /^[^。！!\n]{0,6}?(?:しない|しません|やらない)(?:\?|？|か|\s*$)/.test(after) || /^(?:しよ|しましょ|しょう|しょ[!！〜~]|お願い|おねがい|ください|下さい|して[!！〜~]|しとこ)/.test(after);
+  return !invitation;
+}
+
 const NON_ASCII = /[^\x00-\x7f]/;
 const LETTER_SPACE = /[a-z] /;
 
@@ -292,6 +304,7 @@ function findMessengers(text: string, hits: RawHit[]): void {
   for (const m of text.matchAll(JA_EXCHANGE)) {
     const noun = m[1] ?? '';
     if (!isMessengerMention(text, m.index, noun)) continue;
+    if (isRefusal(text, m.index + m[0].length)) continue;
     hits.push({ code: 'contact.exchange-phrase', rule: 'exchange.ask', severity: 'reject', start: m.index, end: m.index + m[0].length });
   }
   if (NON_ASCII.test(text)) for (const m of text.matchAll(JA_OFF_PLATFORM)) hits.push({ code: 'contact.exchange-phrase', rule: 'exchange.off-platform', severity: 'review', start: m.index, end: m.index + m[0].length });

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError } from './errors.js';
+import { generatedExamples } from './generated-data.js';
 import { readLabelledFile, type LabelledText } from './labelled-data.js';
 
 const require = createRequire(import.meta.url);
@@ -28,6 +29,11 @@ function packageDir(name: string, dataset: string): string {
   }
 }
 
+/** Public corpora label spam only: their NG is the spam category. */
+function asSpam(examples: LabelledText[]): LabelledText[] {
+  return examples.map((e) => (e.label === 'ng' ? { ...e, category: 'spam' as const } : e));
+}
+
 async function readTsv(file: string, labels: Record<string, 'ok' | 'ng'>): Promise<LabelledText[]> {
   const content = await readFile(file, 'utf8');
   const out: LabelledText[] = [];
@@ -40,7 +46,7 @@ async function readTsv(file: string, labels: Record<string, 'ok' | 'ng'>): Promi
     if (text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1).replace(/\\'/g, "'");
     if (text.trim() !== '') out.push({ text, label });
   }
-  return out;
+  return asSpam(out);
 }
 
 /** Subject and body of a raw RFC 822 message: headers other than Subject are routing noise. */
@@ -63,7 +69,7 @@ export const datasets: Record<string, DatasetInfo> = {
     description: 'SMS Spam Collection, all 5.5k messages, stemmed tokens (spam-detection store.json)',
     load: async () => {
       const store = JSON.parse(await readFile(path.join(packageDir('spam-detection', 'sms-full'), 'store.json'), 'utf8')) as { docs: { label: string; value: string[] }[] };
-      return store.docs.filter((d) => d.value.length > 0).map((d) => ({ text: d.value.join(' '), label: d.label === 'spam' ? ('ng' as const) : ('ok' as const) }));
+      return asSpam(store.docs.filter((d) => d.value.length > 0).map((d) => ({ text: d.value.join(' '), label: d.label === 'spam' ? ('ng' as const) : ('ok' as const) })));
     },
   },
   enron: {
@@ -84,18 +90,29 @@ export const datasets: Record<string, DatasetInfo> = {
           out.push({ text: emailText(doc.text), label: group.startsWith('spam') ? 'ng' : 'ok' });
         }
       }
-      return out;
+      return asSpam(out);
     },
   },
   ja: {
     name: 'ja',
-    description: 'hand-written Japanese dating-app messages (data/ja-messages.csv)',
-    load: () => readLabelledFile(path.join(packageRoot, 'data', 'ja-messages.csv')),
+    description: 'hand-written Japanese dating and marketplace posts by category (data/ja-messages.csv and data/ja/*.jsonl)',
+    load: async () => {
+      const dir = path.join(packageRoot, 'data', 'ja');
+      const files = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.jsonl') || f.endsWith('.csv')).sort() : [];
+      const out = await readLabelledFile(path.join(packageRoot, 'data', 'ja-messages.csv'));
+      for (const f of files) out.push(...(await readLabelledFile(path.join(dir, f))));
+      return out;
+    },
+  },
+  'ja-generated': {
+    name: 'ja-generated',
+    description: 'contact details obfuscated the ways filters are dodged, and ordinary posts full of counted numbers, made from templates (src/moderation/generated-data.ts)',
+    load: async () => generatedExamples(),
   },
 };
 
-/** What the shipped model is trained on: the Japanese fixture and raw SMS. */
-export const defaultDataSpec = 'ja+sms';
+/** What the shipped model is trained on: the hand-written Japanese posts and the generated ones. */
+export const defaultDataSpec = 'ja+ja-generated';
 
 export interface LoadedData {
   spec: string;

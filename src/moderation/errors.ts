@@ -37,3 +37,10 @@ export class TextTooLongError extends ModError {
     this.limit = limit;
   }
 }
+
+/** A decision-policy file that cannot be read or does not validate. */
+export class PolicyError extends ModError {
+  constructor(message: string, options: { file?: string; hint?: string; cause?: unknown } = {}) {
+    super('POLICY_INVALID', options.file ? `${options.file}: ${message}` : message, { hint: options.hint, exitCode: ExitCode.Usage, cause: options.cause });
+  }
+}

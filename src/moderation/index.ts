@@ -15,8 +15,18 @@ export { trainModel, fitClassifier, heldOutSplit, type TrainOptions, type Traine
 export { readModelArtifact, writeModelArtifact, MODEL_FORMAT_VERSION, type LoadedModel, type ModelManifest } from './model-artifact.js';
 export { Moderator, scoreText, DEFAULT_MAX_TEXT_LENGTH, type ModerationRequest, type ModerationResult, type ModerationReason } from './moderator.js';
 export { evaluateModel, compareModels, type Evaluation, type GateResult } from './evaluation.js';
-export { dedupe, stratifiedSplit, fingerprint } from './splits.js';
-export { DataError, ModelArtifactError, TextTooLongError } from './errors.js';
+export { dedupe, stratifiedSplit, stratifiedFolds, fingerprint, classOf } from './splits.js';
+export { DataError, ModelArtifactError, PolicyError, TextTooLongError } from './errors.js';
+export { CATEGORIES, CATEGORY_DESCRIPTIONS, CATEGORY_PRIORITY, isCategory, type Category } from './categories.js';
+export { TextClassifier, scoresFromProbabilities, type CategoryScore, type TextScores } from './classifier.js';
+export { decideText, ruleVerdicts, type TextDecision } from './decide-text.js';
+export { decideWithPolicy, uniformPolicy, DEFAULT_CATEGORY_ACTIONS, type DecisionPolicy, type CategoryAction, type CategoryPolicy } from './policy.js';
+export { applyPolicyOverrides, parsePolicyOverrides, readPolicyFile, type PolicyOverrides } from './policy-config.js';
+export { chooseDecisionThresholds, defaultDecisionTargets, type DecisionTargets, type DecisionThresholds, type ValidationItem } from './decision-thresholds.js';
+export { decisionReport, type DecisionReport, type DecidedExample } from './decision-metrics.js';
+export { modelPolicy } from './model-artifact.js';
+export { generatedExamples, generateContactPosts, generateCountedNumberPosts, DIGIT_SPELLINGS } from './generated-data.js';
+export { MODEL_CLASSES } from './training.js';
 
 /** The shipped model artifact (trained by tools/train-default-model.mjs). */
 export const defaultModelPath = path.join(packageRoot, 'models', 'default');

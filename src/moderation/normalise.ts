@@ -1,5 +1,7 @@
 // Text normalisation for matching and features: NFKC (which also turns
-// full-width ASCII into half-width and half-width katakana into full-width),
+// full-width ASCII into half-width and half-width katakana into full-width,
+// and circled or mathematical digits into digits; keycap emoji digits lose
+// their keycap and dingbat circled digits ❶➀➊ are mapped too, as NFKC leaves them),
 // case folding, katakana folded to hiragana, zero-width and control
 // characters removed, runs of separators collapsed. The original text is kept,
 // and every normalised code unit remembers which original code units produced
@@ -30,6 +32,7 @@ function isInvisible(cp: number): boolean {
     cp === 0xfeff ||
     cp === 0x00ad ||
     cp === 0x034f ||
+    cp === 0x20e3 ||
     cp === 0x180e ||
     (cp >= 0xfe00 && cp <= 0xfe0f) ||
     (cp >= 0xe0100 && cp <= 0xe01ef) ||
@@ -62,8 +65,16 @@ function isWhitespace(code: number): boolean {
 // Separators whose repetition carries no meaning ("----", "....", "~~~", "・・・").
 const REPEATABLE_SEPARATORS = new Set<number>([0x2d, 0x5f, 0x2e, 0x7e, 0x2a, 0x3d, 0x2c, 0x30fb, 0x3001, 0x3002, 0x2026, 0x2015, 0x2500, 0x2212, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x21, 0x3f, 0x23, 0x2b, 0x7c]);
 
+/** Dingbat circled digits (❶-❿, ➀-➉, ➊-➓): digits people type to slip a number past filters. */
+function dingbatDigit(cp: number): string | undefined {
+  for (const base of [0x2776, 0x2780, 0x278a]) {
+    if (cp >= base && cp < base + 10) return cp - base === 9 ? '10' : String(cp - base + 1);
+  }
+  return undefined;
+}
+
 function foldChar(cp: number): string {
-  let s = String.fromCodePoint(cp).normalize('NFKC').toLowerCase();
+  let s = (dingbatDigit(cp) ?? String.fromCodePoint(cp).normalize('NFKC')).toLowerCase();
   let folded = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
