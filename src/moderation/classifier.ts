@@ -5,7 +5,7 @@
 // category scores add up to the NG score.
 import { calibrate, type PlattCalibration } from './calibration.js';
 import { isCategory, type Category } from './categories.js';
-import { Featurizer, type FeatureSettings } from './featurizer.js';
+import { Featurizer, type FeatureSettings, type WordTokenizer } from './featurizer.js';
 import { notOkLogit, type SoftmaxRegression } from './softmax-regression.js';
 
 export interface CategoryScore {
@@ -30,8 +30,9 @@ export class TextClassifier {
     readonly calibration: PlattCalibration,
     /** Class names, index-aligned with the model: "ok", then categories (or "ng" for a binary model). */
     readonly classes: readonly string[],
+    words?: WordTokenizer,
   ) {
-    this.featurizer = new Featurizer(features);
+    this.featurizer = new Featurizer(features, words);
     this.probabilities = new Float64Array(model.classes);
   }
 

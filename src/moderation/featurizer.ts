@@ -82,13 +82,22 @@ function foldDigits(text: string, n: number, out: Uint16Array): number {
   return n;
 }
 
+/**
+ * Words for the word n-grams instead of runs of one script, e.g. a
+ * morphological analyser's tokens (bench/tokenizer.bench.js compares one).
+ */
+export type WordTokenizer = (normalised: string) => readonly string[];
+
 export class Featurizer {
   readonly settings: FeatureSettings;
   private readonly mask: number;
   private buffer: FeatureVector;
   private units = new Uint16Array(256);
 
-  constructor(settings: FeatureSettings = defaultFeatureSettings) {
+  constructor(
+    settings: FeatureSettings = defaultFeatureSettings,
+    private readonly words?: WordTokenizer,
+  ) {
     this.settings = { ...settings };
     this.mask = (1 << settings.bits) - 1;
     const capacity = this.capacityFor(Math.min(settings.maxChars, 256));
@@ -140,8 +149,22 @@ export class Featurizer {
         }
       }
     }
+    if (s.wordNgramMax > 0 && this.words) {
+      let prev = 0;
+      let hasPrev = false;
+      for (const token of this.words(normalised)) {
+        if (k + 2 > idx.length) break;
+        let h = WORD_SEED;
+        for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), FNV_PRIME);
+        const word = fmix(h);
+        idx[k++] = word & mask;
+        if (s.wordNgramMax > 1 && hasPrev) idx[k++] = fmix(Math.imul(prev ^ BIGRAM_SEED, FNV_PRIME) ^ word) & mask;
+        prev = word;
+        hasPrev = true;
+      }
+    }
     // Word unigrams and bigrams: runs of one script class.
-    if (s.wordNgramMax > 0) {
+    if (s.wordNgramMax > 0 && !this.words) {
       let prev = 0;
       let hasPrev = false;
       let i = 0;

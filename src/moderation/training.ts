@@ -12,7 +12,7 @@ import { decideText, ruleVerdicts } from './decide-text.js';
 import { decisionReport, type DecisionReport } from './decision-metrics.js';
 import { chooseDecisionThresholds, defaultDecisionTargets, type DecisionTargets, type DecisionThresholds, type ValidationItem } from './decision-thresholds.js';
 import { DataError } from './errors.js';
-import { Featurizer, defaultFeatureSettings, type FeatureSettings } from './featurizer.js';
+import { Featurizer, defaultFeatureSettings, type FeatureSettings, type WordTokenizer } from './featurizer.js';
 import { requireBothClasses, type LabelledText } from './labelled-data.js';
 import { defaultTrainingSettings, type TrainingSettings } from './logistic-regression.js';
 import { computeMetrics, type ClassifierMetrics } from './metrics.js';
@@ -146,12 +146,12 @@ export interface FittedClassifier {
  */
 export function fitClassifier(
   train: readonly PreparedExample[],
-  options: { features: FeatureSettings; training: TrainingSettings; targets?: DecisionTargets; folds: number; seed: number },
+  options: { features: FeatureSettings; training: TrainingSettings; targets?: DecisionTargets; folds: number; seed: number; words?: WordTokenizer },
 ): FittedClassifier {
-  const { features, training, seed } = options;
+  const { features, training, seed, words } = options;
   const targets = options.targets ?? defaultDecisionTargets;
   const K = MODEL_CLASSES.length;
-  const featurizer = new Featurizer(features);
+  const featurizer = new Featurizer(features, words);
   const trainVectors = toVectors(featurizer, train);
   const isNg = train.map((e) => (e.label === 'ng' ? 1 : 0) as 0 | 1);
   const minority = Math.min(isNg.filter((y) => y === 1).length, isNg.filter((y) => y === 0).length);
@@ -172,7 +172,7 @@ export function fitClassifier(
   });
   const thresholds = chooseDecisionThresholds(items, targets);
   const model = SoftmaxRegression.train(trainVectors, features.bits, K, training);
-  return { classifier: new TextClassifier(features, model, calibration, MODEL_CLASSES), calibration, thresholds, folds };
+  return { classifier: new TextClassifier(features, model, calibration, MODEL_CLASSES, words), calibration, thresholds, folds };
 }
 
 /** The held-out split a model trained on `data` with this seed and fraction was measured on. */
