@@ -26,15 +26,21 @@ const failedOf = (r: Result) => r.errors + r.timeouts + r.non2xx;
 
 async function loadWhile(url: string, work: () => Promise<unknown>): Promise<Result> {
   // autocannon runs for a fixed time: start it long, stop it when the work is done.
-  const instance = autocannon({
-    url: `${url}/v1/moderate`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ text: 'hello there' }),
-    connections: 8,
-    duration: 600,
+  let instance!: autocannon.Instance;
+  const done = new Promise<Result>((resolve, reject) => {
+    // Given a callback, autocannon returns its Instance (which has stop()); without one, only a promise.
+    instance = autocannon(
+      {
+        url: `${url}/v1/moderate`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'hello there' }),
+        connections: 8,
+        duration: 600,
+      },
+      (error: unknown, result: Result) => (error ? reject(error) : resolve(result)),
+    );
   });
-  const done = new Promise<Result>((resolve) => instance.on('done', resolve));
   await new Promise((resolve) => setTimeout(resolve, 300));
   await work();
   await new Promise((resolve) => setTimeout(resolve, 300));

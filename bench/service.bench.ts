@@ -84,7 +84,7 @@ async function serve(kind: string): Promise<void> {
   const without = new Set((process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean));
   const app = buildApp({
     store: without.has('store') ? Object.assign(Object.create(store) as typeof store, { recordPosts: async (posts: NewPost[]) => posts.map((p) => ({ ...p, created: true })) }) : store,
-    moderator: without.has('scoring') ? { modelVersion: 'none', moderate: () => ({ decision: 'approve' as const, score: 0, reasons: [], modelVersion: 'none' }) } : await loadModerator(),
+    moderator: without.has('scoring') ? { modelVersion: 'none', moderate: () => ({ decision: 'approve' as const, category: null, categories: [], score: 0, reasons: [], modelVersion: 'none' }) } : await loadModerator(),
     logger: level === 'off' ? false : { level, stream },
     defaultMetrics: true,
     ...(process.env.BENCH_WRITE_CONCURRENCY ? { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY) } : {}),

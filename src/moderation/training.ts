@@ -5,7 +5,7 @@
 // (rules + model + policy), train the final model on the whole training
 // split, and measure it on the held-out set it never saw.
 import { fitPlatt, type PlattCalibration } from './calibration.js';
-import { CATEGORIES, type Category } from './categories.js';
+import { CATEGORIES } from './categories.js';
 import { TextClassifier, scoresFromProbabilities } from './classifier.js';
 import { contactRulesIn } from './contact-rules.js';
 import { decideText, ruleVerdicts } from './decide-text.js';
