@@ -20,6 +20,8 @@ export interface DeployOptions {
   timeoutMs?: number;
   signal: AbortSignal;
   events: DeliveryEvents;
+  /** The clock the window gate judges by; the system clock when unset. */
+  now?: () => Date;
 }
 
 export interface DeployOutcome {
@@ -67,7 +69,7 @@ export class GateRefusedError extends ModError {
 }
 
 /** Runs the environment's release gates (if it has any), emitting one event per gate. */
-export async function judgeGates(ws: Workspace, env: Environment, provider: Provider, commit: CommitInfo, options: { overrides?: GateOverride[]; initiator: string; events: DeliveryEvents; only?: GateName[] }): Promise<GateReport | undefined> {
+export async function judgeGates(ws: Workspace, env: Environment, provider: Provider, commit: CommitInfo, options: { overrides?: GateOverride[]; initiator: string; events: DeliveryEvents; only?: GateName[]; now?: () => Date }): Promise<GateReport | undefined> {
   if (Object.keys(gatesOf(env)).length === 0) {
     if (options.overrides?.length) throw new UsageError(`${env.name} has no release gates to override`);
     return undefined;
@@ -76,6 +78,7 @@ export async function judgeGates(ws: Workspace, env: Environment, provider: Prov
   const report = await runGates(ws, env, provider, commit, { overrides: options.overrides, initiator: options.initiator, only: options.only }, {
     openGitHub: () => ws.openGitHub(),
     readAppliedMigrations: (url) => ws.appliedMigrations(url),
+    now: options.now,
   });
   for (const gate of report.gates) options.events({ type: 'gate', ...gate });
   return report;
@@ -89,7 +92,7 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
   const notifier = await ws.notifier((message) => options.events({ type: 'notice', level: 'warn', message }));
   const about = { environment: env.name, commit: commit.commit, subject: commit.subject, author: commit.author, initiator };
 
-  const report = await judgeGates(ws, env, provider, commit, { overrides: options.overrides, initiator, events: options.events });
+  const report = await judgeGates(ws, env, provider, commit, { overrides: options.overrides, initiator, events: options.events, now: options.now });
   if (report && !report.passed) {
     const failed = report.gates.filter((g) => g.status === 'fail');
     await notifier.notify({ ...about, kind: 'gate.refused', detail: failed.map((g) => `${g.name}: ${g.reason}`).join('\n') });
