@@ -2,6 +2,8 @@
 // decision, the review queue's items and a moderator's label. Pure types,
 // built from the moderation types, so the HTTP service and the store share
 // them without the service depending on the database adapter.
+import type { Category } from './categories.js';
+import type { CategoryScore } from './classifier.js';
 import type { Label } from './labelled-data.js';
 import type { ModerationReason } from './moderator.js';
 import type { Decision } from './thresholds.js';
@@ -13,18 +15,23 @@ export interface NewPost {
   userId: string | null;
   text: string;
   decision: Decision;
+  /** The top category behind a review or reject; null for an approved post (and for posts stored before categories). */
+  category: Category | null;
+  /** Every category's share of the NG score, highest first; empty for posts stored before categories. */
+  categories: CategoryScore[];
   score: number;
   reasons: ModerationReason[];
   modelVersion: string;
 }
 
 /** The decision stored for an id: the one just written, or the first one if the id existed. */
-export interface RecordedDecision extends Pick<NewPost, 'id' | 'decision' | 'score' | 'reasons' | 'modelVersion'> {
+export interface RecordedDecision extends Pick<NewPost, 'id' | 'decision' | 'category' | 'categories' | 'score' | 'reasons' | 'modelVersion'> {
   created: boolean;
 }
 
 export interface StoredPost extends NewPost {
   createdAt: Date;
+  /** `category`: the moderator's (labels written before the API checked it may hold any text). */
   review: null | { state: 'pending' | 'decided'; label: Label | null; category: string | null; decidedBy: string | null; decidedAt: Date | null };
 }
 
@@ -43,6 +50,7 @@ export interface LabelledPost {
   postId: string;
   text: string;
   label: Label;
+  /** The category of an NG label; labels written before the API checked it may hold any text. */
   category: string | null;
   decidedBy: string | null;
   decidedAt: Date;

@@ -1,15 +1,20 @@
 // Prometheus metrics for /metrics: requests and latency by route, method and
-// status; decisions by decision; the review queue's depth (read from the DB
-// at scrape time); the model version. One registry per app, so tests can
-// build several apps in one process.
+// status; decisions by decision, and by decision and category; the review
+// queue's depth (read from the DB at scrape time); the model version. One
+// registry per app, so tests can build several apps in one process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Category } from '../moderation/categories.js';
+import type { Decision } from '../moderation/thresholds.js';
 
 export interface ServiceMetrics {
   registry: Registry;
   requests: Counter<'method' | 'route' | 'status'>;
   latency: Histogram<'method' | 'route' | 'status'>;
   decisions: Counter<'decision'>;
+  decisionsByCategory: Counter<'decision' | 'category'>;
   databaseUnavailable: Counter;
+  /** Counts one answered decision in both decision counters (category null: "none"). */
+  countDecision(decision: Decision, category: Category | null): void;
   /** Counts a request and records its latency (label children cached per route/method/status). */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
 }
@@ -26,6 +31,12 @@ export function createMetrics(options: { modelVersion: string; queueDepth: () =>
     registers: [registry],
   });
   const decisions = new Counter({ name: 'mod_decisions_total', help: 'Moderation decisions answered, by decision (new posts and repeated ids)', labelNames: ['decision'] as const, registers: [registry] });
+  const decisionsByCategory = new Counter({
+    name: 'mod_decisions_by_category_total',
+    help: 'Moderation decisions answered, by decision and top category ("none" for an approved post), new posts and repeated ids',
+    labelNames: ['decision', 'category'] as const,
+    registers: [registry],
+  });
   const databaseUnavailable = new Counter({ name: 'mod_database_unavailable_total', help: 'Requests answered 503 because the database was unavailable', registers: [registry] });
   new Gauge({
     name: 'mod_review_queue_depth',
@@ -51,5 +62,18 @@ export function createMetrics(options: { modelVersion: string; queueDepth: () =>
     child.count.inc();
     child.time.observe(seconds);
   };
-  return { registry, requests, latency, decisions, databaseUnavailable, observeRequest };
+  // Decisions are counted on the hot path too: the same caching, one entry per decision and category.
+  const decisionChildren = new Map<string, { total: { inc(): void }; byCategory: { inc(): void } }>();
+  const countDecision = (decision: Decision, category: Category | null): void => {
+    const named = category ?? 'none';
+    const key = `${decision} ${named}`;
+    let child = decisionChildren.get(key);
+    if (!child) {
+      child = { total: decisions.labels({ decision }), byCategory: decisionsByCategory.labels({ decision, category: named }) };
+      decisionChildren.set(key, child);
+    }
+    child.total.inc();
+    child.byCategory.inc();
+  };
+  return { registry, requests, latency, decisions, decisionsByCategory, databaseUnavailable, observeRequest, countDecision };
 }

@@ -4,6 +4,8 @@
 // PostgreSQL the hot ones are named prepared statements (parsed once per
 // connection), on the embedded PGlite they are not (one shared session).
 import type pg from 'pg';
+import type { Category } from '../moderation/categories.js';
+import type { CategoryScore } from '../moderation/classifier.js';
 import type { Label } from '../moderation/labelled-data.js';
 import type { ModerationReason } from '../moderation/moderator.js';
 import type { ClaimedReview, LabelledPost, NewPost, RecordedDecision, ReviewDecisionOutcome, StoredPost } from '../moderation/post-records.js';
@@ -34,10 +36,10 @@ const LONE_SURROGATES = /\p{Cs}/gu;
 
 const RECORD_POSTS = `
 WITH ins AS (
-  INSERT INTO posts (id, kind, user_id, text, decision, score, reasons, model_version, created_at)
-  SELECT id, kind, user_id, text, decision, score, reasons, model_version, $2
+  INSERT INTO posts (id, kind, user_id, text, decision, category, categories, score, reasons, model_version, created_at)
+  SELECT id, kind, user_id, text, decision, category, categories, score, reasons, model_version, $2
   FROM json_to_recordset($1::json)
-    AS t(id text, kind text, user_id text, text text, decision text, score float8, reasons jsonb, model_version text)
+    AS t(id text, kind text, user_id text, text text, decision text, category text, categories jsonb, score float8, reasons jsonb, model_version text)
   ON CONFLICT (id) DO NOTHING
   RETURNING id, decision
 ), queued AS (
@@ -48,10 +50,10 @@ SELECT id FROM ins`;
 // Unnamed on purpose (planned for each call with the real ids and table
 // size): it runs only when a post already existed, and a cached generic plan
 // for \`= ANY($1)\` can be a sequential scan.
-const SELECT_DECISIONS = 'SELECT id, decision, score, reasons, model_version FROM posts WHERE id = ANY($1::text[])';
+const SELECT_DECISIONS = 'SELECT id, decision, category, categories, score, reasons, model_version FROM posts WHERE id = ANY($1::text[])';
 
 const GET_POST = `
-SELECT p.id, p.kind, p.user_id, p.text, p.decision, p.score, p.reasons, p.model_version, p.created_at,
+SELECT p.id, p.kind, p.user_id, p.text, p.decision, p.category AS post_category, p.categories, p.score, p.reasons, p.model_version, p.created_at,
        r.state, r.label, r.category, r.decided_by, r.decided_at
 FROM posts p LEFT JOIN reviews r ON r.post_id = p.id
 WHERE p.id = $1`;
@@ -68,7 +70,7 @@ WHERE p.id = r.post_id AND r.post_id IN (
   LIMIT $4
   FOR UPDATE SKIP LOCKED
 )
-RETURNING r.post_id, r.enqueued_at, r.claimed_until, p.text, p.kind, p.user_id, p.decision, p.score, p.reasons, p.model_version, p.created_at`;
+RETURNING r.post_id, r.enqueued_at, r.claimed_until, p.text, p.kind, p.user_id, p.decision, p.category, p.categories, p.score, p.reasons, p.model_version, p.created_at`;
 
 const DECIDE_REVIEW = `
 UPDATE reviews SET state = 'decided', label = $3, category = $4, decided_by = $2, decided_at = $5, claimed_by = $2
@@ -88,6 +90,9 @@ interface PostRow {
   user_id: string | null;
   text: string;
   decision: Decision;
+  category: Category | null;
+  /** NULL on rows written before migration 0002. */
+  categories: CategoryScore[] | null;
   score: number;
   reasons: ModerationReason[];
   model_version: string;
@@ -136,13 +141,24 @@ export class PostgresStore {
     // PostgreSQL's JSON refuses an unpaired surrogate (a text cut in the middle
     // of an emoji), which the text encoding used to turn into U+FFFD: do that
     // here. Ids must already be well-formed (the API refuses others).
-    const group = posts.map((p) => ({ id: p.id, kind: p.kind, user_id: p.userId, text: p.text.replace(LONE_SURROGATES, '\uFFFD'), decision: p.decision, score: p.score, reasons: p.reasons, model_version: p.modelVersion }));
+    const group = posts.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      user_id: p.userId,
+      text: p.text.replace(LONE_SURROGATES, '\uFFFD'),
+      decision: p.decision,
+      category: p.category,
+      categories: p.categories,
+      score: p.score,
+      reasons: p.reasons,
+      model_version: p.modelVersion,
+    }));
     const { rows } = await this.query<{ id: string }>('mod_record_posts', RECORD_POSTS, [JSON.stringify(group), at]);
     const byId = new Map<string, RecordedDecision>();
     const given = new Map(posts.map((p) => [p.id, p]));
     for (const row of rows) {
       const post = given.get(row.id)!;
-      byId.set(row.id, { id: row.id, created: true, decision: post.decision, score: post.score, reasons: post.reasons, modelVersion: post.modelVersion });
+      byId.set(row.id, { id: row.id, created: true, decision: post.decision, category: post.category, categories: post.categories, score: post.score, reasons: post.reasons, modelVersion: post.modelVersion });
     }
     // Ids that were not inserted already existed (stored earlier, or by a
     // concurrent transaction that committed after this statement began):
@@ -151,7 +167,7 @@ export class PostgresStore {
     const missing = posts.filter((p) => !byId.has(p.id)).map((p) => p.id);
     if (missing.length > 0) {
       const existing = await this.query<PostRow>(null, SELECT_DECISIONS, [missing]);
-      for (const row of existing.rows) byId.set(row.id, { id: row.id, created: false, decision: row.decision, score: row.score, reasons: row.reasons, modelVersion: row.model_version });
+      for (const row of existing.rows) byId.set(row.id, { id: row.id, created: false, decision: row.decision, category: row.category, categories: row.categories ?? [], score: row.score, reasons: row.reasons, modelVersion: row.model_version });
     }
     return posts.map((p) => {
       const recorded = byId.get(p.id);
@@ -161,7 +177,11 @@ export class PostgresStore {
   }
 
   async getPost(id: string): Promise<StoredPost | null> {
-    const { rows } = await this.query<PostRow & { state: 'pending' | 'decided' | null; label: Label | null; category: string | null; decided_by: string | null; decided_at: Date | null }>('mod_get_post', GET_POST, [id]);
+    const { rows } = await this.query<Omit<PostRow, 'category'> & { post_category: Category | null; state: 'pending' | 'decided' | null; label: Label | null; category: string | null; decided_by: string | null; decided_at: Date | null }>(
+      'mod_get_post',
+      GET_POST,
+      [id],
+    );
     const row = rows[0];
     if (!row) return null;
     return {
@@ -170,6 +190,8 @@ export class PostgresStore {
       userId: row.user_id,
       text: row.text,
       decision: row.decision,
+      category: row.post_category,
+      categories: row.categories ?? [],
       score: row.score,
       reasons: row.reasons,
       modelVersion: row.model_version,
@@ -188,6 +210,8 @@ export class PostgresStore {
         kind: r.kind,
         userId: r.user_id,
         decision: r.decision,
+        category: r.category,
+        categories: r.categories ?? [],
         score: r.score,
         reasons: r.reasons,
         modelVersion: r.model_version,
@@ -198,8 +222,8 @@ export class PostgresStore {
       .sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime() || (a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0));
   }
 
-  /** Records a moderator's label for a pending review they hold (or nobody holds). */
-  async decideReview(postId: string, moderator: string, label: Label, category: string | null, now: Date): Promise<ReviewDecisionOutcome> {
+  /** Records a moderator's label (and, for NG, its category) for a pending review they hold (or nobody holds). */
+  async decideReview(postId: string, moderator: string, label: Label, category: Category | null, now: Date): Promise<ReviewDecisionOutcome> {
     const { rowCount } = await this.query('mod_decide_review', DECIDE_REVIEW, [postId, moderator, label, category, now]);
     if (rowCount === 1) return 'decided';
     const { rows } = await this.query<{ state: string }>('mod_review_state', 'SELECT state FROM reviews WHERE post_id = $1', [postId]);

@@ -3,17 +3,43 @@
 // same suite on both.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { CategoryScore } from '../../src/moderation/classifier.js';
 import { parseLabelledCsv, parseLabelledJsonl } from '../../src/moderation/labelled-data.js';
-import { buildApp } from '../../src/service/app.js';
+import { buildApp, type ServiceModerator } from '../../src/service/app.js';
 import { loadModerator } from '../../src/service/moderator.js';
 import { generateToken, hashToken } from '../../src/service/tokens.js';
-import type { Moderator } from '../../src/moderation/moderator.js';
+import type { ModerationRequest, ModerationResult, Moderator } from '../../src/moderation/moderator.js';
 import { createTestStore, type Backend } from '../store/test-database.js';
 
 let moderator: Moderator;
 beforeAll(async () => {
   moderator = await loadModerator({ maxTextLength: 1000 });
 });
+
+// The shipped model may be binary (no category scores): this one answers
+// fixed categories, so their path through the API and the store is checked
+// whatever model ships.
+const SCAM_SCORES: CategoryScore[] = [
+  { name: 'scam', score: 0.41 },
+  { name: 'offplatform_payment', score: 0.12 },
+  { name: 'spam', score: 0.03 },
+];
+const categorisedModerator: ServiceModerator = {
+  modelVersion: 'fixed-categories',
+  moderate(request: ModerationRequest): ModerationResult {
+    const scam = /invest/i.test(request.text);
+    return {
+      ...(request.id === undefined ? {} : { id: request.id }),
+      decision: scam ? 'review' : 'approve',
+      category: scam ? 'scam' : null,
+      categories: scam ? SCAM_SCORES : [{ name: 'spam', score: 0.001 }],
+      score: scam ? 0.56 : 0.001,
+      reasons: scam ? [{ code: 'model.review', message: 'classifier score 0.560 (scam) is not below the approve threshold 0.100', category: 'scam' }] : [],
+      modelVersion: 'fixed-categories',
+    };
+  },
+};
 
 class LogCapture extends Writable {
   lines: string[] = [];
@@ -26,6 +52,8 @@ class LogCapture extends Writable {
 describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) => {
   let env: Awaited<ReturnType<typeof createTestStore>>;
   let app: ReturnType<typeof buildApp>;
+  /** The same store behind categorisedModerator. */
+  let categorised: ReturnType<typeof buildApp>;
   const logs = new LogCapture();
   let now = new Date('2026-01-01T00:00:00Z');
   const tokens: Record<string, string> = {};
@@ -34,6 +62,8 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     env = await createTestStore(backend);
     app = buildApp({ store: env.store, moderator, clock: () => now, logger: { level: 'info', stream: logs }, maxTextLength: 1000, bodyLimitBytes: 64 * 1024, reviewClaimSeconds: 60 });
     await app.ready();
+    categorised = buildApp({ store: env.store, moderator: categorisedModerator, clock: () => now });
+    await categorised.ready();
     for (const name of ['alice', 'bob']) {
       tokens[name] = generateToken();
       await env.store.saveModeratorToken(name, hashToken(tokens[name]!), now);
@@ -41,6 +71,7 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
   });
   afterAll(async () => {
     await app?.close();
+    await categorised?.close();
     await env?.close();
   });
 
@@ -51,20 +82,47 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     const first = await moderate({ text: 'LINE交換しよ！ID教えて', id: 'p-1', kind: 'message', userId: 'u1' });
     expect(first.statusCode).toBe(200);
     const body = first.json();
-    expect(body).toMatchObject({ id: 'p-1', decision: 'reject', modelVersion: moderator.modelVersion });
+    expect(body).toMatchObject({ id: 'p-1', decision: 'reject', category: 'contact', modelVersion: moderator.modelVersion });
+    expect(body.categories).toEqual(moderator.moderate({ text: 'LINE交換しよ！ID教えて' }).categories);
     expect(body.reasons.map((r: { code: string }) => r.code)).toContain('contact.exchange-phrase');
     expect(first.headers['x-request-id']).toBeTruthy();
 
     const again = await moderate({ text: 'こんにちは、よろしくお願いします', id: 'p-1' });
     expect(again.statusCode).toBe(200);
+    // The second text alone would be approved with no category: the first decision's category is kept.
+    expect(moderator.moderate({ text: 'こんにちは、よろしくお願いします' }).category).toBeNull();
     expect(again.json()).toEqual(body);
-    const rows = (await env.db.admin("SELECT text, kind, user_id, decision FROM posts WHERE id = 'p-1'")).rows;
-    expect(rows).toEqual([{ text: 'LINE交換しよ！ID教えて', kind: 'message', user_id: 'u1', decision: 'reject' }]);
+    const rows = (await env.db.admin("SELECT text, kind, user_id, decision, category, categories FROM posts WHERE id = 'p-1'")).rows;
+    expect(rows).toEqual([{ text: 'LINE交換しよ！ID教えて', kind: 'message', user_id: 'u1', decision: 'reject', category: 'contact', categories: body.categories }]);
 
     const got = await app.inject({ method: 'GET', url: '/v1/posts/p-1' });
     expect(got.statusCode).toBe(200);
-    expect(got.json()).toMatchObject({ id: 'p-1', decision: 'reject', kind: 'message', userId: 'u1', review: null });
+    expect(got.json()).toMatchObject({ id: 'p-1', decision: 'reject', category: 'contact', categories: body.categories, kind: 'message', userId: 'u1', review: null });
     expect((await app.inject({ method: 'GET', url: '/v1/posts/nope' })).json().error.code).toBe('POST_NOT_FOUND');
+  });
+
+  it('answers, stores and shows category scores, and an approved post has no category', async () => {
+    const scam = await categorised.inject({ method: 'POST', url: '/v1/moderate', payload: { text: 'invest in my coin, 30% a month', id: 'c-1' } });
+    expect(scam.statusCode).toBe(200);
+    expect(scam.json()).toEqual({ id: 'c-1', decision: 'review', category: 'scam', categories: SCAM_SCORES, score: 0.56, reasons: [expect.objectContaining({ code: 'model.review', category: 'scam' })], modelVersion: 'fixed-categories' });
+    const fine = (await categorised.inject({ method: 'POST', url: '/v1/moderate', payload: { text: 'see you at the station', id: 'c-2' } })).json();
+    expect(fine).toMatchObject({ decision: 'approve', category: null, categories: [{ name: 'spam', score: 0.001 }] });
+    // A repeat of the id that the model would now approve answers the first decision, category and scores included.
+    const repeat = await categorised.inject({ method: 'POST', url: '/v1/moderate', payload: { text: 'see you tomorrow', id: 'c-1' } });
+    expect(repeat.json()).toEqual(scam.json());
+    const batch = (await categorised.inject({ method: 'POST', url: '/v1/moderate/batch', payload: { items: [{ text: 'hello', id: 'c-2' }, { text: 'invest now', id: 'c-3' }, { text: 'hi', id: 'c-1' }] } })).json();
+    expect(batch.results).toEqual([fine, { ...scam.json(), id: 'c-3' }, scam.json()]);
+
+    const shown = (await app.inject({ method: 'GET', url: '/v1/posts/c-1' })).json();
+    expect(shown).toMatchObject({ id: 'c-1', decision: 'review', category: 'scam', categories: SCAM_SCORES, review: { state: 'pending', label: null, category: null } });
+    expect((await app.inject({ method: 'GET', url: '/v1/posts/c-2' })).json()).toMatchObject({ decision: 'approve', category: null, categories: [{ name: 'spam', score: 0.001 }], review: null });
+    expect((await env.db.admin("SELECT category, categories FROM posts WHERE id = 'c-3'")).rows).toEqual([{ category: 'scam', categories: SCAM_SCORES }]);
+
+    const metrics = (await categorised.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^mod_decisions_by_category_total\{decision="review",category="scam"\} 4$/m);
+    expect(metrics).toMatch(/^mod_decisions_by_category_total\{decision="approve",category="none"\} 2$/m);
+    expect(metrics).toMatch(/^mod_decisions_total\{decision="review"\} 4$/m);
+    expect(metrics).toMatch(/^mod_decisions_total\{decision="approve"\} 2$/m);
   });
 
   it('gives a post without an id a fresh one, and stores concurrent repeats of one id once', async () => {
@@ -86,7 +144,9 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect(results.map((r: { id: string }) => r.id)).toEqual(['b-1', 'b-2', 'b-1', 'p-1']);
     expect(results[2]).toEqual(results[0]);
     expect(results[1].reasons.map((r: { code: string }) => r.code)).toContain('contact.phone');
-    expect(results[3].decision).toBe('reject');
+    expect(results[3]).toMatchObject({ decision: 'reject', category: 'contact' });
+    expect(results[1].category).toBe('contact');
+    expect(results[0]).toMatchObject({ category: moderator.moderate({ text: 'おはよう' }).category, categories: moderator.moderate({ text: 'おはよう' }).categories });
     expect(Number((await env.db.admin("SELECT count(*) AS n FROM posts WHERE id IN ('b-1','b-2','p-1')")).rows[0].n)).toBe(3);
     const tooMany = await app.inject({ method: 'POST', url: '/v1/moderate/batch', payload: { items: Array.from({ length: 101 }, () => ({ text: 'x' })) } });
     expect(tooMany.statusCode).toBe(400);
@@ -176,7 +236,18 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     // Insert review items directly so the test does not depend on the model's thresholds.
     const ids = Array.from({ length: 6 }, (_, i) => `r-${i}`);
     await env.store.recordPosts(
-      ids.map((id, i) => ({ id, kind: 'post', userId: null, text: i === 0 ? 'text, with "quotes"\nand a newline' : `review me ${i}`, decision: 'review' as const, score: 0.5, reasons: [], modelVersion: 'test' })),
+      ids.map((id, i) => ({
+        id,
+        kind: 'post',
+        userId: null,
+        text: i === 0 ? 'text, with "quotes"\nand a newline' : `review me ${i}`,
+        decision: 'review' as const,
+        category: i % 2 ? ('spam' as const) : null,
+        categories: i % 2 ? [{ name: 'spam' as const, score: 0.5 }] : [],
+        score: 0.5,
+        reasons: [],
+        modelVersion: 'test',
+      })),
       now,
     );
     const auth = (name: string) => ({ authorization: `Bearer ${tokens[name]}` });
@@ -191,11 +262,16 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
 
     const [aliceItem] = claims[0].json().items;
     expect(aliceItem).toMatchObject({ decision: 'review', claimedUntil: new Date(now.getTime() + 60_000).toISOString() });
+    // Moderators see the category that held each post, and its scores.
+    const claimed = new Map<string, { category: string | null; categories: unknown }>([...claims[0].json().items, ...claims[1].json().items].map((i: { id: string; category: string | null; categories: unknown }) => [i.id, i]));
+    expect(claimed.get('r-1')).toMatchObject({ category: 'spam', categories: [{ name: 'spam', score: 0.5 }] });
+    expect(claimed.get('r-2')).toMatchObject({ category: null, categories: [] });
+    expect(claimed.get('c-1')).toMatchObject({ text: 'invest in my coin, 30% a month', category: 'scam', categories: SCAM_SCORES });
     // Bob cannot decide Alice's claimed item; Alice can, once.
     const stolen = await app.inject({ method: 'POST', url: `/v1/reviews/${alice[0]}/decision`, headers: auth('bob'), payload: { label: 'ok' } });
     expect([stolen.statusCode, stolen.json().error.code]).toEqual([409, 'CLAIMED_BY_OTHER']);
     for (const id of alice) {
-      const res = await app.inject({ method: 'POST', url: `/v1/reviews/${id}/decision`, headers: auth('alice'), payload: { label: id === 'r-0' ? 'ng' : 'ok', category: 'spam' } });
+      const res = await app.inject({ method: 'POST', url: `/v1/reviews/${id}/decision`, headers: auth('alice'), payload: id === 'r-0' ? { label: 'ng', category: 'spam' } : { label: 'ok' } });
       expect(res.statusCode).toBe(200);
     }
     const twice = await app.inject({ method: 'POST', url: `/v1/reviews/${alice[0]}/decision`, headers: auth('alice'), payload: { label: 'ok' } });
@@ -213,10 +289,88 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const fromCsv = parseLabelledCsv(csv.body);
-    expect(fromCsv).toHaveLength(alice.length);
-    if (alice.includes('r-0')) expect(fromCsv).toContainEqual({ text: 'text, with "quotes"\nand a newline', label: 'ng' });
+    // Decided at the same moment, so in post id order.
+    expect(fromCsv).toEqual(
+      [...alice].sort().map((id: string) => (id === 'r-0' ? { text: 'text, with "quotes"\nand a newline', label: 'ng', category: 'spam' } : { text: `review me ${id.slice(2)}`, label: 'ok', category: null })),
+    );
     const jsonl = await app.inject({ method: 'GET', url: '/v1/labels/export?format=jsonl', headers: auth('alice') });
     expect(parseLabelledJsonl(jsonl.body)).toEqual(fromCsv);
+  });
+
+  it('records each label form (ok, ng, ng with a category, a category), refuses contradictions, and exports category labels that training reads back', async () => {
+    const auth = { authorization: `Bearer ${tokens.bob}` };
+    const decide = (id: string, payload: object) => app.inject({ method: 'POST', url: `/v1/reviews/${id}/decision`, headers: auth, payload });
+    const ids = ['d-ok', 'd-ng', 'd-ng-scam', 'd-minor', 'd-abuse-abuse'];
+    await env.store.recordPosts(
+      ids.map((id) => ({ id, kind: 'message', userId: null, text: `label form ${id}`, decision: 'review' as const, category: null, categories: [], score: 0.5, reasons: [], modelVersion: 'test' })),
+      now,
+    );
+    const forms: [string, object, { label: string; category: string | null }][] = [
+      ['d-ok', { label: 'ok' }, { label: 'ok', category: null }],
+      ['d-ng', { label: 'ng' }, { label: 'ng', category: null }],
+      ['d-ng-scam', { label: 'ng', category: 'scam' }, { label: 'ng', category: 'scam' }],
+      ['d-minor', { label: 'minor' }, { label: 'ng', category: 'minor' }],
+      ['d-abuse-abuse', { label: 'abuse', category: 'abuse' }, { label: 'ng', category: 'abuse' }],
+    ];
+
+    // Refusals first: each is a 400 that stores nothing and says what to send.
+    const refusals: [object, string, RegExp][] = [
+      [{ label: 'ok', category: 'spam' }, 'INVALID_REQUEST', /label "ok" takes no category: send \{"label":"ok"\}.*\{"label":"spam"\}/],
+      [{ label: 'minor', category: 'scam' }, 'INVALID_REQUEST', /label "minor" is already a category and category "scam" names another: send \{"label":"minor"\} or \{"label":"scam"\}/],
+      [{ label: 'ng', category: 'rude' }, 'INVALID_REQUEST', /^category must be one of "contact", "solicitation", "scam", "abuse", "spam", "offplatform_payment", "minor"$/],
+      [{ label: 'maybe' }, 'INVALID_REQUEST', /^label must be one of "ok", "ng", "contact", .*"minor"$/],
+      [{ label: 'Scam' }, 'INVALID_REQUEST', /^label must be one of/],
+      [{ label: 'ng', category: '' }, 'INVALID_REQUEST', /^category must be one of/],
+      [{ label: 'ng', reason: 'x' }, 'UNKNOWN_FIELD', /unknown field "reason"/],
+    ];
+    for (const [payload, code, message] of refusals) {
+      const res = await decide('d-ok', payload);
+      expect([res.statusCode, res.json().error.code], JSON.stringify(payload)).toEqual([400, code]);
+      expect(res.json().error.message, JSON.stringify(payload)).toMatch(message);
+    }
+    expect((await env.db.admin("SELECT state FROM reviews WHERE post_id = 'd-ok'")).rows).toEqual([{ state: 'pending' }]);
+
+    for (const [id, payload, stored] of forms) {
+      const res = await decide(id, payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(200);
+      expect(res.json()).toEqual({ id, ...stored, decidedBy: 'bob' });
+      expect((await env.db.admin('SELECT state, label, category, decided_by FROM reviews WHERE post_id = $1', [id])).rows).toEqual([{ state: 'decided', ...stored, decided_by: 'bob' }]);
+      expect((await app.inject({ method: 'GET', url: `/v1/posts/${id}` })).json().review).toMatchObject({ state: 'decided', ...stored });
+    }
+
+    // A label written before the API knew categories: free text, which is "ng" of no known category.
+    await env.store.recordPosts([{ id: 'd-old', kind: null, userId: null, text: 'label form d-old', decision: 'review', category: null, categories: [], score: 0.5, reasons: [], modelVersion: 'test' }], now);
+    await env.db.admin("UPDATE reviews SET state = 'decided', label = 'ng', category = 'rude words', decided_by = 'carol', decided_at = $1 WHERE post_id = 'd-old'", [now]);
+
+    const auth2 = { authorization: `Bearer ${tokens.alice}` };
+    const csv = (await app.inject({ method: 'GET', url: '/v1/labels/export', headers: auth2 })).body;
+    expect(csv.startsWith('text,label,category,post_id,decided_at\n')).toBe(true);
+    const columns = (parseCsv(csv, { columns: true }) as Record<string, string>[]).filter((r) => r.post_id!.startsWith('d-'));
+    expect(columns.map((r) => [r.post_id, r.label, r.category])).toEqual([
+      ['d-abuse-abuse', 'abuse', 'abuse'],
+      ['d-minor', 'minor', 'minor'],
+      ['d-ng', 'ng', ''],
+      ['d-ng-scam', 'scam', 'scam'],
+      ['d-ok', 'ok', ''],
+      ['d-old', 'ng', 'rude words'],
+    ]);
+    const expected = [
+      { text: 'label form d-abuse-abuse', label: 'ng', category: 'abuse' },
+      { text: 'label form d-minor', label: 'ng', category: 'minor' },
+      { text: 'label form d-ng', label: 'ng', category: null },
+      { text: 'label form d-ng-scam', label: 'ng', category: 'scam' },
+      { text: 'label form d-ok', label: 'ok', category: null },
+      { text: 'label form d-old', label: 'ng', category: null },
+    ];
+    const mine = (labels: { text: string }[]) => labels.filter((l) => l.text.startsWith('label form '));
+    expect(mine(parseLabelledCsv(csv))).toEqual(expected);
+    const jsonl = (await app.inject({ method: 'GET', url: '/v1/labels/export?format=jsonl', headers: auth2 })).body;
+    const lines = jsonl.trim().split('\n').map((l) => JSON.parse(l) as { postId: string; label: string; category: string | null });
+    expect(lines.filter((l) => l.postId === 'd-minor' || l.postId === 'd-old')).toEqual([
+      { text: 'label form d-minor', label: 'minor', category: 'minor', postId: 'd-minor', decidedAt: now.toISOString() },
+      { text: 'label form d-old', label: 'ng', category: 'rude words', postId: 'd-old', decidedAt: now.toISOString() },
+    ]);
+    expect(mine(parseLabelledJsonl(jsonl))).toEqual(expected);
   });
 
   it('reports readiness, metrics, and never logs tokens or post text', async () => {
@@ -227,6 +381,8 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/mod_http_requests_total\{method="POST",route="\/v1\/moderate",status="200"\} \d+/);
     expect(metrics).toMatch(/mod_decisions_total\{decision="reject"\} \d+/);
+    expect(metrics).toMatch(/mod_decisions_by_category_total\{decision="reject",category="contact"\} \d+/);
+    expect(metrics).toMatch(/mod_decisions_by_category_total\{decision="approve",category="none"\} \d+/);
     expect(metrics).toMatch(/mod_review_queue_depth \d+/);
     expect(metrics).toContain(`mod_model_info{version="${moderator.modelVersion}"} 1`);
     expect(metrics).toMatch(/mod_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/v1\/moderate",status="200"\}/);

@@ -1,12 +1,13 @@
 // Group commit against real PostgreSQL: requests that arrive together share
-// one statement, and a post the database refuses for its data fails only
-// its own request, not the others that shared the statement.
+// one statement (categories included), and a post the database refuses for
+// its data fails only its own request, not the others that shared the
+// statement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostWriter } from '../../src/service/post-writer.js';
 import type { NewPost, PostgresStore, RecordedDecision } from '../../src/store/postgres-store.js';
 import { createTestStore } from '../store/test-database.js';
 
-const post = (id: string, text = 'hello'): NewPost => ({ id, kind: null, userId: null, text, decision: 'approve', score: 0.01, reasons: [], modelVersion: 'test' });
+const post = (id: string, text = 'hello'): NewPost => ({ id, kind: null, userId: null, text, decision: 'approve', category: null, categories: [], score: 0.01, reasons: [], modelVersion: 'test' });
 
 describe('PostWriter on PostgreSQL', () => {
   let env: Awaited<ReturnType<typeof createTestStore>>;
@@ -35,6 +36,24 @@ describe('PostWriter on PostgreSQL', () => {
     expect(results.map((r) => r[0]!.created)).toEqual([true, true, true]);
     expect(statements).toEqual([3]);
     expect(await stored(['g-1', 'g-2', 'g-3'])).toEqual(['g-1', 'g-2', 'g-3']);
+  });
+
+  it('stores each post\'s category and scores, and gives a repeated id the first one\'s, in one statement or later', async () => {
+    statements.length = 0;
+    const writer = new PostWriter(store, () => new Date(), { maxConcurrent: 1 });
+    const scam: NewPost = { ...post('k-1', 'invest now'), decision: 'reject', category: 'scam', categories: [{ name: 'scam', score: 0.9 }, { name: 'spam', score: 0.05 }], score: 0.95 };
+    const [first, other, repeat] = await Promise.all([writer.write([scam]), writer.write([post('k-2')]), writer.write([post('k-1')])]);
+    expect(statements).toEqual([2]);
+    const firstDecision = { id: 'k-1', decision: 'reject', category: 'scam', categories: scam.categories, score: 0.95, reasons: [], modelVersion: 'test' };
+    expect(first).toEqual([{ ...firstDecision, created: true }]);
+    expect(repeat).toEqual([{ ...firstDecision, created: false }]);
+    expect(other).toEqual([{ id: 'k-2', decision: 'approve', category: null, categories: [], score: 0.01, reasons: [], modelVersion: 'test', created: true }]);
+    // Read back from the table this time (the id existed before the statement).
+    expect(await writer.write([post('k-1')])).toEqual([{ ...firstDecision, created: false }]);
+    expect((await env.db.admin("SELECT id, category, categories FROM posts WHERE id IN ('k-1', 'k-2') ORDER BY id")).rows).toEqual([
+      { id: 'k-1', category: 'scam', categories: scam.categories },
+      { id: 'k-2', category: null, categories: [] },
+    ]);
   });
 
   it('stores the others when the database refuses one post of a shared statement (a NUL in its text)', async () => {

@@ -74,7 +74,7 @@ it('migrates and manages tokens and labels through mod db and mod service', asyn
   expect(pending.stdout).toContain('pending  0001_posts_reviews_tokens.sql');
   const migrated = await cli(['--json', 'db', 'migrate']);
   expect(migrated.code).toBe(0);
-  expect(JSON.parse(migrated.stdout)).toMatchObject({ schemaVersion: 1, applied: ['0001_posts_reviews_tokens.sql'] });
+  expect(JSON.parse(migrated.stdout)).toMatchObject({ schemaVersion: 1, applied: ['0001_posts_reviews_tokens.sql', '0002_post_categories.sql'] });
   expect((await cli(['db', 'migrate'])).stdout).toContain('no pending migrations');
   expect((await cli(['db', 'status'])).code).toBe(0);
   expect(JSON.parse((await cli(['--json', 'db', 'status'])).stdout)).toMatchObject({ schemaVersion: 1, current: true, pending: [] });
@@ -88,15 +88,29 @@ it('migrates and manages tokens and labels through mod db and mod service', asyn
   expect(JSON.stringify(stored)).not.toContain(token);
   expect((await cli(['service', 'token', 'create', '--name', 'bad name'])).code).toBe(2);
 
-  await db.admin(`INSERT INTO posts (id, text, decision, score, reasons, model_version, created_at) VALUES ('x1', 'a labelled, "quoted" text', 'review', 0.5, '[]', 't', now()), ('x2', 'another', 'review', 0.5, '[]', 't', now())`);
-  await db.admin(`INSERT INTO reviews (post_id, enqueued_at, state, label, decided_by, decided_at) VALUES ('x1', now(), 'decided', 'ng', 'carol', now()), ('x2', now(), 'decided', 'ok', 'carol', now())`);
+  await db.admin(
+    `INSERT INTO posts (id, text, decision, score, reasons, model_version, created_at) VALUES ('x1', 'a labelled, "quoted" text', 'review', 0.5, '[]', 't', now()), ('x2', 'another', 'review', 0.5, '[]', 't', now()), ('x3', 'send 5000 yen by bank transfer', 'review', 0.5, '[]', 't', now())`,
+  );
+  await db.admin(
+    `INSERT INTO reviews (post_id, enqueued_at, state, label, category, decided_by, decided_at) VALUES ('x1', now(), 'decided', 'ng', NULL, 'carol', now()), ('x2', now(), 'decided', 'ok', NULL, 'carol', now()), ('x3', now(), 'decided', 'ng', 'offplatform_payment', 'carol', now())`,
+  );
   const exported = await cli(['service', 'export-labels', '--out', 'labels.csv']);
   expect(exported.code).toBe(0);
+  // What mod model train --data labels.csv reads.
   expect(await readLabelledFile(path.join(tmp, 'labels.csv'))).toEqual([
-    { text: 'a labelled, "quoted" text', label: 'ng' },
-    { text: 'another', label: 'ok' },
+    { text: 'a labelled, "quoted" text', label: 'ng', category: null },
+    { text: 'another', label: 'ok', category: null },
+    { text: 'send 5000 yen by bank transfer', label: 'ng', category: 'offplatform_payment' },
   ]);
-  expect(await readFile(path.join(tmp, 'labels.csv'), 'utf8')).toMatch(/^text,label,/);
+  const csv = await readFile(path.join(tmp, 'labels.csv'), 'utf8');
+  expect(csv).toMatch(/^text,label,category,post_id,decided_at\n/);
+  expect(csv).toContain('"send 5000 yen by bank transfer",offplatform_payment,"offplatform_payment","x3",');
+  const json = JSON.parse((await cli(['--json', 'service', 'export-labels'])).stdout) as { labels: { label: string; category: string | null; postId: string }[] };
+  expect(json.labels.map((l) => [l.postId, l.label, l.category])).toEqual([
+    ['x1', 'ng', null],
+    ['x2', 'ok', null],
+    ['x3', 'offplatform_payment', 'offplatform_payment'],
+  ]);
 });
 
 it('lists and revokes moderator tokens through mod service token, and the review API refuses a revoked one at once', async () => {

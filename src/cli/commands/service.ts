@@ -124,7 +124,7 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
   const { createWriteStream } = await import('node:fs');
   const { once } = (await import('node:events')).EventEmitter;
   const { UsageError } = await import('../../errors.js');
-  const { formatLabel, LABELS_CSV_HEADER } = await import('../../moderation/label-format.js');
+  const { exportedLabel, formatLabel, LABELS_CSV_HEADER } = await import('../../moderation/label-format.js');
   const format = options.format ?? (options.out && /\.(jsonl|ndjson)$/i.test(options.out) ? 'jsonl' : 'csv');
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got ${JSON.stringify(options.format)}`);
   const database = await openStore(globals, context);
@@ -149,7 +149,7 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
     const items: import('../../moderation/post-records.js').LabelledPost[] = [];
     for await (const item of database.store.labels()) items.push(item);
     output.result(
-      { schemaVersion: 1, format, count: items.length, labels: items.map((i) => ({ text: i.text, label: i.label, category: i.category, postId: i.postId, decidedAt: i.decidedAt.toISOString() })) },
+      { schemaVersion: 1, format, count: items.length, labels: items.map(exportedLabel) },
       () => `${format === 'csv' ? LABELS_CSV_HEADER : ''}${items.map((i) => formatLabel(i, format)).join('')}`.replace(/\n$/, ''),
     );
     return 0;

@@ -1,5 +1,6 @@
 // GET /v1/labels/export, for moderators (bearer token): every human label,
-// streamed as CSV or JSONL in the format `mod model train` reads.
+// streamed as CSV or JSONL in the format `mod model train` reads (the label
+// is ok, a category, or ng: see moderation/label-format.ts).
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { LABELS_CSV_HEADER, formatLabel } from '../../moderation/label-format.js';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ModerationRequest, ModerationResult } from '../../moderation/moderator.js';
-import type { NewPost } from '../../moderation/post-records.js';
+import type { NewPost, RecordedDecision } from '../../moderation/post-records.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { PostWriter } from '../post-writer.js';
 import { moderationItemSchema } from './schemas.js';
@@ -37,11 +37,18 @@ const resultSchema = {
   properties: {
     id: { type: 'string' },
     decision: { type: 'string' },
+    category: { type: ['string', 'null'] },
+    categories: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, score: { type: 'number' } } } },
     score: { type: 'number' },
     reasons: { type: 'array', items: { type: 'object', additionalProperties: true } },
     modelVersion: { type: 'string' },
   },
 } as const;
+
+/** The answer for a stored decision: a repeated id gets its first decision, category included. */
+function answer(stored: RecordedDecision) {
+  return { id: stored.id, decision: stored.decision, category: stored.category, categories: stored.categories, score: stored.score, reasons: stored.reasons, modelVersion: stored.modelVersion };
+}
 
 export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (app, { moderator, writer, metrics, maxTextLength }) => {
   const itemSchema = moderationItemSchema(maxTextLength);
@@ -49,15 +56,26 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
   function score(body: ModerateBody): NewPost {
     const id = body.id ?? randomUUID();
     const result = moderator.moderate({ text: body.text, kind: body.kind, userId: body.userId, id });
-    return { id, kind: body.kind ?? null, userId: body.userId ?? null, text: body.text, decision: result.decision, score: result.score, reasons: result.reasons, modelVersion: result.modelVersion };
+    return {
+      id,
+      kind: body.kind ?? null,
+      userId: body.userId ?? null,
+      text: body.text,
+      decision: result.decision,
+      category: result.category,
+      categories: result.categories,
+      score: result.score,
+      reasons: result.reasons,
+      modelVersion: result.modelVersion,
+    };
   }
 
   app.post('/v1/moderate', { schema: { body: itemSchema, response: { 200: resultSchema } } }, async (request) => {
     const post = score(request.body as ModerateBody);
     const [stored] = await writer.write([post]);
-    metrics.decisions.inc({ decision: stored!.decision });
-    request.log.debug({ postId: post.id, decision: stored!.decision, created: stored!.created, textLength: post.text.length }, 'moderated');
-    return { id: stored!.id, decision: stored!.decision, score: stored!.score, reasons: stored!.reasons, modelVersion: stored!.modelVersion };
+    metrics.countDecision(stored!.decision, stored!.category);
+    request.log.debug({ postId: post.id, decision: stored!.decision, category: stored!.category, created: stored!.created, textLength: post.text.length }, 'moderated');
+    return answer(stored!);
   });
 
   app.post(
@@ -75,11 +93,8 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
       for (const post of posts) if (!first.has(post.id)) first.set(post.id, post);
       const stored = await writer.write([...first.values()]);
       const byId = new Map(stored.map((s) => [s.id, s]));
-      const results = posts.map((post) => {
-        const s = byId.get(post.id)!;
-        return { id: s.id, decision: s.decision, score: s.score, reasons: s.reasons, modelVersion: s.modelVersion };
-      });
-      for (const r of results) metrics.decisions.inc({ decision: r.decision });
+      const results = posts.map((post) => answer(byId.get(post.id)!));
+      for (const r of results) metrics.countDecision(r.decision, r.category);
       request.log.debug({ items: posts.length }, 'moderated batch');
       return { results };
     },

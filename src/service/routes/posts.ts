@@ -1,5 +1,6 @@
-// GET /v1/posts/:id: the decision stored for a post, and its review's state.
-// Unauthenticated, so the text is not echoed back (the caller has it).
+// GET /v1/posts/:id: the decision stored for a post (with the category that
+// held it), and its review's state. Unauthenticated, so the text is not
+// echoed back (the caller has it).
 import type { FastifyPluginAsync } from 'fastify';
 import type { StoredPost } from '../../moderation/post-records.js';
 import { HttpError } from '../http-errors.js';
@@ -24,6 +25,8 @@ export const postRoutes: FastifyPluginAsync<PostRouteOptions> = async (app, { st
       kind: post.kind,
       userId: post.userId,
       decision: post.decision,
+      category: post.category,
+      categories: post.categories,
       score: post.score,
       reasons: post.reasons,
       modelVersion: post.modelVersion,

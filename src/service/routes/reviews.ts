@@ -2,18 +2,19 @@
 // the oldest pending posts for the caller for a while, POST
 // /v1/reviews/:id/decision records their label (training data).
 import type { FastifyPluginAsync } from 'fastify';
+import { CATEGORIES, type Category } from '../../moderation/categories.js';
 import type { Label } from '../../moderation/labelled-data.js';
 import type { ClaimedReview, ReviewDecisionOutcome } from '../../moderation/post-records.js';
 import type { Authenticate } from '../authenticate.js';
 import { HttpError } from '../http-errors.js';
-import { NO_NUL_OR_LONE_SURROGATE, postIdParamsSchema } from './schemas.js';
+import { postIdParamsSchema } from './schemas.js';
 
 const MAX_REVIEW_LIMIT = 100;
 
 /** What the routes need from the database (PostgresStore implements it). */
 export interface ReviewQueue {
   claimReviews(moderator: string, limit: number, now: Date, until: Date): Promise<ClaimedReview[]>;
-  decideReview(postId: string, moderator: string, label: Label, category: string | null, now: Date): Promise<ReviewDecisionOutcome>;
+  decideReview(postId: string, moderator: string, label: Label, category: Category | null, now: Date): Promise<ReviewDecisionOutcome>;
 }
 
 export interface ReviewRouteOptions {
@@ -23,6 +24,39 @@ export interface ReviewRouteOptions {
   /** How long a claim keeps a review from other moderators. */
   claimMs: number;
 }
+
+/** The words a moderator may send as `label`: the binary ok / ng of existing clients, or a category (NG of that category). */
+type ReviewLabelWord = Label | Category;
+
+interface DecisionBody {
+  label: ReviewLabelWord;
+  category?: Category;
+}
+
+/**
+ * The stored label (binary, as training data and existing clients expect)
+ * and category for a decision body; a body that says two different things is
+ * refused, saying what to send instead.
+ */
+export function reviewLabel({ label, category }: DecisionBody): { label: Label; category: Category | null } {
+  if (label === 'ok') {
+    if (category !== undefined) throw new HttpError(400, 'INVALID_REQUEST', `label "ok" takes no category: send {"label":"ok"} for a post that may be published, or {"label":"${category}"} (or {"label":"ng","category":"${category}"}) for one that breaks the policy`);
+    return { label: 'ok', category: null };
+  }
+  if (label === 'ng') return { label: 'ng', category: category ?? null };
+  if (category !== undefined && category !== label) throw new HttpError(400, 'INVALID_REQUEST', `label "${label}" is already a category and category "${category}" names another: send {"label":"${label}"} or {"label":"${category}"}`);
+  return { label: 'ng', category: label };
+}
+
+const decisionBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['label'],
+  properties: {
+    label: { type: 'string', enum: ['ok', 'ng', ...CATEGORIES] },
+    category: { type: 'string', enum: [...CATEGORIES] },
+  },
+} as const;
 
 export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, { store, authenticate, clock, claimMs }) => {
   app.get(
@@ -42,6 +76,8 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, 
           kind: r.kind,
           userId: r.userId,
           decision: r.decision,
+          category: r.category,
+          categories: r.categories,
           score: r.score,
           reasons: r.reasons,
           modelVersion: r.modelVersion,
@@ -59,17 +95,17 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, 
       preHandler: authenticate,
       schema: {
         params: postIdParamsSchema,
-        body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', enum: ['ok', 'ng'] }, category: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL_OR_LONE_SURROGATE } } },
+        body: decisionBodySchema,
       },
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      const { label, category } = request.body as { label: Label; category?: string };
-      const outcome = await store.decideReview(id, request.moderatorName!, label, category ?? null, clock());
+      const { label, category } = reviewLabel(request.body as DecisionBody);
+      const outcome = await store.decideReview(id, request.moderatorName!, label, category, clock());
       if (outcome === 'not_found') throw new HttpError(404, 'REVIEW_NOT_FOUND', `no review for post ${JSON.stringify(id)}`);
       if (outcome === 'already_decided') throw new HttpError(409, 'ALREADY_DECIDED', `post ${JSON.stringify(id)} has already been labelled`);
       if (outcome === 'claimed_by_other') throw new HttpError(409, 'CLAIMED_BY_OTHER', `post ${JSON.stringify(id)} is claimed by another moderator`);
-      return { id, label, category: category ?? null, decidedBy: request.moderatorName };
+      return { id, label, category, decidedBy: request.moderatorName };
     },
   );
 };
