@@ -1,8 +1,28 @@
+// Three test projects, chosen by folder so a new file lands in the right one
+// without being listed anywhere (README "Development"):
+//   unit         pure logic: no database, no server, no dist/; runs in seconds
+//                (test/cli, test/moderation, test/lint, test/delivery outside
+//                providers/, and any `unit/` folder).
+//   integration  real PostgreSQL/PGlite, git, shells, processes, loopback
+//                HTTP, moto: every other folder (test/store, test/git,
+//                test/service, test/delivery/providers, and new folders until
+//                someone decides they are unit).
+//   e2e          test/e2e: drives bin/mod, which runs dist/; its global setup
+//                compiles dist/ first when src/ changed.
+// Integration is the complement of unit, so every file is in exactly one.
 import { defineConfig } from 'vitest/config';
+
+const E2E = ['test/e2e/**/*.test.ts'];
+const UNIT = [
+  'test/{cli,moderation,lint}/**/*.test.ts',
+  'test/delivery/*.test.ts',
+  'test/delivery/!(providers)/**/*.test.ts',
+  // Pure tests of an integration folder's code, e.g. test/service/unit/.
+  'test/**/unit/**/*.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // e2e suites start real processes and servers; two cores are shared.
@@ -23,5 +43,19 @@ export default defineConfig({
       GH_TOKEN: '',
       SLACK_WEBHOOK_URL: '',
     },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: UNIT, exclude: E2E },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...E2E] },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: E2E, globalSetup: ['test/e2e/build-dist.ts'] },
+      },
+    ],
   },
 });

@@ -2,8 +2,8 @@
 // failure (shaped as ajv reports it) or a Fastify client error becomes. The
 // HTTP suite (app.test.ts) checks the same codes end to end.
 import { describe, expect, it } from 'vitest';
-import { clientErrorCode, describeValidation, type ValidationIssue } from '../../src/service/http-errors.js';
-import { NO_NUL, NO_NUL_OR_LONE_SURROGATE } from '../../src/service/routes/schemas.js';
+import { clientErrorCode, describeValidation, type ValidationIssue } from '../../../src/service/http-errors.js';
+import { NO_NUL, NO_NUL_OR_LONE_SURROGATE } from '../../../src/service/routes/schemas.js';
 
 const issue = (keyword: string, instancePath: string, params: Record<string, unknown>, message?: string): ValidationIssue => ({ keyword, instancePath, params, message });
 

@@ -4,8 +4,8 @@
 import { CodePipelineClient, GetPipelineStateCommand, type GetPipelineStateCommandOutput } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { ModError } from '../../../../src/errors.js';
-import { AwsClients } from '../../../../src/delivery/providers/aws/aws-clients.js';
+import { ModError } from '../../../../../src/errors.js';
+import { AwsClients } from '../../../../../src/delivery/providers/aws/aws-clients.js';
 
 const codepipeline = mockClient(CodePipelineClient);
 afterEach(() => codepipeline.reset());

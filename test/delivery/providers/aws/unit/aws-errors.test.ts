@@ -1,6 +1,6 @@
 // Every AWS failure a user meets becomes one line with a hint and an exit code.
 import { describe, expect, it } from 'vitest';
-import { toModError } from '../../../../src/delivery/providers/aws/aws-errors.js';
+import { toModError } from '../../../../../src/delivery/providers/aws/aws-errors.js';
 
 const sdkError = (name: string, message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { name, ...extra });
 
