@@ -25,12 +25,12 @@ import {
   decideWithPolicy,
   decisionReport,
   dedupe,
-  findContactInfo,
   loadData,
+  normalise,
   normaliseText,
   readLabelledFile,
   readModelArtifact,
-  ruleVerdicts,
+  runRules,
   stratifiedFolds,
   stratifiedSplit,
   uniformPolicy,
@@ -96,7 +96,7 @@ function fastTextModel(train) {
     const probs = predictFastText(model, at.map((i) => train[i].text));
     at.forEach((i, k) => (oof[i] = probs[k]));
   }
-  const items = train.map((e, i) => ({ ng: e.label === 'ng', ...ftScores(oof[i]), rules: ruleVerdicts(findContactInfo(e.text)) }));
+  const items = train.map((e, i) => ({ ng: e.label === 'ng', ...ftScores(oof[i]), rules: runRules(normalise(e.text, { offsets: true })).verdicts }));
   const t = chooseDecisionThresholds(items);
   const policy = uniformPolicy(t.approveBelow, t.rejectAbove, t.categories);
   const model = trainFastText(train);
@@ -107,7 +107,7 @@ function fastTextModel(train) {
       const probs = predictFastText(model, examples.map((e) => e.text));
       return examples.map((e, i) => {
         const { score, categories } = ftScores(probs[i]);
-        const d = decideWithPolicy(score, categories, ruleVerdicts(findContactInfo(e.text)), policy);
+        const d = decideWithPolicy(score, categories, runRules(normalise(e.text, { offsets: true })).verdicts, policy);
         return { trueClass: classOf(e), decision: d.decision, category: d.decision === 'approve' ? null : d.category, text: e.text };
       });
     },

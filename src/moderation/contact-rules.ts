@@ -235,7 +235,7 @@ const ID_AFTER_APP = /^ ?(?:の)?(?:id|あいでぃー|ｉｄ)? ?(?:[:=→は]|�
 const STANDALONE_ID = /(?<![a-z0-9])id ?(?:[:=→は]|です|だよ|is) ?(@?[a-z0-9][a-z0-9._-]{3,29})(?![a-z0-9._-])/g;
 const HANDLE = /(?<![a-z0-9._@-])@[a-z0-9_][a-z0-9._]{2,29}(?![a-z0-9._@-])/g;
 // What follows a contact noun when someone asks to move off the platform.
-const EXCHANGE_VERB = String.raw`dm|でぃーえむ|交換|こうかん|教え|おしえ|送っ|送り|おくっ|おくり|ちょうだい|頂戴|ください|下さい|くれ|追加|ついか|やって|やってる|して(?:る|ます)|しよ|しま|で(?:やり|話|はな|連絡|れんらく|通話|つうわ|電話|でんわ|繋|つな)|に(?:移|うつ|切り替|きりかえ)|移動|知りたい|しりたい|聞いて|きいて|載せ|のせ|いい[?か]|ok|おっけ|ある[?か]?|持って|もって`;
+const EXCHANGE_VERB = String.raw`dm|でぃーえむ|交換|こうかん|教え|おしえ|送っ|送り|おくっ|おくり|ちょうだい|頂戴|ください|下さい|くれ|追加|ついか|やって|やってる|して(?:る|ます)|しよ|しま|で(?:やり|話|はな|連絡|れんらく|通話|つうわ|電話|でんわ|繋|つな)|に(?:移|うつ|切り替|きりかえ|しない|しよ|しませ)|移動|知りたい|しりたい|聞いて|きいて|載せ|のせ|いい[?か]|ok|おっけ|ある[?か]?|持って|もって`;
 const CONTACT_NOUNS = String.raw`連絡先|れんらくさき|電話番号|でんわばんごう|携帯番号|けいたいばんごう|(?<!部屋|注文|会員|整理|追跡|型|品|問い合わせ|問合せ|受付|口座|暗証)番号|めあど|めーるあど(?:れす)?|めるあど|あどれす|id|sns`;
 const JA_EXCHANGE = new RegExp(String.raw`(${APPS}|${CONTACT_NOUNS})(?:の|を|は|で|も|とか|か|教えて)?(?:\s?)(?:${EXCHANGE_VERB})`, 'g');
 const JA_OFF_PLATFORM = /(?:直接|ちょくせつ)(?:連絡|れんらく|やり取り|やりとり|会話|話|はな)|(?:別の|べつの|他の|ほかの|外部の?)(?:あぷり|sns|つーる)|(?:ここ|このあぷり)(?:じゃなくて|以外|いがい)/g;
@@ -246,11 +246,19 @@ const EN_EXCHANGE = new RegExp(
 
 // A refusal after the phrase ("LINE交換はまだ控えたいです", "インスタはやってないんです")
 // is not an offer; a negative question ("LINE交換しない？") is an invitation.
-const REFUSAL_AFTER = /^[^。！!？?\n]{0,20}?(?:控え|遠慮|まだ|もう少し|もうちょっと|仲良くなって|慣れてから|会ってから|ごめん|すみません|無理|お断り|禁止|規約|できません|できない|しません|しない|やってない|やってません|してない|してません|教えられ|教えません|しないで|やめ|やらない|交換しない主義)/;
+const REFUSAL_AFTER = /^[^。！!？?\n]{0,20}?(?:控え|遠慮|まだ|もう少し|もうちょっと|仲良くなって|慣れてから|会ってから|ごめん|すみません|無理|お断り|禁止|規約|できません|できない|しません|しない|やってない|やってません|してない|してません|教えられ|教えません|しないで|やめ|やらない|交換しない主義|興味ない|興味ありません|興味がない|お受けして(?:い)?ません|受け付けて(?:い)?ません|しておりません|いたしません|応じられ|応じません)/;
 
-function isRefusal(text: string, end: number): boolean {
+// Only outright refusals: for a term that names a category on its own
+// ("お手当ありでもう少しゆっくり"), "まだ" or "もう少し" after it refuse nothing.
+const STRICT_REFUSAL_AFTER = /^[^。！!？?\n]{0,20}?(?:ごめん|すみません|無理|お断り|禁止|規約|できません|しません|やってない|やってません|してない|してません|興味ない|興味ありません|興味がない|お受けして(?:い)?ません|受け付けて(?:い)?ません|しておりません|いたしません|応じられ|応じません|ご遠慮)/;
+
+/**
+ * Whether what follows a phrase refuses it ("…はまだ控えたいです"), rather
+ * than inviting ("…しない？"). `strict` counts only outright refusals.
+ */
+export function isRefusal(text: string, end: number, strict = false): boolean {
   const after = text.slice(end, end + 40);
-  if (!REFUSAL_AFTER.test(after)) return false;
+  if (!(strict ? STRICT_REFUSAL_AFTER : REFUSAL_AFTER).test(after)) return false;
   // "LINE交換しない？" / "交換しませんか" invite; "もう少し仲良くなってからでもいいですか？" still refuses.
   const invitation = /^[^。！!\n]{0,6}?(?:しない|しません|やらない)(?:\?|？|か|\s*$)/.test(after) || /^(?:しよ|しましょ|しょう|しょ[!！〜~]|お願い|おねがい|ください|下さい|して[!！〜~]|しとこ)/.test(after);
   return !invitation;

@@ -21,6 +21,8 @@ export interface FeatureSettings {
   maxChars: number;
   /** Digit runs become one unit each: counted (28歳) or by length (a phone number). Off in models of format 1. */
   numberShapes?: boolean;
+  /** One feature for the text's length bucket, so very short texts get a bias of their own. Off in models of format 1. */
+  lengthFeature?: boolean;
 }
 
 export const defaultFeatureSettings: FeatureSettings = {
@@ -34,6 +36,7 @@ export const defaultFeatureSettings: FeatureSettings = {
   ruleFeatures: false,
   maxChars: 2000,
   numberShapes: true,
+  lengthFeature: true,
 };
 
 /**
@@ -51,6 +54,9 @@ const FNV_PRIME = 0x01000193;
 const WORD_SEED = 0x3b9aca07;
 const BIGRAM_SEED = 0x2545f491;
 const RULE_SEED = 0x68e31da4;
+const LENGTH_SEED = 0x1b873593;
+// Length buckets in code units: 1, 2-3, 4-6, 7-12, 13-25, 26-50, 51-100, longer.
+const LENGTH_BUCKETS = [1, 3, 6, 12, 25, 50, 100];
 
 function fmix(h: number): number {
   h ^= h >>> 16;
@@ -197,6 +203,11 @@ export class Featurizer {
         if (k >= idx.length) break;
         idx[k++] = fmix(h) & mask;
       }
+    }
+    if (s.lengthFeature === true && k < idx.length) {
+      let bucket = LENGTH_BUCKETS.findIndex((limit) => m <= limit);
+      if (bucket < 0) bucket = LENGTH_BUCKETS.length;
+      idx[k++] = fmix(LENGTH_SEED ^ bucket) & mask;
     }
     this.buffer.value = k > 0 ? 1 / Math.sqrt(k) : 0;
     this.buffer.length = k;

@@ -67,7 +67,8 @@ const APPS = ['LINE', 'ライン', 'らいん', 'ﾗｲﾝ', 'ＬＩＮＥ', 'L 
 function messengerText(random: Random): string {
   const app = pick(random, APPS);
   const id = handle(random);
-  const style = int(random, 0, 5);
+  const style = int(random, 0, 6);
+  if (style === 6) return `${[...pick(random, ['らいん', 'ライン', 'いんすた', 'インスタ', 'かかお', 'テレグラム', 'line', 'insta'])].join(' ')} ${pick(random, ['おしえて', 'こうかんしよ', 'やってる？', 'の あいでぃー', 'で はなそ'])}`;
   if (style === 0) return `${app}のIDは${id}`;
   if (style === 1) return `${app} ${id}`;
   if (style === 2) return `${app}→${[...id].join(' ')}`;

@@ -19,7 +19,8 @@ export { dedupe, stratifiedSplit, stratifiedFolds, fingerprint, classOf } from '
 export { DataError, ModelArtifactError, PolicyError, TextTooLongError } from './errors.js';
 export { CATEGORIES, CATEGORY_DESCRIPTIONS, CATEGORY_PRIORITY, isCategory, type Category } from './categories.js';
 export { TextClassifier, scoresFromProbabilities, type CategoryScore, type TextScores } from './classifier.js';
-export { decideText, ruleVerdicts, type TextDecision } from './decide-text.js';
+export { decideText, ruleVerdicts, runRules, type TextDecision, type RuleResults } from './decide-text.js';
+export { categoryRulesIn, type CategoryRuleHit, type CategoryRuleCode } from './category-rules.js';
 export { decideWithPolicy, uniformPolicy, DEFAULT_CATEGORY_ACTIONS, type DecisionPolicy, type CategoryAction, type CategoryPolicy } from './policy.js';
 export { applyPolicyOverrides, parsePolicyOverrides, readPolicyFile, type PolicyOverrides } from './policy-config.js';
 export { chooseDecisionThresholds, defaultDecisionTargets, type DecisionTargets, type DecisionThresholds, type ValidationItem } from './decision-thresholds.js';

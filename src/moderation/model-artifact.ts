@@ -59,6 +59,7 @@ const manifestSchema = z.strictObject({
     ruleFeatures: z.boolean(),
     maxChars: z.number().int().positive(),
     numberShapes: z.boolean().optional(),
+    lengthFeature: z.boolean().optional(),
   }),
   model: z.discriminatedUnion('kind', [
     z.strictObject({
@@ -234,7 +235,7 @@ export async function readModelArtifact(location: string): Promise<LoadedModel> 
     for (let i = 0; i < expected; i++) weights[i * 2 + 1] = stored[i] as number;
     model = new SoftmaxRegression(2, weights, Float64Array.from([0, manifest.model.bias]));
   }
-  const features = { ...manifest.features, numberShapes: manifest.features.numberShapes ?? false };
+  const features = { ...manifest.features, numberShapes: manifest.features.numberShapes ?? false, lengthFeature: manifest.features.lengthFeature ?? false };
   return { path: dir, manifest, classifier: new TextClassifier(features, model, manifest.calibration, classes) };
 }
 

@@ -5,6 +5,7 @@
 //   { text, kind?, userId?, id? } -> { decision, category, categories, score, reasons, modelVersion }
 import type { Category } from './categories.js';
 import type { CategoryScore } from './classifier.js';
+import type { CategoryRuleCode } from './category-rules.js';
 import type { ContactReasonCode, RuleSeverity } from './contact-rules.js';
 import { decideText, ruleCategory } from './decide-text.js';
 import { TextTooLongError } from './errors.js';
@@ -21,7 +22,7 @@ export interface ModerationRequest {
   id?: string;
 }
 
-export type ModerationReasonCode = ContactReasonCode | 'model.reject' | 'model.review';
+export type ModerationReasonCode = ContactReasonCode | CategoryRuleCode | 'model.reject' | 'model.review';
 
 export interface ModerationReason {
   code: ModerationReasonCode;
@@ -104,7 +105,7 @@ export class Moderator {
   moderate(request: ModerationRequest): ModerationResult {
     const { text } = request;
     this.checkLength(text, request.id);
-    const { hits, score, categories, decision, category } = decideText(this.model.classifier, this.policy, text);
+    const { hits, termHits, score, categories, decision, category } = decideText(this.model.classifier, this.policy, text);
     const reasons: ModerationReason[] = hits.map((hit) => ({
       code: hit.code,
       message: `contains ${RULE_MESSAGES[hit.code]}: "${hit.match}"`,
@@ -113,6 +114,9 @@ export class Moderator {
       severity: hit.severity,
       span: { start: hit.start, end: hit.end, text: hit.match },
     }));
+    for (const hit of termHits) {
+      reasons.push({ code: hit.code, message: `contains words of ${hit.category}: "${hit.match}"`, category: hit.category, rule: hit.rule, severity: hit.severity, span: { start: hit.start, end: hit.end, text: hit.match } });
+    }
     if (decision !== 'approve') {
       const threshold = category === null ? this.policy.rejectAbove : this.policy.categories[category].rejectAbove;
       const about = category === null ? '' : ` (${category})`;

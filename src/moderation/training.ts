@@ -7,8 +7,7 @@
 import { fitPlatt, type PlattCalibration } from './calibration.js';
 import { CATEGORIES } from './categories.js';
 import { TextClassifier, scoresFromProbabilities } from './classifier.js';
-import { contactRulesIn } from './contact-rules.js';
-import { decideText, ruleVerdicts } from './decide-text.js';
+import { decideText, runRules } from './decide-text.js';
 import { decisionReport, type DecisionReport } from './decision-metrics.js';
 import { chooseDecisionThresholds, defaultDecisionTargets, type DecisionTargets, type DecisionThresholds, type ValidationItem } from './decision-thresholds.js';
 import { DataError } from './errors.js';
@@ -168,7 +167,7 @@ export function fitClassifier(
   const calibration = fitPlatt(oof.map(notOkLogit), isNg);
   const items: ValidationItem[] = train.map((e, i) => {
     const { score, categories } = scoresFromProbabilities(oof[i] as Float64Array, MODEL_CLASSES, calibration);
-    return { ng: e.label === 'ng', score, categories, rules: ruleVerdicts(contactRulesIn(normalise(e.text, { offsets: true })).hits) };
+    return { ng: e.label === 'ng', score, categories, rules: runRules(normalise(e.text, { offsets: true })).verdicts };
   });
   const thresholds = chooseDecisionThresholds(items, targets);
   const model = SoftmaxRegression.train(trainVectors, features.bits, K, training);
