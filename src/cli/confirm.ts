@@ -1,19 +1,14 @@
-// Production deploys ask first. Non-interactive runs (CI, pipes) must say
-// --yes: a question nobody can answer would hang a pipeline.
-import { createInterface } from 'node:readline/promises';
+// Production deploys (and stops, rollbacks, approvals) ask first, through the
+// output port. Non-interactive runs (CI, pipes) must say --yes: a question
+// nobody can answer would hang a pipeline.
 import { UsageError } from '../errors.js';
-import type { CliContext } from './context.js';
+import type { Output } from './output/output.js';
 
-export async function confirmOrRefuse(context: CliContext, question: string, yes: boolean | undefined, flagHint: string): Promise<void> {
+export async function confirmOrRefuse(output: Output, question: string, yes: boolean | undefined, flagHint: string): Promise<void> {
   if (yes) return;
-  if (!context.interactive) {
+  const answer = await output.confirm(question);
+  if (answer === 'unattended') {
     throw new UsageError(`${question.replace(/\?$/, '')}: refused without confirmation (not interactive)`, `pass --yes to confirm: ${flagHint} --yes`);
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') throw new UsageError('cancelled', `${flagHint} --yes skips this question`);
-  } finally {
-    rl.close();
-  }
+  if (answer === 'no') throw new UsageError('cancelled', `${flagHint} --yes skips this question`);
 }

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { ExitCode, isModError } from '../errors.js';
 import type { JsonOutput } from './output/json-output.js';
-import { chooseMode, type Output, type OutputStreams } from './output/output.js';
+import { chooseMode, type Output, type OutputOptions, type OutputStreams } from './output/output.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -22,6 +22,8 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   /** Whether questions may be asked (stdin and stderr are terminals, not CI). */
   interactive: boolean;
+  /** Where answers are read from (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export function globalOptions(command: Command): GlobalOptions {
@@ -41,13 +43,20 @@ export async function openWorkspaceFor(globals: GlobalOptions, context: CliConte
   });
 }
 
-/** Picks the output once per run; implementations load lazily (ora and chalk only for a TTY). */
+/**
+ * Picks the output once per run; implementations load lazily (ora and chalk
+ * only for a TTY). Only an interactive run can ask: the mode decides how a
+ * question looks, not whether anyone is there to answer it.
+ */
 export async function createOutput(options: GlobalOptions, context: CliContext): Promise<Output> {
   const mode = chooseMode(options, context.streams, context.env);
-  const verbose = Boolean(options.verbose || options.debug);
-  if (mode === 'json') return new (await import('./output/json-output.js')).JsonOutput(context.streams, verbose);
-  if (mode === 'tty') return new (await import('./output/tty-output.js')).TtyOutput(context.streams, verbose);
-  return new (await import('./output/plain-output.js')).PlainOutput(context.streams, verbose);
+  const outputOptions: OutputOptions = {
+    verbose: Boolean(options.verbose || options.debug),
+    ask: context.interactive ? (await import('./output/ask-on-terminal.js')).askOnTerminal(context.stdin ?? process.stdin, context.streams.stderr) : undefined,
+  };
+  if (mode === 'json') return new (await import('./output/json-output.js')).JsonOutput(context.streams, outputOptions);
+  if (mode === 'tty') return new (await import('./output/tty-output.js')).TtyOutput(context.streams, outputOptions);
+  return new (await import('./output/plain-output.js')).PlainOutput(context.streams, outputOptions);
 }
 
 function isJsonOutput(output: Output): output is JsonOutput {

@@ -48,9 +48,35 @@ describe('output', () => {
   it('plain mode prints one uncoloured line per event', () => {
     const c = capture();
     const output = new PlainOutput(c.streams);
-    output.event({ type: 'lifecycle', instanceId: 'i-1', event: 'ValidateService', status: 'Failed', durationMs: 1500, message: 'exit 1' });
+    output.event({ type: 'lifecycle', instanceId: 'i-1', event: 'AfterInstall', status: 'Succeeded', durationMs: 20 });
     output.event({ type: 'lifecycle', instanceId: 'i-1', event: 'Install', status: 'InProgress' });
-    expect(c.text().stderr).toBe('i-1 ValidateService failed (1.5 s): exit 1\n');
+    expect(c.text().stderr).toBe('i-1 AfterInstall succeeded (20 ms)\n');
+  });
+
+  it('plain mode prints error-level events as error lines, apart from info and warnings', () => {
+    const c = capture();
+    const output = new PlainOutput(c.streams);
+    output.event({ type: 'lifecycle', instanceId: 'i-1', event: 'ValidateService', status: 'Failed', durationMs: 1500, message: 'exit 1' });
+    output.event({ type: 'gate', name: 'peer-review', status: 'fail', reason: 'no approval' });
+    output.event({ type: 'notice', level: 'warn', message: 'careful' });
+    output.event({ type: 'batch.start', batch: 1, of: 1, instanceIds: ['i-1'] });
+    expect(c.text().stderr.split('\n')).toEqual([
+      'error: i-1 ValidateService failed (1.5 s): exit 1',
+      'error: gate peer-review: FAIL: no approval',
+      'warning: careful',
+      'batch 1/1: i-1',
+      '',
+    ]);
+    expect(c.text().stdout).toBe('');
+  });
+
+  it('json mode logs error-level events as error lines on stderr, never on stdout', () => {
+    const c = capture();
+    const output = new JsonOutput(c.streams);
+    output.event({ type: 'build.phase', phase: 'build', status: 'failed', durationMs: 10 });
+    output.errorResult('BUILD_FAILED', 'build failed in phase build', undefined, 1);
+    expect(c.text().stderr).toBe('error: build phase build failed (10 ms)\n');
+    expect(JSON.parse(c.text().stdout)).toEqual({ schemaVersion: 1, error: { code: 'BUILD_FAILED', message: 'build failed in phase build', hint: null, exitCode: 1 } });
   });
 
   it('maps usage errors to exit 2 and --help to 0', async () => {

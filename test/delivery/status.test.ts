@@ -141,7 +141,7 @@ describe('environmentStatus', () => {
   });
 
   it('reports history the provider cannot read as a warning, but fails on a usage problem', async () => {
-    provider.failHistory('stage', new ModError('AWS_CALL_FAILED', 'ListPipelineExecutions is not implemented', { exitCode: ExitCode.Failed }));
+    provider.failHistory('stage', new ModError('AWS_ERROR', 'ListPipelineExecutions is not implemented', { exitCode: ExitCode.Failed }));
     provider.tellStatus('stage', { endpoint: 'http://lb.example' });
     const partial = await environmentStatus(ws, ws.environment('stage'));
     expect(partial.warnings).toHaveLength(1);

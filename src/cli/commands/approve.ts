@@ -31,7 +31,7 @@ export async function runApprove(options: ApproveCommandOptions, globals: Global
   output.info(`${approval.stageName}/${approval.actionName} is waiting for approval (execution ${approval.pipelineExecutionId ?? '?'}, commit ${approval.commit?.slice(0, 8) ?? '?'})`);
   output.info(`${preview.commits.length} commit(s) since the last release ${preview.lastRelease?.slice(0, 8) ?? '(none)'}:`);
   for (const c of preview.commits) output.info(`  ${c.commit.slice(0, 8)} ${c.subject} (${c.author})`);
-  await confirmOrRefuse(context, `${verb} ${preview.environment}?`, options.yes, `mod approve --env ${preview.environment}`);
+  await confirmOrRefuse(output, `${verb} ${preview.environment}?`, options.yes, `mod approve --env ${preview.environment}`);
   await answerApproval(ws, preview, { approve: !options.reject, summary: options.summary });
   const status = options.reject ? 'Rejected' : 'Approved';
   output.result(

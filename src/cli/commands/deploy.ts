@@ -36,7 +36,7 @@ export async function runDeploy(options: DeployCommandOptions, globals: GlobalOp
   const ws = await openWorkspaceFor(globals, context);
   const env = ws.environment(options.env);
   if (needsConfirmation(env)) {
-    await confirmOrRefuse(context, `Deploy to ${env.name}?`, options.yes, `mod deploy --env ${env.name}`);
+    await confirmOrRefuse(output, `Deploy to ${env.name}?`, options.yes, `mod deploy --env ${env.name}`);
   }
   const { overridesFrom, gateReportJson } = await import('../format/gate-report.js');
   const { GateRefusedError } = await import('../../delivery/deploy.js');

@@ -37,7 +37,7 @@ export async function runRollback(options: RollbackCommandOptions, globals: Glob
   const ws = await openWorkspaceFor(globals, context);
   const env = ws.environment(options.env);
   if (needsConfirmation(env)) {
-    await confirmOrRefuse(context, `Roll back ${env.name}?`, options.yes, `mod rollback --env ${env.name}`);
+    await confirmOrRefuse(output, `Roll back ${env.name}?`, options.yes, `mod rollback --env ${env.name}`);
   }
   const interrupt = onInterrupt((message) => output.warn(message));
   try {

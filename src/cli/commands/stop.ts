@@ -24,7 +24,7 @@ export async function runStop(options: StopCommandOptions, globals: GlobalOption
 
   const ws = await openWorkspaceFor(globals, context);
   const env = ws.environment(options.env);
-  if (needsConfirmation(env)) await confirmOrRefuse(context, `Stop ${env.name}?`, options.yes, `mod stop --env ${env.name}`);
+  if (needsConfirmation(env)) await confirmOrRefuse(output, `Stop ${env.name}?`, options.yes, `mod stop --env ${env.name}`);
   const { stopped } = await stop(ws, { environment: env.name, events: (e) => output.event(e) });
   output.result({ schemaVersion: 1, environment: env.name, stopped }, () => (stopped.length ? `${env.name}: stopped ${stopped.join(', ')}` : `${env.name}: nothing was running`));
   return 0;

@@ -1,7 +1,9 @@
 // JSON output for scripts and bots: exactly one JSON document on stdout (the
-// result, or an error object); progress and warnings go to stderr as plain lines.
+// result, or an error object); progress, warnings and questions go to stderr
+// as plain lines.
 import type { DeliveryEvent } from '../../delivery/events.js';
-import type { Output, OutputStreams } from './output.js';
+import type { CliErrorCode } from '../../error-codes.js';
+import type { ConfirmAnswer, Output, OutputOptions, OutputStreams } from './output.js';
 import { PlainOutput } from './plain-output.js';
 
 export class JsonOutput implements Output {
@@ -11,9 +13,9 @@ export class JsonOutput implements Output {
 
   constructor(
     private readonly streams: OutputStreams,
-    verbose = false,
+    options: OutputOptions = {},
   ) {
-    this.log = new PlainOutput({ stdout: streams.stderr, stderr: streams.stderr }, verbose);
+    this.log = new PlainOutput({ stdout: streams.stderr, stderr: streams.stderr }, options);
   }
 
   result(json: unknown, _human?: () => string): void {
@@ -36,8 +38,11 @@ export class JsonOutput implements Output {
   event(event: DeliveryEvent): void {
     this.log.event(event);
   }
+  confirm(question: string): Promise<ConfirmAnswer> {
+    return this.log.confirm(question);
+  }
   /** Errors still produce one JSON document, so a parser never sees empty stdout. */
-  errorResult(code: string, message: string, hint: string | undefined, exitCode: number): void {
+  errorResult(code: CliErrorCode, message: string, hint: string | undefined, exitCode: number): void {
     this.result({ schemaVersion: 1, error: { code, message, hint: hint ?? null, exitCode } });
   }
   get hasResult(): boolean {

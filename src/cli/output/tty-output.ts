@@ -4,7 +4,7 @@ import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { DeliveryEvent } from '../../delivery/events.js';
 import { describeEvent } from './describe-event.js';
-import type { Output, OutputStreams } from './output.js';
+import { type ConfirmAnswer, confirmWith, type Output, type OutputOptions, type OutputStreams } from './output.js';
 
 export class TtyOutput implements Output {
   readonly mode = 'tty' as const;
@@ -12,7 +12,7 @@ export class TtyOutput implements Output {
 
   constructor(
     private readonly streams: OutputStreams,
-    private readonly verbose = false,
+    private readonly options: OutputOptions = {},
   ) {}
 
   private line(text: string): void {
@@ -46,7 +46,7 @@ export class TtyOutput implements Output {
     this.streams.stderr.write(`${chalk.red(`error: ${message}`)}\n${hint ? chalk.dim(`hint: ${hint}\n`) : ''}`);
   }
   debug(message: string): void {
-    if (this.verbose) this.line(chalk.dim(message));
+    if (this.options.verbose) this.line(chalk.dim(message));
   }
   event(event: DeliveryEvent): void {
     const line = describeEvent(event);
@@ -58,6 +58,11 @@ export class TtyOutput implements Output {
     }
     const mark = line.level === 'error' ? chalk.red('✖') : line.level === 'warn' ? chalk.yellow('!') : chalk.green('✔');
     this.line(`${mark} ${line.level === 'error' ? chalk.red(line.text) : line.text}`);
+  }
+  confirm(question: string): Promise<ConfirmAnswer> {
+    // A spinner redrawing over the prompt would hide what is being asked.
+    this.close();
+    return confirmWith(this.options.ask, question);
   }
   close(): void {
     this.spinner?.stop();

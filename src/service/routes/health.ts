@@ -2,6 +2,7 @@
 // probe), /readyz (the database answers and its migrations are the ones this
 // build expects) and /metrics (Prometheus).
 import type { FastifyPluginAsync } from 'fastify';
+import type { HttpErrorCode } from '../../error-codes.js';
 import type { ServiceMetrics } from '../metrics.js';
 
 /** What readiness needs from the database (PostgresStore implements it). */
@@ -32,12 +33,12 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
       const edited = status.changed.filter((c) => c.reason === 'edited');
       if (status.pending.length > 0 || edited.length > 0) {
         checks.migrations = status.pending.length > 0 ? `pending: ${status.pending.map((m) => m.file).join(', ')}` : `edited: ${edited.map((c) => `${c.version}_${c.name}`).join(', ')}`;
-        return reply.status(503).send({ status: 'not_ready', revision: revision?.commit ?? null, checks, error: { code: 'MIGRATIONS_PENDING', message: 'database migrations are not current: run mod db migrate' } });
+        return reply.status(503).send({ status: 'not_ready', revision: revision?.commit ?? null, checks, error: { code: 'MIGRATIONS_PENDING' satisfies HttpErrorCode, message: 'database migrations are not current: run mod db migrate' } });
       }
       checks.migrations = 'current';
     } catch (error) {
       checks.database = `unavailable: ${(error as Error).message}`;
-      return reply.status(503).header('retry-after', retryAfter).send({ status: 'not_ready', revision: revision?.commit ?? null, checks, error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is unavailable' } });
+      return reply.status(503).header('retry-after', retryAfter).send({ status: 'not_ready', revision: revision?.commit ?? null, checks, error: { code: 'DATABASE_UNAVAILABLE' satisfies HttpErrorCode, message: 'the database is unavailable' } });
     }
     return { status: 'ready', revision: revision?.commit ?? null, checks };
   });

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
+import type { HttpErrorCode } from '../../../error-codes.js';
 
 export type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'draining';
 
@@ -193,7 +194,7 @@ function probe(url: string, timeoutMs: number): Promise<true | string> {
   });
 }
 
-function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
+function sendError(res: http.ServerResponse, status: number, code: HttpErrorCode, message: string): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json', ...(status === 503 ? { 'retry-after': '1' } : {}) });
   res.end(JSON.stringify({ error: { code, message } }));
