@@ -19,7 +19,7 @@ export const postRoutes: FastifyPluginAsync<PostRouteOptions> = async (app, { st
   app.get('/v1/posts/:id', { schema: { params: postIdParamsSchema } }, async (request) => {
     const { id } = request.params as { id: string };
     const post = await store.getPost(id);
-    if (!post) throw new HttpError(404, 'POST_NOT_FOUND', `no post with id ${JSON.stringify(id)}`);
+    if (!post) throw new HttpError('POST_NOT_FOUND', `no post with id ${JSON.stringify(id)}`);
     return {
       id: post.id,
       kind: post.kind,

@@ -40,11 +40,11 @@ interface DecisionBody {
  */
 export function reviewLabel({ label, category }: DecisionBody): { label: Label; category: Category | null } {
   if (label === 'ok') {
-    if (category !== undefined) throw new HttpError(400, 'INVALID_REQUEST', `label "ok" takes no category: send {"label":"ok"} for a post that may be published, or {"label":"${category}"} (or {"label":"ng","category":"${category}"}) for one that breaks the policy`);
+    if (category !== undefined) throw new HttpError('INVALID_REQUEST', `label "ok" takes no category: send {"label":"ok"} for a post that may be published, or {"label":"${category}"} (or {"label":"ng","category":"${category}"}) for one that breaks the policy`);
     return { label: 'ok', category: null };
   }
   if (label === 'ng') return { label: 'ng', category: category ?? null };
-  if (category !== undefined && category !== label) throw new HttpError(400, 'INVALID_REQUEST', `label "${label}" is already a category and category "${category}" names another: send {"label":"${label}"} or {"label":"${category}"}`);
+  if (category !== undefined && category !== label) throw new HttpError('INVALID_REQUEST', `label "${label}" is already a category and category "${category}" names another: send {"label":"${label}"} or {"label":"${category}"}`);
   return { label: 'ng', category: label };
 }
 
@@ -65,7 +65,7 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, 
     async (request) => {
       const raw = (request.query as { limit?: string }).limit;
       const limit = raw === undefined ? 20 : Number(raw);
-      if (limit < 1 || limit > MAX_REVIEW_LIMIT) throw new HttpError(400, 'INVALID_REQUEST', `limit must be from 1 to ${MAX_REVIEW_LIMIT}`);
+      if (limit < 1 || limit > MAX_REVIEW_LIMIT) throw new HttpError('INVALID_REQUEST', `limit must be from 1 to ${MAX_REVIEW_LIMIT}`);
       const now = clock();
       const items = await store.claimReviews(request.moderatorName!, limit, now, new Date(now.getTime() + claimMs));
       return {
@@ -102,9 +102,9 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, 
       const { id } = request.params as { id: string };
       const { label, category } = reviewLabel(request.body as DecisionBody);
       const outcome = await store.decideReview(id, request.moderatorName!, label, category, clock());
-      if (outcome === 'not_found') throw new HttpError(404, 'REVIEW_NOT_FOUND', `no review for post ${JSON.stringify(id)}`);
-      if (outcome === 'already_decided') throw new HttpError(409, 'ALREADY_DECIDED', `post ${JSON.stringify(id)} has already been labelled`);
-      if (outcome === 'claimed_by_other') throw new HttpError(409, 'CLAIMED_BY_OTHER', `post ${JSON.stringify(id)} is claimed by another moderator`);
+      if (outcome === 'not_found') throw new HttpError('REVIEW_NOT_FOUND', `no review for post ${JSON.stringify(id)}`);
+      if (outcome === 'already_decided') throw new HttpError('ALREADY_DECIDED', `post ${JSON.stringify(id)} has already been labelled`);
+      if (outcome === 'claimed_by_other') throw new HttpError('CLAIMED_BY_OTHER', `post ${JSON.stringify(id)} is claimed by another moderator`);
       return { id, label, category, decidedBy: request.moderatorName };
     },
   );
