@@ -32,6 +32,14 @@ describe('describeValidation', () => {
     expect(describeValidation([issue('required', '', { missingProperty: 'text' })], 'fallback')).toEqual({ code: 'INVALID_REQUEST', message: 'body: missing field "text"' });
   });
 
+  it('lists the accepted words for a value outside an enum (a review label, a category, a kind)', () => {
+    expect(describeValidation([issue('enum', '/category', { allowedValues: ['contact', 'scam'] }, 'must be equal to one of the allowed values')], 'fallback')).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'category must be one of "contact", "scam"',
+    });
+    expect(describeValidation([issue('enum', '/items/2/kind', { allowedValues: ['message', 'profile', 'post'] })], 'fallback').message).toBe('items.2.kind must be one of "message", "profile", "post"');
+  });
+
   it('reports only the first issue, and falls back to the error message without one', () => {
     expect(describeValidation([issue('required', '', { missingProperty: 'label' }), issue('additionalProperties', '', { additionalProperty: 'x' })], 'fallback').message).toBe('body: missing field "label"');
     expect(describeValidation([issue('type', '/score', { type: 'string' })], 'fallback')).toEqual({ code: 'INVALID_REQUEST', message: 'score is invalid' });
