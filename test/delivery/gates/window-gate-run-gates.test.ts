@@ -1,0 +1,75 @@
+// The window gate as runGates judges it (window-gate.test.ts covers time
+// zones, DST and calendar parsing on the gate alone): the clock comes from the
+// gate dependencies, the freeze calendar is read from the repository, and an
+// override lets a deploy outside the window through, recorded.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GateScenario, gate } from './gate-scenario.js';
+
+const WINDOW = { timezone: 'Asia/Tokyo', days: ['Mon', 'Tue', 'Wed', 'Thu'] as ('Mon' | 'Tue' | 'Wed' | 'Thu')[], from: '10:00', to: '18:00' };
+const TUESDAY_NOON = new Date('2026-11-24T03:00:00Z');
+const TUESDAY_EVENING = new Date('2026-11-24T10:00:00Z');
+
+const RELEASE_FREEZE = `BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//mod tests//EN
+BEGIN:VEVENT
+UID:sale@example.com
+SUMMARY:Black Friday sale
+DTSTART:20261123T000000Z
+DTEND:20261126T000000Z
+END:VEVENT
+END:VCALENDAR
+`;
+
+let scenario: GateScenario;
+afterEach(() => scenario.dispose());
+
+describe('window gate through runGates', () => {
+  beforeEach(async () => {
+    scenario = await GateScenario.create({ window: WINDOW });
+    await scenario.merge(7);
+  });
+
+  it('judges by the clock it is given: inside the window passes, outside fails and says when it opens', async () => {
+    scenario.deps.clock = TUESDAY_NOON;
+    const inside = await scenario.judge();
+    expect(inside.passed).toBe(true);
+    expect(gate(inside, 'window').status).toBe('pass');
+
+    scenario.deps.clock = TUESDAY_EVENING;
+    const outside = await scenario.judge();
+    expect(outside.passed).toBe(false);
+    expect(gate(outside, 'window')).toMatchObject({ status: 'fail', fix: expect.stringContaining('2026-11-25 10:00') });
+  });
+
+  it('lets a deploy outside the window through with an override, recorded', async () => {
+    scenario.deps.clock = TUESDAY_EVENING;
+    const report = await scenario.judge({ overrides: [{ gate: 'window', reason: 'security fix' }] });
+    expect(report.passed).toBe(true);
+    expect(gate(report, 'window')).toMatchObject({ status: 'pass', overridden: { reason: 'security fix', by: 'carol' } });
+    expect(report.overrides).toEqual([{ gate: 'window', reason: 'security fix', by: 'carol' }]);
+  });
+});
+
+describe('window gate with a freeze calendar in the repository', () => {
+  it('reads the calendar relative to the repository and refuses during a freeze', async () => {
+    scenario = await GateScenario.create({ window: { ...WINDOW, freezeCalendar: 'ops/freeze.ics' } });
+    await scenario.repo.write('ops/freeze.ics', RELEASE_FREEZE);
+    scenario.deps.clock = TUESDAY_NOON;
+    const frozen = gate(await scenario.judge(), 'window');
+    expect(frozen.status).toBe('fail');
+    expect(frozen.reason).toContain('Black Friday sale');
+    expect(frozen.fix).toContain('2026-11-26 10:00');
+
+    scenario.deps.clock = new Date('2026-11-30T03:00:00Z'); // the Monday after
+    expect(gate(await scenario.judge(), 'window').status).toBe('pass');
+  });
+
+  it('fails when the calendar cannot be read', async () => {
+    scenario = await GateScenario.create({ window: { ...WINDOW, freezeCalendar: 'ops/missing.ics' } });
+    scenario.deps.clock = TUESDAY_NOON;
+    const verdict = gate(await scenario.judge(), 'window');
+    expect(verdict.status).toBe('fail');
+    expect(verdict.reason).toContain('ops/missing.ics');
+  });
+});
