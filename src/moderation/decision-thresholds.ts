@@ -16,9 +16,11 @@ export interface DecisionTargets {
   maxOkRejected: number;
   /** No category auto-rejects an NG score at or below this, whatever the validation data says. */
   minRejectScore: number;
+  /** Of what a category's model threshold rejects on validation data, at least this share must be NG. */
+  minRejectPrecision: number;
 }
 
-export const defaultDecisionTargets: DecisionTargets = { maxNgApproved: 0.01, maxOkRejected: 0.005, minRejectScore: 0.5 };
+export const defaultDecisionTargets: DecisionTargets = { maxNgApproved: 0.01, maxOkRejected: 0.005, minRejectScore: 0.5, minRejectPrecision: 0.95 };
 
 export interface ValidationItem {
   ng: boolean;
@@ -81,7 +83,7 @@ export function chooseDecisionThresholds(items: readonly ValidationItem[], targe
     if (category !== null && item.score > targets.minRejectScore) byCategory.get(category)?.push(item);
   }
   let budget = Math.floor(okTotal * targets.maxOkRejected + 1e-9) - okRejectedByRules;
-  const state = CATEGORIES.map((category) => ({ category, groups: groups(byCategory.get(category) ?? []), taken: 0 }));
+  const state = CATEGORIES.map((category) => ({ category, groups: groups(byCategory.get(category) ?? []), taken: 0, ng: 0, ok: 0 }));
   // Greedy: lower one category's cut past its next group and every group
   // after it that holds no ordinary post, choosing the category that rejects
   // the most NG per ordinary post rejected; cuts that cost nothing first.
@@ -103,12 +105,15 @@ export function chooseDecisionThresholds(items: readonly ValidationItem[], targe
         end++;
       }
       if (end === s.taken || cost > budget || gain === 0) return;
+      if ((s.ng + gain) / (s.ng + gain + s.ok + cost) < targets.minRejectPrecision) return;
       const better = !best || (cost === 0 && best.cost > 0) || (cost > 0 && best.cost > 0 && gain / cost > best.gain / best.cost) || (cost === 0 && best.cost === 0 && gain > best.gain);
       if (better) best = { at, end, gain, cost };
     });
     if (!best) break;
     const chosen = state[best.at] as (typeof state)[number];
     chosen.taken = best.end;
+    chosen.ng += best.gain;
+    chosen.ok += best.cost;
     budget -= best.cost;
   }
   const categories = Object.fromEntries(

@@ -20,6 +20,8 @@ export interface ServiceConfig {
   retryAfterSeconds: number;
   reviewClaimSeconds: number;
   modelDir: string | undefined;
+  /** A decision-policy file (actions and thresholds per category); unset: the model's own policy. */
+  policyFile: string | undefined;
   migrateOnStart: boolean;
 }
 
@@ -82,6 +84,7 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
     retryAfterSeconds: integer('RETRY_AFTER_SECONDS', 2, 1, 3600),
     reviewClaimSeconds: integer('REVIEW_CLAIM_SECONDS', 600, 1, 7 * 24 * 3600),
     modelDir: value('MODEL_DIR') ? path.resolve(cwd, value('MODEL_DIR')!) : undefined,
+    policyFile: value('MODERATION_POLICY') ? path.resolve(cwd, value('MODERATION_POLICY')!) : undefined,
     migrateOnStart: migrate === 'true' || migrate === '1',
   };
   if (problems.length > 0) throw new ServiceConfigError(problems);

@@ -28,7 +28,7 @@ export interface StartOptions {
 }
 
 export async function startService(config: ServiceConfig, options: StartOptions): Promise<RunningService> {
-  const moderator = await loadModerator({ modelDir: config.modelDir, maxTextLength: config.maxTextLength });
+  const moderator = await loadModerator({ modelDir: config.modelDir, maxTextLength: config.maxTextLength, policyFile: config.policyFile });
   const migrations = await loadMigrations(options.migrationsDir);
   let app: FastifyInstance | undefined;
   const database = await openDatabase({

@@ -17,12 +17,14 @@ export interface TrainCommandOptions {
   testFraction: string;
   approveRecall: string;
   rejectPrecision: string;
+  maxOkRejected: string;
 }
 
 export interface EvalCommandOptions {
   model?: string;
   data?: string;
   heldOut?: boolean;
+  policy?: string;
 }
 
 export interface CheckCommandOptions {
@@ -32,7 +34,8 @@ export interface CheckCommandOptions {
   tolerance: string;
 }
 
-const DATA_HELP = 'a CSV (text,label) or JSONL ({"text","label"}) file, label ok|ng, or a data set: ja, sms, sms-full, enron, spamassassin, default (ja+sms); join with +';
+const DATA_HELP =
+  'a CSV (text,label[,category,context]) or JSONL ({"text","label"}) file, label ok, a category (contact, solicitation, scam, abuse, spam, offplatform_payment, minor) or ng, or a data set: ja, ja-generated, sms, sms-full, enron, spamassassin, default (ja+ja-generated); join with +';
 
 export const registerModel: CommandRegistration = (program, context, setExit) => {
   const model = program.command('model').description('train, evaluate and gate the moderation classifier');
@@ -47,8 +50,9 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
     .option('--bits <n>', 'log2 of the hashed feature space (10-24)')
     .option('--epochs <n>', 'training epochs')
     .option('--test-fraction <x>', 'share held out for the reported metrics', '0.2')
-    .option('--approve-recall <x>', 'target NG recall of what is not auto-approved', '0.99')
-    .option('--reject-precision <x>', 'target precision of what is auto-rejected', '0.99')
+    .option('--approve-recall <x>', 'share of NG the whole decision must not auto-approve (on out-of-fold scores)', '0.99')
+    .option('--max-ok-rejected <x>', 'share of ordinary posts the whole decision may auto-reject (on out-of-fold scores)', '0.005')
+    .option('--reject-precision <x>', "least share of NG in what a category's reject threshold rejects (on out-of-fold scores)", '0.95')
     .action(commandAction<TrainCommandOptions>(context, setExit, ({ options, globals }, output) => runTrain(options, globals, output)));
 
   model
@@ -57,6 +61,7 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
     .option('-m, --model <dir>', 'model artifact directory (default: the shipped models/default)')
     .option('-d, --data <file|dataset>', `${DATA_HELP} (default: the data the model was trained on, held-out split)`)
     .option('--held-out', 'evaluate only the held-out split the model was measured on (same seed and fraction)')
+    .option('--policy <file>', "a decision-policy file (actions and thresholds per category) over the model's own")
     .action(commandAction<EvalCommandOptions>(context, setExit, ({ options, globals }, output) => runEval(options, globals, output)));
 
   model
@@ -82,7 +87,8 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
   const epochs = integerInRange(options.epochs, '--epochs', { min: 1, max: 200 });
   const testFraction = numberBetween(options.testFraction, '--test-fraction', { above: 0, below: 0.9 });
   const approveNgRecall = numberBetween(options.approveRecall, '--approve-recall', { above: 0, atMost: 1 });
-  numberBetween(options.rejectPrecision, '--reject-precision', { above: 0, atMost: 1 });
+  const minRejectPrecision = numberBetween(options.rejectPrecision, '--reject-precision', { above: 0, atMost: 1 });
+  const maxOkRejected = numberBetween(options.maxOkRejected, '--max-ok-rejected', { atLeast: 0, below: 1 });
   if (options.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(options.name)) throw new UsageError(`--name must be a plain directory name, got ${options.name}`);
 
   const cwd = globals.cwd ?? process.cwd();
@@ -94,10 +100,14 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
     testFraction,
     features: bits === undefined ? {} : { bits },
     training: epochs === undefined ? {} : { epochs },
-    // The thresholds are now chosen for the whole decision (decision-thresholds.ts): NG recall of what is
-    // not auto-approved r caps the share of NG auto-approved at 1 - r (rounded: 1 - 0.99 is not 0.01 in
-    // floating point). --reject-precision has no counterpart there yet: it is checked, and has no effect.
-    targets: approveNgRecall === undefined ? {} : { maxNgApproved: Math.round((1 - approveNgRecall) * 1e12) / 1e12 },
+    // The thresholds are chosen for the whole decision (decision-thresholds.ts): NG recall of what is not
+    // auto-approved r caps the share of NG auto-approved at 1 - r (rounded: 1 - 0.99 is not 0.01 in
+    // floating point).
+    targets: {
+      ...(approveNgRecall === undefined ? {} : { maxNgApproved: Math.round((1 - approveNgRecall) * 1e12) / 1e12 }),
+      ...(maxOkRejected === undefined ? {} : { maxOkRejected }),
+      ...(minRejectPrecision === undefined ? {} : { minRejectPrecision }),
+    },
   });
   const created = new Date();
   const version = packModel(trained, created).manifest.version;
@@ -119,7 +129,13 @@ export async function runEval(options: EvalCommandOptions, globals: GlobalOption
   const data = await loadEvaluationData(evalDataChoice(options), model.manifest.training, cwd);
   const warning = evalWarning(data, model.manifest);
   if (warning) output.warn(`${warning.message}; the figures below flatter the model (${warning.hint})`);
-  const evaluation = evaluateModel(model, data.examples, data.description);
+  let policy;
+  if (options.policy) {
+    const { readPolicyFile, applyPolicyOverrides } = await import('../../moderation/policy-config.js');
+    const { modelPolicy } = await import('../../moderation/model-artifact.js');
+    policy = applyPolicyOverrides(modelPolicy(model.manifest), await readPolicyFile(path.resolve(cwd, options.policy)));
+  }
+  const evaluation = evaluateModel(model, data.examples, data.description, policy);
   output.result(evalJson(evaluation, data.description), () => evalText(evaluation, data.description));
   return 0;
 }

@@ -10,6 +10,7 @@ export interface ModerateCommandOptions {
   file?: string;
   model?: string;
   maxLength?: string;
+  policy?: string;
 }
 
 export const registerModerate: CommandRegistration = (program, context, setExit) => {
@@ -20,6 +21,7 @@ export const registerModerate: CommandRegistration = (program, context, setExit)
     .option('-f, --file <file.jsonl>', 'moderate every {"text", "id"?, "kind"?, "userId"?} line; --json prints "results" in input order')
     .option('-m, --model <dir>', 'model artifact directory (default: the shipped models/default)')
     .option('--max-length <chars>', 'refuse longer texts (exit 2)', '20000')
+    .option('--policy <file>', "a decision-policy file (actions and thresholds per category) over the model's own")
     .action(commandAction<ModerateCommandOptions, [string | undefined]>(context, setExit, ({ args: [text], options, globals }, output) => runModerate(text, options, globals, output)));
 };
 
@@ -48,7 +50,8 @@ function parseRequests(content: string, file: string, DataError: typeof import('
 
 function describe(result: ModerationResult, text: string): string {
   const excerpt = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  const lines = [`${result.decision.toUpperCase().padEnd(7)} ${result.score.toFixed(3)}  ${result.id ? `[${result.id}] ` : ''}${excerpt.replace(/\s+/g, ' ')}`];
+  const category = result.category ? ` ${result.category}` : '';
+  const lines = [`${result.decision.toUpperCase().padEnd(7)} ${result.score.toFixed(3)}${category}  ${result.id ? `[${result.id}] ` : ''}${excerpt.replace(/\s+/g, ' ')}`];
   for (const reason of result.reasons) lines.push(`        - ${reason.code}: ${reason.message}`);
   return lines.join('\n');
 }
@@ -64,7 +67,13 @@ export async function runModerate(text: string | undefined, options: ModerateCom
   if ((text === undefined) === (options.file === undefined)) throw new UsageError('give either a text or --file <file.jsonl>', 'mod moderate "こんにちは" or mod moderate --file posts.jsonl');
   const maxTextLength = positiveInteger(options.maxLength ?? '20000', '--max-length');
   const cwd = globals.cwd ?? process.cwd();
-  const moderator = await Moderator.load(options.model ? path.resolve(cwd, options.model) : defaultModelPath, { maxTextLength });
+  const overrides = options.policy ? await (await import('../../moderation/policy-config.js')).readPolicyFile(path.resolve(cwd, options.policy)) : undefined;
+  const { applyPolicyOverrides } = await import('../../moderation/policy-config.js');
+  const { modelPolicy } = await import('../../moderation/model-artifact.js');
+  const moderator = await Moderator.load(options.model ? path.resolve(cwd, options.model) : defaultModelPath, (model) => ({
+    maxTextLength,
+    ...(overrides ? { policy: applyPolicyOverrides(modelPolicy(model.manifest), overrides) } : {}),
+  }));
 
   if (text !== undefined) {
     const result = moderator.moderate({ text });

@@ -1,5 +1,6 @@
 // `mod model train | eval | check`: the JSON contracts and the human reports
 // (a model's metrics block, the check's baseline/candidate table and verdict).
+import type { DecisionReport, DecisionShares } from '../../moderation/decision-metrics.js';
 import type { Evaluation, GateResult } from '../../moderation/evaluation.js';
 import type { ClassifierMetrics } from '../../moderation/metrics.js';
 import type { ModelManifest } from '../../moderation/model-artifact.js';
@@ -45,6 +46,35 @@ export function metricsJson(m: ClassifierMetrics, thresholds: ThresholdPair) {
   };
 }
 
+const shares = (d: DecisionShares): string => `approve ${pct(d.approve)}, review ${pct(d.review)}, reject ${pct(d.reject)}`;
+
+/** The whole decision (rules + model + policy), per category. */
+export function decisionsText(r: DecisionReport): string {
+  const lines = [
+    `  ordinary      ${shares(r.okDecisions)}   (${r.ok} posts)`,
+    `  NG            ${shares(r.ngDecisions)}   (${r.ng} posts)`,
+    `  review rate   ${pct(r.reviewRate)} of all posts; NG category named correctly ${pct(r.categoryNamedCorrectly)}`,
+    '  category              posts  precision  recall   decisions',
+  ];
+  for (const [name, c] of Object.entries(r.categories)) {
+    if (c.examples === 0 && c.precision === 1) continue;
+    lines.push(`    ${name.padEnd(20)} ${String(c.examples).padStart(5)}  ${fixed(c.precision).padStart(9)}  ${fixed(c.recall).padStart(6)}   ${shares(c.decisions)}`);
+  }
+  return lines.join('\n');
+}
+
+export function decisionsJson(r: DecisionReport) {
+  return {
+    examples: r.examples,
+    ok: { examples: r.ok, ...r.okDecisions },
+    ng: { examples: r.ng, ...r.ngDecisions },
+    reviewRate: r.reviewRate,
+    categoryNamedCorrectly: r.categoryNamedCorrectly,
+    categories: Object.fromEntries(Object.entries(r.categories).map(([name, c]) => [name, { examples: c.examples, precision: c.precision, recall: c.recall, f1: c.f1, ...c.decisions }])),
+    confusion: r.confusion,
+  };
+}
+
 export function trainJson(dir: string, manifest: ModelManifest, trained: TrainedModel) {
   return {
     schemaVersion: 1,
@@ -52,6 +82,8 @@ export function trainJson(dir: string, manifest: ModelManifest, trained: Trained
     version: manifest.version,
     training: manifest.training,
     ...metricsJson(trained.metrics, trained.thresholds),
+    categoryThresholds: trained.thresholds.categories,
+    decisions: decisionsJson(trained.decisions),
   };
 }
 
@@ -62,15 +94,17 @@ export function trainText(dir: string, manifest: ModelManifest, dataSpec: string
     `  data          ${dataSpec}: ${s.examples} unique examples (${s.ok} ok, ${s.ng} ng; ${s.duplicatesRemoved} duplicates removed), ${s.seconds.toFixed(1)}s`,
     `  held-out set  ${s.heldOutExamples} examples (seed ${s.seed})`,
     metricsText(trained.metrics, trained.thresholds),
+    `  reject above  ${Object.entries(trained.thresholds.categories).map(([c, t]) => `${c} ${fixed(t)}`).join(', ')}`,
+    decisionsText(trained.decisions),
   ].join('\n');
 }
 
 export function evalJson(evaluation: Evaluation, data: string) {
-  return { schemaVersion: 1, modelVersion: evaluation.modelVersion, data, ...metricsJson(evaluation.metrics, evaluation.thresholds) };
+  return { schemaVersion: 1, modelVersion: evaluation.modelVersion, data, ...metricsJson(evaluation.metrics, evaluation.thresholds), decisions: decisionsJson(evaluation.decisions) };
 }
 
 export function evalText(evaluation: Evaluation, data: string): string {
-  return [`model ${evaluation.modelVersion} on ${data}`, metricsText(evaluation.metrics, evaluation.thresholds)].join('\n');
+  return [`model ${evaluation.modelVersion} on ${data}`, metricsText(evaluation.metrics, evaluation.thresholds), 'the whole decision (rules + model + policy):', decisionsText(evaluation.decisions)].join('\n');
 }
 
 export function checkJson(result: GateResult, tolerance: number, data: string) {
