@@ -248,13 +248,19 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
         reasons: [],
         modelVersion: 'test',
       })),
-      now,
+      new Date(now.getTime() + 1),
     );
     const auth = (name: string) => ({ authorization: `Bearer ${tokens[name]}` });
+    // Both claim at once. With no limit, whoever ran first (under load, often the same one) took every item and
+    // left the other none to check. Each may take at least half the queue and at most the earlier tests' items
+    // (c-1...: older than ours, so first) plus one of ours: whichever runs first, each gets some of ours.
+    const pending = Number((await env.db.admin("SELECT count(*) AS n FROM reviews WHERE state = 'pending'")).rows[0].n);
+    const limit = Math.max(Math.ceil(pending / 2), pending - ids.length + 1);
     const claims = await Promise.all([
-      app.inject({ method: 'GET', url: '/v1/reviews?limit=100', headers: auth('alice') }),
-      app.inject({ method: 'GET', url: '/v1/reviews?limit=100', headers: auth('bob') }),
+      app.inject({ method: 'GET', url: `/v1/reviews?limit=${limit}`, headers: auth('alice') }),
+      app.inject({ method: 'GET', url: `/v1/reviews?limit=${limit}`, headers: auth('bob') }),
     ]);
+    expect(claims[0].json().items.length + claims[1].json().items.length).toBe(pending);
     const alice = claims[0].json().items.map((i: { id: string }) => i.id).filter((id: string) => id.startsWith('r-'));
     const bob = claims[1].json().items.map((i: { id: string }) => i.id).filter((id: string) => id.startsWith('r-'));
     expect(alice.filter((id: string) => bob.includes(id))).toEqual([]);
