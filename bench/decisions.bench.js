@@ -44,7 +44,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'mod-bench-decisions-'));
 const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(6);
 
 // ------------------------------------------------------------- fastText
-const FT_ARGS = ['-lr', '0.5', '-epoch', '25', '-wordNgrams', '2', '-minn', '1', '-maxn', '4', '-dim', '50', '-bucket', '2000000', '-loss', 'softmax', '-thread', '1', '-verbose', '0', '-seed', '42'];
+const FT_ARGS = ['-lr', '0.5', '-epoch', '25', '-wordNgrams', '2', '-minn', '1', '-maxn', '4', '-dim', '50', '-bucket', '2000000', '-loss', 'softmax', '-thread', '1', '-verbose', '0'];
 const ftLine = (text) => normaliseText(text).replace(/\s+/g, ' ');
 const ftLabel = (e) => (e.label === 'ok' ? 'ok' : (e.category ?? 'ng'));
 let runs = 0;
