@@ -1,9 +1,10 @@
 // The shared ship-and-fast-rollback scenario on the local provider (real
-// processes and HTTP). The same file drives the AWS provider in
-// test/delivery/providers/aws/scenario-aws.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// processes and HTTP), one test per step. The same steps drive the AWS
+// provider in test/delivery/providers/aws/scenario-aws.test.ts.
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { FixtureApp, postModerate } from '../support/fixture-app.js';
 import { shipAndFastRollback } from '../support/scenario-ship-and-fast-rollback.js';
+import { scenarioSteps } from '../support/scenario-steps.js';
 
 describe('scenario: ship and fast rollback (local provider)', () => {
   let app: FixtureApp;
@@ -14,8 +15,8 @@ describe('scenario: ship and fast rollback (local provider)', () => {
     await app?.dispose();
   });
 
-  it('runs end to end', async () => {
-    await shipAndFastRollback({
+  scenarioSteps(
+    shipAndFastRollback(() => ({
       app,
       mod: async (args) => {
         const r = await app.json(args);
@@ -24,6 +25,6 @@ describe('scenario: ship and fast rollback (local provider)', () => {
       serves: async (endpoint, version) => {
         expect((await postModerate(endpoint)).body.modelVersion).toBe(version);
       },
-    });
-  });
+    })),
+  );
 });
