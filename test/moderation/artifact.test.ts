@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadData } from '../../src/moderation/datasets.js';
+import { loadData, packageRoot } from '../../src/moderation/datasets.js';
+import { normaliseText } from '../../src/moderation/normalise.js';
 import { ModelArtifactError } from '../../src/moderation/errors.js';
 import { compareModels, evaluateModel } from '../../src/moderation/evaluation.js';
 import { MANIFEST_FILE, WEIGHTS_FILE, readModelArtifact, writeModelArtifact } from '../../src/moderation/model-artifact.js';
@@ -63,16 +64,29 @@ describe('model artifacts', () => {
     const manifest = JSON.parse(await readFile(path.join(artifact, MANIFEST_FILE), 'utf8'));
     expect(manifest).toMatchObject({
       format: 'mod-moderation-model',
-      formatVersion: 1,
+      formatVersion: 2,
       created: '2025-01-02T03:04:05.000Z',
       training: { data: 'ja', seed: 7 },
-      features: { bits: 16, charNgramMin: 1, charNgramMax: 4 },
-      thresholds: { targets: { approveNgRecall: 0.99, rejectPrecision: 0.99 } },
-      weights: { file: WEIGHTS_FILE, length: 65536 },
+      features: { bits: 16, charNgramMin: 1, charNgramMax: 4, numberShapes: true, lengthFeature: true },
+      model: { kind: 'softmax-regression', classes: ['ok', 'contact', 'solicitation', 'scam', 'abuse', 'spam', 'offplatform_payment', 'minor'] },
+      thresholds: { targets: { maxNgApproved: 0.01, maxOkRejected: 0.005 } },
+      weights: { file: WEIGHTS_FILE, length: 65536 * 8 },
       checksum: { algorithm: 'sha256' },
     });
     expect(manifest.training.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(manifest.metrics.f1).toBeTypeOf('number');
+    expect(Object.keys(manifest.thresholds.categories).sort()).toEqual(['abuse', 'contact', 'minor', 'offplatform_payment', 'scam', 'solicitation', 'spam']);
+    expect(manifest.metrics.decisions.okDecisions.approve).toBeGreaterThan(0);
+  });
+
+  it('still reads a format-1 (binary) model as a two-class model with no categories', async () => {
+    const old = await readModelArtifact(path.join(packageRoot, 'models', 'baseline'));
+    expect(old.manifest.formatVersion).toBe(1);
+    expect(old.classifier.classes).toEqual(['ok', 'ng']);
+    const text = normaliseText('LINE交換しよ');
+    const { score, categories } = old.classifier.scores(text);
+    expect(categories).toEqual([]);
+    expect(score).toBeCloseTo(old.classifier.score(text), 10);
   });
 
   it('can also be loaded by its manifest path', async () => {
@@ -99,9 +113,9 @@ describe('model artifacts', () => {
   it('refuses another format version with a hint', async () => {
     const copy = await copyArtifact('future');
     const manifest = JSON.parse(await readFile(path.join(copy, MANIFEST_FILE), 'utf8'));
-    manifest.formatVersion = 2;
+    manifest.formatVersion = 3;
     await writeFile(path.join(copy, MANIFEST_FILE), JSON.stringify(manifest));
-    await expectArtifactError(copy, /format version 2 is not supported/);
+    await expectArtifactError(copy, /format version 3 is not supported \(this mod reads versions 1 and 2\)/);
   });
 
   it('refuses a manifest that is not JSON, not a model, or incomplete', async () => {

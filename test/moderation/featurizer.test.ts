@@ -15,13 +15,14 @@ describe('Featurizer', () => {
     for (const i of a.indices) expect(i >= 0 && i < 1 << 16).toBe(true);
   });
 
-  it('counts char n-grams, word n-grams and rule features', () => {
+  it('counts char n-grams, word n-grams, the length bucket and rule features', () => {
     const text = 'ab cd';
     const plain = new Featurizer({ ...defaultFeatureSettings, bits: 16, ruleFeatures: false });
     // padded length 7: n-grams of order 1..4 starting at -1..5.
     const charGrams = 7 + 6 + 5 + 4;
     const words = 2 + 1;
-    expect(plain.featurize(text).length).toBe(charGrams + words);
+    expect(plain.featurize(text).length).toBe(charGrams + words + 1);
+    expect(new Featurizer({ ...defaultFeatureSettings, bits: 16, lengthFeature: false }).featurize(text).length).toBe(charGrams + words);
     const withRules = f.featurize('090-1234-5678');
     const withoutRules = plain.featurize('090-1234-5678');
     expect(withRules.length).toBe(withoutRules.length + 1);

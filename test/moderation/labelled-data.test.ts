@@ -26,21 +26,37 @@ describe('labelled data files', () => {
   it('parses CSV with quotes, commas, newlines, a BOM, comments and extra columns', () => {
     const rows = parseLabelledCsv('\ufeff# a comment\nid,text,label\n1,"hello, world",ok\n2,"multi\nline ""quoted""",NG\n');
     expect(rows).toEqual([
-      { text: 'hello, world', label: 'ok' },
-      { text: 'multi\nline "quoted"', label: 'ng' },
+      { text: 'hello, world', label: 'ok', category: null },
+      { text: 'multi\nline "quoted"', label: 'ng', category: null },
+    ]);
+  });
+
+  it('reads a category as the label, or as the category column of an ng row, and the context', () => {
+    const rows = parseLabelledCsv('text,label,category,context\nhi,ok,,small_talk\nline教えて,contact,,first_message\nほ別で,ng,solicitation,\nold,ng,rude words,\nbuy,SPAM,,listing\n');
+    expect(rows).toEqual([
+      { text: 'hi', label: 'ok', category: null, context: 'small_talk' },
+      { text: 'line教えて', label: 'ng', category: 'contact', context: 'first_message' },
+      { text: 'ほ別で', label: 'ng', category: 'solicitation' },
+      // An old export's free-text category is NG of no known category.
+      { text: 'old', label: 'ng', category: null },
+      { text: 'buy', label: 'ng', category: 'spam', context: 'listing' },
+    ]);
+    expect(parseLabelledJsonl('{"text":"a","label":"minor","context":"profile"}\n{"text":"b","label":"ng","category":"scam"}\n')).toEqual([
+      { text: 'a', label: 'ng', category: 'minor', context: 'profile' },
+      { text: 'b', label: 'ng', category: 'scam' },
     ]);
   });
 
   it('parses JSONL and ignores extra fields and blank lines', () => {
     const rows = parseLabelledJsonl('{"text":"a","label":"ok","id":"r1","reviewer":"x"}\n\n{"text":"b","label":"ng"}\n');
     expect(rows).toEqual([
-      { text: 'a', label: 'ok' },
-      { text: 'b', label: 'ng' },
+      { text: 'a', label: 'ok', category: null },
+      { text: 'b', label: 'ng', category: null },
     ]);
   });
 
   it.each([
-    ['bad label', 'text,label\nhello,spam\n', /row 2: label must be "ok" or "ng"/],
+    ['bad label', 'text,label\nhello,spammy\n', /row 2: label must be "ok", one of contact, solicitation, scam, abuse, spam, offplatform_payment, minor, or "ng"/],
     ['missing header', 'hello,ok\n', /header must name the columns/],
     ['ragged row', 'text,label\nhello,ok,extra\n', /not valid CSV/],
     ['unclosed quote', 'text,label\n"hello,ok\n', /not valid CSV/],
@@ -73,7 +89,7 @@ describe('labelled data files', () => {
 
   it('detects JSONL by content when the extension says nothing', async () => {
     const file = await write('export.txt', '{"text":"a","label":"ok"}\n');
-    expect(await readLabelledFile(file)).toEqual([{ text: 'a', label: 'ok' }]);
+    expect(await readLabelledFile(file)).toEqual([{ text: 'a', label: 'ok', category: null }]);
   });
 
   it('refuses single-class data', () => {
@@ -129,7 +145,9 @@ describe('de-duplication and splits', () => {
       { text: 'SAME', label: 'ng' },
     ]);
     expect(c.conflicts).toBe(1);
-    expect(c.examples).toEqual([{ text: 'same', label: 'ok', normalised: 'same' }]);
+    expect(c.examples).toEqual([{ text: 'same', label: 'ok', category: null, normalised: 'same' }]);
+    // The same text in two categories conflicts too.
+    expect(dedupe([{ text: 'x', label: 'ng', category: 'scam' }, { text: 'X', label: 'ng', category: 'spam' }]).conflicts).toBe(1);
   });
 
   it('fingerprints independent of order', () => {

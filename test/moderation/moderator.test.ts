@@ -1,21 +1,37 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CATEGORIES } from '../../src/moderation/categories.js';
 import { TextTooLongError } from '../../src/moderation/errors.js';
 import { defaultModelPath } from '../../src/moderation/index.js';
+import { modelPolicy } from '../../src/moderation/model-artifact.js';
 import { Moderator, scoreText } from '../../src/moderation/moderator.js';
+import { applyPolicyOverrides } from '../../src/moderation/policy-config.js';
 
 let moderator: Moderator;
 beforeAll(async () => {
   moderator = await Moderator.load(defaultModelPath);
 });
 
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
 describe('Moderator with the shipped model', () => {
-  it('answers { decision, score, reasons, modelVersion }', () => {
+  it('answers { decision, category, categories, score, reasons, modelVersion }', () => {
     const result = moderator.moderate({ text: 'はじめまして！プロフィール拝見しました' });
-    expect(Object.keys(result).sort()).toEqual(['decision', 'modelVersion', 'reasons', 'score']);
-    expect(['approve', 'review', 'reject']).toContain(result.decision);
-    expect(result.score).toBeGreaterThanOrEqual(0);
-    expect(result.score).toBeLessThanOrEqual(1);
+    expect(Object.keys(result).sort()).toEqual(['categories', 'category', 'decision', 'modelVersion', 'reasons', 'score']);
+    expect(result.decision).toBe('approve');
+    expect(result.category).toBeNull();
     expect(result.modelVersion).toBe(moderator.model.manifest.version);
+    // Every category, highest first, adding up to the NG score.
+    expect(result.categories.map((c) => c.name).sort()).toEqual([...CATEGORIES].sort());
+    const scores = result.categories.map((c) => c.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(result.score, 4);
   });
 
   it('echoes the request id', () => {
@@ -27,11 +43,12 @@ describe('Moderator with the shipped model', () => {
     ['０９０－１２３４－５６７８ に電話して', 'contact.phone'],
     ['taro123 at gmail dot com', 'contact.email'],
     ['kakao: minji0707', 'contact.messenger-id'],
-  ])('rejects contact exchange with the rule as the reason: %s', (text, code) => {
+  ])('rejects contact exchange with the rule and its category as the reason: %s', (text, code) => {
     const result = moderator.moderate({ text });
     expect(result.decision).toBe('reject');
+    expect(result.category).toBe('contact');
     const reason = result.reasons.find((r) => r.code === code);
-    expect(reason).toBeDefined();
+    expect(reason?.category).toBe('contact');
     expect(text.slice(reason!.span!.start, reason!.span!.end)).toBe(reason!.span!.text);
   });
 
@@ -41,11 +58,36 @@ describe('Moderator with the shipped model', () => {
     expect(result.reasons.some((r) => r.code === 'contact.url')).toBe(true);
   });
 
-  it('scores an SMS-style scam above an ordinary message', () => {
-    const spam = moderator.score('WINNER!! You have been selected to receive a £900 prize. Call now to claim');
-    const ham = moderator.score("Ok, I'll see you at lunch tomorrow then");
-    expect(spam).toBeGreaterThan(ham);
-    expect(moderator.moderate({ text: 'WINNER!! You have been selected to receive a £900 prize. Call now to claim' }).decision).toBe('reject');
+  it.each([
+    ['solicitation', 'ホ別苺でどうですか？'],
+    ['scam', '絶対儲かる投資の話があるんだけど聞きたい？'],
+    ['abuse', '死ねよブス、二度と連絡してくんな'],
+    ['spam', 'フォロバ100%！相互フォローしてくれる人募集中✨'],
+    ['offplatform_payment', '手数料かからないように直接振込でお願いします'],
+    ['minor', '中学生だけど会える人いますか？'],
+  ])('names the category of a clear %s post and does not approve it', (category, text) => {
+    const result = moderator.moderate({ text });
+    expect(result.decision).not.toBe('approve');
+    expect(result.category).toBe(category);
+    expect(result.categories[0]!.name).toBe(category);
+  });
+
+  it.each(['28歳です、よろしくお願いします', '19時にA3出口で待ち合わせでどうですか', '3,500円でいかがでしょうか', '身長は165cmです', 'インスタで見たカフェ行ってみたい', '駅前のスタバでお茶しましょう'])(
+    'approves an ordinary post with numbers, places or app names: %s',
+    (text) => {
+      const result = moderator.moderate({ text });
+      expect(result.decision).toBe('approve');
+      expect(result.reasons).toEqual([]);
+    },
+  );
+
+  it('follows the policy: a category whose action is review is never auto-rejected', () => {
+    const text = 'JKです、今日会える人いませんか';
+    expect(moderator.moderate({ text })).toMatchObject({ decision: 'reject', category: 'minor' });
+    const reviewMinors = new Moderator(moderator.model, { policy: applyPolicyOverrides(modelPolicy(moderator.model.manifest), { categories: { minor: { action: 'review' } } }) });
+    expect(reviewMinors.moderate({ text })).toMatchObject({ decision: 'review', category: 'minor' });
+    // Other categories are untouched.
+    expect(reviewMinors.moderate({ text: 'LINE交換しよ！ID教えて' }).decision).toBe('reject');
   });
 
   it('gives a model reason when the model sends a text to review', () => {
@@ -53,18 +95,16 @@ describe('Moderator with the shipped model', () => {
     const result = everythingReviewed.moderate({ text: '週末は何をしていますか' });
     expect(result.decision).toBe('review');
     expect(result.reasons.map((r) => r.code)).toEqual(['model.review']);
+    expect(result.category).toBe(result.categories[0]!.name);
   });
 
-  it('refuses absurdly long text with exit code 2', () => {
+  it('refuses absurdly long text with exit code 2, naming the request', () => {
     const small = new Moderator(moderator.model, { maxTextLength: 100 });
-    expect(() => small.moderate({ text: 'あ'.repeat(101) })).toThrow(TextTooLongError);
-    try {
-      small.moderate({ text: 'x'.repeat(101), id: 'long-1' });
-    } catch (error) {
-      expect((error as TextTooLongError).exitCode).toBe(2);
-      expect((error as Error).message).toMatch(/long-1: text is 101 characters; the limit is 100/);
-    }
-    expect(small.moderate({ text: 'x'.repeat(100) }).decision).toBeDefined();
+    const error = thrown(() => small.moderate({ text: 'x'.repeat(101), id: 'long-1' }));
+    expect(error).toBeInstanceOf(TextTooLongError);
+    expect((error as TextTooLongError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/long-1: text is 101 characters; the limit is 100/);
+    expect(small.moderate({ text: 'x'.repeat(100) }).modelVersion).toBe(moderator.modelVersion);
   });
 
   it('scoreText gives the same score as the moderator', () => {
@@ -72,8 +112,10 @@ describe('Moderator with the shipped model', () => {
     expect(scoreText(moderator.model, text)).toBeCloseTo(moderator.moderate({ text }).score, 5);
   });
 
-  it('handles empty and whitespace-only text', () => {
+  it('handles empty and whitespace-only text without rule hits', () => {
     expect(moderator.moderate({ text: '' }).reasons.filter((r) => r.code.startsWith('contact.'))).toEqual([]);
-    expect(moderator.moderate({ text: ' \u200b\n' }).score).toBeGreaterThanOrEqual(0);
+    const blank = moderator.moderate({ text: ' \u200b\n' });
+    expect(blank.reasons.filter((r) => r.code.startsWith('contact.'))).toEqual([]);
+    expect(Number.isFinite(blank.score)).toBe(true);
   });
 });
