@@ -53,16 +53,17 @@ export default defineConfig(
       'no-regex-spaces': 'off',
       // `_` marks a parameter or binding kept on purpose (an interface's
       // signature, a destructured field left out of a rest object).
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
     settings: {
+      // Without these, import-x skips the .ts files it reaches and sees no cycle.
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
       // Sources import each other as `./x.js` (NodeNext); the file on disk is x.ts.
       'import-x/resolver-next': [
         createNodeResolver({
@@ -83,9 +84,7 @@ export default defineConfig(
       'no-restricted-imports': [
         'error',
         {
-          paths: adapterLibraries.flatMap(({ names, world }) =>
-            names.map((name) => ({ name, message: `${domainRule} ${name} is ${world}; use it in an adapter (cli/, service/, store/, delivery/providers/) behind a port.` })),
-          ),
+          paths: adapterLibraries.flatMap(({ names, world }) => names.map((name) => ({ name, message: `${domainRule} ${name} is ${world}; use it in an adapter (cli/, service/, store/, delivery/providers/) behind a port.` }))),
           patterns: [
             ...adapterLibraryPatterns.map(({ group, world }) => ({
               group,
