@@ -13,10 +13,12 @@ import { openWorkspace } from '../src/delivery/workspace.js';
 import { createAwsFixture } from '../test/support/aws-fixture.js';
 
 const ROUND_TRIP_MS = 100;
-const slow = <T>(value: T) => async () => {
-  await new Promise((resolve) => setTimeout(resolve, ROUND_TRIP_MS));
-  return value;
-};
+const slow =
+  <T>(value: T) =>
+  async () => {
+    await new Promise((resolve) => setTimeout(resolve, ROUND_TRIP_MS));
+    return value;
+  };
 
 const now = new Date();
 mockClient(CodePipelineClient)

@@ -43,7 +43,9 @@ const work = mkdtempSync(path.join(tmpdir(), 'mod-bench-'));
 const labels = (xs) => xs.map((e) => (e.label === 'ng' ? 1 : 0));
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 function f1At(scores, ys, cut = 0.5) {
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   scores.forEach((s, i) => {
     if (s >= cut && ys[i] === 1) tp++;
     else if (s >= cut) fp++;
@@ -112,7 +114,12 @@ function predictNg(model, file) {
 function fastTextThroughput(model, texts, tag) {
   const big = path.join(work, `${tag}.throughput.txt`);
   const one = path.join(work, `${tag}.one.txt`);
-  writeFileSync(big, repeated(texts, THROUGHPUT_TEXTS).map((t) => `${ftLine(t)}\n`).join(''));
+  writeFileSync(
+    big,
+    repeated(texts, THROUGHPUT_TEXTS)
+      .map((t) => `${ftLine(t)}\n`)
+      .join(''),
+  );
   writeFileSync(one, `${ftLine(texts[0])}\n`);
   // Start-up and model loading are timed on a one-line file and taken off.
   const time = (file) => {
@@ -189,7 +196,9 @@ for (const name of DATASETS) {
   for (const [k, s] of Object.entries(summary)) console.log(`${k.padEnd(11)}  ${fmt(s.f1)}  ${fmt(s.auc)}   ${fmt(s.train, 3).padStart(6)}  ${rate(s.throughput)}`);
   const ngRecall = mean(rows.ours.map((r) => r.ngRecall));
   const rejectPrecision = mean(rows.ours.map((r) => r.rejectPrecision));
-  console.log(`ours vs fastText: F1 ${o.f1 >= summary.fasttext.f1 ? '+' : ''}${fmt((o.f1 - summary.fasttext.f1) * 100, 2)} pt, ROC-AUC ${o.auc >= summary.fasttext.auc ? '+' : ''}${fmt((o.auc - summary.fasttext.auc) * 100, 2)} pt, throughput x${fmt(o.throughput / summary.fasttext.throughput, 2)}, training time x${fmt(o.train / summary.fasttext.train, 2)}`);
+  console.log(
+    `ours vs fastText: F1 ${o.f1 >= summary.fasttext.f1 ? '+' : ''}${fmt((o.f1 - summary.fasttext.f1) * 100, 2)} pt, ROC-AUC ${o.auc >= summary.fasttext.auc ? '+' : ''}${fmt((o.auc - summary.fasttext.auc) * 100, 2)} pt, throughput x${fmt(o.throughput / summary.fasttext.throughput, 2)}, training time x${fmt(o.train / summary.fasttext.train, 2)}`,
+  );
   console.log(`ours vs natural:  F1 ${fmt((o.f1 - summary.natural.f1) * 100, 2)} pt, ROC-AUC ${fmt((o.auc - summary.natural.auc) * 100, 2)} pt, throughput x${fmt(o.throughput / summary.natural.throughput, 1)}`);
   console.log(`ours, thresholds chosen on out-of-fold training scores, applied to the test split: review rate ${fmt(o.review * 100, 1)}%, NG recall (not auto-approved) ${fmt(ngRecall * 100, 1)}%, auto-reject precision ${fmt(rejectPrecision * 100, 1)}%`);
   console.log(`fastText, thresholds chosen on its own test scores (oracle): review rate ${fmt(summary.fasttext.review * 100, 1)}%`);

@@ -81,7 +81,9 @@ function predictFastText(model, texts) {
 function ftScores(p) {
   const score = Math.min(Math.max(1 - p[0], 0), 1);
   const notOk = Math.max(1 - p[0], 1e-12);
-  const categories = MODEL_CLASSES.slice(1).map((name, i) => ({ name, score: (score * p[i + 1]) / notOk })).sort((a, b) => b.score - a.score);
+  const categories = MODEL_CLASSES.slice(1)
+    .map((name, i) => ({ name, score: (score * p[i + 1]) / notOk }))
+    .sort((a, b) => b.score - a.score);
   return { score, categories };
 }
 
@@ -93,7 +95,10 @@ function fastTextModel(train) {
   for (let f = 0; f < folds; f++) {
     const model = trainFastText(train.filter((_, i) => foldOf[i] !== f));
     const at = train.map((_, i) => i).filter((i) => foldOf[i] === f);
-    const probs = predictFastText(model, at.map((i) => train[i].text));
+    const probs = predictFastText(
+      model,
+      at.map((i) => train[i].text),
+    );
     at.forEach((i, k) => (oof[i] = probs[k]));
   }
   const items = train.map((e, i) => ({ ng: e.label === 'ng', ...ftScores(oof[i]), rules: runRules(normalise(e.text, { offsets: true })).verdicts }));
@@ -104,7 +109,10 @@ function fastTextModel(train) {
     name: 'fastText (same data, split, procedure)',
     thresholds: t,
     decideAll: (examples) => {
-      const probs = predictFastText(model, examples.map((e) => e.text));
+      const probs = predictFastText(
+        model,
+        examples.map((e) => e.text),
+      );
       return examples.map((e, i) => {
         const { score, categories } = ftScores(probs[i]);
         const d = decideWithPolicy(score, categories, runRules(normalise(e.text, { offsets: true })).verdicts, policy);
@@ -138,7 +146,10 @@ const models = [moderatorModel('replaced', await Moderator.load(path.join(root, 
 console.log(`training data ${spec}: ${train.length} train / ${test.length} held out (seed ${seed}); fastText: 5 folds + final model in ${ftSeconds.toFixed(1)} s`);
 
 const summary = {};
-for (const [setName, set] of [[path.relative(root, checkFile), check], [`held-out split of ${spec}`, test]]) {
+for (const [setName, set] of [
+  [path.relative(root, checkFile), check],
+  [`held-out split of ${spec}`, test],
+]) {
   const ok = set.filter((e) => e.label === 'ok').length;
   console.log(`\n## ${setName}: ${ok} ordinary, ${set.length - ok} NG`);
   console.log(`${'model'.padEnd(40)} ${'ok: approve'.padStart(11)} ${'review'.padStart(6)} ${'reject'.padStart(6)}   ${'NG: approve'.padStart(11)} ${'review'.padStart(6)} ${'reject'.padStart(6)}   ${'review rate'.padStart(11)}  ${'category named'.padStart(14)}`);
@@ -157,5 +168,7 @@ for (const [setName, set] of [[path.relative(root, checkFile), check], [`held-ou
 const checkName = path.relative(root, checkFile);
 const ours = summary[checkName][models[1].name];
 const theirs = summary[checkName][ft.name];
-console.log(`\n${checkName}: review rate ours ${pct(ours.reviewRate).trim()} vs fastText ${pct(theirs.reviewRate).trim()} (ratio ${(ours.reviewRate / Math.max(theirs.reviewRate, 1e-9)).toFixed(2)}); NG auto-approved ours ${pct(ours.ngDecisions.approve).trim()} vs fastText ${pct(theirs.ngDecisions.approve).trim()}; thresholds for both set for NG auto-approved <= 1% on out-of-fold scores`);
+console.log(
+  `\n${checkName}: review rate ours ${pct(ours.reviewRate).trim()} vs fastText ${pct(theirs.reviewRate).trim()} (ratio ${(ours.reviewRate / Math.max(theirs.reviewRate, 1e-9)).toFixed(2)}); NG auto-approved ours ${pct(ours.ngDecisions.approve).trim()} vs fastText ${pct(theirs.ngDecisions.approve).trim()}; thresholds for both set for NG auto-approved <= 1% on out-of-fold scores`,
+);
 rmSync(work, { recursive: true, force: true });

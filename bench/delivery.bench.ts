@@ -120,8 +120,14 @@ try {
   const history = await app.json<{ deployments: { deploymentId: string; build: { durationMs: number }; instances: { events: { name: string; durationMs: number | null }[] }[] }[] }>(['history', '--env', 'stage', '--limit', '1']);
   const record = history.body.deployments.find((d) => d.deploymentId === v4.deploymentId)!;
   const scriptEvents = new Set(['ApplicationStop', 'BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService', 'BeforeBlockTraffic', 'AfterBlockTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic']);
-  const inHooks = record.instances.flatMap((i) => i.events).filter((e) => scriptEvents.has(e.name)).reduce((sum, e) => sum + (e.durationMs ?? 0), 0);
-  const inTraffic = record.instances.flatMap((i) => i.events).filter((e) => e.name === 'BlockTraffic' || e.name === 'AllowTraffic').reduce((sum, e) => sum + (e.durationMs ?? 0), 0);
+  const inHooks = record.instances
+    .flatMap((i) => i.events)
+    .filter((e) => scriptEvents.has(e.name))
+    .reduce((sum, e) => sum + (e.durationMs ?? 0), 0);
+  const inTraffic = record.instances
+    .flatMap((i) => i.events)
+    .filter((e) => e.name === 'BlockTraffic' || e.name === 'AllowTraffic')
+    .reduce((sum, e) => sum + (e.durationMs ?? 0), 0);
   const buildMs = record.build?.durationMs ?? 0;
   console.log('3. deploy overhead (2 instances, OneAtATime, tiny build)');
   console.log(`   wall ${(wall / 1000).toFixed(2)} s = hooks ${(inHooks / 1000).toFixed(2)} s + build ${(buildMs / 1000).toFixed(2)} s + health/drain ${(inTraffic / 1000).toFixed(2)} s + overhead ${((wall - inHooks - buildMs - inTraffic) / 1000).toFixed(2)} s`);

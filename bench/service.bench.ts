@@ -115,7 +115,11 @@ function start(kind: string, env: Record<string, string>): Promise<{ child: Chil
 async function serverCpuSeconds(pid: number): Promise<number> {
   let children: number[] = [];
   try {
-    children = execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').map(Number);
+    children = execFileSync('pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .map(Number);
   } catch {
     // no children
   }
@@ -235,7 +239,9 @@ async function main(): Promise<void> {
     const answered = runs.reduce((s, r) => s + r.moderate.total, 0);
     const row = (name: string, f: Figures) =>
       `${String(f.connections).padStart(5)} ${name.padEnd(34)} ${f.requestsPerSecond.toFixed(0).padStart(7)} ${String(f.p50).padStart(5)} ${String(f.p99).padStart(5)} ${String(f.errors + f.non2xx).padStart(6)}   ${String(f.cpuPerRequest.server).padStart(6)} ${String(f.cpuPerRequest.postgres).padStart(6)} ${String(f.cpuPerRequest.autocannon).padStart(6)} ${String(f.cpuPerRequest.machine).padStart(6)}  ${(f.machineBusy * 100).toFixed(0).padStart(3)}%`;
-    console.log(`autocannon in this process, each server in its own; ${rounds} rounds of ${seconds} s per route, alternating, after a 3 s warm-up (1 s in later rounds); loopback; node ${process.version}; service log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; service processes ${workerCount}`);
+    console.log(
+      `autocannon in this process, each server in its own; ${rounds} rounds of ${seconds} s per route, alternating, after a 3 s warm-up (1 s in later rounds); loopback; node ${process.version}; service log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; service processes ${workerCount}`,
+    );
     if (process.env.BENCH_WITHOUT) console.log(`DIAGNOSIS ONLY, not the service's figures: the service runs without ${process.env.BENCH_WITHOUT}`);
     console.log(`${'conns'.padStart(5)} ${'route'.padEnd(34)} ${'req/s'.padStart(7)} ${'p50ms'.padStart(5)} ${'p99ms'.padStart(5)} ${'errors'.padStart(6)}   CPU µs per request: server / postgres / autocannon / whole machine, machine busy`);
     for (const r of runs) {

@@ -32,7 +32,11 @@ const check = await readLabelledFile(path.join(root, 'data', 'ja-check.csv'));
 // kanji, not our folded hiragana), each normalised like the rest; looked up by
 // the normalised text the featurizer is given.
 const morphemes = new Map();
-const analyse = (text) => tokenizer.tokenize(text).map((t) => normaliseText(t.basic_form && t.basic_form !== '*' ? t.basic_form : t.surface_form)).filter((w) => w.trim() !== '');
+const analyse = (text) =>
+  tokenizer
+    .tokenize(text)
+    .map((t) => normaliseText(t.basic_form && t.basic_form !== '*' ? t.basic_form : t.surface_form))
+    .filter((w) => w.trim() !== '');
 for (const e of [...train, ...check]) morphemes.set(normaliseText(e.text), analyse(e.text));
 const words = (normalised) => morphemes.get(normalised) ?? analyse(normalised);
 
@@ -55,7 +59,10 @@ for (const v of variants) {
     return { e, score: s.score, ruled: rules.verdicts.length > 0, decision: d.decision, category: d.decision === 'approve' ? null : d.category };
   });
   const r = decisionReport(scored.map((x) => ({ trueClass: classOf(x.e), decision: x.decision, category: x.category })));
-  const ngLow = scored.filter((x) => x.e.label === 'ng' && !x.ruled).map((x) => x.score).sort((a, b) => a - b);
+  const ngLow = scored
+    .filter((x) => x.e.label === 'ng' && !x.ruled)
+    .map((x) => x.score)
+    .sort((a, b) => a - b);
   const nNg = scored.filter((x) => x.e.label === 'ng').length;
   const oks = scored.filter((x) => x.e.label === 'ok');
   const okAt = (share) => {
@@ -78,7 +85,9 @@ for (const v of variants) {
   const micros = ((performance.now() - start) * 1000) / (reps * texts.length);
   if (Number.isNaN(sink)) throw new Error('unreachable');
   rows.push({ name: v.name, report: r, okAt1: okAt(0.01), okAt2: okAt(0.02), micros });
-  console.log(`${v.name.padEnd(36)} ${pct(r.okDecisions.approve).padStart(11)} ${pct(r.ngDecisions.approve).padStart(11)} ${pct(r.ngDecisions.reject).padStart(11)} ${pct(r.categoryNamedCorrectly)} ${pct(okAt(0.01)).padStart(8)} ${pct(okAt(0.02)).padStart(8)} ${micros.toFixed(1).padStart(8)}`);
+  console.log(
+    `${v.name.padEnd(36)} ${pct(r.okDecisions.approve).padStart(11)} ${pct(r.ngDecisions.approve).padStart(11)} ${pct(r.ngDecisions.reject).padStart(11)} ${pct(r.categoryNamedCorrectly)} ${pct(okAt(0.01)).padStart(8)} ${pct(okAt(0.02)).padStart(8)} ${micros.toFixed(1).padStart(8)}`,
+  );
 }
 const [ours, withMorphemes] = rows;
 console.log(`kuromoji morphemes vs ours: ordinary approved ${pct(withMorphemes.report.okDecisions.approve).trim()} vs ${pct(ours.report.okDecisions.approve).trim()}, scoring cost x${(withMorphemes.micros / ours.micros).toFixed(1)}`);

@@ -89,9 +89,7 @@ describe('error codes', () => {
   it('README.md lists every code with its exit code, HTTP status and meaning', async () => {
     const readme = await readFile(path.join(root, 'README.md'), 'utf8');
     const entries: [string, { exitCode?: number; httpStatus?: number; meaning: string }][] = Object.entries(errorCodes);
-    const missing = entries
-      .map(([code, entry]) => `| \`${code}\` | ${entry.exitCode ?? '-'} | ${entry.httpStatus ?? '-'} | ${entry.meaning} |`)
-      .filter((row) => !readme.includes(`\n${row}\n`));
+    const missing = entries.map(([code, entry]) => `| \`${code}\` | ${entry.exitCode ?? '-'} | ${entry.httpStatus ?? '-'} | ${entry.meaning} |`).filter((row) => !readme.includes(`\n${row}\n`));
     // A missing row is printed whole: paste it into the table under "#### Error codes".
     expect(missing).toEqual([]);
     const listed = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| [-\d]+ \| [-\d]+ \|/gm)].map((m) => m[1]!);

@@ -21,7 +21,11 @@ const checkSet = path.join(root, 'data', 'ja-check.csv');
 const force = process.argv.includes('--force');
 const tolerance = 0.01;
 
-const exists = (p) => stat(p).then(() => true, () => false);
+const exists = (p) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 const pct = (x) => `${(x * 100).toFixed(2)}%`;
 
 const data = await loadData('default', root);
@@ -30,7 +34,9 @@ const trained = trainModel(data.examples, data.spec, { seed: 42 });
 const manifest = await writeModelArtifact(candidateDir, trained);
 const m = trained.metrics;
 const d = trained.decisions;
-console.log(`candidate ${manifest.version}: ROC-AUC ${m.rocAuc.toFixed(4)} on ${m.examples} held-out examples; whole decision: ordinary approved ${pct(d.okDecisions.approve)}, rejected ${pct(d.okDecisions.reject)}; NG approved ${pct(d.ngDecisions.approve)}, rejected ${pct(d.ngDecisions.reject)}; category named ${pct(d.categoryNamedCorrectly)}; review rate ${pct(d.reviewRate)}`);
+console.log(
+  `candidate ${manifest.version}: ROC-AUC ${m.rocAuc.toFixed(4)} on ${m.examples} held-out examples; whole decision: ordinary approved ${pct(d.okDecisions.approve)}, rejected ${pct(d.okDecisions.reject)}; NG approved ${pct(d.ngDecisions.approve)}, rejected ${pct(d.ngDecisions.reject)}; category named ${pct(d.categoryNamedCorrectly)}; review rate ${pct(d.reviewRate)}`,
+);
 
 if (await exists(current)) {
   const shipped = await readModelArtifact(current);
@@ -40,9 +46,7 @@ if (await exists(current)) {
   // examples it trained on and flatters it. Then both are compared on the
   // hand-written check set, which neither model trains on.
   const sameData = shipped.manifest.training.fingerprint === manifest.training.fingerprint;
-  const gateData = sameData
-    ? heldOutSplit((await loadData(shipped.manifest.training.data, root)).examples, shipped.manifest.training.seed, shipped.manifest.training.testFraction)
-    : await readLabelledFile(checkSet);
+  const gateData = sameData ? heldOutSplit((await loadData(shipped.manifest.training.data, root)).examples, shipped.manifest.training.seed, shipped.manifest.training.testFraction) : await readLabelledFile(checkSet);
   const gateSource = sameData ? 'held-out split of the shipped model' : `${path.relative(root, checkSet)} (the data changed since the shipped model was trained)`;
   console.log(`comparing on ${gateSource}`);
   const gate = compareModels(candidate, shipped, gateData, gateSource, tolerance);

@@ -41,8 +41,7 @@ export function numberBetween(value: string | undefined, flag: string, bounds: N
 export function numberBetween(value: string | undefined, flag: string, bounds: NumberBounds): number | undefined {
   if (value === undefined) return undefined;
   const { atLeast, above, atMost, below } = bounds;
-  const accepts = (x: number) =>
-    (atLeast === undefined || x >= atLeast) && (above === undefined || x > above) && (atMost === undefined || x <= atMost) && (below === undefined || x < below);
+  const accepts = (x: number) => (atLeast === undefined || x >= atLeast) && (above === undefined || x > above) && (atMost === undefined || x <= atMost) && (below === undefined || x < below);
   return parseNumber(value, flag, accepts, `between ${atLeast ?? above ?? '-infinity'} and ${atMost ?? below ?? 'infinity'}`);
 }
 

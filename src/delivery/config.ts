@@ -68,7 +68,10 @@ const GatesSchema = z.strictObject({
       z.strictObject({
         approvers: z.array(z.string().min(1)).default([]),
         /** A GitHub team whose members may approve: org/team-slug. */
-        team: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'org/team-slug').optional(),
+        team: z
+          .string()
+          .regex(/^[\w.-]+\/[\w.-]+$/, 'org/team-slug')
+          .optional(),
       }),
     ])
     .optional(),
@@ -100,7 +103,10 @@ const EnvironmentSchema = z.strictObject({
   buildTimeoutSeconds: z.number().int().min(1).default(1800),
   autoRollback: z.boolean().default(true),
   /** The shared database of the environment's instances; unset = embedded PGlite. */
-  databaseUrl: z.string().regex(/^postgres(ql)?:\/\/[^\s…]+$/, 'a postgres:// URL').optional(),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s…]+$/, 'a postgres:// URL')
+    .optional(),
   /** Extra environment variables for every instance. */
   variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   requireConfirmation: z.boolean().optional(),
@@ -115,7 +121,10 @@ export const ConfigSchema = z.strictObject({
   github: z
     .strictObject({
       /** owner/name; default: parsed from the origin remote's URL. */
-      repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name').optional(),
+      repository: z
+        .string()
+        .regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name')
+        .optional(),
       /** GitHub Enterprise: https://github.example.com/api/v3 */
       baseUrl: z.string().url().default('https://api.github.com'),
     })

@@ -75,11 +75,18 @@ export async function judgeGates(ws: Workspace, env: Environment, provider: Prov
     return undefined;
   }
   const { runGates } = await import('./gates/run-gates.js');
-  const report = await runGates(ws, env, provider, commit, { overrides: options.overrides, initiator: options.initiator, only: options.only }, {
-    openGitHub: () => ws.openGitHub(),
-    readAppliedMigrations: (url) => ws.appliedMigrations(url),
-    now: options.now,
-  });
+  const report = await runGates(
+    ws,
+    env,
+    provider,
+    commit,
+    { overrides: options.overrides, initiator: options.initiator, only: options.only },
+    {
+      openGitHub: () => ws.openGitHub(),
+      readAppliedMigrations: (url) => ws.appliedMigrations(url),
+      now: options.now,
+    },
+  );
   for (const gate of report.gates) options.events({ type: 'gate', ...gate });
   return report;
 }

@@ -155,11 +155,7 @@ export class Git {
     } catch (error) {
       await this.tryRun(['revert', '--abort']);
       await this.tryRun(['reset', '--hard', 'HEAD']);
-      throw new GitError(
-        `could not revert ${commits.map((c) => c.slice(0, 8)).join(', ')}: ${(error as Error).message}`,
-        'later commits conflict with the revert; revert by hand (git revert) and deploy',
-        error,
-      );
+      throw new GitError(`could not revert ${commits.map((c) => c.slice(0, 8)).join(', ')}: ${(error as Error).message}`, 'later commits conflict with the revert; revert by hand (git revert) and deploy', error);
     }
     return (await this.run(['rev-parse', 'HEAD'])).trim();
   }

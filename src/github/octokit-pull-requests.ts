@@ -86,9 +86,7 @@ export class OctokitPullRequests implements PullRequests {
   }
 
   async forCommit(sha: string): Promise<PullRequest[]> {
-    const pulls = await this.call(`the pull requests of commit ${sha.slice(0, 8)}`, () =>
-      this.octokit.paginate(this.octokit.rest.repos.listPullRequestsAssociatedWithCommit, { owner: this.owner, repo: this.repo, commit_sha: sha, per_page: 100 }),
-    );
+    const pulls = await this.call(`the pull requests of commit ${sha.slice(0, 8)}`, () => this.octokit.paginate(this.octokit.rest.repos.listPullRequestsAssociatedWithCommit, { owner: this.owner, repo: this.repo, commit_sha: sha, per_page: 100 }));
     return pulls.map((p) => this.toPullRequest(p as never));
   }
 
@@ -98,9 +96,7 @@ export class OctokitPullRequests implements PullRequests {
   }
 
   async reviews(number: number): Promise<PullRequestReview[]> {
-    const reviews = await this.call(`the reviews of #${number}`, () =>
-      this.octokit.paginate(this.octokit.rest.pulls.listReviews, { owner: this.owner, repo: this.repo, pull_number: number, per_page: 100 }),
-    );
+    const reviews = await this.call(`the reviews of #${number}`, () => this.octokit.paginate(this.octokit.rest.pulls.listReviews, { owner: this.owner, repo: this.repo, pull_number: number, per_page: 100 }));
     return reviews.map((r) => ({
       user: r.user?.login ?? '',
       state: r.state as PullRequestReview['state'],
@@ -110,9 +106,7 @@ export class OctokitPullRequests implements PullRequests {
   }
 
   async labelEvents(number: number): Promise<LabelEvent[]> {
-    const events = await this.call(`the events of #${number}`, () =>
-      this.octokit.paginate(this.octokit.rest.issues.listEvents, { owner: this.owner, repo: this.repo, issue_number: number, per_page: 100 }),
-    );
+    const events = await this.call(`the events of #${number}`, () => this.octokit.paginate(this.octokit.rest.issues.listEvents, { owner: this.owner, repo: this.repo, issue_number: number, per_page: 100 }));
     return events
       .filter((e) => e.event === 'labeled' || e.event === 'unlabeled')
       .map((e) => ({
@@ -130,9 +124,7 @@ export class OctokitPullRequests implements PullRequests {
   }
 
   async postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }> {
-    const { data } = await this.call(`a review on #${number}`, () =>
-      this.octokit.rest.pulls.createReview({ owner: this.owner, repo: this.repo, pull_number: number, event: review.event, body: review.body }),
-    );
+    const { data } = await this.call(`a review on #${number}`, () => this.octokit.rest.pulls.createReview({ owner: this.owner, repo: this.repo, pull_number: number, event: review.event, body: review.body }));
     return { id: data.id, url: data.html_url ?? null };
   }
 }

@@ -25,6 +25,7 @@ export interface RuleHit {
 
 const TLDS = 'com|net|org|info|biz|jp|io|me|ly|co|cc|tv|us|uk|kr|cn|ru|de|fr|xyz|top|site|online|club|app|dev|link|shop|click|live|fun|vip|asia|tokyo|page|store|icu|work|blog|today';
 const TLD_SET = new Set(TLDS.split('|'));
+// prettier-ignore
 const MAIL_PROVIDERS = new Set(['gmail', 'googlemail', 'yahoo', 'ymail', 'hotmail', 'outlook', 'live', 'icloud', 'me', 'aol', 'docomo', 'ezweb', 'softbank', 'au', 'i', 'protonmail', 'proton', 'gmx', 'naver', 'daum', 'qq', '163', 'yandex', 'mail', 'msn', 'nifty', 'ocn', 'biglobe']);
 
 interface RawHit {
@@ -66,13 +67,23 @@ function findEmails(text: string, hits: RawHit[]): void {
 // ----------------------------------------------------------------- phone
 // Digits as they are written to dodge filters: ASCII, kanji numerals, digits
 // spelled in kana (after katakana folding) or in English words.
-const KANJI_DIGITS: Record<string, number> = { '〇': 0, '零': 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '壱': 1, '弐': 2, '参': 3 };
+const KANJI_DIGITS: Record<string, number> = { 〇: 0, 零: 0, 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 壱: 1, 弐: 2, 参: 3 };
+// prettier-ignore
 const KANA_DIGITS: [string, number][] = [
   ['きゅう', 9], ['きゅー', 9], ['ぜろ', 0], ['れい', 0], ['まる', 0], ['いち', 1], ['さん', 3], ['よん', 4], ['ろく', 6], ['なな', 7], ['しち', 7], ['はち', 8],
   ['に', 2], ['し', 4], ['ご', 5], ['く', 9],
 ];
 const WORD_DIGITS: [string, number][] = [
-  ['zero', 0], ['one', 1], ['two', 2], ['three', 3], ['four', 4], ['five', 5], ['six', 6], ['seven', 7], ['eight', 8], ['nine', 9],
+  ['zero', 0],
+  ['one', 1],
+  ['two', 2],
+  ['three', 3],
+  ['four', 4],
+  ['five', 5],
+  ['six', 6],
+  ['seven', 7],
+  ['eight', 8],
+  ['nine', 9],
 ];
 const PHONE_SEPARATORS = new Set([' ', '-', '.', '(', ')', 'ー', '−', '‐', '‑', '–', '—', '―', '_', '~', '・', '、', 'の']);
 
@@ -211,8 +222,7 @@ const URL_SPELLED_DOT = new RegExp(String.raw`(?<![a-z0-9])[a-z0-9][a-z0-9-]{1,6
 // of it contains: a substring test is ~50x cheaper than a regex scan, and
 // most posts hold no URL at all.
 function findUrls(text: string, hits: RawHit[]): void {
-  if (text.includes(':') && text.includes('/'))
-    for (const m of text.matchAll(URL_SCHEME)) hits.push({ code: 'contact.url', rule: /^https?:\/\//.test(m[0]) ? 'url.scheme' : 'url.obfuscated-scheme', severity: 'review', start: m.index, end: m.index + m[0].length });
+  if (text.includes(':') && text.includes('/')) for (const m of text.matchAll(URL_SCHEME)) hits.push({ code: 'contact.url', rule: /^https?:\/\//.test(m[0]) ? 'url.scheme' : 'url.obfuscated-scheme', severity: 'review', start: m.index, end: m.index + m[0].length });
   if (text.includes('www')) for (const m of text.matchAll(URL_WWW)) hits.push({ code: 'contact.url', rule: 'url.www', severity: 'review', start: m.index, end: m.index + m[0].length });
   if (text.includes('.')) {
     for (const m of text.matchAll(URL_BARE)) {
@@ -246,11 +256,13 @@ const EN_EXCHANGE = new RegExp(
 
 // A refusal after the phrase ("LINE交換はまだ控えたいです", "インスタはやってないんです")
 // is not an offer; a negative question ("LINE交換しない？") is an invitation.
-const REFUSAL_AFTER = /^[^。！!？?\n]{0,20}?(?:控え|遠慮|まだ|もう少し|もうちょっと|仲良くなって|慣れてから|会ってから|ごめん|すみません|無理|お断り|禁止|規約|できません|できない|しません|しない|やってない|やってません|してない|してません|教えられ|教えません|しないで|やめ|やらない|交換しない主義|興味ない|興味ありません|興味がない|お受けして(?:い)?ません|受け付けて(?:い)?ません|しておりません|いたしません|応じられ|応じません)/;
+const REFUSAL_AFTER =
+  /^[^。！!？?\n]{0,20}?(?:控え|遠慮|まだ|もう少し|もうちょっと|仲良くなって|慣れてから|会ってから|ごめん|すみません|無理|お断り|禁止|規約|できません|できない|しません|しない|やってない|やってません|してない|してません|教えられ|教えません|しないで|やめ|やらない|交換しない主義|興味ない|興味ありません|興味がない|お受けして(?:い)?ません|受け付けて(?:い)?ません|しておりません|いたしません|応じられ|応じません)/;
 
 // Only outright refusals: for a term that names a category on its own
 // ("お手当ありでもう少しゆっくり"), "まだ" or "もう少し" after it refuse nothing.
-const STRICT_REFUSAL_AFTER = /^[^。！!？?\n]{0,20}?(?:ごめん|すみません|無理|お断り|禁止|規約|できません|しません|やってない|やってません|してない|してません|興味ない|興味ありません|興味がない|お受けして(?:い)?ません|受け付けて(?:い)?ません|しておりません|いたしません|応じられ|応じません|ご遠慮)/;
+const STRICT_REFUSAL_AFTER =
+  /^[^。！!？?\n]{0,20}?(?:ごめん|すみません|無理|お断り|禁止|規約|できません|しません|やってない|やってません|してない|してません|興味ない|興味ありません|興味がない|お受けして(?:い)?ません|受け付けて(?:い)?ません|しておりません|いたしません|応じられ|応じません|ご遠慮)/;
 
 /**
  * Whether what follows a phrase refuses it ("…はまだ控えたいです"), rather

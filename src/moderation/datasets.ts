@@ -123,7 +123,10 @@ export interface LoadedData {
 /** Loads `--data`: a name, a file, `default`, or several joined with `+`. */
 export async function loadData(spec: string, cwd: string = process.cwd()): Promise<LoadedData> {
   const resolvedSpec = spec === 'default' ? defaultDataSpec : spec;
-  const parts = resolvedSpec.split('+').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = resolvedSpec
+    .split('+')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 0) throw new DataError('no data given', { hint: `pass a CSV/JSONL file or one of: ${Object.keys(datasets).join(', ')}, default` });
   const examples: LabelledText[] = [];
   const sources: { source: string; examples: number }[] = [];

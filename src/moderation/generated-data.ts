@@ -43,7 +43,9 @@ function phoneText(random: Random): string {
   const spelling = pick(random, Object.keys(DIGIT_SPELLINGS));
   const spell = DIGIT_SPELLINGS[spelling] as (d: string, r: Random) => string;
   const sep = pick(random, ['-', 'ー', ' ', '', '.', 'の']);
-  return grouped(phoneDigits(random), random).map((g) => spell(g, random)).join(sep);
+  return grouped(phoneDigits(random), random)
+    .map((g) => spell(g, random))
+    .join(sep);
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -62,6 +64,7 @@ function emailText(random: Random): string {
   return `${handle(random)}${at}${host}${dot}${tld}`;
 }
 
+// prettier-ignore
 const APPS = ['LINE', 'ライン', 'らいん', 'ﾗｲﾝ', 'ＬＩＮＥ', 'L I N E', 'L.I.N.E', 'りーね', '緑のアプリ', 'インスタ', 'いんすた', 'Instagram', 'insta', 'カカオ', 'kakao', 'テレグラム', 'telegram', 'ディスコ', 'discord', 'X', 'ツイッター', 'TikTok', 'WhatsApp', 'カカオトーク', 'スナチャ'];
 
 function messengerText(random: Random): string {

@@ -82,9 +82,7 @@ export class Moderator {
     this.maxTextLength = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
     const policy = options.policy ?? modelPolicy(model.manifest);
     const t = options.thresholds;
-    this.policy = t
-      ? { approveBelow: t.approveBelow, rejectAbove: t.rejectAbove, categories: Object.fromEntries(Object.entries(policy.categories).map(([c, p]) => [c, { ...p, rejectAbove: t.rejectAbove }])) as DecisionPolicy['categories'] }
-      : policy;
+    this.policy = t ? { approveBelow: t.approveBelow, rejectAbove: t.rejectAbove, categories: Object.fromEntries(Object.entries(policy.categories).map(([c, p]) => [c, { ...p, rejectAbove: t.rejectAbove }])) as DecisionPolicy['categories'] } : policy;
   }
 
   static async load(artifact: string, options?: ModeratorOptions | ((model: LoadedModel) => ModeratorOptions)): Promise<Moderator> {
@@ -121,7 +119,8 @@ export class Moderator {
       const threshold = category === null ? this.policy.rejectAbove : this.policy.categories[category].rejectAbove;
       const about = category === null ? '' : ` (${category})`;
       if (decision === 'reject' && score > threshold) reasons.push({ code: 'model.reject', message: `classifier score ${score.toFixed(3)}${about} is above the reject threshold ${threshold.toFixed(3)}`, ...(category ? { category } : {}) });
-      else if (decision === 'review' && score >= this.policy.approveBelow) reasons.push({ code: 'model.review', message: `classifier score ${score.toFixed(3)}${about} is not below the approve threshold ${this.policy.approveBelow.toFixed(3)}`, ...(category ? { category } : {}) });
+      else if (decision === 'review' && score >= this.policy.approveBelow)
+        reasons.push({ code: 'model.review', message: `classifier score ${score.toFixed(3)}${about} is not below the approve threshold ${this.policy.approveBelow.toFixed(3)}`, ...(category ? { category } : {}) });
     }
     const result: ModerationResult = {
       decision,

@@ -17,6 +17,7 @@ export const LONG_NUMBER = 0xe003;
 export const PHONE_LENGTH_NUMBER = 0xe004;
 
 // Counters after normalisation (katakana is folded to hiragana: ヶ月 -> ゖ月).
+// prettier-ignore
 const COUNTERS = [
   '歳', 'さい', '才', '時', 'じ', '分', 'ふん', 'ぷん', '秒', '円', 'えん', '万', '千', '百', '億', '兆',
   'cm', 'mm', 'km', 'm', 'kg', 'g', 'mg', 'ml', 'l', 'cc', 'kb', 'mb', 'gb', 'tb', 'mah', 'w', 'v', 'hz', 'k', 'p', 'fps', 'インチ'.normalize('NFKC'),
@@ -34,7 +35,10 @@ for (const counter of COUNTERS) {
   const key = counter.charCodeAt(0);
   const list = COUNTERS_BY_FIRST.get(key) ?? [];
   list.push(counter);
-  COUNTERS_BY_FIRST.set(key, list.sort((a, b) => b.length - a.length));
+  COUNTERS_BY_FIRST.set(
+    key,
+    list.sort((a, b) => b.length - a.length),
+  );
 }
 
 function isDigit(c: number): boolean {
@@ -91,7 +95,7 @@ export function numberShapeUnits(text: string, n: number, out: Uint16Array): num
         i++;
       } else break;
     }
-    const before = start > 0 ? text[start - 1] ?? '' : '';
+    const before = start > 0 ? (text[start - 1] ?? '') : '';
     const after = i < n && text.charCodeAt(i) === 0x20 ? i + 1 : i;
     const counted = CURRENCY_BEFORE.has(before) || (after < text.length && counterAt(text, after));
     out[k++] = counted ? COUNTED_NUMBER : lengthShape(digits);

@@ -107,7 +107,11 @@ export function trainModel(data: readonly LabelledText[], dataSpec: string, opti
   const fitted = fitClassifier(train, { features, training, targets, folds: options.folds ?? 5, repeats: options.repeats, seed });
   const { classifier, calibration, thresholds, folds } = fitted;
   const testScores = test.map((e) => classifier.score(e.normalised));
-  const metrics = computeMetrics(testScores, test.map((e) => (e.label === 'ng' ? 1 : 0)), thresholds);
+  const metrics = computeMetrics(
+    testScores,
+    test.map((e) => (e.label === 'ng' ? 1 : 0)),
+    thresholds,
+  );
   const policy = uniformPolicy(thresholds.approveBelow, thresholds.rejectAbove, thresholds.categories);
   const decisions = decisionReport(test.map((e) => ({ trueClass: classOf(e), ...decideText(classifier, policy, e.text) })));
 
@@ -152,10 +156,7 @@ export interface FittedClassifier {
  * calibrate the NG score and, with the rules' verdicts on each text, choose
  * the decision thresholds; the final model is trained on all of them.
  */
-export function fitClassifier(
-  train: readonly PreparedExample[],
-  options: { features: FeatureSettings; training: TrainingSettings; targets?: DecisionTargets; folds: number; repeats?: number; seed: number; words?: WordTokenizer },
-): FittedClassifier {
+export function fitClassifier(train: readonly PreparedExample[], options: { features: FeatureSettings; training: TrainingSettings; targets?: DecisionTargets; folds: number; repeats?: number; seed: number; words?: WordTokenizer }): FittedClassifier {
   const { features, training, seed, words } = options;
   const targets = options.targets ?? defaultDecisionTargets;
   const K = MODEL_CLASSES.length;
@@ -194,4 +195,3 @@ export function fitClassifier(
 export function heldOutSplit(data: readonly LabelledText[], seed: number, testFraction: number): PreparedExample[] {
   return stratifiedSplit(dedupe(data).examples, testFraction, seed).test;
 }
-

@@ -24,12 +24,7 @@ const TITLE: Record<DeliveryNotification['kind'], string> = {
 export function slackText(n: DeliveryNotification): string {
   const lines = [`${ICON[n.kind]} *${TITLE[n.kind]}* — ${n.environment}`];
   lines.push(`commit \`${n.commit.slice(0, 8)}\`${n.subject ? ` ${n.subject}` : ''}${n.author ? ` (${n.author})` : ''}`);
-  const facts = [
-    `by ${n.initiator}`,
-    n.status ? `status ${n.status}` : undefined,
-    n.durationMs !== undefined ? `took ${(n.durationMs / 1000).toFixed(1)} s` : undefined,
-    n.deploymentId ? `deployment ${n.deploymentId}` : undefined,
-  ].filter(Boolean);
+  const facts = [`by ${n.initiator}`, n.status ? `status ${n.status}` : undefined, n.durationMs !== undefined ? `took ${(n.durationMs / 1000).toFixed(1)} s` : undefined, n.deploymentId ? `deployment ${n.deploymentId}` : undefined].filter(Boolean);
   lines.push(facts.join(' · '));
   if (n.detail) lines.push(n.detail);
   return lines.join('\n');

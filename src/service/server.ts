@@ -55,10 +55,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       writeConcurrency: Math.min(2, database.store.poolSize),
       defaultMetrics: true,
     });
-    app.log.info(
-      { database: database.embedded ? `embedded PGlite in ${config.dataDir}` : redactUrl(database.url), pool: database.store.poolSize, model: moderator.modelVersion, migrationsApplied: appliedMigrations.map((m) => m.file) },
-      'starting',
-    );
+    app.log.info({ database: database.embedded ? `embedded PGlite in ${config.dataDir}` : redactUrl(database.url), pool: database.store.poolSize, model: moderator.modelVersion, migrationsApplied: appliedMigrations.map((m) => m.file) }, 'starting');
     const address = await app.listen({ port: config.port, host: config.host });
     const started = app;
     let closing: Promise<void> | undefined;

@@ -177,11 +177,7 @@ export class PostgresStore {
   }
 
   async getPost(id: string): Promise<StoredPost | null> {
-    const { rows } = await this.query<Omit<PostRow, 'category'> & { post_category: Category | null; state: 'pending' | 'decided' | null; label: Label | null; category: string | null; decided_by: string | null; decided_at: Date | null }>(
-      'mod_get_post',
-      GET_POST,
-      [id],
-    );
+    const { rows } = await this.query<Omit<PostRow, 'category'> & { post_category: Category | null; state: 'pending' | 'decided' | null; label: Label | null; category: string | null; decided_by: string | null; decided_at: Date | null }>('mod_get_post', GET_POST, [id]);
     const row = rows[0];
     if (!row) return null;
     return {
@@ -266,11 +262,7 @@ export class PostgresStore {
 
   /** Every moderator's token record, oldest first: never the hash. */
   async listModeratorTokens(): Promise<ModeratorTokenRecord[]> {
-    const { rows } = await this.query<{ name: string; created_at: Date; revoked_at: Date | null }>(
-      null,
-      'SELECT name, created_at, revoked_at FROM moderator_tokens ORDER BY created_at, name',
-      [],
-    );
+    const { rows } = await this.query<{ name: string; created_at: Date; revoked_at: Date | null }>(null, 'SELECT name, created_at, revoked_at FROM moderator_tokens ORDER BY created_at, name', []);
     return rows.map((r) => ({ name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at }));
   }
 

@@ -48,11 +48,21 @@ describe('commandAction', () => {
     const c = capture();
     const exits: number[] = [];
     const program = new Command('mod').exitOverride();
-    program.command('ok').action(commandAction(c.context, (code) => exits.push(code), async () => {}));
+    program.command('ok').action(
+      commandAction(
+        c.context,
+        (code) => exits.push(code),
+        async () => {},
+      ),
+    );
     program.command('bad').action(
-      commandAction(c.context, (code) => exits.push(code), async () => {
-        throw new UsageError('no such thing', 'try another');
-      }),
+      commandAction(
+        c.context,
+        (code) => exits.push(code),
+        async () => {
+          throw new UsageError('no such thing', 'try another');
+        },
+      ),
     );
     await program.parseAsync(['node', 'mod', 'ok']);
     await program.parseAsync(['node', 'mod', 'bad']);

@@ -27,7 +27,10 @@ function answering(answer: string): { ask: AskUser; prompts: string[] } {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<UsageError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(UsageError);
   return error as UsageError;
 }

@@ -60,13 +60,7 @@ describe('output', () => {
     output.event({ type: 'gate', name: 'peer-review', status: 'fail', reason: 'no approval' });
     output.event({ type: 'notice', level: 'warn', message: 'careful' });
     output.event({ type: 'batch.start', batch: 1, of: 1, instanceIds: ['i-1'] });
-    expect(c.text().stderr.split('\n')).toEqual([
-      'error: i-1 ValidateService failed (1.5 s): exit 1',
-      'error: gate peer-review: FAIL: no approval',
-      'warning: careful',
-      'batch 1/1: i-1',
-      '',
-    ]);
+    expect(c.text().stderr.split('\n')).toEqual(['error: i-1 ValidateService failed (1.5 s): exit 1', 'error: gate peer-review: FAIL: no approval', 'warning: careful', 'batch 1/1: i-1', '']);
     expect(c.text().stdout).toBe('');
   });
 

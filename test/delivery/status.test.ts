@@ -88,8 +88,20 @@ describe('environmentStatus', () => {
       status: 'InProgress',
       pid: process.pid,
       instances: [
-        instance('stage-i1', [['ApplicationStop', 'Succeeded'], ['BeforeInstall', 'Succeeded'], ['ApplicationStart', 'Succeeded']], 'Succeeded'),
-        instance('stage-i2', [['ApplicationStop', 'Succeeded'], ['BeforeInstall', 'InProgress'], ['ApplicationStart', 'Pending']]),
+        instance(
+          'stage-i1',
+          [
+            ['ApplicationStop', 'Succeeded'],
+            ['BeforeInstall', 'Succeeded'],
+            ['ApplicationStart', 'Succeeded'],
+          ],
+          'Succeeded',
+        ),
+        instance('stage-i2', [
+          ['ApplicationStop', 'Succeeded'],
+          ['BeforeInstall', 'InProgress'],
+          ['ApplicationStart', 'Pending'],
+        ]),
         instance('stage-i3', [['ApplicationStop', 'Pending']], 'Pending'),
       ],
     });
@@ -117,7 +129,16 @@ describe('environmentStatus', () => {
       commit: c2,
       status: 'InProgress',
       instances: [instance('stage-i1', [['ValidateService', 'Failed']], 'Failed')],
-      autoRollback: { revision: { commit: c1 }, status: 'InProgress', instances: [instance('stage-i1', [['ApplicationStop', 'Succeeded'], ['AfterInstall', 'InProgress']])] },
+      autoRollback: {
+        revision: { commit: c1 },
+        status: 'InProgress',
+        instances: [
+          instance('stage-i1', [
+            ['ApplicationStop', 'Succeeded'],
+            ['AfterInstall', 'InProgress'],
+          ]),
+        ],
+      },
     });
     const result = await environmentStatus(ws, ws.environment('stage'));
     expect(result.inFlight?.abandoned).toBe(false);

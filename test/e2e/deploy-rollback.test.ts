@@ -74,10 +74,7 @@ describe('deploy, rollback, status and history', () => {
         expect(status.exitCode).toBe(0);
         const stage = status.body.environments.find((e) => e.name === 'stage')!;
         expect(stage).toMatchObject({ branch: 'stage', deployed: { commit: c2, deploymentId: second.deploymentId }, branchHead: { commit: c2 }, pending: 0, endpoint });
-        expect(stage.instances).toEqual([
-          expect.objectContaining({ id: 'i-local-1', healthy: true, commit: c2 }),
-          expect.objectContaining({ id: 'i-local-2', healthy: true, commit: c2 }),
-        ]);
+        expect(stage.instances).toEqual([expect.objectContaining({ id: 'i-local-1', healthy: true, commit: c2 }), expect.objectContaining({ id: 'i-local-2', healthy: true, commit: c2 })]);
         expect(status.body.environments.find((e) => e.name === 'production')).toMatchObject({ deployed: null, endpoint: null });
       },
     },
@@ -147,17 +144,7 @@ describe('deploy, rollback, status and history', () => {
         expect(latest.startedAt).toEqual(expect.any(String));
         expect(latest.endedAt).toEqual(expect.any(String));
         const events = (latest.instances as { events: { name: string; status: string; durationMs: number | null }[] }[])[0]!.events;
-        expect(events.filter((e) => e.status === 'Succeeded').map((e) => e.name)).toEqual([
-          'BlockTraffic',
-          'ApplicationStop',
-          'DownloadBundle',
-          'BeforeInstall',
-          'Install',
-          'AfterInstall',
-          'ApplicationStart',
-          'ValidateService',
-          'AllowTraffic',
-        ]);
+        expect(events.filter((e) => e.status === 'Succeeded').map((e) => e.name)).toEqual(['BlockTraffic', 'ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService', 'AllowTraffic']);
         expect(events.every((e) => e.status !== 'Succeeded' || typeof e.durationMs === 'number')).toBe(true);
       },
     },

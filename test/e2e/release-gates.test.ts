@@ -64,10 +64,7 @@ async function mergedPull(options: { author?: string; body?: string | null; file
   await app.git('checkout', '-q', `release-${number}`);
   await app.git('merge', '-q', '--no-ff', `feature-${number}`, '-m', `Merge pull request #${number}`);
   const merge = (await app.git('rev-parse', 'HEAD')).trim();
-  github.addPull(
-    { number, title: `Feature ${number}`, body: options.body === undefined ? `Implements SHOP-${number}.` : options.body, author: options.author ?? 'alice', base: 'master', headSha: head, mergeCommitSha: merge, labels: options.labels },
-    [merge],
-  );
+  github.addPull({ number, title: `Feature ${number}`, body: options.body === undefined ? `Implements SHOP-${number}.` : options.body, author: options.author ?? 'alice', base: 'master', headSha: head, mergeCommitSha: merge, labels: options.labels }, [merge]);
   return { number, first, head, merge, ref: `release-${number}` };
 }
 
@@ -106,10 +103,7 @@ describe('release gates', () => {
     const noReason = await runCli(['deploy', '--env', 'production', '--yes', '--override', 'ticket'], { cwd: app.dir, env });
     expect(noReason.exitCode).toBe(2);
 
-    const forced = await runCli(
-      ['deploy', '--env', 'production', '--yes', '--json', '--override', 'ticket', '--override', 'peer-review', '--override', 'approval', '--reason', 'bootstrap: first release'],
-      { cwd: app.dir, env },
-    );
+    const forced = await runCli(['deploy', '--env', 'production', '--yes', '--json', '--override', 'ticket', '--override', 'peer-review', '--override', 'approval', '--reason', 'bootstrap: first release'], { cwd: app.dir, env });
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(forced.stderr).toContain('gate peer-review: OVERRIDDEN by');
     const history = await runCli(['history', '--env', 'production', '--json'], { cwd: app.dir, env });

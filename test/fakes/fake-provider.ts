@@ -20,11 +20,7 @@ export interface ScriptPoint {
   event?: string;
 }
 
-export type DeployScript =
-  | { result: 'succeed' }
-  | ({ result: 'fail'; code?: string; message?: string; exitCode?: number } & ScriptPoint)
-  | ({ result: 'interrupted' } & ScriptPoint)
-  | { result: 'throw'; error: Error };
+export type DeployScript = { result: 'succeed' } | ({ result: 'fail'; code?: string; message?: string; exitCode?: number } & ScriptPoint) | ({ result: 'interrupted' } & ScriptPoint) | { result: 'throw'; error: Error };
 
 export type ProviderMethod = Exclude<keyof Provider, 'name'>;
 

@@ -25,7 +25,12 @@ function outcome(items: ValidationItem[], t: ReturnType<typeof chooseDecisionThr
   const d = items.map((i) => ({ ng: i.ng, ...decideWithPolicy(i.score, i.categories, i.rules, policy) }));
   const ng = d.filter((x) => x.ng);
   const ok = d.filter((x) => !x.ng);
-  return { ngApproved: ng.filter((x) => x.decision === 'approve').length / ng.length, okRejected: ok.filter((x) => x.decision === 'reject').length / ok.length, okApproved: ok.filter((x) => x.decision === 'approve').length / ok.length, ngRejected: ng.filter((x) => x.decision === 'reject').length / ng.length };
+  return {
+    ngApproved: ng.filter((x) => x.decision === 'approve').length / ng.length,
+    okRejected: ok.filter((x) => x.decision === 'reject').length / ok.length,
+    okApproved: ok.filter((x) => x.decision === 'approve').length / ok.length,
+    ngRejected: ng.filter((x) => x.decision === 'reject').length / ng.length,
+  };
 }
 
 describe('thresholds chosen for the whole decision', () => {
@@ -56,7 +61,10 @@ describe('thresholds chosen for the whole decision', () => {
     const items = synthetic(4000, 7);
     const base = chooseApproveBelow(items, 0.01);
     const lowest = items.filter((i) => i.ng && i.rules.length === 0).sort((a, b) => a.score - b.score)[0]!;
-    const without = chooseApproveBelow(items.filter((i) => i !== lowest), 0.01);
+    const without = chooseApproveBelow(
+      items.filter((i) => i !== lowest),
+      0.01,
+    );
     expect(Math.abs(without - base) / base).toBeLessThan(0.25);
   });
 

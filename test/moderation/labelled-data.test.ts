@@ -93,12 +93,23 @@ describe('labelled data files', () => {
   });
 
   it('refuses single-class data', () => {
-    expect(() => requireBothClasses([{ text: 'a', label: 'ok' }, { text: 'b', label: 'ok' }], 'x.csv')).toThrow(/both "ok" and "ng" are needed/);
+    expect(() =>
+      requireBothClasses(
+        [
+          { text: 'a', label: 'ok' },
+          { text: 'b', label: 'ok' },
+        ],
+        'x.csv',
+      ),
+    ).toThrow(/both "ok" and "ng" are needed/);
   });
 
   it('refuses training on single-class or tiny data', () => {
     expect(() => trainModel([{ text: 'a', label: 'ng' }], 'x')).toThrow(DataError);
-    const few = ['a', 'b', 'c'].flatMap((t) => [{ text: `ok ${t}`, label: 'ok' as const }, { text: `ng ${t}`, label: 'ng' as const }]);
+    const few = ['a', 'b', 'c'].flatMap((t) => [
+      { text: `ok ${t}`, label: 'ok' as const },
+      { text: `ng ${t}`, label: 'ng' as const },
+    ]);
     expect(() => trainModel(few, 'few')).toThrow(/at least 5 of each/);
   });
 });
@@ -147,13 +158,28 @@ describe('de-duplication and splits', () => {
     expect(c.conflicts).toBe(1);
     expect(c.examples).toEqual([{ text: 'same', label: 'ok', category: null, normalised: 'same' }]);
     // The same text in two categories conflicts too.
-    expect(dedupe([{ text: 'x', label: 'ng', category: 'scam' }, { text: 'X', label: 'ng', category: 'spam' }]).conflicts).toBe(1);
+    expect(
+      dedupe([
+        { text: 'x', label: 'ng', category: 'scam' },
+        { text: 'X', label: 'ng', category: 'spam' },
+      ]).conflicts,
+    ).toBe(1);
   });
 
   it('fingerprints independent of order', () => {
-    const a = dedupe([{ text: 'x', label: 'ok' }, { text: 'y', label: 'ng' }]).examples;
+    const a = dedupe([
+      { text: 'x', label: 'ok' },
+      { text: 'y', label: 'ng' },
+    ]).examples;
     expect(fingerprint(a)).toBe(fingerprint([...a].reverse()));
-    expect(fingerprint(a)).not.toBe(fingerprint(dedupe([{ text: 'x', label: 'ng' }, { text: 'y', label: 'ng' }]).examples));
+    expect(fingerprint(a)).not.toBe(
+      fingerprint(
+        dedupe([
+          { text: 'x', label: 'ng' },
+          { text: 'y', label: 'ng' },
+        ]).examples,
+      ),
+    );
   });
 
   it('splits each label by the fraction, repeatably, without overlap', () => {

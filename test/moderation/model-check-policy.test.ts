@@ -6,10 +6,7 @@ import { checkDataChoice, checkRefusal, evalDataChoice, evalWarning, selectEvalu
 import { dedupe, fingerprint } from '../../src/moderation/splits.js';
 import { heldOutSplit } from '../../src/moderation/training.js';
 
-const examples: LabelledText[] = [
-  ...Array.from({ length: 30 }, (_, i) => ({ text: `こんにちは、今日は${i}回目の練習です`, label: 'ok' as const })),
-  ...Array.from({ length: 30 }, (_, i) => ({ text: `LINE交換しよう id${i}`, label: 'ng' as const })),
-];
+const examples: LabelledText[] = [...Array.from({ length: 30 }, (_, i) => ({ text: `こんにちは、今日は${i}回目の練習です`, label: 'ok' as const })), ...Array.from({ length: 30 }, (_, i) => ({ text: `LINE交換しよう id${i}`, label: 'ng' as const }))];
 const training: TrainingRecord = { data: 'train.csv', seed: 7, testFraction: 0.2, fingerprint: fingerprint(dedupe(examples).examples) };
 const model = { version: 'v-test', training };
 

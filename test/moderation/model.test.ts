@@ -48,7 +48,7 @@ describe('thresholds', () => {
     for (let i = 0; i < 1000; i++) {
       const ng = i % 4 === 0;
       // overlapping score distributions
-      const s = ng ? 0.3 + 0.7 * ((i * 7919) % 1000) / 1000 : 0.7 * ((i * 104729) % 1000) / 1000;
+      const s = ng ? 0.3 + (0.7 * ((i * 7919) % 1000)) / 1000 : (0.7 * ((i * 104729) % 1000)) / 1000;
       scores.push(s);
       labels.push(ng ? 1 : 0);
     }

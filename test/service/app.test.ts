@@ -110,7 +110,19 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     // A repeat of the id that the model would now approve answers the first decision, category and scores included.
     const repeat = await categorised.inject({ method: 'POST', url: '/v1/moderate', payload: { text: 'see you tomorrow', id: 'c-1' } });
     expect(repeat.json()).toEqual(scam.json());
-    const batch = (await categorised.inject({ method: 'POST', url: '/v1/moderate/batch', payload: { items: [{ text: 'hello', id: 'c-2' }, { text: 'invest now', id: 'c-3' }, { text: 'hi', id: 'c-1' }] } })).json();
+    const batch = (
+      await categorised.inject({
+        method: 'POST',
+        url: '/v1/moderate/batch',
+        payload: {
+          items: [
+            { text: 'hello', id: 'c-2' },
+            { text: 'invest now', id: 'c-3' },
+            { text: 'hi', id: 'c-1' },
+          ],
+        },
+      })
+    ).json();
     expect(batch.results).toEqual([fine, { ...scam.json(), id: 'c-3' }, scam.json()]);
 
     const shown = (await app.inject({ method: 'GET', url: '/v1/posts/c-1' })).json();
@@ -138,7 +150,18 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
   });
 
   it('moderates a batch in order, storing each id once', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/moderate/batch', payload: { items: [{ text: 'おはよう', id: 'b-1' }, { text: 'call me 090-1234-5678', id: 'b-2' }, { text: 'again', id: 'b-1' }, { text: 'LINE交換しよ！ID教えて', id: 'p-1' }] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/moderate/batch',
+      payload: {
+        items: [
+          { text: 'おはよう', id: 'b-1' },
+          { text: 'call me 090-1234-5678', id: 'b-2' },
+          { text: 'again', id: 'b-1' },
+          { text: 'LINE交換しよ！ID教えて', id: 'p-1' },
+        ],
+      },
+    });
     expect(res.statusCode).toBe(200);
     const results = res.json().results;
     expect(results.map((r: { id: string }) => r.id)).toEqual(['b-1', 'b-2', 'b-1', 'p-1']);
@@ -256,13 +279,16 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     // (c-1...: older than ours, so first) plus one of ours: whichever runs first, each gets some of ours.
     const pending = Number((await env.db.admin("SELECT count(*) AS n FROM reviews WHERE state = 'pending'")).rows[0].n);
     const limit = Math.max(Math.ceil(pending / 2), pending - ids.length + 1);
-    const claims = await Promise.all([
-      app.inject({ method: 'GET', url: `/v1/reviews?limit=${limit}`, headers: auth('alice') }),
-      app.inject({ method: 'GET', url: `/v1/reviews?limit=${limit}`, headers: auth('bob') }),
-    ]);
+    const claims = await Promise.all([app.inject({ method: 'GET', url: `/v1/reviews?limit=${limit}`, headers: auth('alice') }), app.inject({ method: 'GET', url: `/v1/reviews?limit=${limit}`, headers: auth('bob') })]);
     expect(claims[0].json().items.length + claims[1].json().items.length).toBe(pending);
-    const alice = claims[0].json().items.map((i: { id: string }) => i.id).filter((id: string) => id.startsWith('r-'));
-    const bob = claims[1].json().items.map((i: { id: string }) => i.id).filter((id: string) => id.startsWith('r-'));
+    const alice = claims[0]
+      .json()
+      .items.map((i: { id: string }) => i.id)
+      .filter((id: string) => id.startsWith('r-'));
+    const bob = claims[1]
+      .json()
+      .items.map((i: { id: string }) => i.id)
+      .filter((id: string) => id.startsWith('r-'));
     expect(alice.filter((id: string) => bob.includes(id))).toEqual([]);
     expect(new Set([...alice, ...bob])).toEqual(new Set(ids));
 
@@ -296,9 +322,7 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect(csv.headers['content-type']).toContain('text/csv');
     const fromCsv = parseLabelledCsv(csv.body);
     // Decided at the same moment, so in post id order.
-    expect(fromCsv).toEqual(
-      [...alice].sort().map((id: string) => (id === 'r-0' ? { text: 'text, with "quotes"\nand a newline', label: 'ng', category: 'spam' } : { text: `review me ${id.slice(2)}`, label: 'ok', category: null })),
-    );
+    expect(fromCsv).toEqual([...alice].sort().map((id: string) => (id === 'r-0' ? { text: 'text, with "quotes"\nand a newline', label: 'ng', category: 'spam' } : { text: `review me ${id.slice(2)}`, label: 'ok', category: null })));
     const jsonl = await app.inject({ method: 'GET', url: '/v1/labels/export?format=jsonl', headers: auth('alice') });
     expect(parseLabelledJsonl(jsonl.body)).toEqual(fromCsv);
   });
@@ -371,7 +395,10 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     const mine = (labels: { text: string }[]) => labels.filter((l) => l.text.startsWith('label form '));
     expect(mine(parseLabelledCsv(csv))).toEqual(expected);
     const jsonl = (await app.inject({ method: 'GET', url: '/v1/labels/export?format=jsonl', headers: auth2 })).body;
-    const lines = jsonl.trim().split('\n').map((l) => JSON.parse(l) as { postId: string; label: string; category: string | null });
+    const lines = jsonl
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { postId: string; label: string; category: string | null });
     expect(lines.filter((l) => l.postId === 'd-minor' || l.postId === 'd-old')).toEqual([
       { text: 'label form d-minor', label: 'minor', category: 'minor', postId: 'd-minor', decidedAt: now.toISOString() },
       { text: 'label form d-old', label: 'ng', category: 'rude words', postId: 'd-old', decidedAt: now.toISOString() },

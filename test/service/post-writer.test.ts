@@ -38,10 +38,19 @@ describe('PostWriter on PostgreSQL', () => {
     expect(await stored(['g-1', 'g-2', 'g-3'])).toEqual(['g-1', 'g-2', 'g-3']);
   });
 
-  it('stores each post\'s category and scores, and gives a repeated id the first one\'s, in one statement or later', async () => {
+  it("stores each post's category and scores, and gives a repeated id the first one's, in one statement or later", async () => {
     statements.length = 0;
     const writer = new PostWriter(store, () => new Date(), { maxConcurrent: 1 });
-    const scam: NewPost = { ...post('k-1', 'invest now'), decision: 'reject', category: 'scam', categories: [{ name: 'scam', score: 0.9 }, { name: 'spam', score: 0.05 }], score: 0.95 };
+    const scam: NewPost = {
+      ...post('k-1', 'invest now'),
+      decision: 'reject',
+      category: 'scam',
+      categories: [
+        { name: 'scam', score: 0.9 },
+        { name: 'spam', score: 0.05 },
+      ],
+      score: 0.95,
+    };
     const [first, other, repeat] = await Promise.all([writer.write([scam]), writer.write([post('k-2')]), writer.write([post('k-1')])]);
     expect(statements).toEqual([2]);
     const firstDecision = { id: 'k-1', decision: 'reject', category: 'scam', categories: scam.categories, score: 0.95, reasons: [], modelVersion: 'test' };

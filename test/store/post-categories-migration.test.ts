@@ -20,7 +20,10 @@ describe.each<Backend>(['postgres', 'pglite'])('migration 0002_post_categories o
     migrations = await loadMigrations();
     store = PostgresStore.open({ url: db.url, migrations });
     // The schema as it was before categories, with rows written then.
-    await migrate(store.pool, migrations.filter((m) => m.version === '0001'));
+    await migrate(
+      store.pool,
+      migrations.filter((m) => m.version === '0001'),
+    );
     await db.admin(
       `INSERT INTO posts (id, kind, user_id, text, decision, score, reasons, model_version, created_at) VALUES
        ('old-review', 'message', 'u1', 'an old post to review', 'review', 0.5, '[]', 'v1', $1),
@@ -71,9 +74,7 @@ describe.each<Backend>(['postgres', 'pglite'])('migration 0002_post_categories o
     ]);
     expect(await store.getPost('new-1')).toMatchObject({ category: 'scam', categories: [{ name: 'scam', score: 0.4 }], review: { state: 'pending' } });
 
-    const refused = await db
-      .admin(`INSERT INTO posts (id, text, decision, category, score, reasons, model_version, created_at) VALUES ('bad', 't', 'review', 'rude', 0.5, '[]', 'v2', now())`)
-      .catch((error: unknown) => error);
+    const refused = await db.admin(`INSERT INTO posts (id, text, decision, category, score, reasons, model_version, created_at) VALUES ('bad', 't', 'review', 'rude', 0.5, '[]', 'v2', now())`).catch((error: unknown) => error);
     expect(refused).toMatchObject({ code: '23514', constraint: 'posts_category_known' });
   });
 });

@@ -14,14 +14,7 @@ import {
   ListDeploymentsCommand,
   type RevisionLocation,
 } from '@aws-sdk/client-codedeploy';
-import {
-  CodePipelineClient,
-  GetPipelineCommand,
-  GetPipelineExecutionCommand,
-  GetPipelineStateCommand,
-  ListActionExecutionsCommand,
-  ListPipelineExecutionsCommand,
-} from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, GetPipelineStateCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -103,9 +96,7 @@ export function fakeAwsPipeline(options: { remote: string; branch: string; pipel
   pipeline.on(ListActionExecutionsCommand).callsFake((input: { filter?: { pipelineExecutionId?: string } }) => {
     const execution = executions.find((e) => e.id === input.filter?.pipelineExecutionId);
     return {
-      actionExecutionDetails: execution
-        ? [{ input: { actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CodeDeploy', version: '1' } }, output: { executionResult: { externalExecutionId: execution.deploymentId } } }]
-        : [],
+      actionExecutionDetails: execution ? [{ input: { actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CodeDeploy', version: '1' } }, output: { executionResult: { externalExecutionId: execution.deploymentId } } }] : [],
     };
   });
 
@@ -129,7 +120,9 @@ export function fakeAwsPipeline(options: { remote: string; branch: string; pipel
     deploymentTargets: [{ deploymentTargetType: 'InstanceTarget', instanceTarget: { targetId: 'i-0aaa', status: 'Succeeded', lifecycleEvents: [{ lifecycleEventName: 'ValidateService', status: 'Succeeded' }] } }],
   } as never);
   codedeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: { autoScalingGroups: [{ name: 'asg' }], autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] } } } as never);
-  mockClient(EC2Client).on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0aaa', ImageId: 'ami-1', State: { Name: 'running' } }] }] } as never);
+  mockClient(EC2Client)
+    .on(DescribeInstancesCommand)
+    .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0aaa', ImageId: 'ami-1', State: { Name: 'running' } }] }] } as never);
   const elbv2 = mockClient(ElasticLoadBalancingV2Client);
   elbv2.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
   elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });

@@ -108,7 +108,10 @@ export class FixtureApp {
     await writeFile(path.join(dir, '.gitignore'), '.mod/\n');
     await app.write('app/server.js', SERVER);
     // scripts/migrate_database.sh runs "bin/mod.js db migrate"; the fixture has no database schema.
-    await app.write('bin/mod.js', "#!/usr/bin/env node\nconst args = process.argv.slice(2);\nif (args.includes('db') && args.includes('migrate')) { console.log('fixture: no migrations to apply'); process.exit(0); }\nconsole.error('fixture mod.js: only db migrate is supported'); process.exit(2);\n");
+    await app.write(
+      'bin/mod.js',
+      "#!/usr/bin/env node\nconst args = process.argv.slice(2);\nif (args.includes('db') && args.includes('migrate')) { console.log('fixture: no migrations to apply'); process.exit(0); }\nconsole.error('fixture mod.js: only db migrate is supported'); process.exit(2);\n",
+    );
     await app.write('buildspec.yml', BUILDSPEC);
     await app.write('mod.config.yml', configYaml(options));
     await app.write('VERSION', 'v1\n');

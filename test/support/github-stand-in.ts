@@ -39,7 +39,10 @@ export class GitHubStandIn {
   private server?: http.Server;
   baseUrl = '';
 
-  constructor(readonly owner: string, readonly repo: string) {}
+  constructor(
+    readonly owner: string,
+    readonly repo: string,
+  ) {}
 
   addPull(pull: StandInPull, commits: string[]): void {
     this.pulls.set(pull.number, pull);
@@ -103,7 +106,11 @@ export class GitHubStandIn {
     const prefix = `/repos/${this.owner}/${this.repo}`;
     let m: RegExpExecArray | null;
     if ((m = new RegExp(`^${prefix}/commits/([0-9a-f]+)/pulls$`).exec(url.pathname))) {
-      return this.page(req, res, (this.commitPulls.get(m[1]!) ?? []).map((n) => this.pullJson(this.pulls.get(n)!)));
+      return this.page(
+        req,
+        res,
+        (this.commitPulls.get(m[1]!) ?? []).map((n) => this.pullJson(this.pulls.get(n)!)),
+      );
     }
     if ((m = new RegExp(`^${prefix}/pulls/(\\d+)$`).exec(url.pathname))) {
       const pull = this.pulls.get(Number(m[1]));
@@ -133,7 +140,13 @@ export class GitHubStandIn {
     }
     if ((m = /^\/orgs\/([\w.-]+)\/teams\/([\w.-]+)\/members$/.exec(url.pathname))) {
       const members = this.teams.get(`${m[1]}/${m[2]}`);
-      return members ? this.page(req, res, members.map((login, i) => ({ login, id: i + 1, type: 'User' }))) : this.send(res, 404, { message: 'Not Found' });
+      return members
+        ? this.page(
+            req,
+            res,
+            members.map((login, i) => ({ login, id: i + 1, type: 'User' })),
+          )
+        : this.send(res, 404, { message: 'Not Found' });
     }
     return this.send(res, 404, { message: 'Not Found', documentation_url: `${this.baseUrl}/docs` });
   }

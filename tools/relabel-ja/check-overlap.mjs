@@ -33,7 +33,10 @@ const normalise = (text) => text.normalize('NFKC').toLowerCase().replace(/\s+/gu
 function readTexts(file) {
   const content = readFileSync(file, 'utf8');
   if (file.endsWith('.jsonl') || file.endsWith('.ndjson')) {
-    return content.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l).text);
+    return content
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l).text);
   }
   const rows = parse(content, { bom: true, skip_empty_lines: true, comment: '#', comment_no_infix: true });
   const at = rows[0].indexOf('text');

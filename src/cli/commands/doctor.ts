@@ -20,10 +20,7 @@ export async function runDoctor(options: DoctorCommandOptions, globals: GlobalOp
   const ws = await openWorkspaceFor(globals, context);
   const { environment: env, passed, checks } = await doctor(ws, { environment: options.env });
   output.result({ schemaVersion: 1, environment: env.name, provider: env.provider, passed, checks }, () =>
-    [
-      ...checks.map((c) => `${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'}  ${c.name.padEnd(18)} ${c.detail}`),
-      passed ? `${env.name}: ready` : `${env.name}: ${checks.filter((c) => c.status === 'fail').length} check(s) failed`,
-    ].join('\n'),
+    [...checks.map((c) => `${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'}  ${c.name.padEnd(18)} ${c.detail}`), passed ? `${env.name}: ready` : `${env.name}: ${checks.filter((c) => c.status === 'fail').length} check(s) failed`].join('\n'),
   );
   return passed ? 0 : 1;
 }

@@ -40,7 +40,19 @@ export async function runGatesCommand(options: GatesCommandOptions, globals: Glo
     output.result({ schemaVersion: 1, environment: env.name, passed: true, gates: [] }, () => `${env.name} has no release gates`);
     return ExitCode.Ok;
   }
-  const refused = report.passed ? {} : { error: { code: 'GATE_REFUSED' satisfies CliErrorCode, message: `release gates refuse ${env.name}: ${report.gates.filter((g) => g.status === 'fail').map((g) => g.name).join(', ')}`, hint: 'do what each failing gate says, or deploy with --override <gate> --reason "..."', exitCode: ExitCode.GateRefused } };
+  const refused = report.passed
+    ? {}
+    : {
+        error: {
+          code: 'GATE_REFUSED' satisfies CliErrorCode,
+          message: `release gates refuse ${env.name}: ${report.gates
+            .filter((g) => g.status === 'fail')
+            .map((g) => g.name)
+            .join(', ')}`,
+          hint: 'do what each failing gate says, or deploy with --override <gate> --reason "..."',
+          exitCode: ExitCode.GateRefused,
+        },
+      };
   output.result({ ...gateReportJson(report), ...refused }, () => gateReportText(report, output.mode === 'tty'));
   return report.passed ? ExitCode.Ok : ExitCode.GateRefused;
 }

@@ -12,7 +12,7 @@ export interface HistoryCommandOptions {
 export const registerHistory: CommandRegistration = (program, context, setExit) => {
   program
     .command('history')
-    .description('the audit trail: every deployment with who, what, when, result and each instance\'s lifecycle events')
+    .description("the audit trail: every deployment with who, what, when, result and each instance's lifecycle events")
     .option('-e, --env <name>', 'only this environment')
     .option('-n, --limit <n>', 'how many deployments', '20')
     .action(commandAction<HistoryCommandOptions>(context, setExit, ({ options, globals }, output) => runHistory(options, globals, context, output)));

@@ -10,7 +10,7 @@ export interface ReviewPrCommandOptions {
 export const registerReviewPr: CommandRegistration = (program, context, setExit) => {
   program
     .command('review-pr')
-    .description('check a pull request against its target environment\'s gates and post APPROVE or REQUEST_CHANGES with the checklist')
+    .description("check a pull request against its target environment's gates and post APPROVE or REQUEST_CHANGES with the checklist")
     .argument('<number>', 'pull request number')
     .option('--no-post', 'print the review without posting it')
     .action(commandAction<ReviewPrCommandOptions, [string]>(context, setExit, ({ args: [number], options, globals }, output) => runReviewPr(number, options, globals, context, output)));
@@ -20,8 +20,6 @@ export async function runReviewPr(number: string, options: ReviewPrCommandOption
   const { reviewPullRequest } = await import('../../delivery/gates/review-pull-request.js');
   const ws = await openWorkspaceFor(globals, context);
   const result = await reviewPullRequest(ws, Number(number), { post: options.post });
-  output.result(result, () =>
-    result.skipped ? `#${result.pullRequest} skipped: ${result.reason}` : `${result.body}\n\n${options.post ? `posted ${result.event}${result.reviewUrl ? `: ${result.reviewUrl}` : ''}` : `would post ${result.event}`}`,
-  );
+  output.result(result, () => (result.skipped ? `#${result.pullRequest} skipped: ${result.reason}` : `${result.body}\n\n${options.post ? `posted ${result.event}${result.reviewUrl ? `: ${result.reviewUrl}` : ''}` : `would post ${result.event}`}`));
   return 0;
 }

@@ -71,9 +71,7 @@ export async function runTokenCreate(options: TokenCreateOptions, globals: Globa
   try {
     const token = generateToken();
     const { replaced } = await database.store.saveModeratorToken(options.name, hashToken(token), new Date());
-    output.result({ schemaVersion: 1, name: options.name, token, replaced }, () =>
-      [`${replaced ? 'replaced the token' : 'created a token'} for ${options.name} (shown once; only its hash is stored):`, token, 'use it as: Authorization: Bearer <token>'].join('\n'),
-    );
+    output.result({ schemaVersion: 1, name: options.name, token, replaced }, () => [`${replaced ? 'replaced the token' : 'created a token'} for ${options.name} (shown once; only its hash is stored):`, token, 'use it as: Authorization: Bearer <token>'].join('\n'));
     return 0;
   } finally {
     await database.close();
@@ -84,15 +82,12 @@ export async function runTokenList(globals: GlobalOptions, context: CliContext, 
   const database = await openStore(globals, context);
   try {
     const tokens = await database.store.listModeratorTokens();
-    output.result(
-      { schemaVersion: 1, tokens: tokens.map((t) => ({ name: t.name, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null })) },
-      () => {
-        if (tokens.length === 0) return 'no moderator tokens (create one with: mod service token create --name <name>)';
-        const rows = [['NAME', 'CREATED', 'REVOKED'], ...tokens.map((t) => [t.name, t.createdAt.toISOString(), t.revokedAt?.toISOString() ?? '-'])];
-        const width = rows.reduce((w, r) => Math.max(w, r[0]!.length), 0);
-        return rows.map(([name, created, revoked]) => `${name!.padEnd(width)}  ${created!.padEnd(24)}  ${revoked}`).join('\n');
-      },
-    );
+    output.result({ schemaVersion: 1, tokens: tokens.map((t) => ({ name: t.name, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null })) }, () => {
+      if (tokens.length === 0) return 'no moderator tokens (create one with: mod service token create --name <name>)';
+      const rows = [['NAME', 'CREATED', 'REVOKED'], ...tokens.map((t) => [t.name, t.createdAt.toISOString(), t.revokedAt?.toISOString() ?? '-'])];
+      const width = rows.reduce((w, r) => Math.max(w, r[0]!.length), 0);
+      return rows.map(([name, created, revoked]) => `${name!.padEnd(width)}  ${created!.padEnd(24)}  ${revoked}`).join('\n');
+    });
     return 0;
   } finally {
     await database.close();
@@ -109,9 +104,7 @@ export async function runTokenRevoke(options: TokenRevokeOptions, globals: Globa
     }
     const at = (revokedAt as Date).toISOString();
     output.result({ schemaVersion: 1, name: options.name, revoked: outcome === 'revoked', revokedAt: at }, () =>
-      outcome === 'revoked'
-        ? `revoked the token of ${options.name}: the review API refuses it from now on`
-        : `the token of ${options.name} was already revoked (at ${at}); nothing changed`,
+      outcome === 'revoked' ? `revoked the token of ${options.name}: the review API refuses it from now on` : `the token of ${options.name} was already revoked (at ${at}); nothing changed`,
     );
     return 0;
   } finally {
@@ -148,10 +141,7 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
     }
     const items: import('../../moderation/post-records.js').LabelledPost[] = [];
     for await (const item of database.store.labels()) items.push(item);
-    output.result(
-      { schemaVersion: 1, format, count: items.length, labels: items.map(exportedLabel) },
-      () => `${format === 'csv' ? LABELS_CSV_HEADER : ''}${items.map((i) => formatLabel(i, format)).join('')}`.replace(/\n$/, ''),
-    );
+    output.result({ schemaVersion: 1, format, count: items.length, labels: items.map(exportedLabel) }, () => `${format === 'csv' ? LABELS_CSV_HEADER : ''}${items.map((i) => formatLabel(i, format)).join('')}`.replace(/\n$/, ''));
     return 0;
   } finally {
     await database.close();

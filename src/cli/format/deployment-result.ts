@@ -38,8 +38,7 @@ export function exitCodeFor(record: DeploymentRecord): number {
 export function deploymentText(record: DeploymentRecord, endpoint: string | null, color: boolean): string {
   const paint = new Chalk({ level: color ? 1 : 0 });
   const lines: string[] = [];
-  const statusText =
-    record.status === 'Succeeded' ? paint.green(record.status) : record.status === 'RolledBack' || record.status === 'Stopped' ? paint.yellow(record.status) : paint.red(record.status);
+  const statusText = record.status === 'Succeeded' ? paint.green(record.status) : record.status === 'RolledBack' || record.status === 'Stopped' ? paint.yellow(record.status) : paint.red(record.status);
   const took = record.endedAt ? ` in ${((Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000).toFixed(1)} s` : '';
   lines.push(`${statusText}: ${record.deploymentId} ${short(record.revision.commit)} ${record.revision.subject ?? ''} -> ${record.environment}${took}`);
   if (record.error) {

@@ -94,7 +94,9 @@ export function trainText(dir: string, manifest: ModelManifest, dataSpec: string
     `  data          ${dataSpec}: ${s.examples} unique examples (${s.ok} ok, ${s.ng} ng; ${s.duplicatesRemoved} duplicates removed), ${s.seconds.toFixed(1)}s`,
     `  held-out set  ${s.heldOutExamples} examples (seed ${s.seed})`,
     metricsText(trained.metrics, trained.thresholds),
-    `  reject above  ${Object.entries(trained.thresholds.categories).map(([c, t]) => `${c} ${fixed(t)}`).join(', ')}`,
+    `  reject above  ${Object.entries(trained.thresholds.categories)
+      .map(([c, t]) => `${c} ${fixed(t)}`)
+      .join(', ')}`,
     decisionsText(trained.decisions),
   ].join('\n');
 }
@@ -131,6 +133,11 @@ export function checkText(result: GateResult, tolerance: number, data: string): 
   return [
     `candidate ${result.candidate.modelVersion} vs baseline ${result.baseline.modelVersion} on ${data} (${result.examples} examples, tolerance ${tolerance})`,
     gateTable(result),
-    result.passed ? 'PASS: the candidate is not worse than the baseline' : `FAIL: the candidate is worse on ${result.rows.filter((r) => r.worse).map((r) => r.metric).join(', ')}`,
+    result.passed
+      ? 'PASS: the candidate is not worse than the baseline'
+      : `FAIL: the candidate is worse on ${result.rows
+          .filter((r) => r.worse)
+          .map((r) => r.metric)
+          .join(', ')}`,
   ].join('\n');
 }

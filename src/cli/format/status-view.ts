@@ -11,9 +11,7 @@ export function statusJson(environments: EnvironmentStatus[]) {
       name: e.name,
       branch: e.branch,
       provider: e.provider,
-      deployed: e.deployed
-        ? { commit: e.deployed.commit, deploymentId: e.deployed.deploymentId, subject: e.deployed.subject, author: e.deployed.author, date: e.deployed.date, deployedAt: e.deployed.deployedAt }
-        : null,
+      deployed: e.deployed ? { commit: e.deployed.commit, deploymentId: e.deployed.deploymentId, subject: e.deployed.subject, author: e.deployed.author, date: e.deployed.date, deployedAt: e.deployed.deployedAt } : null,
       branchHead: { commit: e.branchHead.commit, ...(e.branchHead.exists ? { subject: e.branchHead.subject } : {}) },
       pending: e.pending,
       endpoint: e.endpoint,

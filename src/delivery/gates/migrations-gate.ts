@@ -22,7 +22,9 @@ export const migrationsGate: Gate<{ directory: string }> = async (settings, cont
   for (const file of touched) {
     const name = path.posix.basename(file.path);
     const version = FILE_PATTERN.exec(name)![1]!;
-    const checksum = createHash('sha256').update(await context.readFileAt(context.change.target.commit, file.path)).digest('hex');
+    const checksum = createHash('sha256')
+      .update(await context.readFileAt(context.change.target.commit, file.path))
+      .digest('hex');
     const recorded = applied.get(version);
     if (!recorded) missing.push(`${name} is not applied`);
     else if (recorded !== checksum) missing.push(`${name} is applied with different content`);

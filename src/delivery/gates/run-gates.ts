@@ -57,14 +57,7 @@ export async function describeChange(ws: Workspace, env: Environment, target: Co
   return { environment: env, target, deployed: usable, commits, changedFiles };
 }
 
-export async function runGates(
-  ws: Workspace,
-  env: Environment,
-  provider: Provider,
-  target: CommitInfo,
-  options: { overrides?: GateOverride[]; initiator: string; only?: GateName[] },
-  deps: GateDependencies,
-): Promise<GateReport> {
+export async function runGates(ws: Workspace, env: Environment, provider: Provider, target: CommitInfo, options: { overrides?: GateOverride[]; initiator: string; only?: GateName[] }, deps: GateDependencies): Promise<GateReport> {
   const overrides = options.overrides ?? [];
   checkOverrides(overrides);
   const history = await provider.deployments(env, 50);

@@ -53,7 +53,7 @@ export const windowGate: Gate<WindowSettings> = async (settings, context) => {
     }
   }
   const local = DateTime.fromJSDate(now, { zone: settings.timezone });
-  const describe = (d: Date) => DateTime.fromJSDate(d, { zone: settings.timezone }).toFormat("ccc yyyy-LL-dd HH:mm ZZZZ");
+  const describe = (d: Date) => DateTime.fromJSDate(d, { zone: settings.timezone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
   const freeze = freezes.find((f) => f.start <= now && now < f.end);
   const next = nextOpening(settings, now, freezes);
   const nextText = next ? `the next window opens ${describe(next)}` : 'no window opens in the next two weeks';

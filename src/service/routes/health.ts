@@ -38,7 +38,10 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
       checks.migrations = 'current';
     } catch (error) {
       checks.database = `unavailable: ${(error as Error).message}`;
-      return reply.status(503).header('retry-after', retryAfter).send({ status: 'not_ready', revision: revision?.commit ?? null, checks, error: { code: 'DATABASE_UNAVAILABLE' satisfies HttpErrorCode, message: 'the database is unavailable' } });
+      return reply
+        .status(503)
+        .header('retry-after', retryAfter)
+        .send({ status: 'not_ready', revision: revision?.commit ?? null, checks, error: { code: 'DATABASE_UNAVAILABLE' satisfies HttpErrorCode, message: 'the database is unavailable' } });
     }
     return { status: 'ready', revision: revision?.commit ?? null, checks };
   });

@@ -18,23 +18,17 @@ export interface LabelRouteOptions {
 }
 
 export const labelRoutes: FastifyPluginAsync<LabelRouteOptions> = async (app, { store, authenticate }) => {
-  app.get(
-    '/v1/labels/export',
-    { preHandler: authenticate, schema: { querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['csv', 'jsonl'] } } } } },
-    async (request, reply) => {
-      const format = (request.query as { format?: 'csv' | 'jsonl' }).format ?? 'csv';
-      // Read the first page before answering, so an unavailable database is a
-      // 503 and not a truncated 200.
-      const iterator = store.labels()[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      async function* lines(): AsyncGenerator<string> {
-        if (format === 'csv') yield LABELS_CSV_HEADER;
-        for (let item = first; !item.done; item = await iterator.next()) yield formatLabel(item.value, format);
-      }
-      void reply
-        .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
-        .header('content-disposition', `attachment; filename="labels.${format}"`);
-      return reply.send(Readable.from(lines()));
-    },
-  );
+  app.get('/v1/labels/export', { preHandler: authenticate, schema: { querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['csv', 'jsonl'] } } } } }, async (request, reply) => {
+    const format = (request.query as { format?: 'csv' | 'jsonl' }).format ?? 'csv';
+    // Read the first page before answering, so an unavailable database is a
+    // 503 and not a truncated 200.
+    const iterator = store.labels()[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    async function* lines(): AsyncGenerator<string> {
+      if (format === 'csv') yield LABELS_CSV_HEADER;
+      for (let item = first; !item.done; item = await iterator.next()) yield formatLabel(item.value, format);
+    }
+    void reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').header('content-disposition', `attachment; filename="labels.${format}"`);
+    return reply.send(Readable.from(lines()));
+  });
 };

@@ -59,35 +59,31 @@ const decisionBodySchema = {
 } as const;
 
 export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, { store, authenticate, clock, claimMs }) => {
-  app.get(
-    '/v1/reviews',
-    { preHandler: authenticate, schema: { querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$' } } } } },
-    async (request) => {
-      const raw = (request.query as { limit?: string }).limit;
-      const limit = raw === undefined ? 20 : Number(raw);
-      if (limit < 1 || limit > MAX_REVIEW_LIMIT) throw new HttpError('INVALID_REQUEST', `limit must be from 1 to ${MAX_REVIEW_LIMIT}`);
-      const now = clock();
-      const items = await store.claimReviews(request.moderatorName!, limit, now, new Date(now.getTime() + claimMs));
-      return {
-        moderator: request.moderatorName,
-        items: items.map((r) => ({
-          id: r.postId,
-          text: r.text,
-          kind: r.kind,
-          userId: r.userId,
-          decision: r.decision,
-          category: r.category,
-          categories: r.categories,
-          score: r.score,
-          reasons: r.reasons,
-          modelVersion: r.modelVersion,
-          createdAt: r.createdAt.toISOString(),
-          enqueuedAt: r.enqueuedAt.toISOString(),
-          claimedUntil: r.claimedUntil.toISOString(),
-        })),
-      };
-    },
-  );
+  app.get('/v1/reviews', { preHandler: authenticate, schema: { querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$' } } } } }, async (request) => {
+    const raw = (request.query as { limit?: string }).limit;
+    const limit = raw === undefined ? 20 : Number(raw);
+    if (limit < 1 || limit > MAX_REVIEW_LIMIT) throw new HttpError('INVALID_REQUEST', `limit must be from 1 to ${MAX_REVIEW_LIMIT}`);
+    const now = clock();
+    const items = await store.claimReviews(request.moderatorName!, limit, now, new Date(now.getTime() + claimMs));
+    return {
+      moderator: request.moderatorName,
+      items: items.map((r) => ({
+        id: r.postId,
+        text: r.text,
+        kind: r.kind,
+        userId: r.userId,
+        decision: r.decision,
+        category: r.category,
+        categories: r.categories,
+        score: r.score,
+        reasons: r.reasons,
+        modelVersion: r.modelVersion,
+        createdAt: r.createdAt.toISOString(),
+        enqueuedAt: r.enqueuedAt.toISOString(),
+        claimedUntil: r.claimedUntil.toISOString(),
+      })),
+    };
+  });
 
   app.post(
     '/v1/reviews/:id/decision',

@@ -21,7 +21,7 @@ describe('approval gate', () => {
     expect(approval.reason).toContain('maria');
   });
 
-  it("fails on a pull request only a non-approver approved, or that the approver wrote", async () => {
+  it('fails on a pull request only a non-approver approved, or that the approver wrote', async () => {
     scenario = await GateScenario.create({ approval: { approvers: ['maria'] } });
     await scenario.merge(7, undefined, { author: 'alice' });
     await scenario.merge(8, undefined, { author: 'maria' });

@@ -64,7 +64,7 @@ describe('migrations gate', () => {
     expect(gate(await scenario.judge(), 'migrations').status).toBe('pass');
   });
 
-  it("reads the database the provider knows when mod.config.yml names none, and fails when there is none or it is unreachable", async () => {
+  it('reads the database the provider knows when mod.config.yml names none, and fails when there is none or it is unreachable', async () => {
     await withMigration({});
     const unknown = gate(await scenario.judge(), 'migrations');
     expect(unknown.status).toBe('fail');

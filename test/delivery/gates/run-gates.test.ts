@@ -91,7 +91,12 @@ describe('runGates report', () => {
     expect(gate(report, 'ticket')).toMatchObject({ status: 'fail', reason: expect.stringContaining('no GitHub token'), fix: 'set GITHUB_TOKEN' });
     expect(gate(report, 'peer-review')).toMatchObject({ status: 'fail', fix: 'set GITHUB_TOKEN' });
 
-    const overridden = await scenario.judge({ overrides: [{ gate: 'ticket', reason: 'GitHub is down' }, { gate: 'peer-review', reason: 'GitHub is down' }] });
+    const overridden = await scenario.judge({
+      overrides: [
+        { gate: 'ticket', reason: 'GitHub is down' },
+        { gate: 'peer-review', reason: 'GitHub is down' },
+      ],
+    });
     expect(overridden.passed).toBe(true);
     expect(overridden.overrides.map((o) => o.gate)).toEqual(['ticket', 'peer-review']);
   });
@@ -151,7 +156,7 @@ describe('the change under judgement', () => {
     expect((await scenario.judge()).deployed).toBe(sha);
   });
 
-  it('reads each pull request\'s reviews once for the peer-review and approval gates together', async () => {
+  it("reads each pull request's reviews once for the peer-review and approval gates together", async () => {
     scenario = await GateScenario.create({ 'peer-review': {}, approval: { approvers: ['maria'] } });
     await scenario.merge(7, undefined, { author: 'alice' });
     scenario.github.addReview(7, { user: 'maria', state: 'APPROVED' });

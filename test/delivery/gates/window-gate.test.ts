@@ -75,7 +75,12 @@ describe('window gate', () => {
 
   it('fails clearly on an unknown time zone or an unreadable calendar', async () => {
     expect(await windowGate({ ...TOKYO, timezone: 'Mars/Olympus' }, context('2026-11-23T02:00:00Z'))).toMatchObject({ status: 'fail', reason: 'unknown time zone "Mars/Olympus"' });
-    const broken = await windowGate({ ...TOKYO, freezeCalendar: 'x.ics' }, { now: new Date('2026-11-23T02:00:00Z'), readText: async () => { throw new Error('ENOENT: no such file'); } } as unknown as GateContext);
+    const broken = await windowGate({ ...TOKYO, freezeCalendar: 'x.ics' }, {
+      now: new Date('2026-11-23T02:00:00Z'),
+      readText: async () => {
+        throw new Error('ENOENT: no such file');
+      },
+    } as unknown as GateContext);
     expect(broken).toMatchObject({ status: 'fail', reason: 'cannot read the freeze calendar x.ics: ENOENT: no such file' });
   });
 });

@@ -82,9 +82,7 @@ async function findOrStartExecution({ clients, names }: AwsContext, env: Environ
   const deadline = Date.now() + env.aws.executionStartTimeoutSeconds * 1000;
   for (;;) {
     const list = await clients.call(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 10 }), `pipeline ${names.pipeline}`);
-    const match = list.pipelineExecutionSummaries?.find(
-      (e) => e.sourceRevisions?.some((r) => r.revisionId === commit) && (!e.startTime || e.startTime.getTime() >= since.getTime() - 60_000),
-    );
+    const match = list.pipelineExecutionSummaries?.find((e) => e.sourceRevisions?.some((r) => r.revisionId === commit) && (!e.startTime || e.startTime.getTime() >= since.getTime() - 60_000));
     if (match?.pipelineExecutionId) {
       events({ type: 'notice', level: 'info', message: `pipeline ${names.pipeline}: execution ${match.pipelineExecutionId} started by the push` });
       return match.pipelineExecutionId;
@@ -103,11 +101,7 @@ async function revisionOf({ clients, names }: AwsContext, deployment: Deployment
   let codeDeployId = bundle.startsWith('codedeploy:') ? bundle.slice('codedeploy:'.length) : deployment.aws?.codeDeployDeploymentId;
   if (!codeDeployId && bundle.startsWith('pipeline:')) {
     const executionId = bundle.slice('pipeline:'.length);
-    const actions = await clients.call(
-      clients.codepipeline,
-      new ListActionExecutionsCommand({ pipelineName: names.pipeline, filter: { pipelineExecutionId: executionId } }),
-      `pipeline ${names.pipeline}`,
-    );
+    const actions = await clients.call(clients.codepipeline, new ListActionExecutionsCommand({ pipelineName: names.pipeline, filter: { pipelineExecutionId: executionId } }), `pipeline ${names.pipeline}`);
     codeDeployId = actions.actionExecutionDetails?.find((a) => a.input?.actionTypeId?.provider === 'CodeDeploy')?.output?.executionResult?.externalExecutionId;
   }
   if (!codeDeployId) {

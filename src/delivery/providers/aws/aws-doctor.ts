@@ -23,8 +23,7 @@ async function check(name: string, run: () => Promise<Omit<DoctorCheck, 'name'>>
 
 export async function doctorChecks({ clients, names }: AwsContext, env: Environment): Promise<DoctorCheck[]> {
   const groupResource = `deployment group ${names.codedeployApplication}/${names.deploymentGroup}`;
-  const deploymentGroup = async () =>
-    (await clients.call(clients.codedeploy, new GetDeploymentGroupCommand({ applicationName: names.codedeployApplication, deploymentGroupName: names.deploymentGroup }), groupResource)).deploymentGroupInfo;
+  const deploymentGroup = async () => (await clients.call(clients.codedeploy, new GetDeploymentGroupCommand({ applicationName: names.codedeployApplication, deploymentGroupName: names.deploymentGroup }), groupResource)).deploymentGroupInfo;
   return Promise.all([
     check('credentials', async () => {
       const who = await clients.call(clients.sts, new GetCallerIdentityCommand({}), 'caller identity');
@@ -58,9 +57,7 @@ export async function doctorChecks({ clients, names }: AwsContext, env: Environm
     }),
     check('build logs', async () => {
       const groups = await clients.call(clients.logs, new DescribeLogGroupsCommand({ logGroupNamePrefix: names.logGroup }), `log group ${names.logGroup}`);
-      return groups.logGroups?.some((g) => g.logGroupName === names.logGroup)
-        ? { status: 'pass', detail: names.logGroup }
-        : { status: 'warn', detail: `${names.logGroup} does not exist yet (CodeBuild creates it on the first build)` };
+      return groups.logGroups?.some((g) => g.logGroupName === names.logGroup) ? { status: 'pass', detail: names.logGroup } : { status: 'warn', detail: `${names.logGroup} does not exist yet (CodeBuild creates it on the first build)` };
     }),
   ]);
 }

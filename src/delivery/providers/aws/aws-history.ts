@@ -11,9 +11,7 @@ import { executionRecord, fastRollbackRecord, isFastRollback } from './aws-recor
 export async function deploymentHistory(ctx: AwsContext, env: Environment, limit: number): Promise<DeploymentRecord[]> {
   const { clients, names } = ctx;
   const [executions, fastRollbacks] = await ctx.all([
-    async () =>
-      (await clients.call(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: Math.min(Math.max(limit, 1), 100) }), `pipeline ${names.pipeline}`))
-        .pipelineExecutionSummaries ?? [],
+    async () => (await clients.call(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: Math.min(Math.max(limit, 1), 100) }), `pipeline ${names.pipeline}`)).pipelineExecutionSummaries ?? [],
     () => fastRollbackDeployments(ctx),
   ]);
   const records = [...executions.map((e) => executionRecord(env, e)), ...fastRollbacks.map((d) => fastRollbackRecord(env, d))];

@@ -14,21 +14,14 @@ import type { AwsContext } from './aws-context.js';
 export async function environmentStatusOnAws(ctx: AwsContext): Promise<ProviderEnvironmentStatus> {
   const { clients, names } = ctx;
   const groupResource = `deployment group ${names.codedeployApplication}/${names.deploymentGroup}`;
-  const describeTargetGroups = async (tgNames: string[]) =>
-    tgNames.length ? ((await clients.call(clients.elbv2, new DescribeTargetGroupsCommand({ Names: tgNames }), `target groups ${tgNames.join(', ')}`)).TargetGroups ?? []) : [];
+  const describeTargetGroups = async (tgNames: string[]) => (tgNames.length ? ((await clients.call(clients.elbv2, new DescribeTargetGroupsCommand({ Names: tgNames }), `target groups ${tgNames.join(', ')}`)).TargetGroups ?? []) : []);
   // Round 1. The target groups are fetched by their configured (or
   // conventional `<app>-<env>`) names alongside the deployment group, so a
   // status costs two round trips instead of three when the names match.
   const [group, state, latest, early] = await ctx.all([
-    async () =>
-      (await clients.call(clients.codedeploy, new GetDeploymentGroupCommand({ applicationName: names.codedeployApplication, deploymentGroupName: names.deploymentGroup }), groupResource)).deploymentGroupInfo,
+    async () => (await clients.call(clients.codedeploy, new GetDeploymentGroupCommand({ applicationName: names.codedeployApplication, deploymentGroupName: names.deploymentGroup }), groupResource)).deploymentGroupInfo,
     () => clients.call(clients.codepipeline, new GetPipelineStateCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`).catch(unavailableAsUndefined),
-    async () =>
-      (
-        await clients
-          .call(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 1 }), `pipeline ${names.pipeline}`)
-          .catch(unavailableAsUndefined)
-      )?.pipelineExecutionSummaries?.[0],
+    async () => (await clients.call(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 1 }), `pipeline ${names.pipeline}`).catch(unavailableAsUndefined))?.pipelineExecutionSummaries?.[0],
     async () => (await describeTargetGroups(names.targetGroups).catch(unavailableAsUndefined)) ?? [],
   ]);
 
@@ -46,18 +39,8 @@ export async function environmentStatusOnAws(ctx: AwsContext): Promise<ProviderE
       if (!filters) return [];
       return (await clients.call(clients.ec2, new DescribeInstancesCommand({ Filters: filters }), groupResource)).Reservations ?? [];
     },
-    async () =>
-      (
-        await Promise.all(
-          targetGroups.map(
-            async (t) => (await clients.call(clients.elbv2, new DescribeTargetHealthCommand({ TargetGroupArn: t.TargetGroupArn }), `target group ${t.TargetGroupName}`)).TargetHealthDescriptions ?? [],
-          ),
-        )
-      ).flat(),
-    async () =>
-      loadBalancerArns.length
-        ? ((await clients.call(clients.elbv2, new DescribeLoadBalancersCommand({ LoadBalancerArns: loadBalancerArns }), 'load balancers')).LoadBalancers ?? []).map((l) => l.DNSName!).filter(Boolean)
-        : [],
+    async () => (await Promise.all(targetGroups.map(async (t) => (await clients.call(clients.elbv2, new DescribeTargetHealthCommand({ TargetGroupArn: t.TargetGroupArn }), `target group ${t.TargetGroupName}`)).TargetHealthDescriptions ?? []))).flat(),
+    async () => (loadBalancerArns.length ? ((await clients.call(clients.elbv2, new DescribeLoadBalancersCommand({ LoadBalancerArns: loadBalancerArns }), 'load balancers')).LoadBalancers ?? []).map((l) => l.DNSName!).filter(Boolean) : []),
   ]);
 
   const instances = instanceStatuses(reservations, health);
@@ -68,9 +51,7 @@ export async function environmentStatusOnAws(ctx: AwsContext): Promise<ProviderE
     instances,
     pipeline: {
       name: names.pipeline,
-      latestExecution: latest?.pipelineExecutionId
-        ? { id: latest.pipelineExecutionId, status: latest.status ?? 'Unknown', commit: latest.sourceRevisions?.[0]?.revisionId ?? null, startedAt: latest.startTime?.toISOString() ?? null }
-        : null,
+      latestExecution: latest?.pipelineExecutionId ? { id: latest.pipelineExecutionId, status: latest.status ?? 'Unknown', commit: latest.sourceRevisions?.[0]?.revisionId ?? null, startedAt: latest.startTime?.toISOString() ?? null } : null,
       stages: (state?.stageStates ?? []).map((s) => ({ name: s.stageName ?? '?', status: s.latestExecution?.status ?? null })),
     },
     autoRollback: {

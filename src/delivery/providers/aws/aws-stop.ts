@@ -10,8 +10,7 @@ export async function stopInFlight(ctx: AwsContext, events: DeliveryEvents): Pro
   const { clients, names } = ctx;
   const stopped: string[] = [];
   const [executions, deployments] = await ctx.all([
-    async () =>
-      (await clients.call(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 10 }), `pipeline ${names.pipeline}`)).pipelineExecutionSummaries ?? [],
+    async () => (await clients.call(clients.codepipeline, new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 10 }), `pipeline ${names.pipeline}`)).pipelineExecutionSummaries ?? [],
     async () =>
       (
         await clients.call(

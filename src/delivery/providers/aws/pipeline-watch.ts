@@ -6,20 +6,9 @@
 // watching at the timeout (exit 4) or on Ctrl-C (exit 130); the deployment
 // itself goes on in AWS either way.
 import { BatchGetBuildsCommand, type Build } from '@aws-sdk/client-codebuild';
-import {
-  BatchGetDeploymentTargetsCommand,
-  GetDeploymentCommand,
-  ListDeploymentTargetsCommand,
-  type DeploymentInfo,
-  type DeploymentTarget,
-} from '@aws-sdk/client-codedeploy';
+import { BatchGetDeploymentTargetsCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type DeploymentInfo, type DeploymentTarget } from '@aws-sdk/client-codedeploy';
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  GetPipelineCommand,
-  GetPipelineExecutionCommand,
-  GetPipelineStateCommand,
-  type PipelineDeclaration,
-} from '@aws-sdk/client-codepipeline';
+import { GetPipelineCommand, GetPipelineExecutionCommand, GetPipelineStateCommand, type PipelineDeclaration } from '@aws-sdk/client-codepipeline';
 import { InterruptedError, ModError, TimeoutError } from '../../../errors.js';
 import type { DeploymentError, DeploymentRecord, EventStatus, InstanceRecord } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
@@ -50,10 +39,14 @@ class ChangeLog {
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -79,10 +72,7 @@ async function pollUntilDone(ctx: WatchContext, what: string, poll: () => Promis
       ctx.events({ type: 'notice', level: 'warn', message: `AWS is throttling; polling every ${Math.round(delay / 1000)}s` });
     }
     if (Date.now() + delay > deadline) {
-      throw new TimeoutError(
-        `${what} still running after ${Math.round(ctx.timeoutMs / 1000)}s; stopped waiting (it goes on in AWS)`,
-        `watch it with mod status --env ${ctx.environment} --watch; stop it with mod stop --env ${ctx.environment}`,
-      );
+      throw new TimeoutError(`${what} still running after ${Math.round(ctx.timeoutMs / 1000)}s; stopped waiting (it goes on in AWS)`, `watch it with mod status --env ${ctx.environment} --watch; stop it with mod stop --env ${ctx.environment}`);
     }
     await sleep(delay, ctx.signal);
   }
@@ -120,9 +110,7 @@ export async function readDeployment(ctx: WatchContext, deploymentId: string, ch
     clients.call(clients.codedeploy, new ListDeploymentTargetsCommand({ deploymentId }), `deployment ${deploymentId}`),
   ]);
   const ids = targetIds.targetIds ?? [];
-  const targets = ids.length
-    ? ((await clients.call(clients.codedeploy, new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: ids }), `deployment ${deploymentId}`)).deploymentTargets ?? [])
-    : [];
+  const targets = ids.length ? ((await clients.call(clients.codedeploy, new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: ids }), `deployment ${deploymentId}`)).deploymentTargets ?? []) : [];
   const instances = instanceRecords(targets);
   for (const instance of instances) {
     for (const event of instance.events) {
@@ -183,8 +171,7 @@ function actionKinds(pipeline: PipelineDeclaration | undefined): Map<string, Act
   for (const stage of pipeline?.stages ?? []) {
     for (const action of stage.actions ?? []) {
       const type = action.actionTypeId;
-      const kind: ActionKind =
-        type?.provider === 'CodeBuild' ? 'build' : type?.provider === 'CodeDeploy' ? 'deploy' : type?.category === 'Approval' ? 'approval' : 'other';
+      const kind: ActionKind = type?.provider === 'CodeBuild' ? 'build' : type?.provider === 'CodeDeploy' ? 'deploy' : type?.category === 'Approval' ? 'approval' : 'other';
       kinds.set(`${stage.name}/${action.name}`, kind);
     }
   }
@@ -195,9 +182,7 @@ async function buildLogTail(ctx: WatchContext, build: Build): Promise<string[]> 
   const group = build.logs?.groupName ?? ctx.names.logGroup;
   const stream = build.logs?.streamName ?? build.id?.split(':').pop();
   if (!stream) return [];
-  const events = await ctx.clients
-    .call(ctx.clients.logs, new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: 30, startFromHead: false }), `log stream ${group}/${stream}`)
-    .catch(() => ({ events: [] }));
+  const events = await ctx.clients.call(ctx.clients.logs, new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: 30, startFromHead: false }), `log stream ${group}/${stream}`).catch(() => ({ events: [] }));
   return (events.events ?? []).map((e) => (e.message ?? '').replace(/\n$/, '')).filter(Boolean);
 }
 
@@ -212,11 +197,7 @@ export async function watchPipelineExecution(ctx: WatchContext, executionId: str
 
   return pollUntilDone(ctx, `pipeline execution ${executionId}`, async () => {
     const [execution, state] = await Promise.all([
-      clients.call(
-        clients.codepipeline,
-        new GetPipelineExecutionCommand({ pipelineName: names.pipeline, pipelineExecutionId: executionId }),
-        `pipeline ${names.pipeline}`,
-      ),
+      clients.call(clients.codepipeline, new GetPipelineExecutionCommand({ pipelineName: names.pipeline, pipelineExecutionId: executionId }), `pipeline ${names.pipeline}`),
       clients.call(clients.codepipeline, new GetPipelineStateCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`),
     ]);
     for (const stage of state.stageStates ?? []) {
@@ -233,17 +214,13 @@ export async function watchPipelineExecution(ctx: WatchContext, executionId: str
           ctx.events({
             type: 'notice',
             level: latest.status === 'Failed' ? 'warn' : 'info',
-            message: waiting
-              ? `${key}: waiting for manual approval (mod approve --env ${ctx.environment} --summary "...")`
-              : `${key}: ${latest.status}${latest.summary ? ` (${latest.summary})` : ''}`,
+            message: waiting ? `${key}: waiting for manual approval (mod approve --env ${ctx.environment} --summary "...")` : `${key}: ${latest.status}${latest.summary ? ` (${latest.summary})` : ''}`,
           });
         }
       }
     }
     const [build, deployment] = await Promise.all([
-      buildId
-        ? clients.call(clients.codebuild, new BatchGetBuildsCommand({ ids: [buildId] }), `build ${buildId}`).then((r) => r.builds?.[0])
-        : Promise.resolve(undefined),
+      buildId ? clients.call(clients.codebuild, new BatchGetBuildsCommand({ ids: [buildId] }), `build ${buildId}`).then((r) => r.builds?.[0]) : Promise.resolve(undefined),
       deploymentId ? readDeployment(ctx, deploymentId, changes) : Promise.resolve(undefined),
     ]);
     for (const phase of build?.phases ?? []) {

@@ -4,17 +4,7 @@
 import { z } from 'zod';
 import { readYamlSpec } from '../../yaml-spec.js';
 
-export const SCRIPT_EVENTS = [
-  'BeforeBlockTraffic',
-  'AfterBlockTraffic',
-  'ApplicationStop',
-  'BeforeInstall',
-  'AfterInstall',
-  'ApplicationStart',
-  'ValidateService',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-] as const;
+export const SCRIPT_EVENTS = ['BeforeBlockTraffic', 'AfterBlockTraffic', 'ApplicationStop', 'BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService', 'BeforeAllowTraffic', 'AfterAllowTraffic'] as const;
 export type ScriptEvent = (typeof SCRIPT_EVENTS)[number];
 
 /** The in-place lifecycle with a load balancer, in CodeDeploy's order. */

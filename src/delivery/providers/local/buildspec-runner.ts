@@ -135,12 +135,7 @@ async function runCommands(name: PhaseName, commands: string[], run: PhaseRun): 
     `export CODEBUILD_BUILD_SUCCEEDING=${run.env.CODEBUILD_BUILD_SUCCEEDING ?? '1'}`,
     `cd "$(cat "$__mod_state.cwd")" || exit 1`,
     `trap 'export -p > "$__mod_state.env"; pwd > "$__mod_state.cwd"' EXIT`,
-    ...commands.flatMap((command, index) => [
-      `echo ${index} > "$__mod_state.cmd"`,
-      `echo ${quote(`[Container] Running command ${command}`)}`,
-      command,
-      `__mod_rc=$?; if [ "$__mod_rc" -ne 0 ]; then exit "$__mod_rc"; fi`,
-    ]),
+    ...commands.flatMap((command, index) => [`echo ${index} > "$__mod_state.cmd"`, `echo ${quote(`[Container] Running command ${command}`)}`, command, `__mod_rc=$?; if [ "$__mod_rc" -ne 0 ]; then exit "$__mod_rc"; fi`]),
     `echo done > "$__mod_state.cmd"`,
   ].join('\n');
   await rm(cmdFile, { force: true });
@@ -181,14 +176,7 @@ async function collectArtifacts(artifacts: NonNullable<Buildspec['artifacts']>, 
   }
   const files = await glob(artifacts.files, { cwd: base, dot: true, onlyFiles: true, ignore: artifacts['exclude-paths'], followSymbolicLinks: false });
   if (files.length === 0) {
-    throw new BuildFailedError(
-      'UPLOAD_ARTIFACTS',
-      undefined,
-      null,
-      await tailFile(logFile, 10),
-      logFile,
-      `no artifact files matched ${JSON.stringify(artifacts.files)} in ${artifacts['base-directory'] ?? '.'}`,
-    );
+    throw new BuildFailedError('UPLOAD_ARTIFACTS', undefined, null, await tailFile(logFile, 10), logFile, `no artifact files matched ${JSON.stringify(artifacts.files)} in ${artifacts['base-directory'] ?? '.'}`);
   }
   await mkdir(outDir, { recursive: true });
   const madeDirs = new Set<string>();

@@ -4,9 +4,7 @@
 import { z } from 'zod';
 import { readYamlSpec } from '../../yaml-spec.js';
 
-const command = z
-  .union([z.string(), z.number(), z.boolean()], { error: 'expected a shell command string (quote a command that contains ": ", YAML reads it as a mapping)' })
-  .transform(String);
+const command = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a shell command string (quote a command that contains ": ", YAML reads it as a mapping)' }).transform(String);
 
 const PhaseSchema = z.strictObject({
   'run-as': z.string().optional(),
@@ -45,7 +43,10 @@ export const BuildspecSchema = z.strictObject({
     .strictObject({
       files: z.array(z.string()).min(1),
       'base-directory': z.string().optional(),
-      'discard-paths': z.union([z.enum(['yes', 'no']), z.boolean()]).transform((v) => v === true || v === 'yes').default(false),
+      'discard-paths': z
+        .union([z.enum(['yes', 'no']), z.boolean()])
+        .transform((v) => v === true || v === 'yes')
+        .default(false),
       'exclude-paths': z.array(z.string()).default([]),
       name: z.string().optional(),
       'enable-symlinks': z.union([z.enum(['yes', 'no']), z.boolean()]).optional(),

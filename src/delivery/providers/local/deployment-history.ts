@@ -25,7 +25,10 @@ export class DeploymentHistory {
    * produced by an atomic write) are skipped.
    */
   async list(limit = Infinity): Promise<DeploymentRecord[]> {
-    const files = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort().reverse();
+    const files = (await readdir(this.dir).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .reverse();
     const records: DeploymentRecord[] = [];
     for (const file of files) {
       // Ids made in the same second may be out of order by their random suffix: read a few extra.

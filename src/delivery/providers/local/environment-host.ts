@@ -43,7 +43,14 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
     lb.register(target.id, target.url);
   }
   lb.start();
-  const saveTargets = () => writeJsonAtomic(settings.targetsFile, lb.list().filter((t) => t.state !== 'draining').map(({ id, url }) => ({ id, url })));
+  const saveTargets = () =>
+    writeJsonAtomic(
+      settings.targetsFile,
+      lb
+        .list()
+        .filter((t) => t.state !== 'draining')
+        .map(({ id, url }) => ({ id, url })),
+    );
 
   const endpoint = http.createServer(lb.handle);
   endpoint.keepAliveTimeout = 5000;

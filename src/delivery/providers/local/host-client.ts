@@ -77,9 +77,7 @@ export async function findHost(paths: StatePaths, envName: string): Promise<Host
 function hostEntry(): string {
   const here = fileURLToPath(import.meta.url);
   // Under a TypeScript test runner this module is src/...ts; the host always runs from dist.
-  return here.endsWith('.ts')
-    ? here.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`).replace(/host-client\.ts$/, 'environment-host-main.js')
-    : path.join(path.dirname(here), 'environment-host-main.js');
+  return here.endsWith('.ts') ? here.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`).replace(/host-client\.ts$/, 'environment-host-main.js') : path.join(path.dirname(here), 'environment-host-main.js');
 }
 
 /** Finds the environment's host or starts one, and returns a client for it. */

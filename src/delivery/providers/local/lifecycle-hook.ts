@@ -38,25 +38,18 @@ export function hookEnvironment(instance: LocalInstance, deployment: HookContext
   };
 }
 
-export async function runHook(
-  instance: LocalInstance,
-  deployment: HookContext,
-  event: string,
-  archiveDir: string,
-  location: string,
-  timeoutSeconds: number,
-  logFile: string,
-): Promise<HookFailure | undefined> {
+export async function runHook(instance: LocalInstance, deployment: HookContext, event: string, archiveDir: string, location: string, timeoutSeconds: number, logFile: string): Promise<HookFailure | undefined> {
   const script = path.join(archiveDir, location);
   try {
     await access(script, constants.X_OK);
   } catch {
-    const exists = await stat(script).then(() => true, () => false);
+    const exists = await stat(script).then(
+      () => true,
+      () => false,
+    );
     return {
       exitCode: null,
-      message: exists
-        ? `script ${location} is not executable (chmod +x ${location} and commit it)`
-        : `script ${location} does not exist in the revision (check hooks.${event} in appspec.yml)`,
+      message: exists ? `script ${location} is not executable (chmod +x ${location} and commit it)` : `script ${location} does not exist in the revision (check hooks.${event} in appspec.yml)`,
       logFile,
     };
   }

@@ -95,9 +95,15 @@ async function checkBundle(bundleDir: string, commit: string): Promise<void> {
   for (const [event, hooks] of Object.entries(appspec.hooks)) {
     for (const [index, hook] of (hooks ?? []).entries()) {
       const file = path.join(bundleDir, hook.location);
-      const exists = await stat(file).then((s) => s.isFile(), () => false);
+      const exists = await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      );
       if (!exists) throw new ConfigError(display, `hooks.${event}.${index}.location`, `script ${hook.location} is not in the revision bundle`, 'check the path and that buildspec.yml artifacts include it');
-      const executable = await access(file, constants.X_OK).then(() => true, () => false);
+      const executable = await access(file, constants.X_OK).then(
+        () => true,
+        () => false,
+      );
       if (!executable) throw new ConfigError(display, `hooks.${event}.${index}.location`, `script ${hook.location} is not executable`, `git update-index --chmod=+x ${hook.location} and commit`);
     }
   }

@@ -55,11 +55,7 @@ export class LocalProvider implements Provider {
     for (const instance of instances) {
       const last = await readJson<{ deploymentId: string }>(path.join(instance.dir, 'deployment-root', 'last-successful.json')).catch(() => undefined);
       const deployment = last ? await history.get(last.deploymentId) : undefined;
-      const revision: RevisionRef | undefined = deployment
-        ? deployment.autoRollback?.instances.some((i) => i.instanceId === instance.id && i.status === 'Succeeded')
-          ? deployment.autoRollback.revision
-          : deployment.revision
-        : undefined;
+      const revision: RevisionRef | undefined = deployment ? (deployment.autoRollback?.instances.some((i) => i.instanceId === instance.id && i.status === 'Succeeded') ? deployment.autoRollback.revision : deployment.revision) : undefined;
       const events = deployment?.autoRollback?.instances.find((i) => i.instanceId === instance.id)?.events ?? deployment?.instances.find((i) => i.instanceId === instance.id)?.events;
       const target = targets.find((t) => t.id === instance.id);
       statuses.push({

@@ -37,14 +37,7 @@ export async function bundleExists(paths: StatePaths, bundleKey: string): Promis
   return (await readJson<RevisionManifest>(path.join(paths.revision(bundleKey), 'revision.json')).catch(() => undefined)) !== undefined;
 }
 
-export async function buildRevision(options: {
-  git: Git;
-  paths: StatePaths;
-  commit: string;
-  environment: Environment;
-  events: DeliveryEvents;
-  signal?: AbortSignal;
-}): Promise<BuiltRevision> {
+export async function buildRevision(options: { git: Git; paths: StatePaths; commit: string; environment: Environment; events: DeliveryEvents; signal?: AbortSignal }): Promise<BuiltRevision> {
   const { git, paths, commit, events } = options;
   const bundleKey = await git.tree(commit);
   const revisionDir = paths.revision(bundleKey);

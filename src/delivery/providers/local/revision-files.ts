@@ -52,7 +52,10 @@ export async function installFiles(instance: LocalInstance, appspec: Appspec, ar
     const from = sourceStat.isDirectory() ? source : path.dirname(source);
     for (const child of children) {
       const target = path.join(destination, child);
-      const exists = await stat(target).then(() => true, () => false);
+      const exists = await stat(target).then(
+        () => true,
+        () => false,
+      );
       if (exists && appspec.file_exists_behavior === 'RETAIN') continue;
       if (exists && appspec.file_exists_behavior === 'DISALLOW') throw new Error(`files: ${target} already exists and file_exists_behavior is DISALLOW`);
       await rm(target, { recursive: true, force: true });
@@ -67,7 +70,10 @@ export async function installFiles(instance: LocalInstance, appspec: Appspec, ar
 
 export async function pruneOldArchives(deploymentRoot: string, keep: (string | undefined)[]): Promise<void> {
   const entries = await readdir(deploymentRoot, { withFileTypes: true }).catch(() => []);
-  const dirs = entries.filter((e) => e.isDirectory() && !keep.includes(e.name)).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory() && !keep.includes(e.name))
+    .map((e) => e.name)
+    .sort();
   // CodeDeploy keeps a handful of past revisions; keep the 3 newest besides the current ones.
   for (const dir of dirs.slice(0, Math.max(0, dirs.length - 3))) {
     await rm(path.join(deploymentRoot, dir), { recursive: true, force: true });

@@ -111,7 +111,12 @@ export async function tailFile(file: string, lines = 20, maxBytes = 64 * 1024): 
       const start = Math.max(0, size - maxBytes);
       const buffer = Buffer.alloc(size - start);
       await handle.read(buffer, 0, buffer.length, start);
-      return buffer.toString('utf8').split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(-lines);
+      return buffer
+        .toString('utf8')
+        .split('\n')
+        .map((l) => l.replace(/\r$/, ''))
+        .filter((l) => l.trim() !== '')
+        .slice(-lines);
     } finally {
       await handle.close();
     }

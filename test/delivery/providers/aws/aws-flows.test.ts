@@ -26,12 +26,7 @@ import {
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import {
-  DescribeLoadBalancersCommand,
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsFixture, remoteHead } from '../../../support/aws-fixture.js';
@@ -70,11 +65,7 @@ function stateFor(executionId: string, statuses: { source?: string; build?: stri
   });
   return {
     pipelineName: 'fixture-stage',
-    stageStates: [
-      stage('Source', 'Source', statuses.source),
-      stage('Build', 'Build', statuses.build, 'fixture-stage:build-1'),
-      stage('Deploy', 'Deploy', statuses.deploy, 'd-DEPLOY1'),
-    ],
+    stageStates: [stage('Source', 'Source', statuses.source), stage('Build', 'Build', statuses.build, 'fixture-stage:build-1'), stage('Deploy', 'Deploy', statuses.deploy, 'd-DEPLOY1')],
   } as never;
 }
 
@@ -124,7 +115,14 @@ beforeEach(async () => {
 });
 
 function executionSummary(id: string, commit: string, status: string, startTime = new Date()) {
-  return { pipelineExecutionId: id, status, startTime, lastUpdateTime: startTime, sourceRevisions: [{ actionName: 'Source', revisionId: commit, revisionSummary: JSON.stringify({ ProviderType: 'GitHub', CommitMessage: 'A change' }) }], trigger: { triggerType: 'CloudWatchEvent', triggerDetail: 'push' } };
+  return {
+    pipelineExecutionId: id,
+    status,
+    startTime,
+    lastUpdateTime: startTime,
+    sourceRevisions: [{ actionName: 'Source', revisionId: commit, revisionSummary: JSON.stringify({ ProviderType: 'GitHub', CommitMessage: 'A change' }) }],
+    trigger: { triggerType: 'CloudWatchEvent', triggerDetail: 'push' },
+  };
 }
 
 describe('mod deploy on the AWS provider (mocked SDK)', () => {
@@ -133,13 +131,26 @@ describe('mod deploy on the AWS provider (mocked SDK)', () => {
       .on(ListPipelineExecutionsCommand)
       .resolvesOnce({ pipelineExecutionSummaries: [] })
       .resolves({ pipelineExecutionSummaries: [executionSummary('exec-1', head, 'InProgress')] } as never);
-    pipeline.on(GetPipelineExecutionCommand).resolvesOnce({ pipelineExecution: { status: 'InProgress' } } as never).resolvesOnce({ pipelineExecution: { status: 'InProgress' } } as never).resolves({ pipelineExecution: { status: 'Succeeded' } } as never);
+    pipeline
+      .on(GetPipelineExecutionCommand)
+      .resolvesOnce({ pipelineExecution: { status: 'InProgress' } } as never)
+      .resolvesOnce({ pipelineExecution: { status: 'InProgress' } } as never)
+      .resolves({ pipelineExecution: { status: 'Succeeded' } } as never);
     pipeline
       .on(GetPipelineStateCommand)
       .resolvesOnce(stateFor('exec-1', { source: 'Succeeded', build: 'InProgress' }))
       .resolves(stateFor('exec-1', { source: 'Succeeded', build: 'Succeeded', deploy: 'Succeeded' }));
     codebuild.on(BatchGetBuildsCommand).resolves({
-      builds: [{ id: 'fixture-stage:build-1', buildStatus: 'SUCCEEDED', phases: [{ phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED', durationInSeconds: 20 }, { phaseType: 'BUILD', phaseStatus: 'SUCCEEDED', durationInSeconds: 30 }] }],
+      builds: [
+        {
+          id: 'fixture-stage:build-1',
+          buildStatus: 'SUCCEEDED',
+          phases: [
+            { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED', durationInSeconds: 20 },
+            { phaseType: 'BUILD', phaseStatus: 'SUCCEEDED', durationInSeconds: 30 },
+          ],
+        },
+      ],
     } as never);
     mockDeployment('Succeeded');
 
@@ -215,7 +226,10 @@ describe('mod deploy on the AWS provider (mocked SDK)', () => {
 
   it('keeps watching through throttling', async () => {
     pipeline.on(ListPipelineExecutionsCommand).resolves({ pipelineExecutionSummaries: [executionSummary('exec-4', head, 'InProgress')] } as never);
-    pipeline.on(GetPipelineExecutionCommand).rejectsOnce(throttling()).resolves({ pipelineExecution: { status: 'Succeeded' } } as never);
+    pipeline
+      .on(GetPipelineExecutionCommand)
+      .rejectsOnce(throttling())
+      .resolves({ pipelineExecution: { status: 'Succeeded' } } as never);
     pipeline.on(GetPipelineStateCommand).resolves(stateFor('exec-4', { source: 'Succeeded', build: 'Succeeded', deploy: 'Succeeded' }));
     codebuild.on(BatchGetBuildsCommand).resolves({ builds: [] });
     mockDeployment('Succeeded');
@@ -340,7 +354,15 @@ describe('mod status on the AWS provider (mocked SDK)', () => {
       deployed: { commit: head, deploymentId: 'exec-7' },
       endpoint: 'http://fixture-stage-123.elb.test',
       instances: [{ id: 'i-0aaa', healthy: true, state: 'healthy', imageId: 'ami-0123', launchedAt: '2026-11-01T00:00:00.000Z' }],
-      pipeline: { name: 'fixture-stage', latestExecution: { id: 'exec-7', status: 'Succeeded', commit: head }, stages: [{ name: 'Source', status: 'Succeeded' }, { name: 'Build', status: 'Succeeded' }, { name: 'Deploy', status: 'Succeeded' }] },
+      pipeline: {
+        name: 'fixture-stage',
+        latestExecution: { id: 'exec-7', status: 'Succeeded', commit: head },
+        stages: [
+          { name: 'Source', status: 'Succeeded' },
+          { name: 'Build', status: 'Succeeded' },
+          { name: 'Deploy', status: 'Succeeded' },
+        ],
+      },
       autoRollback: { onFailure: true, onAlarms: false, alarms: [] },
     });
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters).toContainEqual({ Name: 'tag:aws:autoscaling:groupName', Values: ['fixture-stage-asg'] });

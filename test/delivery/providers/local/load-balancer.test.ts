@@ -18,10 +18,13 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; ser
 
 async function target(name: string, delayMs = 0) {
   return listen((req, res) => {
-    setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(req.url === '/healthz' ? 'ok' : name);
-    }, req.url === '/healthz' ? 0 : delayMs);
+    setTimeout(
+      () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(req.url === '/healthz' ? 'ok' : name);
+      },
+      req.url === '/healthz' ? 0 : delayMs,
+    );
   });
 }
 
@@ -92,10 +95,12 @@ describe('LoadBalancer', () => {
     await waitHealthy(lb, 'dead');
     await new Promise((resolve) => dead.server.close(resolve));
     const endpoint = await endpointFor(lb);
-    const bodies = await Promise.all([1, 2, 3, 4, 5, 6].map(async () => {
-      const r = await fetch(endpoint, { method: 'POST', body: JSON.stringify({ text: 'x' }), headers: { 'content-type': 'application/json' } });
-      return `${r.status} ${await r.text()}`;
-    }));
+    const bodies = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(async () => {
+        const r = await fetch(endpoint, { method: 'POST', body: JSON.stringify({ text: 'x' }), headers: { 'content-type': 'application/json' } });
+        return `${r.status} ${await r.text()}`;
+      }),
+    );
     expect(bodies).toEqual(Array(6).fill('200 alive'));
     expect(lb.get('dead')?.state).toBe('unhealthy');
     lb.stop();
