@@ -18,7 +18,7 @@ let artifact: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mod-artifact-'));
   data = (await loadData('ja')).examples;
-  trained = trainModel(data, 'ja', { features: { bits: 16 }, seed: 7 });
+  trained = trainModel(data, 'ja', { features: { bits: 16 }, seed: 7, repeats: 1 });
   artifact = path.join(dir, 'model');
   await writeModelArtifact(artifact, trained, new Date('2025-01-02T03:04:05Z'));
 });
@@ -164,7 +164,7 @@ describe('evaluation and the quality gate', () => {
     // Same data with every label flipped: a model that is worse by construction.
     const flipped = data.map((e) => ({ text: e.text, label: e.label === 'ok' ? ('ng' as const) : ('ok' as const) }));
     const badDir = path.join(dir, 'bad');
-    await writeModelArtifact(badDir, trainModel(flipped, 'ja-flipped', { features: { bits: 16 }, seed: 7 }));
+    await writeModelArtifact(badDir, trainModel(flipped, 'ja-flipped', { features: { bits: 16 }, seed: 7, repeats: 1 }));
     const bad = await readModelArtifact(badDir);
     const heldOut = heldOutSplit(data, 7, 0.2);
     const same = compareModels(good, good, heldOut, 'held-out', 0.01);
