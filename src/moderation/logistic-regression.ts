@@ -1,8 +1,7 @@
-// Binary logistic regression over hashed sparse features, trained with
-// Adagrad (per-feature learning rates suit hashed n-grams, where rare features
-// need bigger steps than common ones) and sparse L2 regularisation.
+// Binary logistic regression over hashed sparse features: how models of
+// format 1 score (the category model, softmax-regression.ts, replaced it for
+// training), and the training settings both share.
 import type { FeatureVector } from './featurizer.js';
-import { seededRandom, shuffleInPlace } from './random.js';
 
 export interface TrainingSettings {
   learningRate: number;
@@ -51,36 +50,5 @@ export class LogisticRegression {
 
   probability(vector: FeatureVector): number {
     return sigmoid(this.logit(vector));
-  }
-
-  static train(examples: readonly LabelledVector[], bits: number, settings: TrainingSettings = defaultTrainingSettings): LogisticRegression {
-    const model = LogisticRegression.empty(bits);
-    const w = model.weights;
-    const g2 = new Float32Array(w.length);
-    let biasG2 = 0;
-    const eps = 1e-8;
-    const order = examples.map((_, i) => i);
-    const random = seededRandom(settings.seed);
-    const { learningRate: lr, l2 } = settings;
-    for (let epoch = 0; epoch < settings.epochs; epoch++) {
-      shuffleInPlace(order, random);
-      for (const at of order) {
-        const { vector, label } = examples[at] as LabelledVector;
-        const g = model.probability(vector) - label;
-        const idx = vector.indices;
-        const v = vector.value;
-        for (let i = 0; i < vector.length; i++) {
-          const j = idx[i] as number;
-          const wj = w[j] as number;
-          const grad = g * v + l2 * wj;
-          const acc = (g2[j] as number) + grad * grad;
-          g2[j] = acc;
-          w[j] = wj - (lr * grad) / (Math.sqrt(acc) + eps);
-        }
-        biasG2 += g * g;
-        model.bias -= (lr * g) / (Math.sqrt(biasG2) + eps);
-      }
-    }
-    return model;
   }
 }

@@ -2,26 +2,19 @@
 // decision, the review queue's items and a moderator's label. Pure types,
 // built from the moderation types, so the HTTP service and the store share
 // them without the service depending on the database adapter.
-import type { Category } from './categories.js';
-import type { CategoryScore } from './classifier.js';
 import type { Label } from './labelled-data.js';
-import type { ModerationReason } from './moderator.js';
-import type { Decision } from './thresholds.js';
+import type { ModerationResult } from './moderator.js';
 
-/** A post and the decision made for it, as it is to be stored. */
-export interface NewPost {
+/**
+ * A post and the decision made for it, as it is to be stored: the
+ * moderator's answer (for posts stored before categories, category null and
+ * categories empty).
+ */
+export interface NewPost extends Pick<ModerationResult, 'decision' | 'category' | 'categories' | 'score' | 'reasons' | 'modelVersion'> {
   id: string;
   kind: string | null;
   userId: string | null;
   text: string;
-  decision: Decision;
-  /** The top category behind a review or reject; null for an approved post (and for posts stored before categories). */
-  category: Category | null;
-  /** Every category's share of the NG score, highest first; empty for posts stored before categories. */
-  categories: CategoryScore[];
-  score: number;
-  reasons: ModerationReason[];
-  modelVersion: string;
 }
 
 /** The decision stored for an id: the one just written, or the first one if the id existed. */

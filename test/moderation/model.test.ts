@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fitPlatt, calibrate } from '../../src/moderation/calibration.js';
 import { Featurizer, defaultFeatureSettings } from '../../src/moderation/featurizer.js';
-import { LogisticRegression, sigmoid } from '../../src/moderation/logistic-regression.js';
+import { sigmoid } from '../../src/moderation/logistic-regression.js';
+import { ANY_NG, SoftmaxRegression, notOkLogit } from '../../src/moderation/softmax-regression.js';
 import { computeMetrics, confusionAt, rocAuc } from '../../src/moderation/metrics.js';
 import { normaliseText } from '../../src/moderation/normalise.js';
 import { chooseThresholds, decide } from '../../src/moderation/thresholds.js';
@@ -91,23 +92,37 @@ describe('Platt calibration', () => {
   });
 });
 
-describe('LogisticRegression', () => {
-  it('learns to separate two kinds of text', () => {
-    const f = new Featurizer({ ...defaultFeatureSettings, bits: 14 });
-    const ng = ['win a free prize now', 'free cash prize call now', 'claim your free prize', 'urgent prize winner call', 'free entry win cash'];
-    const ok = ['see you at lunch', 'are you coming tonight', 'thanks for dinner', 'running late sorry', 'lunch tomorrow maybe'];
-    const examples = [...ng.map((t) => ({ vector: f.featurizeCopy(normaliseText(t)), label: 1 as const })), ...ok.map((t) => ({ vector: f.featurizeCopy(normaliseText(t)), label: 0 as const }))];
-    const model = LogisticRegression.train(examples, 14, { learningRate: 0.5, epochs: 20, l2: 0, seed: 1 });
-    expect(model.probability(f.featurize('free prize call now'))).toBeGreaterThan(0.7);
-    expect(model.probability(f.featurize('see you tonight for dinner'))).toBeLessThan(0.3);
+describe('SoftmaxRegression', () => {
+  const f = new Featurizer({ ...defaultFeatureSettings, bits: 14 });
+  const vector = (t: string) => f.featurizeCopy(normaliseText(t));
+  // Classes: 0 ok, 1 scam, 2 abuse.
+  const scam = ['win a free prize now', 'free cash prize call now', 'claim your free prize', 'urgent prize winner call', 'free entry win cash'];
+  const abuse = ['you are ugly and stupid', 'shut up you idiot', 'stupid ugly loser', 'idiot go away', 'you stupid fool'];
+  const ok = ['see you at lunch', 'are you coming tonight', 'thanks for dinner', 'running late sorry', 'lunch tomorrow maybe'];
+  const labelled = [...ok.map((t) => ({ vector: vector(t), target: 0 })), ...scam.map((t) => ({ vector: vector(t), target: 1 })), ...abuse.map((t) => ({ vector: vector(t), target: 2 }))];
+  const settings = { learningRate: 0.5, epochs: 30, l2: 0, seed: 1 };
+
+  it('learns to tell ok and two categories apart', () => {
+    const model = SoftmaxRegression.train(labelled, 14, 3, settings);
+    const p = (t: string) => [...model.probabilities(f.featurize(normaliseText(t)), new Float64Array(3))];
+    expect(p('free prize call now')[1]).toBeGreaterThan(0.6);
+    expect(p('you stupid idiot')[2]).toBeGreaterThan(0.6);
+    expect(p('see you tonight for dinner')[0]).toBeGreaterThan(0.6);
+  });
+
+  it('learns ok against NG from examples that name no category', () => {
+    // Only "NG" for the abuse texts: they must move away from ok without being called scam.
+    const partial = [...labelled.filter((e) => e.target !== 2), ...abuse.map((t) => ({ vector: vector(t), target: ANY_NG }))];
+    const model = SoftmaxRegression.train(partial, 14, 3, settings);
+    const p = model.probabilities(f.featurize(normaliseText('you stupid idiot')), new Float64Array(3));
+    expect(p[0]).toBeLessThan(0.4);
+    expect(notOkLogit(p)).toBeGreaterThan(0);
   });
 
   it('is repeatable with the same seed', () => {
-    const f = new Featurizer({ ...defaultFeatureSettings, bits: 12 });
-    const examples = ['a b c', 'x y z', 'a c', 'y z'].map((t, i) => ({ vector: f.featurizeCopy(t), label: (i % 2) as 0 | 1 }));
-    const a = LogisticRegression.train(examples, 12, { learningRate: 0.5, epochs: 5, l2: 1e-6, seed: 7 });
-    const b = LogisticRegression.train(examples, 12, { learningRate: 0.5, epochs: 5, l2: 1e-6, seed: 7 });
-    expect(a.bias).toBe(b.bias);
+    const a = SoftmaxRegression.train(labelled, 14, 3, { ...settings, epochs: 5 });
+    const b = SoftmaxRegression.train(labelled, 14, 3, { ...settings, epochs: 5 });
+    expect([...a.biases]).toEqual([...b.biases]);
     expect(Buffer.from(a.weights.buffer).equals(Buffer.from(b.weights.buffer))).toBe(true);
   });
 });
