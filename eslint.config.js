@@ -30,6 +30,44 @@ const lazyImportSources = [
   `(^|\\x2F)(cli|service)\\x2F`,
 ];
 
+/**
+ * The domain's import rules for some files: no adapter library, nothing from
+ * cli/ or service/ (static or lazy), plus `extra` patterns of their own.
+ */
+function domainBoundaries(files, ignores, extra) {
+  return {
+    files,
+    ignores,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: adapterLibraries.flatMap(({ names, world }) => names.map((name) => ({ name, message: `${domainRule} ${name} is ${world}; use it in an adapter (cli/, service/, store/, delivery/providers/) behind a port.` }))),
+          patterns: [
+            ...adapterLibraryPatterns.map(({ group, world }) => ({
+              group,
+              message: `${domainRule} this is ${world}; use it in an adapter (delivery/providers/, store/) behind a port.`,
+            })),
+            {
+              group: ['**/cli', '**/cli/**', '**/service', '**/service/**'],
+              message: `${domainRule} it imports nothing from cli/ or service/ (they depend on it, not the other way round).`,
+            },
+            ...extra,
+          ],
+        },
+      ],
+      // no-restricted-imports does not see import(): heavy modules are loaded lazily here.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `ImportExpression > Literal[value=/${lazyImportSources.join('|')}/]`,
+          message: `${domainRule} a lazy import() of an adapter library or of cli/ or service/ crosses the boundary too.`,
+        },
+      ],
+    },
+  };
+}
+
 export default defineConfig(
   {
     ignores: ['dist/', 'node_modules/', 'models/', 'data/', '.mod/', 'coverage/', 'bench/results/'],
@@ -77,34 +115,15 @@ export default defineConfig(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
-  {
-    files: ['src/delivery/**/*.ts', 'src/moderation/**/*.ts'],
-    ignores: ['src/delivery/providers/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: adapterLibraries.flatMap(({ names, world }) => names.map((name) => ({ name, message: `${domainRule} ${name} is ${world}; use it in an adapter (cli/, service/, store/, delivery/providers/) behind a port.` }))),
-          patterns: [
-            ...adapterLibraryPatterns.map(({ group, world }) => ({
-              group,
-              message: `${domainRule} this is ${world}; use it in an adapter (delivery/providers/, store/) behind a port.`,
-            })),
-            {
-              group: ['**/cli', '**/cli/**', '**/service', '**/service/**'],
-              message: `${domainRule} it imports nothing from cli/ or service/ (they depend on it, not the other way round).`,
-            },
-          ],
-        },
-      ],
-      // no-restricted-imports does not see import(): heavy modules are loaded lazily here.
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: `ImportExpression > Literal[value=/${lazyImportSources.join('|')}/]`,
-          message: `${domainRule} a lazy import() of an adapter library or of cli/ or service/ crosses the boundary too.`,
-        },
-      ],
-    },
-  },
+  domainBoundaries(['src/delivery/**/*.ts'], ['src/delivery/providers/**'], []),
+  domainBoundaries(
+    ['src/moderation/**/*.ts'],
+    [],
+    [
+      {
+        group: ['**/store', '**/store/**', '**/delivery', '**/delivery/**', '**/git', '**/git/**'],
+        message: `${domainRule} moderation knows nothing of the database adapter or the delivery CLI; the store takes moderation's types, not the other way round.`,
+      },
+    ],
+  ),
 );

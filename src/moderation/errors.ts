@@ -30,7 +30,7 @@ export class TextTooLongError extends ModError {
 
   constructor(length: number, limit: number, where?: string) {
     super('TEXT_TOO_LONG', `${where ? `${where}: ` : ''}text is ${length} characters; the limit is ${limit}`, {
-      hint: 'split the text, or raise maxTextLength when constructing the Moderator',
+      hint: 'split the text, or raise the limit: mod moderate --max-length, MAX_TEXT_LENGTH for the service',
       exitCode: ExitCode.Usage,
     });
     this.length = length;

@@ -9,6 +9,7 @@ import type { CategoryRuleCode } from './category-rules.js';
 import type { ContactReasonCode, RuleSeverity } from './contact-rules.js';
 import { decideText, ruleCategory } from './decide-text.js';
 import { TextTooLongError } from './errors.js';
+import { DEFAULT_MAX_TEXT_LENGTH } from './limits.js';
 import { modelPolicy, readModelArtifact, type LoadedModel } from './model-artifact.js';
 import { normalise } from './normalise.js';
 import type { DecisionPolicy } from './policy.js';
@@ -22,7 +23,7 @@ export interface ModerationRequest {
   id?: string;
 }
 
-export type ModerationReasonCode = ContactReasonCode | CategoryRuleCode | 'model.reject' | 'model.review';
+export type ModerationReasonCode = ContactReasonCode | CategoryRuleCode | 'model.reject' | 'model.review' | 'policy.review';
 
 export interface ModerationReason {
   code: ModerationReasonCode;
@@ -57,7 +58,7 @@ export interface ModeratorOptions {
   thresholds?: Thresholds;
 }
 
-export const DEFAULT_MAX_TEXT_LENGTH = 20_000;
+export { DEFAULT_MAX_TEXT_LENGTH } from './limits.js';
 
 const RULE_MESSAGES: Record<ContactReasonCode, string> = {
   'contact.email': 'an e-mail address',
@@ -119,6 +120,7 @@ export class Moderator {
       const threshold = category === null ? this.policy.rejectAbove : this.policy.categories[category].rejectAbove;
       const about = category === null ? '' : ` (${category})`;
       if (decision === 'reject' && score > threshold) reasons.push({ code: 'model.reject', message: `classifier score ${score.toFixed(3)}${about} is above the reject threshold ${threshold.toFixed(3)}`, ...(category ? { category } : {}) });
+      else if (decision === 'review' && category !== null && this.policy.categories[category].action === 'review') reasons.push({ code: 'policy.review', message: `the policy sends every ${category} post to a person`, category });
       else if (decision === 'review' && score >= this.policy.approveBelow)
         reasons.push({ code: 'model.review', message: `classifier score ${score.toFixed(3)}${about} is not below the approve threshold ${this.policy.approveBelow.toFixed(3)}`, ...(category ? { category } : {}) });
     }

@@ -7,6 +7,7 @@
 //
 //   # moderation-policy.yml
 //   approveBelow: 0.02            # optional; default: the model's
+//   rejectAbove: 0.9              # optional: for NG of no known category (binary models)
 //   categories:
 //     minor: { action: review }   # a person always looks at posts about minors
 //     contact: { rejectAbove: 0.6 }
@@ -57,12 +58,24 @@ export async function readPolicyFile(file: string): Promise<PolicyOverrides> {
   return parsePolicyOverrides(value, file);
 }
 
-/** The model's policy with the configured overrides applied. */
-export function applyPolicyOverrides(base: DecisionPolicy, overrides: PolicyOverrides): DecisionPolicy {
+/**
+ * The model's policy with the configured overrides applied. A category that
+ * would reject below the approve threshold is refused: such a cut cannot
+ * mean what it says (`source` names the file in the error).
+ */
+export function applyPolicyOverrides(base: DecisionPolicy, overrides: PolicyOverrides, source = 'policy'): DecisionPolicy {
   const categories = { ...base.categories };
   for (const c of CATEGORIES) {
     const o = overrides.categories?.[c];
     if (o) categories[c] = { action: o.action ?? categories[c].action, rejectAbove: o.rejectAbove ?? categories[c].rejectAbove };
   }
-  return { approveBelow: overrides.approveBelow ?? base.approveBelow, rejectAbove: overrides.rejectAbove ?? base.rejectAbove, categories };
+  const policy = { approveBelow: overrides.approveBelow ?? base.approveBelow, rejectAbove: overrides.rejectAbove ?? base.rejectAbove, categories };
+  const below = [...Object.entries(categories).map(([c, p]) => [`categories.${c}.rejectAbove`, p.rejectAbove] as const), ['rejectAbove', policy.rejectAbove] as const].filter(([, t]) => t < policy.approveBelow);
+  if (below.length > 0) {
+    throw new PolicyError(`${below.map(([k, t]) => `${k} ${t}`).join(', ')} below approveBelow ${policy.approveBelow}: a post cannot be both approved and rejected`, {
+      file: source,
+      hint: 'lower approveBelow or raise those rejectAbove values (values the file leaves out come from the model: see mod model eval)',
+    });
+  }
+  return policy;
 }

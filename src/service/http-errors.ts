@@ -91,7 +91,14 @@ export function describeValidation(issues: ValidationIssue[], fallback: string):
   if (issue.keyword === 'maxItems') return { code: 'TOO_MANY_ITEMS', message: `${where}: at most ${String(issue.params.limit)} items per batch` };
   if (issue.keyword === 'required') return { code: 'INVALID_REQUEST', message: `${where}: missing field ${JSON.stringify(issue.params.missingProperty)}` };
   // Say what is accepted (the review label, the categories, kind), not ajv's "must be equal to one of the allowed values".
-  if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) return { code: 'INVALID_REQUEST', message: `${where} must be one of ${issue.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+  if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues))
+    return {
+      code: 'INVALID_REQUEST',
+      message: `${where} must be one of ${issue.params.allowedValues
+        .filter((v) => v !== null)
+        .map((v) => JSON.stringify(v))
+        .join(', ')}`,
+    };
   return { code: 'INVALID_REQUEST', message: `${where} ${issue.message ?? 'is invalid'}` };
 }
 

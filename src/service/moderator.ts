@@ -3,14 +3,9 @@
 // decision policy unless MODERATION_POLICY names a policy file over it.
 import path from 'node:path';
 import { packageRoot } from '../moderation/datasets.js';
-import { modelPolicy } from '../moderation/model-artifact.js';
-import { Moderator } from '../moderation/moderator.js';
-import { applyPolicyOverrides, readPolicyFile } from '../moderation/policy-config.js';
+import { loadModerator as loadModeratorFrom } from '../moderation/load-moderator.js';
+import type { Moderator } from '../moderation/moderator.js';
 
 export async function loadModerator(options: { modelDir?: string; maxTextLength?: number; policyFile?: string } = {}): Promise<Moderator> {
-  const overrides = options.policyFile ? await readPolicyFile(options.policyFile) : undefined;
-  return Moderator.load(options.modelDir ?? path.join(packageRoot, 'models', 'default'), (model) => ({
-    maxTextLength: options.maxTextLength,
-    ...(overrides ? { policy: applyPolicyOverrides(modelPolicy(model.manifest), overrides) } : {}),
-  }));
+  return loadModeratorFrom(options.modelDir ?? path.join(packageRoot, 'models', 'default'), { maxTextLength: options.maxTextLength, policyFile: options.policyFile });
 }

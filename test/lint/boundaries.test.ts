@@ -27,6 +27,13 @@ describe('dependency direction (no-restricted-imports)', () => {
     expect(messages[0]?.message).toContain('pg is a database library');
   });
 
+  it('refuses the database adapter (store/) in src/moderation, which the store depends on', async () => {
+    const messages = await lint("import { PostgresStore } from '../store/postgres-store.js';\nexport const s = PostgresStore;\n", 'src/moderation/x.ts');
+    expect(ruleIds(messages)).toEqual(['no-restricted-imports']);
+    expect(messages[0]?.message).toContain('database adapter');
+    expect(ruleIds(await lint('export const ok = 1;\n', 'src/moderation/y.ts'))).toEqual([]);
+  });
+
   it('refuses the AWS SDK, a terminal library and cli/ or service/ in src/delivery', async () => {
     const code = ["import { EC2Client } from '@aws-sdk/client-ec2';", "import chalk from 'chalk';", "import { renderStatus } from '../cli/format/status.js';", "export { buildApp } from '../service/app.js';", 'export { EC2Client, chalk, renderStatus };', ''].join('\n');
     const messages = await lint(code, 'src/delivery/x.ts');

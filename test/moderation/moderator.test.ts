@@ -85,7 +85,9 @@ describe('Moderator with the shipped model', () => {
     const text = 'JKです、今日会える人いませんか';
     expect(moderator.moderate({ text })).toMatchObject({ decision: 'reject', category: 'minor' });
     const reviewMinors = new Moderator(moderator.model, { policy: applyPolicyOverrides(modelPolicy(moderator.model.manifest), { categories: { minor: { action: 'review' } } }) });
-    expect(reviewMinors.moderate({ text })).toMatchObject({ decision: 'review', category: 'minor' });
+    const reviewed = reviewMinors.moderate({ text });
+    expect(reviewed).toMatchObject({ decision: 'review', category: 'minor' });
+    expect(reviewed.reasons.find((r) => r.code === 'policy.review')).toMatchObject({ category: 'minor', message: 'the policy sends every minor post to a person' });
     // Other categories are untouched.
     expect(reviewMinors.moderate({ text: 'LINE交換しよ！ID教えて' }).decision).toBe('reject');
   });

@@ -81,6 +81,12 @@ describe('policy file', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('refuses a category that would reject below the approve threshold, naming both', () => {
+    expect(() => applyPolicyOverrides(policy, { approveBelow: 0.95, categories: { contact: { rejectAbove: 0.5 } } }, 'p.yml')).toThrow(/^p\.yml: categories\.contact\.rejectAbove 0\.5, .*below approveBelow 0\.95/);
+    expect(() => applyPolicyOverrides(policy, { approveBelow: 0.95, categories: { contact: { rejectAbove: 0.5 } } }, 'p.yml')).toThrow(PolicyError);
+    expect(applyPolicyOverrides(policy, { approveBelow: 0.5 }).approveBelow).toBe(0.5);
+  });
+
   it('refuses a missing file and invalid YAML', async () => {
     await expect(readPolicyFile(path.join(dir, 'nope.yml'))).rejects.toThrow(/no such policy file/);
     const bad = path.join(dir, 'bad.yml');

@@ -336,7 +336,7 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
       now,
     );
     const forms: [string, object, { label: string; category: string | null }][] = [
-      ['d-ok', { label: 'ok' }, { label: 'ok', category: null }],
+      ['d-ok', { label: 'ok', category: null }, { label: 'ok', category: null }], // a null category is the same as none
       ['d-ng', { label: 'ng' }, { label: 'ng', category: null }],
       ['d-ng-scam', { label: 'ng', category: 'scam' }, { label: 'ng', category: 'scam' }],
       ['d-minor', { label: 'minor' }, { label: 'ng', category: 'minor' }],

@@ -133,7 +133,7 @@ export async function runEval(options: EvalCommandOptions, globals: GlobalOption
   if (options.policy) {
     const { readPolicyFile, applyPolicyOverrides } = await import('../../moderation/policy-config.js');
     const { modelPolicy } = await import('../../moderation/model-artifact.js');
-    policy = applyPolicyOverrides(modelPolicy(model.manifest), await readPolicyFile(path.resolve(cwd, options.policy)));
+    policy = applyPolicyOverrides(modelPolicy(model.manifest), await readPolicyFile(path.resolve(cwd, options.policy)), options.policy);
   }
   const evaluation = evaluateModel(model, data.examples, data.description, policy);
   output.result(evalJson(evaluation, data.description), () => evalText(evaluation, data.description));

@@ -4,6 +4,7 @@ import { commandAction, type CommandRegistration } from '../command-registration
 import type { GlobalOptions } from '../context.js';
 import { positiveInteger } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
+import { DEFAULT_MAX_TEXT_LENGTH } from '../../moderation/limits.js';
 import type { ModerationRequest, ModerationResult } from '../../moderation/moderator.js';
 
 export interface ModerateCommandOptions {
@@ -20,7 +21,7 @@ export const registerModerate: CommandRegistration = (program, context, setExit)
     .argument('[text]', 'the text to moderate')
     .option('-f, --file <file.jsonl>', 'moderate every {"text", "id"?, "kind"?, "userId"?} line; --json prints "results" in input order')
     .option('-m, --model <dir>', 'model artifact directory (default: the shipped models/default)')
-    .option('--max-length <chars>', 'refuse longer texts (exit 2)', '20000')
+    .option('--max-length <chars>', 'refuse longer texts (exit 2)', String(DEFAULT_MAX_TEXT_LENGTH))
     .option('--policy <file>', "a decision-policy file (actions and thresholds per category) over the model's own")
     .action(commandAction<ModerateCommandOptions, [string | undefined]>(context, setExit, ({ args: [text], options, globals }, output) => runModerate(text, options, globals, output)));
 };
@@ -61,19 +62,13 @@ export async function runModerate(text: string | undefined, options: ModerateCom
   const { readFile } = await import('node:fs/promises');
   const { UsageError } = await import('../../errors.js');
   const { DataError } = await import('../../moderation/errors.js');
-  const { Moderator } = await import('../../moderation/moderator.js');
   const { defaultModelPath } = await import('../../moderation/index.js');
 
   if ((text === undefined) === (options.file === undefined)) throw new UsageError('give either a text or --file <file.jsonl>', 'mod moderate "こんにちは" or mod moderate --file posts.jsonl');
-  const maxTextLength = positiveInteger(options.maxLength ?? '20000', '--max-length');
+  const maxTextLength = positiveInteger(options.maxLength ?? String(DEFAULT_MAX_TEXT_LENGTH), '--max-length');
   const cwd = globals.cwd ?? process.cwd();
-  const overrides = options.policy ? await (await import('../../moderation/policy-config.js')).readPolicyFile(path.resolve(cwd, options.policy)) : undefined;
-  const { applyPolicyOverrides } = await import('../../moderation/policy-config.js');
-  const { modelPolicy } = await import('../../moderation/model-artifact.js');
-  const moderator = await Moderator.load(options.model ? path.resolve(cwd, options.model) : defaultModelPath, (model) => ({
-    maxTextLength,
-    ...(overrides ? { policy: applyPolicyOverrides(modelPolicy(model.manifest), overrides) } : {}),
-  }));
+  const { loadModerator } = await import('../../moderation/load-moderator.js');
+  const moderator = await loadModerator(options.model ? path.resolve(cwd, options.model) : defaultModelPath, { maxTextLength, policyFile: options.policy ? path.resolve(cwd, options.policy) : undefined });
 
   if (text !== undefined) {
     const result = moderator.moderate({ text });

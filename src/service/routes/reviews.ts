@@ -30,7 +30,8 @@ type ReviewLabelWord = Label | Category;
 
 interface DecisionBody {
   label: ReviewLabelWord;
-  category?: Category;
+  /** null is the same as leaving it out. */
+  category?: Category | null;
 }
 
 /**
@@ -38,7 +39,8 @@ interface DecisionBody {
  * and category for a decision body; a body that says two different things is
  * refused, saying what to send instead.
  */
-export function reviewLabel({ label, category }: DecisionBody): { label: Label; category: Category | null } {
+export function reviewLabel({ label, category: given }: DecisionBody): { label: Label; category: Category | null } {
+  const category = given ?? undefined;
   if (label === 'ok') {
     if (category !== undefined) throw new HttpError('INVALID_REQUEST', `label "ok" takes no category: send {"label":"ok"} for a post that may be published, or {"label":"${category}"} (or {"label":"ng","category":"${category}"}) for one that breaks the policy`);
     return { label: 'ok', category: null };
@@ -54,7 +56,7 @@ const decisionBodySchema = {
   required: ['label'],
   properties: {
     label: { type: 'string', enum: ['ok', 'ng', ...CATEGORIES] },
-    category: { type: 'string', enum: [...CATEGORIES] },
+    category: { type: ['string', 'null'], enum: [...CATEGORIES, null] },
   },
 } as const;
 

@@ -4,11 +4,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ErrorCode, errorCodes, ExitCode, httpStatusOf, isErrorCode } from '../src/error-codes.js';
-import { ModError, UsageError } from '../src/errors.js';
-import { HttpError } from '../src/service/http-errors.js';
+import { type ErrorCode, errorCodes, ExitCode, httpStatusOf, isErrorCode } from '../../src/error-codes.js';
+import { ModError, UsageError } from '../../src/errors.js';
+import { HttpError } from '../../src/service/http-errors.js';
 
-const root = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(import.meta.dirname, '..', '..');
 const CODE = String.raw`'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)'`;
 
 // Every way src/ puts a code into an error, a record or an HTTP answer. Reads
