@@ -21,7 +21,7 @@ export function metricsText(m: ClassifierMetrics, thresholds: ThresholdPair): st
     `  precision     ${fixed(m.precision)}   recall ${fixed(m.recall)}   F1 ${fixed(m.f1)}   (NG, score >= 0.5)`,
     `  ROC-AUC       ${fixed(m.rocAuc)}`,
     `  thresholds    approve below ${fixed(thresholds.approveBelow)}, reject above ${fixed(thresholds.rejectAbove)}`,
-    `  decisions     approve ${pct(m.approveRate)}, review ${pct(m.reviewRate)}, reject ${pct(m.rejectRate)}`,
+    `  score alone   approve ${pct(m.approveRate)}, review ${pct(m.reviewRate)}, reject ${pct(m.rejectRate)}   (the model without rules, at the two thresholds above)`,
     `                NG not auto-approved ${pct(m.ngRecallAtApprove)}, auto-reject precision ${pct(m.precisionAtReject)}`,
     '  confusion     predicted NG   predicted OK',
     `    actual NG   ${String(c.truePositive).padStart(12)}   ${String(c.falseNegative).padStart(12)}`,
