@@ -1,22 +1,17 @@
 // commandAction: what a command body receives from commander, and how its
 // result or error becomes the exit code; and the flag refusals as users see
 // them through `mod` (before any repository, model or data is opened).
-import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { captureStreams } from '../support/captured-streams.js';
 import { commandAction, type CommandRegistration } from '../../src/cli/command-registration.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
 import { UsageError } from '../../src/errors.js';
 
 function capture(): { context: CliContext; text: () => { stdout: string; stderr: string } } {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  return { context: { streams: { stdout: out, stderr: err }, env: { CI: 'true' }, interactive: false }, text: () => ({ stdout, stderr }) };
+  const { streams, text } = captureStreams();
+  return { context: { streams, env: { CI: 'true' }, interactive: false }, text };
 }
 
 describe('commandAction', () => {

@@ -2,6 +2,7 @@
 // answer refuses (exit 2), an interactive run asks `question [y/N]` on stderr.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureStreams } from '../support/captured-streams.js';
 import { confirmOrRefuse } from '../../src/cli/confirm.js';
 import { createOutput } from '../../src/cli/context.js';
 import { JsonOutput } from '../../src/cli/output/json-output.js';
@@ -10,15 +11,7 @@ import { PlainOutput } from '../../src/cli/output/plain-output.js';
 import { TtyOutput } from '../../src/cli/output/tty-output.js';
 import { ExitCode, UsageError } from '../../src/errors.js';
 
-function capture() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  return { streams: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
-}
+const capture = captureStreams;
 
 /** Answers every prompt with `answer` and records the prompts. */
 function answering(answer: string): { ask: AskUser; prompts: string[] } {

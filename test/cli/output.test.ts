@@ -1,20 +1,12 @@
 // The output port: mode selection, JSON purity on stdout, plain text without colour.
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureStreams } from '../support/captured-streams.js';
 import { main } from '../../src/cli/main.js';
 import { JsonOutput } from '../../src/cli/output/json-output.js';
 import { chooseMode } from '../../src/cli/output/output.js';
 import { PlainOutput } from '../../src/cli/output/plain-output.js';
 
-function capture() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  return { streams: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
-}
+const capture = captureStreams;
 
 describe('output', () => {
   it('chooses json, then plain for CI, pipes and --plain, else tty', () => {

@@ -1,5 +1,5 @@
 // Runs the CLI in this process (so SDK mocks apply) and captures its output.
-import { PassThrough } from 'node:stream';
+import { captureStreams } from './captured-streams.js';
 import { main } from '../../src/cli/main.js';
 
 export interface CliRun {
@@ -10,23 +10,19 @@ export interface CliRun {
 }
 
 export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
+  const { streams, text } = captureStreams();
   const exitCode = await main(['node', 'mod', '-C', options.cwd, ...args], {
-    streams: { stdout, stderr },
+    streams,
     env: { CI: 'true', ...options.env },
     interactive: false,
   });
+  const { stdout, stderr } = text();
   return {
     exitCode,
-    stdout: out,
-    stderr: err,
+    stdout,
+    stderr,
     json<T>() {
-      return JSON.parse(out) as T;
+      return JSON.parse(stdout) as T;
     },
   };
 }

@@ -1,8 +1,10 @@
 // Validates the check set data/ja-check.csv: header text,label,context, only
 // allowed labels and contexts, no two texts the same, and no text that a
-// training file also holds, where "the same" is compared after NFKC,
-// lowercasing and removing whitespace (so ＬＩＮＥ and line, or a stray
-// space, do not hide a leak). Prints counts per label and per context and
+// training file also holds, where "the same" is compared on the project's
+// own normalisation (src/moderation/normalise.ts: NFKC, width, case, katakana
+// folded to hiragana, separators collapsed) with whitespace removed, the key
+// test/moderation/data-split.test.ts uses (so ＬＩＮＥ and line, ラ and ら, or a
+// stray space, do not hide a leak). Needs dist/ (npm ci builds it). Prints counts per label and per context and
 // exits 1 on any problem.
 //
 //   node tools/relabel-ja/check-overlap.mjs [check.csv] [training files (.csv or .jsonl) ...]
@@ -14,8 +16,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import { CATEGORIES, normaliseText } from '../../dist/moderation/index.js';
 
-const LABELS = ['ok', 'contact', 'solicitation', 'scam', 'abuse', 'spam', 'offplatform_payment', 'minor'];
+const LABELS = ['ok', ...CATEGORIES];
 const CONTEXTS = ['first_message', 'small_talk', 'date_planning', 'refusal', 'profile', 'market_question', 'market_reply', 'listing', 'other'];
 // What the check set must hold to measure every category (see data/README.md).
 const MIN_ROWS = 600;
@@ -28,7 +31,7 @@ const [checkArg, ...trainingArgs] = process.argv.slice(2);
 const checkFile = checkArg ?? path.join(root, 'data', 'ja-check.csv');
 const trainingFiles = trainingArgs.length > 0 ? trainingArgs : [path.join(root, 'data', 'ja-messages.csv')];
 
-const normalise = (text) => text.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
+const normalise = (text) => normaliseText(text).replace(/\s+/g, '');
 
 function readTexts(file) {
   const content = readFileSync(file, 'utf8');

@@ -1,6 +1,6 @@
 // mod model train | eval | check: build a model artifact from labelled data,
 // measure one, and the quality gate the build runs so a worse model never ships.
-// Which data eval and check use is src/moderation/model-check-policy.ts; the
+// Which data eval and check use is src/moderation/evaluation-data.ts; the
 // reports are src/cli/format/model-report.ts.
 import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { GlobalOptions } from '../context.js';
@@ -122,19 +122,14 @@ export async function runEval(options: EvalCommandOptions, globals: GlobalOption
   const { readModelArtifact } = await import('../../moderation/model-artifact.js');
   const { evaluateModel } = await import('../../moderation/evaluation.js');
   const { defaultModelPath } = await import('../../moderation/index.js');
-  const { evalDataChoice, evalWarning, loadEvaluationData } = await import('../../moderation/model-check-policy.js');
+  const { evalDataChoice, evalWarning, loadEvaluationData } = await import('../../moderation/evaluation-data.js');
   const { evalJson, evalText } = await import('../format/model-report.js');
   const cwd = globals.cwd ?? process.cwd();
   const model = await readModelArtifact(options.model ? path.resolve(cwd, options.model) : defaultModelPath);
   const data = await loadEvaluationData(evalDataChoice(options), model.manifest.training, cwd);
   const warning = evalWarning(data, model.manifest);
   if (warning) output.warn(`${warning.message}; the figures below flatter the model (${warning.hint})`);
-  let policy;
-  if (options.policy) {
-    const { readPolicyFile, applyPolicyOverrides } = await import('../../moderation/policy-config.js');
-    const { modelPolicy } = await import('../../moderation/model-artifact.js');
-    policy = applyPolicyOverrides(modelPolicy(model.manifest), await readPolicyFile(path.resolve(cwd, options.policy)), options.policy);
-  }
+  const policy = options.policy ? await (await import('../../moderation/load-moderator.js')).policyWithFile(model.manifest, path.resolve(cwd, options.policy)) : undefined;
   const evaluation = evaluateModel(model, data.examples, data.description, policy);
   output.result(evalJson(evaluation, data.description), () => evalText(evaluation, data.description));
   return 0;
@@ -144,7 +139,7 @@ export async function runCheck(options: CheckCommandOptions, globals: GlobalOpti
   const path = await import('node:path');
   const { readModelArtifact } = await import('../../moderation/model-artifact.js');
   const { compareModels } = await import('../../moderation/evaluation.js');
-  const { CHECK_TOLERANCE_BOUNDS, checkDataChoice, checkRefusal, loadEvaluationData } = await import('../../moderation/model-check-policy.js');
+  const { CHECK_TOLERANCE_BOUNDS, checkDataChoice, checkRefusal, loadEvaluationData } = await import('../../moderation/evaluation-data.js');
   const { checkJson, checkText } = await import('../format/model-report.js');
   const tolerance = numberBetween(options.tolerance, '--tolerance', CHECK_TOLERANCE_BOUNDS);
   const cwd = globals.cwd ?? process.cwd();

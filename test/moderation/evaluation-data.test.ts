@@ -2,7 +2,7 @@
 // warns, check refuses. Pure selection on synthetic data (no files).
 import { describe, expect, it } from 'vitest';
 import type { LabelledText } from '../../src/moderation/labelled-data.js';
-import { checkDataChoice, checkRefusal, evalDataChoice, evalWarning, selectEvaluationData, type TrainingRecord } from '../../src/moderation/model-check-policy.js';
+import { checkDataChoice, checkRefusal, evalDataChoice, evalWarning, selectEvaluationData, type TrainingRecord } from '../../src/moderation/evaluation-data.js';
 import { dedupe, fingerprint } from '../../src/moderation/splits.js';
 import { heldOutSplit } from '../../src/moderation/training.js';
 
