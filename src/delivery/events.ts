@@ -4,10 +4,16 @@ import type { DeploymentRecord, EventStatus } from './deployment.js';
 
 export type DeliveryEvent =
   | { type: 'notice'; level: 'info' | 'warn'; message: string }
-  | { type: 'build.start'; commit: string }
+  | { type: 'build.start'; commit: string; /** Where the build's full output goes. */ logFile?: string }
   | { type: 'build.reused'; commit: string; bundle: string }
   | { type: 'build.phase'; phase: string; status: 'start' | 'succeeded' | 'failed' | 'skipped'; durationMs?: number }
   | { type: 'build.output'; line: string }
+  /** A buildspec command about to run in `phase`. */
+  | { type: 'build.command'; phase: string; command: string }
+  /** Packaging the artifacts into the revision bundle. */
+  | { type: 'build.package'; status: 'start' | 'succeeded' | 'failed'; durationMs?: number }
+  /** One line a lifecycle hook wrote (shown with -v). */
+  | { type: 'hook.output'; instanceId: string; event: string; line: string }
   | { type: 'build.done'; commit: string; durationMs: number }
   | { type: 'deploy.start'; deploymentId: string; environment: string; commit: string; instanceIds: string[]; rollout: string }
   | { type: 'batch.start'; batch: number; of: number; instanceIds: string[] }
