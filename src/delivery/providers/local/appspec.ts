@@ -58,3 +58,24 @@ export type Appspec = z.infer<typeof AppspecSchema>;
 export function readAppspec(file: string, displayName = 'appspec.yml'): Promise<Appspec> {
   return readYamlSpec(file, AppspecSchema, displayName);
 }
+
+/**
+ * The revision's AppSpec file, found as the agent finds it
+ * (command_executor.rb `app_spec_real_path`): the deployment's AppSpecFilename
+ * (default `appspec.yml`), then `appspec.yaml`, then `appspec.yml`.
+ */
+export async function readRevisionAppspec(archiveDir: string): Promise<Appspec> {
+  const { stat } = await import('node:fs/promises');
+  const path = await import('node:path');
+  for (const name of ['appspec.yml', 'appspec.yaml']) {
+    const file = path.join(archiveDir, name);
+    if (
+      await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return readAppspec(file, name);
+  }
+  return readAppspec(path.join(archiveDir, 'appspec.yml'), 'appspec.yml');
+}
