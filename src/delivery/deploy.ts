@@ -2,6 +2,7 @@
 // take the environment's lock, and have the provider build and roll it out.
 import { ExitCode, ModError, UsageError } from '../errors.js';
 import type { CommitInfo } from '../git/git.js';
+import { withCommittedGates } from './committed-config.js';
 import { gatesOf, type Environment, type GateName } from './config.js';
 import type { GateOverride, GateReport } from './gates/run-gates.js';
 import { acquireLock } from './deploy-lock.js';
@@ -22,6 +23,22 @@ export interface DeployOptions {
   events: DeliveryEvents;
   /** The clock the window gate judges by; the system clock when unset. */
   now?: () => Date;
+  /**
+   * Asked once the gates have passed and before anything is built or locked
+   * (production's "are you sure?"); rejects to cancel. It is told what would ship.
+   */
+  confirm?: (summary: DeploySummary) => Promise<void>;
+}
+
+/** What a deploy would ship, for the confirmation prompt. */
+export interface DeploySummary {
+  environment: string;
+  commit: CommitInfo;
+  /** The commit the environment runs now (null: its first deploy, or not an ancestor). */
+  deployed: string | null;
+  /** First-parent commits in deployed..commit, newest first (at most 20 on a first deploy). */
+  commits: CommitInfo[];
+  gates?: GateReport;
 }
 
 export interface DeployOutcome {
@@ -99,7 +116,9 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
   const notifier = await ws.notifier((message) => options.events({ type: 'notice', level: 'warn', message }));
   const about = { environment: env.name, commit: commit.commit, subject: commit.subject, author: commit.author, initiator };
 
-  const report = await judgeGates(ws, env, provider, commit, { overrides: options.overrides, initiator, events: options.events, now: options.now });
+  // The gates come from the config committed in the revision, not the working tree.
+  const judged = await withCommittedGates(ws.git, env, commit, options.events);
+  const report = await judgeGates(ws, judged, provider, commit, { overrides: options.overrides, initiator, events: options.events, now: options.now });
   if (report && !report.passed) {
     const failed = report.gates.filter((g) => g.status === 'fail');
     await notifier.notify({ ...about, kind: 'gate.refused', detail: failed.map((g) => `${g.name}: ${g.reason}`).join('\n') });
@@ -108,6 +127,7 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
   for (const o of report?.overrides ?? []) {
     await notifier.notify({ ...about, kind: 'gate.overridden', detail: `${o.gate} overridden by ${o.by}: ${o.reason}` });
   }
+  if (options.confirm) await options.confirm(await summarise(ws, env, provider, commit, report));
 
   const record = await withEnvironmentLock(ws, env, `mod deploy --env ${env.name}`, options.events, async () => {
     await notifier.notify({ ...about, kind: 'deploy.started' });
@@ -133,6 +153,13 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
     return result;
   });
   return { record, environment: env, endpoint: await endpointOf(provider, env), gates: report };
+}
+
+async function summarise(ws: Workspace, env: Environment, provider: Provider, commit: CommitInfo, gates: GateReport | undefined): Promise<DeploySummary> {
+  const { describeChange } = await import('./gates/run-gates.js');
+  const deployed = gates ? gates.deployed : ((await provider.deployments(env, 50)).find((d) => d.status === 'Succeeded')?.revision.commit ?? null);
+  const change = await describeChange(ws, env, commit, deployed);
+  return { environment: env.name, commit, deployed: change.deployed, commits: change.commits, gates };
 }
 
 export async function endpointOf(provider: Provider, env: Environment): Promise<string | null> {

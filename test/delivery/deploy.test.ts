@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/delivery/deploy-lock.js';
-import { deploy, GateRefusedError, type DeployOptions } from '../../src/delivery/deploy.js';
+import { deploy, GateRefusedError, type DeployOptions, type DeploySummary } from '../../src/delivery/deploy.js';
 import { ExitCode, ModError } from '../../src/errors.js';
 import { FakeDeliveryEvents } from '../fakes/fake-delivery-events.js';
 import { FakeGateDependencies } from '../fakes/fake-gate-dependencies.js';
@@ -223,5 +223,58 @@ describe('deploy behind release gates', () => {
   it('refuses an override on an environment without gates', async () => {
     await expect(run({ overrides: [{ gate: 'ticket', reason: 'why not' }] })).rejects.toMatchObject({ code: 'USAGE' });
     expect(provider.deployRequests).toHaveLength(0);
+  });
+
+  it('issue 17.16: asks for confirmation after the gates pass, naming the commit, the change and the verdicts; a refusal ships nothing', async () => {
+    gates.github.addPull({ number: 7, body: 'SHOP-12', mergeCommitSha: mergeOf7 }, [mergeOf7]);
+    const asked: DeploySummary[] = [];
+    const refused = await run({
+      environment: 'production',
+      now: () => IN_WINDOW,
+      confirm: async (summary) => {
+        asked.push(summary);
+        // By the time it asks, every gate has been judged.
+        expect(events.ofType('gate')).toHaveLength(5);
+        throw new ModError('USAGE', 'cancelled');
+      },
+    }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'USAGE', message: 'cancelled' });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ environment: 'production', commit: { commit: mergeOf7, subject: 'Checkout page (#7)' }, deployed: first, gates: { passed: true } });
+    expect(asked[0]!.commits.map((c) => c.commit)).toEqual([mergeOf7]);
+    expect(provider.deployRequests).toHaveLength(0);
+    expect(ws.fakeNotifier.kinds()).toEqual([]);
+    // The lock was never taken: a second deploy goes through.
+    const outcome = await run({ environment: 'production', now: () => IN_WINDOW, confirm: async () => {} });
+    expect(outcome.record.status).toBe('Succeeded');
+  });
+
+  it('issue 17.16: never asks when a gate refuses', async () => {
+    gates.github.addPull({ number: 7, body: 'no ticket here', mergeCommitSha: mergeOf7 }, [mergeOf7]);
+    let asked = 0;
+    const error = await run({ environment: 'production', now: () => IN_WINDOW, confirm: async () => void asked++ }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GateRefusedError);
+    expect(asked).toBe(0);
+  });
+
+  it('issue 17.16: judges by the gates committed in the deployed revision, not an edited working tree', async () => {
+    // The committed config turns the ticket gate off for production; the working tree (the workspace's config) has it on.
+    const relaxed = await repo.commit('Relax ticket gate (#8)', {
+      'mod.config.yml': 'app: shop\nenvironments:\n  stage:\n    branch: stage\n  production:\n    branch: master\n    gates:\n      ticket: false\n      window: { timezone: Asia/Tokyo, days: [Mon, Tue, Wed, Thu], from: "10:00", to: "18:00" }\n',
+    });
+    gates.github.addPull({ number: 7, body: 'no ticket here', mergeCommitSha: mergeOf7 }, [mergeOf7]);
+    gates.github.addPull({ number: 8, body: 'no ticket either', mergeCommitSha: relaxed }, [relaxed]);
+    const outcome = await run({ environment: 'production', now: () => IN_WINDOW });
+    expect(outcome.record.status).toBe('Succeeded');
+    expect(outcome.gates!.gates.find((g) => g.name === 'ticket')).toMatchObject({ status: 'skipped' });
+    expect(events.ofType('notice').map((n) => n.message)).toContainEqual(expect.stringContaining('differ from mod.config.yml at'));
+
+    // And the other way round: a working tree that turns a gate off does not let a change through.
+    const strict = await repo.commit('Ticket gate on (#9)', { 'mod.config.yml': 'app: shop\nenvironments:\n  stage:\n    branch: stage\n  production:\n    branch: master\n    gates:\n      ticket: {}\n' });
+    gates.github.addPull({ number: 9, body: 'none', mergeCommitSha: strict }, [strict]);
+    const relaxedTree = await FakeWorkspace.create(repo, { config: { app: 'shop', environments: { production: { branch: 'master', gates: { ticket: false } } } }, provider, initiator: 'carol', gateDependencies: gates });
+    const refused = await deploy(relaxedTree, { environment: 'production', signal: new AbortController().signal, events: events.emit }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(GateRefusedError);
+    expect((refused as GateRefusedError).report.gates.find((g) => g.name === 'ticket')?.status).toBe('fail');
   });
 });

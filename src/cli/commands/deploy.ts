@@ -2,6 +2,7 @@
 import { commandAction, type CommandRegistration } from '../command-registration.js';
 import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
 import { positiveSeconds } from '../flag-parsers.js';
+import type { DeploySummary } from '../../delivery/deploy.js';
 import type { Output } from '../output/output.js';
 
 export interface DeployCommandOptions {
@@ -33,11 +34,21 @@ export async function runDeploy(options: DeployCommandOptions, globals: GlobalOp
   const { onInterrupt } = await import('../interrupt.js');
   const { deploymentJson, deploymentText, exitCodeFor } = await import('../format/deployment-result.js');
 
+  const { describeDeploySummary } = await import('../format/deploy-summary.js');
+
   const ws = await openWorkspaceFor(globals, context);
   const env = ws.environment(options.env);
-  if (needsConfirmation(env)) {
+  // Nobody can answer here (CI, a pipe): refuse before judging gates or building anything.
+  if (needsConfirmation(env) && !options.yes && !context.interactive) {
     await confirmOrRefuse(output, `Deploy to ${env.name}?`, options.yes, `mod deploy --env ${env.name}`);
   }
+  // Asked after the gates are judged, naming what would ship and their verdict.
+  const confirm = needsConfirmation(env)
+    ? async (summary: DeploySummary) => {
+        if (!options.yes) for (const line of describeDeploySummary(summary)) output.info(line);
+        await confirmOrRefuse(output, `Deploy ${summary.commit.commit.slice(0, 8)} to ${env.name}?`, options.yes, `mod deploy --env ${env.name}`);
+      }
+    : undefined;
   const { overridesFrom, gateReportJson } = await import('../format/gate-report.js');
   const { GateRefusedError } = await import('../../delivery/deploy.js');
   const overrides = overridesFrom(options.override, options.reason);
@@ -51,6 +62,7 @@ export async function runDeploy(options: DeployCommandOptions, globals: GlobalOp
       timeoutMs: positiveSeconds(options.timeout, '--timeout'),
       signal: interrupt.signal,
       events: (e) => output.event(e),
+      confirm,
     });
     output.result(deploymentJson(record, endpoint), () => deploymentText(record, endpoint, output.mode === 'tty'));
     return exitCodeFor(record);

@@ -9,6 +9,8 @@ export const approvalGate: Gate<{ approvers: string[]; team?: string }> = async 
   if (await context.pipelineHasManualApproval()) {
     return pass("the pipeline's manual approval step decides (answer it with mod approve)");
   }
+  // Nothing new ships: there is nothing to approve, whoever the approvers are.
+  if (context.change.deployed && context.change.commits.length === 0) return pass('no new commits: nothing to approve');
   if (settings.approvers.length === 0 && !settings.team) {
     return fail('no approvers are configured', `list GitHub users under gates.approval.approvers (or a team) for ${context.change.environment.name} in mod.config.yml`);
   }

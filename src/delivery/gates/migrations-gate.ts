@@ -16,7 +16,15 @@ export const migrationsGate: Gate<{ directory: string }> = async (settings, cont
   try {
     applied = await context.appliedMigrations();
   } catch (error) {
-    return fail(`cannot read the applied migrations of ${context.change.environment.name}: ${(error as Error).message}`, `make the database reachable (databaseUrl in mod.config.yml), or override with --override migrations --reason "..."`);
+    const env = context.change.environment.name;
+    if (!context.change.deployed) {
+      // A first deploy: nothing runs yet, and often no database is known.
+      return fail(
+        `${env}'s first deploy ships ${touched.length} migration(s), and the applied migrations of its database cannot be read: ${(error as Error).message}`,
+        `set environments.${env}.databaseUrl in mod.config.yml and apply them first (DATABASE_URL=<that url> npx mod db migrate), then deploy; or, when the revision's own hooks migrate a new, empty database, say so: --override migrations --reason "first deploy: hooks migrate the new database"`,
+      );
+    }
+    return fail(`cannot read the applied migrations of ${env}: ${(error as Error).message}`, `make the database reachable (databaseUrl in mod.config.yml), or override with --override migrations --reason "..."`);
   }
   const missing: string[] = [];
   for (const file of touched) {

@@ -77,4 +77,10 @@ describe('approval gate', () => {
     expect(gate(report, 'approval')).toMatchObject({ status: 'pass', overridden: { reason: 'maria approved on the phone', by: 'carol' } });
     expect(report.overrides).toEqual([{ gate: 'approval', reason: 'maria approved on the phone', by: 'carol' }]);
   });
+
+  it('issue 17.16: passes with that reason when the change has no commits, even with no approvers configured', async () => {
+    scenario = await GateScenario.create({ approval: {} });
+    const approval = gate(await scenario.judge(), 'approval');
+    expect(approval).toMatchObject({ status: 'pass', reason: expect.stringContaining('no new commits') });
+  });
 });

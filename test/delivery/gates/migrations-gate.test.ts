@@ -3,6 +3,10 @@
 // the database is the one the provider knows, read through the fake store.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeGateDependencies } from '../../fakes/fake-gate-dependencies.js';
+import { runGates } from '../../../src/delivery/gates/run-gates.js';
+import { FakeProvider } from '../../fakes/fake-provider.js';
+import { FakeWorkspace } from '../../fakes/fake-workspace.js';
+import { TempRepository } from '../../fakes/temp-repository.js';
 import { GateScenario, gate } from './gate-scenario.js';
 
 const DATABASE = 'postgres://db.example:5432/shop';
@@ -90,5 +94,24 @@ describe('migrations gate', () => {
 
   it('compares sha256 checksums of the exact file content', () => {
     expect(FakeGateDependencies.checksumOf('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it("issue 17.16: on an environment's first deploy with no database known, says what to do", async () => {
+    const repo = await TempRepository.create('master');
+    try {
+      await repo.commit('Shop', { 'migrations/0001_init.sql': 'CREATE TABLE posts (id int);\n' });
+      const provider = new FakeProvider();
+      const ws = await FakeWorkspace.create(repo, { config: { app: 'shop', environments: { production: { branch: 'master', gates: { migrations: {} } } } }, provider });
+      const target = await ws.git.commitInfo('refs/heads/master');
+      const report = await runGates(ws, ws.environment('production'), provider, target, { initiator: 'carol' }, new FakeGateDependencies());
+      const verdict = gate(report, 'migrations');
+      expect(verdict.status).toBe('fail');
+      expect(verdict.reason).toContain('first deploy');
+      expect(verdict.fix).toContain('databaseUrl');
+      expect(verdict.fix).toContain('mod db migrate');
+      expect(verdict.fix).toContain('--override migrations');
+    } finally {
+      await repo.dispose();
+    }
   });
 });
