@@ -34,6 +34,32 @@ export interface InstanceStatus {
   /** The machine image (EC2 AMI) the instance runs. */
   imageId?: string | null;
   detail?: string;
+  /** The recorded revision's tree (locally the bundle key) and the commit its bundle was built from, which differs from `commit` when a bundle is reused for another commit of the same tree. */
+  tree?: string | null;
+  builtFrom?: string | null;
+  /** What the instance's own process answers on the health path: null when nothing answers; absent when the provider cannot ask it. */
+  running?: RunningRevision | null;
+  /** The last time the instance's service was restarted by the environment itself (the local host, as an ASG replaces an instance). */
+  restarted?: InstanceRestart | null;
+}
+
+/** The revision a running process says it is (its `/healthz` answer). */
+export interface RunningRevision {
+  commit: string | null;
+  tree?: string | null;
+  builtFrom?: string | null;
+  deploymentId?: string | null;
+}
+
+export interface InstanceRestart {
+  at: string;
+  /** Why: what the health check saw (e.g. "health check failed 2 times: ECONNREFUSED"). */
+  reason: string;
+  /** Whether the restarted service passed its checks again. */
+  ok: boolean;
+  /** Restarts so far. */
+  count: number;
+  detail?: string;
 }
 
 export interface PipelineStatus {
@@ -49,6 +75,10 @@ export interface ProviderEnvironmentStatus {
   pipeline?: PipelineStatus;
   /** Whether the deployment group rolls back by itself on failure and on alarms. */
   autoRollback?: { onFailure: boolean; onAlarms: boolean; alarms: string[] };
+  /** Set when the endpoint should answer and does not (not stopped on purpose): why. */
+  endpointDown?: string;
+  /** What the provider noticed that the record does not say. */
+  warnings?: string[];
 }
 
 export interface DoctorCheck {

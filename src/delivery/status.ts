@@ -1,10 +1,10 @@
 // `mod status`: per environment, what is deployed against what the branch
 // says, the deployment in flight, the instances and the endpoint.
-import { ExitCode, ModError } from '../errors.js';
+import { ExitCode, ModError, type CliErrorCode } from '../errors.js';
 import type { Environment } from './config.js';
 import { isAlive } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
-import type { InstanceStatus, ProviderEnvironmentStatus } from './provider.js';
+import type { InstanceStatus, ProviderEnvironmentStatus, RunningRevision } from './provider.js';
 import type { Workspace } from './workspace.js';
 
 export interface CommitSummary {
@@ -35,7 +35,17 @@ export interface EnvironmentStatus {
   pipeline: ProviderEnvironmentStatus['pipeline'] | null;
   autoRollback: ProviderEnvironmentStatus['autoRollback'] | null;
   warnings: string[];
+  /** Why the header must not say "up to date" although no commit is pending (what runs disagrees with the record); null when they agree. */
+  drift: string | null;
+  /** What makes `mod status` exit non-zero (e.g. ENDPOINT_DOWN), with what to do. */
+  problems: StatusProblem[];
   recent: (Pick<DeploymentRecord, 'deploymentId' | 'status' | 'startedAt' | 'endedAt' | 'initiator'> & { commit: string })[];
+}
+
+export interface StatusProblem {
+  code: Extract<CliErrorCode, 'ENDPOINT_DOWN'>;
+  message: string;
+  hint?: string;
 }
 
 export async function environmentStatus(ws: Workspace, env: Environment, recentLimit = 5): Promise<EnvironmentStatus> {
@@ -79,6 +89,9 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
       }
     : null;
 
+  const truth = compareWithRunning(providerStatus, history);
+  warnings.push(...(providerStatus.warnings ?? []), ...truth.warnings);
+
   return {
     name: env.name,
     branch: env.branch,
@@ -93,8 +106,65 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
     pipeline: providerStatus.pipeline ?? null,
     autoRollback: providerStatus.autoRollback ?? null,
     warnings,
+    drift: truth.drift,
+    problems: truth.problems,
     recent: history.slice(0, recentLimit).map((d) => ({ deploymentId: d.deploymentId, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, initiator: d.initiator, commit: d.revision.commit })),
   };
+}
+
+/** Whether an instance's process runs the revision its record names; undefined when it cannot be told. */
+export function runsRecordedRevision(instance: InstanceStatus): boolean | undefined {
+  const running = instance.running;
+  if (!running) return undefined;
+  if (!instance.commit) return running.commit === null ? undefined : false;
+  // A bundle reused for another commit of the same tree says the commit it was built from: same revision.
+  if (running.tree && instance.tree) return running.tree === instance.tree;
+  if (running.commit === null) return undefined;
+  return running.commit === instance.commit || running.commit === instance.builtFrom || (running.builtFrom != null && running.builtFrom === instance.builtFrom);
+}
+
+/** What each instance's own process answers, held against the record: warnings, drift and problems. */
+function compareWithRunning(providerStatus: ProviderEnvironmentStatus, history: DeploymentRecord[]): { warnings: string[]; drift: string | null; problems: StatusProblem[] } {
+  const warnings: string[] = [];
+  const problems: StatusProblem[] = [];
+  const drifts: string[] = [];
+  const serving = providerStatus.instances.filter((i) => i.running);
+  for (const instance of providerStatus.instances) {
+    const agrees = runsRecordedRevision(instance);
+    if (agrees === false) {
+      drifts.push(`${instance.id} runs another revision than recorded`);
+      warnings.push(`${instance.id} runs ${describeRunning(instance.running!, history)} but its record says ${short(instance.commit)}${instance.deploymentId ? ` (${instance.deploymentId})` : ''}: a deployment did not finish there`);
+    }
+    if (instance.running === null && instance.commit && instance.state !== 'stopped') {
+      warnings.push(`${instance.id} does not answer its health check (its record says ${short(instance.commit)})${instance.restarted && !instance.restarted.ok ? '; the last restart did not bring it back' : ''}`);
+    }
+    if (instance.running && providerStatus.endpoint && ['unregistered', 'draining'].includes(instance.state)) {
+      warnings.push(`${instance.id} serves ${short(instance.running.commit)} but takes no traffic from the endpoint (${instance.state})`);
+    }
+  }
+  if (providerStatus.endpointDown) {
+    const still = serving.length ? `; ${serving.length} instance(s) still serve (${serving.map((i) => i.id).join(', ')}) on their own ports` : '';
+    problems.push({ code: 'ENDPOINT_DOWN', message: `the endpoint is down: ${providerStatus.endpointDown}${still}`, hint: 'mod deploy --env <env> starts it again (mod stop stops everything on purpose)' });
+  }
+  // The newest finished deployment: a failed auto-rollback leaves instances on neither revision.
+  const latest = history.find((d) => d.status !== 'InProgress');
+  if (latest?.autoRollback && latest.autoRollback.status !== 'Succeeded') {
+    drifts.push(`the auto-rollback of ${latest.deploymentId} ${latest.autoRollback.status === 'Failed' ? 'failed' : 'did not finish'}`);
+    warnings.push(
+      `the last deployment ${latest.deploymentId} (${short(latest.revision.commit)}) failed and its auto-rollback to ${short(latest.autoRollback.revision.commit)} ${latest.autoRollback.status === 'Failed' ? 'failed too' : 'did not finish'}: the instances it touched may run either revision, or none`,
+    );
+  }
+  return { warnings, drift: drifts.length ? drifts.join('; ') : null, problems };
+}
+
+function describeRunning(running: RunningRevision, history: DeploymentRecord[]): string {
+  if (running.commit === null) return 'a revision it does not name';
+  const from = running.deploymentId ? history.find((d) => d.deploymentId === running.deploymentId) : history.find((d) => d.revision.commit === running.commit || d.autoRollback?.revision.commit === running.commit);
+  return `${short(running.commit)}${from ? ` (from ${from.deploymentId}, ${from.status})` : ''}`;
+}
+
+function short(commit: string | null | undefined): string {
+  return commit ? commit.slice(0, 8) : 'nothing';
 }
 
 async function summary(ws: Workspace, commit: string): Promise<CommitSummary> {

@@ -4,7 +4,7 @@
 // provider says about instances, and history it cannot read.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../../src/delivery/deployment.js';
-import { environmentStatus, status } from '../../src/delivery/status.js';
+import { environmentStatus, runsRecordedRevision, status } from '../../src/delivery/status.js';
 import { ExitCode, ModError, UsageError } from '../../src/errors.js';
 import { FakeProvider } from '../fakes/fake-provider.js';
 import { FakeWorkspace, type ConfigInput } from '../fakes/fake-workspace.js';
@@ -172,6 +172,83 @@ describe('environmentStatus', () => {
     await expect(environmentStatus(ws, ws.environment('stage'))).rejects.toMatchObject({ code: 'USAGE' });
     provider.failHistory('stage', new Error('socket hang up'));
     await expect(environmentStatus(ws, ws.environment('stage'))).rejects.toThrow('socket hang up');
+  });
+});
+
+describe('what runs against the record (issue 17)', () => {
+  const base = { healthy: true, state: 'healthy', since: '2026-11-01T00:00:00Z', launchedAt: '2026-11-01T00:00:00Z' };
+
+  it('issue 17.3: warns when an instance answers with another revision than its record (a Ctrl-C left the new process running out of traffic)', async () => {
+    const good = provider.seed('stage', { commit: c1 });
+    const stopped = provider.seed('stage', { commit: c2, status: 'Stopped' });
+    provider.tellStatus('stage', {
+      endpoint: 'http://127.0.0.1:4300',
+      instances: [
+        { ...base, id: 'i-1', healthy: false, state: 'unregistered', commit: c1, deploymentId: good.deploymentId, running: { commit: c2 } },
+        { ...base, id: 'i-2', commit: c1, deploymentId: good.deploymentId, running: { commit: c1 } },
+      ],
+    });
+    await repo.sh('reset', '-q', '--hard', c1);
+    const result = await environmentStatus(ws, ws.environment('stage'));
+    expect(result.pending).toBe(0);
+    expect(result.drift).toContain('i-1 runs another revision than recorded');
+    expect(result.warnings).toEqual([
+      `i-1 runs ${c2.slice(0, 8)} (from ${stopped.deploymentId}, Stopped) but its record says ${c1.slice(0, 8)} (${good.deploymentId}): a deployment did not finish there`,
+      `i-1 serves ${c2.slice(0, 8)} but takes no traffic from the endpoint (unregistered)`,
+    ]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('issue 17.3: an endpoint that is down without mod stop is a problem (ENDPOINT_DOWN) naming the instances that still serve', async () => {
+    const good = provider.seed('stage', { commit: c1 });
+    provider.tellStatus('stage', {
+      endpoint: null,
+      endpointDown: 'its host process 4242 is gone',
+      instances: [
+        { ...base, id: 'i-1', healthy: false, state: 'no endpoint', commit: c1, deploymentId: good.deploymentId, running: { commit: c1 } },
+        { ...base, id: 'i-2', healthy: false, state: 'stopped', commit: c1, deploymentId: good.deploymentId, running: null },
+      ],
+    });
+    const result = await environmentStatus(ws, ws.environment('stage'));
+    expect(result.problems).toEqual([expect.objectContaining({ code: 'ENDPOINT_DOWN', message: 'the endpoint is down: its host process 4242 is gone; 1 instance(s) still serve (i-1) on their own ports' })]);
+    expect(result.drift).toBeNull();
+  });
+
+  it('issue 17.3: after a failed auto-rollback the header does not say up to date', async () => {
+    provider.seed('stage', { commit: c1 });
+    await repo.sh('reset', '-q', '--hard', c1);
+    provider.seed('stage', { commit: c1, status: 'Failed', autoRollback: { revision: { commit: c1 }, status: 'Failed', instances: [] } });
+    const result = await environmentStatus(ws, ws.environment('stage'));
+    expect(result.pending).toBe(0);
+    expect(result.drift).toBe('the auto-rollback of d-seed-2 failed');
+    expect(result.warnings.join('\n')).toContain('its auto-rollback to');
+  });
+
+  it('issue 17.7: a bundle reused for another commit of the same tree runs the same revision (tree, or the commit it was built from)', async () => {
+    const good = provider.seed('stage', { commit: c2, bundle: 'tree-2' });
+    const record = { ...base, commit: c2, deploymentId: good.deploymentId, tree: 'tree-2', builtFrom: c1 };
+    provider.tellStatus('stage', {
+      endpoint: 'http://127.0.0.1:4300',
+      instances: [
+        { ...record, id: 'i-1', running: { commit: c1, tree: 'tree-2' } },
+        { ...record, id: 'i-2', running: { commit: c1 } },
+        { ...record, id: 'i-3', running: { commit: c1, tree: 'tree-other' } },
+      ],
+    });
+    const result = await environmentStatus(ws, ws.environment('stage'));
+    expect(runsRecordedRevision(result.instances[0]!)).toBe(true);
+    expect(runsRecordedRevision(result.instances[1]!)).toBe(true);
+    expect(runsRecordedRevision(result.instances[2]!)).toBe(false);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/^i-3 runs /);
+  });
+
+  it('cannot tell when the provider does not ask the instances (no running field): no warning', async () => {
+    const good = provider.seed('stage', { commit: c1 });
+    provider.tellStatus('stage', { endpoint: 'http://lb.example', instances: [{ ...base, id: 'i-1', commit: c1, deploymentId: good.deploymentId }] });
+    const result = await environmentStatus(ws, ws.environment('stage'));
+    expect(runsRecordedRevision(result.instances[0]!)).toBeUndefined();
+    expect(result).toMatchObject({ warnings: [], drift: null, problems: [] });
   });
 });
 

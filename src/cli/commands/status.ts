@@ -3,6 +3,7 @@ import { commandAction, type CommandRegistration } from '../command-registration
 import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
 import { lenientSeconds } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
+import { exitCodeOf, type CliErrorCode } from '../../error-codes.js';
 
 export interface StatusCommandOptions {
   env?: string;
@@ -20,6 +21,11 @@ export const registerStatus: CommandRegistration = (program, context, setExit) =
     .action(commandAction<StatusCommandOptions>(context, setExit, ({ options, globals }, output) => runStatus(options, globals, context, output)));
 };
 
+/** Non-zero when an environment has a problem (ENDPOINT_DOWN: 1); the document is printed either way. */
+export function statusExitCode(envs: { problems: { code: CliErrorCode }[] }[]): number {
+  return Math.max(0, ...envs.flatMap((e) => e.problems.map((p) => exitCodeOf(p.code))));
+}
+
 export async function runStatus(options: StatusCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
   const { status } = await import('../../delivery/status.js');
   const { environmentNames } = await import('../../delivery/config.js');
@@ -32,7 +38,7 @@ export async function runStatus(options: StatusCommandOptions, globals: GlobalOp
   if (!options.watch) {
     const envs = await read();
     output.result(statusJson(envs), () => statusText(envs, output.mode === 'tty'));
-    return 0;
+    return statusExitCode(envs);
   }
   if (output.mode === 'json') throw new UsageError('--watch and --json do not mix', 'poll mod status --json instead');
   const interval = lenientSeconds(options.interval, { fallback: 2, atLeast: 0.5 });

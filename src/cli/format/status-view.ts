@@ -1,7 +1,7 @@
 // `mod status`: the JSON contract and the one-screen human view.
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
-import type { EnvironmentStatus } from '../../delivery/status.js';
+import { runsRecordedRevision, type EnvironmentStatus } from '../../delivery/status.js';
 import { short } from '../output/describe-event.js';
 
 export function statusJson(environments: EnvironmentStatus[]) {
@@ -25,10 +25,16 @@ export function statusJson(environments: EnvironmentStatus[]) {
         since: i.since,
         launchedAt: i.launchedAt,
         imageId: i.imageId ?? null,
+        tree: i.tree ?? null,
+        builtFrom: i.builtFrom ?? null,
+        running: i.running === undefined ? undefined : i.running,
+        restarted: i.restarted ?? null,
       })),
       pipeline: e.pipeline,
       autoRollback: e.autoRollback,
       warnings: e.warnings,
+      drift: e.drift,
+      problems: e.problems,
       recent: e.recent,
     })),
   };
@@ -40,6 +46,7 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
   for (const e of environments) {
     const lines: string[] = [];
     lines.push(c.bold(`${e.name}`) + c.dim(` (branch ${e.branch}, ${e.provider})`) + (e.endpoint ? `  ${e.endpoint}` : c.dim('  endpoint not running')));
+    for (const problem of e.problems) lines.push(`  ${c.red(`error: ${problem.message}`)}${problem.hint ? c.dim(` (${problem.hint.replace('<env>', e.name)})`) : ''}`);
     for (const warning of e.warnings) lines.push(`  ${c.yellow(`warning: ${warning}`)}`);
     if (e.deployed) {
       lines.push(`  deployed  ${short(e.deployed.commit)} ${e.deployed.subject} ${c.dim(`(${e.deployed.author}, ${age(e.deployed.deployedAt, now)} ago, ${e.deployed.deploymentId})`)}`);
@@ -47,7 +54,7 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
       lines.push(`  deployed  ${c.dim('nothing yet')}`);
     }
     if (e.branchHead.exists) {
-      const pending = e.pending === 0 ? c.green('up to date') : c.yellow(`${e.pending} commit(s) not deployed`);
+      const pending = e.pending !== 0 ? c.yellow(`${e.pending} commit(s) not deployed`) : e.drift ? c.yellow(`no commit pending, but ${e.drift}`) : c.green('up to date');
       lines.push(`  branch    ${short(e.branchHead.commit)} ${e.branchHead.subject}  ${pending}`);
     } else {
       lines.push(`  branch    ${c.dim(`${e.branch} does not exist (deploys use HEAD)`)}`);
@@ -68,10 +75,17 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
       for (const i of e.inFlight.instances) lines.push(`            ${i.id}: ${i.event ?? 'waiting'} (${i.status})`);
     }
     if (e.instances.length) {
-      const table = new Table({ head: ['instance', 'health', 'revision', 'running for', 'age', 'detail'], style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] } });
+      // "answers": what the instance's own process says it runs (its health path), when the provider can ask.
+      const asked = e.instances.some((i) => i.running !== undefined);
+      const head = ['instance', 'health', 'revision', ...(asked ? ['answers'] : []), 'running for', 'age', 'detail'];
+      const table = new Table({ head, style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] } });
       for (const i of e.instances) {
         const health = i.healthy ? c.green('healthy') : i.state === 'stopped' ? c.dim('stopped') : c.red(i.state);
-        table.push([i.id, health, short(i.commit ?? undefined), age(i.since, now), `${age(i.launchedAt, now)} ago`, i.detail ?? '']);
+        const revision = `${short(i.commit ?? undefined)}${i.builtFrom && i.commit && i.builtFrom !== i.commit ? c.dim(` (tree ${short(i.tree ?? undefined)}, bundle built as ${short(i.builtFrom)})`) : ''}`;
+        const answers = asked ? [answersText(c, i)] : [];
+        const restarted = i.restarted ? `restarted ${age(i.restarted.at, now)} ago after ${i.restarted.reason}${i.restarted.count > 1 ? ` (${i.restarted.count} restarts)` : ''}${i.restarted.ok ? '' : ', not back'}` : '';
+        const detail = [restarted, i.detail ?? ''].filter(Boolean).join('; ');
+        table.push([i.id, health, revision, ...answers, age(i.since, now), `${age(i.launchedAt, now)} ago`, detail]);
       }
       lines.push(table.toString().replace(/^/gm, '  '));
     }
@@ -82,6 +96,14 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
     blocks.push(lines.join('\n'));
   }
   return blocks.join('\n\n');
+}
+
+function answersText(c: InstanceType<typeof Chalk>, i: EnvironmentStatus['instances'][number]): string {
+  if (i.running === undefined) return '-';
+  if (i.running === null) return c.dim('nothing');
+  const agrees = runsRecordedRevision(i);
+  const text = i.running.commit ? short(i.running.commit) : 'ok (no revision)';
+  return agrees === false ? c.red(`${text} (not the record)`) : agrees ? c.green(text) : text;
 }
 
 function paintStatus(c: InstanceType<typeof Chalk>, status: string): string {

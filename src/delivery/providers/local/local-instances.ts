@@ -55,6 +55,11 @@ export async function listInstances(instancesDir: string): Promise<LocalInstance
   return instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
 
+/** Where the environment host records its last restart of the instance's service (InstanceRestart). */
+export function restartRecordFile(instance: Pick<LocalInstance, 'dir'>): string {
+  return path.join(instance.dir, 'restarted.json');
+}
+
 function toInstance(dir: string, file: InstanceFile): LocalInstance {
   return { id: file.id, dir, root: path.join(dir, 'root'), port: file.port, createdAt: file.createdAt };
 }

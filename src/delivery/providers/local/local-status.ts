@@ -1,0 +1,94 @@
+// What a local environment runs, as `mod status` shows it: each instance's
+// record (the revision its last successful deployment installed) next to what
+// its own process answers on the health path, the load balancer's view, the
+// host's restarts, and whether the endpoint is down without `mod stop`.
+import path from 'node:path';
+import type { Environment } from '../../config.js';
+import type { RevisionRef } from '../../deployment.js';
+import { isAlive } from '../../deploy-lock.js';
+import type { InstanceRestart, InstanceStatus, ProviderEnvironmentStatus, RunningRevision } from '../../provider.js';
+import type { StatePaths } from '../../state-paths.js';
+import type { DeploymentHistory } from './deployment-history.js';
+import type { HostInfo } from './environment-host.js';
+import { findHost } from './host-client.js';
+import { readJson } from './json-file.js';
+import { listInstances, restartRecordFile } from './local-instances.js';
+
+export async function localEnvironmentStatus(paths: StatePaths, env: Environment, history: DeploymentHistory): Promise<ProviderEnvironmentStatus> {
+  const host = await findHost(paths, env.name);
+  const instances = await listInstances(paths.instances(env.name));
+  const targets = host ? await host.targets().catch(() => []) : [];
+  const statuses: InstanceStatus[] = [];
+  await Promise.all(
+    instances.map(async (instance, index) => {
+      const last = await readJson<{ deploymentId: string }>(path.join(instance.dir, 'deployment-root', 'last-successful.json')).catch(() => undefined);
+      const deployment = last ? await history.get(last.deploymentId) : undefined;
+      const revision: RevisionRef | undefined = deployment ? (deployment.autoRollback?.instances.some((i) => i.instanceId === instance.id && i.status === 'Succeeded') ? deployment.autoRollback.revision : deployment.revision) : undefined;
+      const events = deployment?.autoRollback?.instances.find((i) => i.instanceId === instance.id)?.events ?? deployment?.instances.find((i) => i.instanceId === instance.id)?.events;
+      const builtFrom = revision?.bundle ? ((await readJson<{ builtFrom?: string }>(path.join(paths.revision(revision.bundle), 'revision.json')).catch(() => undefined))?.builtFrom ?? null) : null;
+      const [running, restarted] = await Promise.all([askRunning(`http://127.0.0.1:${instance.port}${env.healthCheck.path}`), readJson<InstanceRestart>(restartRecordFile(instance)).catch(() => undefined)]);
+      const target = targets.find((t) => t.id === instance.id);
+      const deployedAt = events?.at(-1)?.endedAt ?? null;
+      // A process restarted by the host has run since its restart, not since its deployment.
+      const startedAt = restarted?.ok && deployedAt && restarted.at > deployedAt ? restarted.at : deployedAt;
+      statuses[index] = {
+        id: instance.id,
+        healthy: target?.state === 'healthy',
+        state: host ? (target?.state ?? 'unregistered') : running ? 'no endpoint' : 'stopped',
+        commit: revision?.commit ?? null,
+        deploymentId: last?.deploymentId ?? null,
+        since: running ? startedAt : null,
+        launchedAt: instance.createdAt,
+        detail: target?.lastError ?? `port ${instance.port}`,
+        tree: revision?.bundle ?? null,
+        builtFrom,
+        running,
+        restarted: restarted ?? null,
+      };
+    }),
+  );
+  return {
+    endpoint: host?.info.endpoint ?? null,
+    database: host ? (host.info.databaseEmbedded ? 'embedded PGlite' : 'DATABASE_URL') : null,
+    instances: statuses,
+    ...(host ? {} : { endpointDown: await whyEndpointDown(paths, env) }),
+  };
+}
+
+/**
+ * Why the endpoint is down when it should run: the host recorded targets
+ * (`mod stop` empties them) and is gone. Undefined when nothing was deployed
+ * or the environment was stopped on purpose.
+ */
+async function whyEndpointDown(paths: StatePaths, env: Environment): Promise<string | undefined> {
+  const targets = await readJson<unknown[]>(path.join(paths.env(env.name), 'targets.json')).catch(() => undefined);
+  if (!targets?.length) return undefined;
+  const info = await readJson<HostInfo>(paths.host(env.name)).catch(() => undefined);
+  if (!info) return `its host process is not running (see ${paths.hostLog(env.name)})`;
+  return isAlive(info.pid) ? `its host process ${info.pid} does not answer on ${info.controlUrl}` : `its host process ${info.pid} is gone (see ${paths.hostLog(env.name)})`;
+}
+
+/** Asks an instance's process what it runs; null when nothing answers. */
+export async function askRunning(url: string, timeoutMs = 1500): Promise<RunningRevision | null> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch {
+    return null;
+  }
+  const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  return runningRevisionOf(body);
+}
+
+/** Reads the service's /healthz answer: `revision` (a commit, or an object), or `commit`, `tree`, `builtFrom`, `deploymentId`. */
+export function runningRevisionOf(body: Record<string, unknown> | undefined): RunningRevision {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
+  const nested = body && typeof body.revision === 'object' && body.revision !== null ? (body.revision as Record<string, unknown>) : undefined;
+  const source = nested ?? body ?? {};
+  return {
+    commit: text(source.commit) ?? text(body?.revision) ?? null,
+    tree: text(source.tree),
+    builtFrom: text(source.builtFrom),
+    deploymentId: text(source.deploymentId),
+  };
+}
