@@ -52,11 +52,33 @@ export async function main(argv: string[], context: CliContext = defaultContext(
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; any other parse failure is a usage error.
-      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+      if (error.exitCode === 0) return ExitCode.Ok;
+      // commander has written its message on stderr; --json still owes stdout its one document.
+      if (wantsJson(program, argv)) await writeUsageErrorDocument(error, context);
+      return ExitCode.Usage;
     }
     throw error;
   }
   return exitCode;
+}
+
+/**
+ * Whether --json was given. commander may stop before it reads every flag
+ * (an unknown command, a missing argument), so the arguments before `--` are
+ * looked at too.
+ */
+function wantsJson(program: Command, argv: string[]): boolean {
+  if (program.opts<{ json?: boolean }>().json) return true;
+  const args = argv.slice(2);
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+/** The `--json` error document of any other failure, for a flag or command commander refused. */
+async function writeUsageErrorDocument(error: CommanderError, context: CliContext): Promise<void> {
+  const { JsonOutput } = await import('./output/json-output.js');
+  const message = error.code === 'commander.help' ? 'no command given' : error.message.replace(/^error: /, '');
+  new JsonOutput(context.streams).errorResult('USAGE', message, 'run mod --help for usage', ExitCode.Usage);
 }
 
 function defaultContext(): CliContext {

@@ -3,7 +3,7 @@
 // file, the line, the key path and what was expected, so the user can fix it
 // without reading our source.
 import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -28,7 +28,7 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, schema: S, disp
     const line = firstError.linePos?.[0]?.line;
     throw new ConfigError(`${displayName}${line ? `:${line}` : ''}`, undefined, `not valid YAML: ${firstError.message.split('\n')[0]}`);
   }
-  const data: unknown = doc.toJS() ?? {};
+  const data = toPlainData(doc, displayName);
   const result = schema.safeParse(data);
   if (result.success) return result.data;
 
@@ -46,6 +46,24 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, schema: S, disp
   const line = lineOf(doc.contents as Node | null, issue.code === 'unrecognized_keys' ? path : issue.path.map(String), lineCounter);
   const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problem(s))` : '';
   throw new ConfigError(`${displayName}${line ? `:${line}` : ''}`, path.length ? path.join('.') : '(top level)', message + more);
+}
+
+/**
+ * Aliases a spec may expand, all together (the yaml library's default bound,
+ * stated here because it is what keeps a "billion laughs" file of a few
+ * hundred bytes from expanding to gigabytes in memory).
+ */
+export const MAX_ALIAS_EXPANSIONS = 100;
+
+function toPlainData(doc: Document.Parsed, displayName: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS }) ?? {};
+  } catch (error) {
+    // The library throws a ReferenceError for an alias bomb and for an alias to an anchor that is not set yet.
+    const message = (error as Error).message;
+    if (/excessive alias count/i.test(message)) throw new ConfigError(displayName, undefined, `its aliases expand past the limit of ${MAX_ALIAS_EXPANSIONS} copies (a YAML alias bomb?)`, 'write the values out, or use fewer *aliases');
+    throw new ConfigError(displayName, undefined, `not valid YAML: ${message}`);
+  }
 }
 
 function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {

@@ -1,10 +1,17 @@
 // A small typed wrapper over the git CLI: the few operations delivery needs
 // (resolve refs, read commits, revert, push, export a commit's tree).
 import { execa } from 'execa';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GitError } from '../errors.js';
+import { GitError, ModError } from '../errors.js';
+
+/** The directory mod was pointed at is not in a git repository (or does not exist). */
+export class NotAGitRepositoryError extends ModError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super('NOT_A_GIT_REPOSITORY', message, { hint, cause });
+  }
+}
 
 export interface CommitInfo {
   commit: string;
@@ -18,12 +25,19 @@ export interface CommitInfo {
 export class Git {
   constructor(readonly dir: string) {}
 
+  /**
+   * The repository `cwd` is in. Not being in one is a usage error (exit 2):
+   * the user ran mod in the wrong place, nothing failed.
+   */
   static async open(cwd: string): Promise<Git> {
+    const dir = await stat(cwd).catch(() => undefined);
+    if (!dir?.isDirectory()) throw new NotAGitRepositoryError(`${cwd}: no such directory`, 'give -C the path of your application repository');
     try {
       const { stdout } = await execa('git', ['rev-parse', '--show-toplevel'], { cwd });
       return new Git(stdout.trim());
     } catch (error) {
-      throw new GitError(`${cwd} is not inside a git repository`, 'run mod from your application repository (git init; git commit)', error);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new GitError('git is not installed (or not on PATH)', 'install git', error);
+      throw new NotAGitRepositoryError(`${cwd} is not inside a git repository`, 'run mod inside your application repository (or -C <repo>), or make this one: git init && git add -A && git commit -m "Initial commit"', error);
     }
   }
 
@@ -208,7 +222,101 @@ export class Git {
       .filter((f): f is { status: 'A' | 'M'; path: string } => f.status === 'A' || f.status === 'M');
   }
 
+  /** Fetches a branch of a remote into its remote-tracking ref; the fetched commit. */
+  async fetchBranch(remote: string, branch: string): Promise<string> {
+    await this.run(['fetch', '--quiet', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`]);
+    return (await this.run(['rev-parse', `refs/remotes/${remote}/${branch}`])).trim();
+  }
+
+  /** Creates a local branch at a remote-tracking branch, tracking it. */
+  async createTrackingBranch(branch: string, remote: string): Promise<void> {
+    await this.run(['branch', '--quiet', '--track', branch, `refs/remotes/${remote}/${branch}`]);
+  }
+
+  /** The directory of the worktree (this one or a linked one) that has `branch` checked out. */
+  async worktreeOf(branch: string): Promise<string | undefined> {
+    const out = await this.run(['worktree', 'list', '--porcelain']);
+    for (const block of out.split('\n\n')) {
+      const dir = /^worktree (.+)$/m.exec(block)?.[1];
+      if (dir && block.split('\n').includes(`branch refs/heads/${branch}`)) return dir;
+    }
+    return undefined;
+  }
+
+  /** Whether pushing the branch to its upstream would be accepted (reachable, allowed, a fast-forward): git push --dry-run. */
+  async pushDryRun(branch: string, upstream: { remote: string; ref: string }): Promise<void> {
+    await this.run(['push', '--dry-run', '--quiet', upstream.remote, `refs/heads/${branch}:refs/heads/${upstream.ref}`]);
+  }
+
+  /** Whether `commits` (newest first) revert cleanly on top of `base`, tried in a throwaway worktree. */
+  async revertsCleanly(base: string, commits: string[]): Promise<boolean> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mod-revert-check-'));
+    try {
+      await this.run(['worktree', 'add', '--quiet', '--detach', dir, base]);
+      const checkout = new Git(dir);
+      for (const commit of commits) {
+        const info = await checkout.commitInfo(commit);
+        await checkout.run(['revert', '--no-edit', '--no-commit', ...(info.parents.length > 1 ? ['-m', '1'] : []), commit]);
+      }
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await this.tryRun(['worktree', 'remove', '--force', dir]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   async userName(): Promise<string | undefined> {
     return (await this.tryRun(['config', 'user.name']))?.trim() || undefined;
   }
+}
+
+/**
+ * The host of a GitHub API base URL: api.github.com is github.com; a GitHub
+ * Enterprise Server API (https://github.example.com/api/v3) is its own host.
+ */
+export function githubHostOf(apiBaseUrl: string): string | undefined {
+  try {
+    const host = new URL(apiBaseUrl).hostname.toLowerCase();
+    return host === 'api.github.com' ? 'github.com' : host;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * owner/name of a GitHub repository from a git remote URL (https, ssh://,
+ * git://, or scp-like git@host:owner/name.git), only when the remote is on
+ * one of `hosts` (github.com, or a configured GitHub Enterprise host). A
+ * GitLab or Bitbucket remote, a local path or another ssh host is not a
+ * GitHub repository, whatever its path looks like.
+ */
+export function githubRepositoryFromRemote(url: string, hosts: string[] = ['github.com']): string | undefined {
+  const remote = url.trim();
+  let host: string;
+  let repoPath: string;
+  const scp = /^(?:[\w.-]+@)?([\w.-]+):(?!\/\/)(.+)$/.exec(remote);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(remote);
+    } catch {
+      return undefined;
+    }
+    if (!['https:', 'http:', 'ssh:', 'git:', 'git+ssh:', 'ssh+git:'].includes(parsed.protocol)) return undefined;
+    host = parsed.hostname;
+    repoPath = decodeURIComponent(parsed.pathname);
+  } else if (scp && !remote.startsWith('/') && !remote.startsWith('.')) {
+    host = scp[1]!;
+    repoPath = scp[2]!;
+  } else {
+    return undefined;
+  }
+  // ssh.github.com is GitHub's ssh-over-443 host.
+  const known = hosts.map((h) => h.toLowerCase());
+  const normalized = host.toLowerCase() === 'ssh.github.com' ? 'github.com' : host.toLowerCase();
+  if (!known.includes(normalized)) return undefined;
+  const match = /^\/?([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(repoPath);
+  return match ? `${match[1]}/${match[2]}` : undefined;
 }

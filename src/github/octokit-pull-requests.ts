@@ -4,6 +4,7 @@
 import { Octokit } from '@octokit/rest';
 import { execa } from 'execa';
 import { ModError, UsageError } from '../errors.js';
+import { githubHostOf, githubRepositoryFromRemote } from '../git/git.js';
 import type { LabelEvent, PullRequest, PullRequestReview, PullRequests } from '../delivery/gates/pull-requests.js';
 
 export class GitHubUnavailableError extends ModError {
@@ -20,10 +21,10 @@ export async function findGitHubToken(env: NodeJS.ProcessEnv = process.env): Pro
   return gh?.exitCode === 0 && gh.stdout.trim() ? gh.stdout.trim() : undefined;
 }
 
-/** owner/name from a remote URL (https or ssh), e.g. git@github.com:acme/mod.git. */
-export function repositoryFromRemote(url: string): string | undefined {
-  const match = /[:/]([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(url.trim());
-  return match ? `${match[1]}/${match[2]}` : undefined;
+/** owner/name from a remote URL on github.com or the API's GitHub Enterprise host, e.g. git@github.com:acme/mod.git. */
+export function repositoryFromRemote(url: string, baseUrl = 'https://api.github.com'): string | undefined {
+  const host = githubHostOf(baseUrl);
+  return githubRepositoryFromRemote(url, host ? [host] : []);
 }
 
 interface HttpError {
@@ -131,8 +132,11 @@ export class OctokitPullRequests implements PullRequests {
 
 /** Opens PullRequests for the repository, or explains why it cannot. */
 export async function openPullRequests(options: { repository?: string; baseUrl: string; remoteUrl?: string; env?: NodeJS.ProcessEnv }): Promise<PullRequests> {
-  const repository = options.repository ?? (options.remoteUrl ? repositoryFromRemote(options.remoteUrl) : undefined);
-  if (!repository) throw new UsageError('cannot tell which GitHub repository this is', 'set github.repository: owner/name in mod.config.yml');
+  const repository = options.repository ?? (options.remoteUrl ? repositoryFromRemote(options.remoteUrl, options.baseUrl) : undefined);
+  if (!repository) {
+    const why = options.remoteUrl ? `: the origin remote (${options.remoteUrl.replace(/\/\/[^@/]+@/, '//')}) is not on ${githubHostOf(options.baseUrl) ?? 'github.com'}` : ': there is no origin remote';
+    throw new UsageError(`cannot tell which GitHub repository this is${why}`, 'set github.repository: owner/name in mod.config.yml (and github.baseUrl for GitHub Enterprise)');
+  }
   const token = await findGitHubToken(options.env);
   if (!token) throw new GitHubUnavailableError('no GitHub token', 'set GITHUB_TOKEN, or log in with gh auth login');
   return new OctokitPullRequests({ repository, token, baseUrl: options.baseUrl });

@@ -1,10 +1,11 @@
 // Git operations against real repositories in temp dirs.
 import { execa } from 'execa';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Git } from '../../src/git/git.js';
+import { Git, githubHostOf, githubRepositoryFromRemote } from '../../src/git/git.js';
+import { repositoryFromRemote } from '../../src/github/octokit-pull-requests.js';
 import { GitError } from '../../src/errors.js';
 
 async function repo(): Promise<{ dir: string; git: Git; sh: (...args: string[]) => Promise<string>; commit: (file: string, content: string, message: string) => Promise<string> }> {
@@ -85,5 +86,66 @@ describe('Git', () => {
     await r.commit('app.txt', 'v1\n', 'one');
     await writeFile(path.join(r.dir, 'app.txt'), 'dirty\n');
     await expect(r.git.withBranchCheckout('master', async () => 'x')).rejects.toThrow(/uncommitted changes/);
+  });
+});
+
+describe('issue 17.17: Git.open outside a repository', () => {
+  it('is NOT_A_GIT_REPOSITORY, exit 2, with a hint to git init', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mod-not-a-repo-'));
+    await expect(Git.open(dir)).rejects.toMatchObject({ code: 'NOT_A_GIT_REPOSITORY', exitCode: 2, message: `${dir} is not inside a git repository`, hint: expect.stringMatching(/git init/) });
+    await expect(Git.open(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'NOT_A_GIT_REPOSITORY', exitCode: 2, message: expect.stringMatching(/no such directory/) });
+    await rm(dir, { recursive: true });
+  });
+});
+
+describe('issue 17.17: only GitHub remotes name a GitHub repository', () => {
+  it('reads owner/name from github.com remotes in every URL form', () => {
+    for (const url of [
+      'https://github.com/acme/shop.git',
+      'https://github.com/acme/shop',
+      'https://github.com/acme/shop/',
+      'https://x-access-token:abc@github.com/acme/shop.git',
+      'http://github.com/acme/shop.git',
+      'git@github.com:acme/shop.git',
+      'github.com:acme/shop',
+      'ssh://git@github.com/acme/shop.git',
+      'ssh://git@ssh.github.com:443/acme/shop.git',
+      'git://github.com/acme/shop.git',
+      'https://GitHub.com/acme/shop.git',
+    ]) {
+      expect(githubRepositoryFromRemote(url), url).toBe('acme/shop');
+    }
+    expect(githubRepositoryFromRemote('git@github.com:acme/my.shop-2.git')).toBe('acme/my.shop-2');
+  });
+
+  it('does not guess a repository from GitLab, Bitbucket, other ssh hosts or local paths', () => {
+    for (const url of [
+      'https://gitlab.com/acme/shop.git',
+      'git@gitlab.com:acme/shop.git',
+      'https://bitbucket.org/acme/shop.git',
+      'git@bitbucket.org:acme/shop.git',
+      'ssh://git@git.internal.example:2222/acme/shop.git',
+      'deploy@build-host:acme/shop.git',
+      'https://github.com.evil.example/acme/shop.git',
+      'https://evil.example/github.com/acme/shop.git',
+      '/srv/git/acme/shop.git',
+      '../acme/shop.git',
+      './shop.git',
+      'file:///srv/git/acme/shop.git',
+      'https://github.com/acme/shop/tree/main',
+      'https://github.com/acme',
+    ]) {
+      expect(githubRepositoryFromRemote(url), url).toBeUndefined();
+    }
+  });
+
+  it('accepts a GitHub Enterprise host given by github.baseUrl, and only that host', () => {
+    expect(githubHostOf('https://api.github.com')).toBe('github.com');
+    expect(githubHostOf('https://github.example.com/api/v3')).toBe('github.example.com');
+    expect(repositoryFromRemote('git@github.example.com:acme/shop.git', 'https://github.example.com/api/v3')).toBe('acme/shop');
+    expect(repositoryFromRemote('https://github.example.com/acme/shop.git', 'https://github.example.com/api/v3')).toBe('acme/shop');
+    expect(repositoryFromRemote('git@github.com:acme/shop.git', 'https://github.example.com/api/v3')).toBeUndefined();
+    expect(repositoryFromRemote('git@gitlab.example.com:acme/shop.git', 'https://github.example.com/api/v3')).toBeUndefined();
+    expect(repositoryFromRemote('git@github.com:acme/shop.git')).toBe('acme/shop');
   });
 });

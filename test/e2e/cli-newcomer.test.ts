@@ -1,0 +1,151 @@
+// What a newcomer meets first, through the built CLI (bin/mod.js): usage
+// errors under --json, a config file that is a YAML alias bomb, a directory
+// that is not a git repository, a checkout that was never built, shell
+// completion and `mod init` (issue 17, items 12, 13 and 17).
+import { execa } from 'execa';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MOD_BIN, REPO_ROOT } from '../support/fixture-app.js';
+import { TempRepository } from '../fakes/temp-repository.js';
+
+const cleanup: string[] = [];
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  cleanup.push(dir);
+  return dir;
+}
+
+async function repository(): Promise<TempRepository> {
+  const repo = await TempRepository.create();
+  cleanup.push(repo.dir);
+  return repo;
+}
+
+function mod(args: string[], options: { cwd: string; env?: Record<string, string>; bin?: string }) {
+  return execa(process.execPath, [options.bin ?? MOD_BIN, ...args], { cwd: options.cwd, reject: false, env: { CI: 'true', ...options.env }, timeout: 60_000 });
+}
+
+interface ErrorDocument {
+  schemaVersion: number;
+  error: { code: string; message: string; hint: string | null; exitCode: number };
+}
+
+function errorDocument(stdout: string): ErrorDocument {
+  return JSON.parse(stdout) as ErrorDocument;
+}
+
+/** Nine levels of nine aliases: 9^9 "lol"s once expanded. */
+const BILLION_LAUGHS = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+
+describe('issue 17.13: --json usage errors print the error document', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['an unknown option', ['deploy', '--env', 'stage', '--bogus'], /unknown option '--bogus'/],
+    ['a missing --env', ['deploy'], /required option '-e, --env <name>' not specified/],
+    ['an unknown command', ['deplyo'], /unknown command 'deplyo'/],
+    ['a flag without its value', ['history', '--limit'], /option '-n, --limit <n>' argument missing/],
+    ['a bad flag value', ['history', '--limit', 'many'], /--limit must be a positive whole number, got many/],
+    ['no command at all', [], /no command given/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`${what}: one USAGE document on stdout, exit 2`, async () => {
+      const repo = await repository();
+      await repo.commit('Initial');
+      for (const argv of [
+        ['--json', ...args],
+        [...args, '--json'],
+      ]) {
+        const run = await mod(argv, { cwd: repo.dir });
+        expect(run.exitCode, run.stderr).toBe(2);
+        const document = errorDocument(run.stdout);
+        expect(document).toMatchObject({ schemaVersion: 1, error: { code: 'USAGE', exitCode: 2 } });
+        expect(document.error.message).toMatch(message);
+        expect(document.error.message).not.toMatch(/^error:/);
+        expect(run.stderr).toMatch(/error: /);
+      }
+    });
+  }
+
+  it('without --json a usage error prints nothing on stdout', async () => {
+    const repo = await repository();
+    const run = await mod(['deploy'], { cwd: repo.dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe('');
+  });
+
+  it('--help and --version under --json still print their text and exit 0', async () => {
+    const repo = await repository();
+    const version = await mod(['--json', '--version'], { cwd: repo.dir });
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('issue 17.12: a YAML alias bomb is a config error naming the file', () => {
+  it('mod.config.yml: exit 2, CONFIG_INVALID, fast', async () => {
+    const repo = await repository();
+    await repo.commit('Bomb', { 'mod.config.yml': `${BILLION_LAUGHS}\n` });
+    const run = await mod(['--json', 'status'], { cwd: repo.dir });
+    expect(run.exitCode, run.stderr).toBe(2);
+    const document = errorDocument(run.stdout);
+    expect(document.error.code).toBe('CONFIG_INVALID');
+    expect(document.error.message).toMatch(/^mod\.config\.yml/);
+    expect(document.error.message).toMatch(/alias/);
+    expect(run.stderr).not.toMatch(/unexpected error/);
+  });
+});
+
+describe('issue 17.17: not a git repository', () => {
+  it('is exit 2 with a hint to run inside the repository or git init', async () => {
+    const dir = await tempDir('mod-not-a-repo-');
+    for (const args of [['status'], ['deploy', '--env', 'stage'], ['history']]) {
+      const run = await mod(['--json', ...args], { cwd: dir });
+      expect(run.exitCode, run.stderr).toBe(2);
+      const document = errorDocument(run.stdout);
+      expect(document.error).toMatchObject({ code: 'NOT_A_GIT_REPOSITORY', exitCode: 2 });
+      expect(document.error.message).toContain(dir);
+      expect(document.error.hint).toMatch(/git init/);
+    }
+  });
+
+  it('-C pointing at a directory that does not exist says so (exit 2)', async () => {
+    const dir = await tempDir('mod-missing-');
+    const run = await mod(['--json', '-C', path.join(dir, 'nope'), 'status'], { cwd: dir });
+    expect(run.exitCode, run.stderr).toBe(2);
+    expect(errorDocument(run.stdout).error.message).toMatch(/no such directory/);
+  });
+});
+
+describe('issue 17.17: a checkout that was never built', () => {
+  it('without dist/ bin/mod.js prints a one-line hint to build, not a stack trace', async () => {
+    const dir = await tempDir('mod-unbuilt-');
+    await cp(path.join(REPO_ROOT, 'bin'), path.join(dir, 'bin'), { recursive: true });
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}\n');
+    const run = await mod(['status'], { cwd: dir, bin: path.join(dir, 'bin', 'mod.js') });
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/npm ci/);
+    expect(run.stderr).toMatch(/npm run build/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('without node_modules bin/mod.js says to run npm ci first', async () => {
+    const dir = await tempDir('mod-no-deps-');
+    await cp(path.join(REPO_ROOT, 'bin'), path.join(dir, 'bin'), { recursive: true });
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}\n');
+    // A dist/ whose first import is a dependency, as the real one's is (commander).
+    await mkdir(path.join(dir, 'dist', 'cli'), { recursive: true });
+    await writeFile(path.join(dir, 'dist', 'cli', 'main.js'), "import { Command } from 'commander';\nexport async function main() { return new Command() ? 0 : 1; }\n");
+    const run = await mod(['status'], { cwd: dir, bin: path.join(dir, 'bin', 'mod.js') });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/run npm ci first/);
+    expect(run.stderr).toMatch(/commander/);
+  });
+});
