@@ -1,13 +1,15 @@
 // The local stand-in for the CodeDeploy agent on one instance: it runs the
-// in-place lifecycle (block traffic, ApplicationStop from the previous
-// revision, download, install, start, validate, allow traffic), and the
+// in-place lifecycle (block traffic, ApplicationStop from the last revision
+// installed, download, install, start, validate, allow traffic), and the
 // installed revision's ApplicationStop when the environment is stopped.
-import { readFile, rm, stat } from 'node:fs/promises';
+// Which revision's scripts run where follows the agent's command_executor.rb
+// and hook_executor.rb (aws/aws-codedeploy-agent).
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ModError } from '../../../errors.js';
 import type { EventStatus, InstanceRecord, LifecycleEventRecord } from '../../deployment.js';
-import { LIFECYCLE, RUN_FROM_PREVIOUS_REVISION, readAppspec, type Appspec, type LifecycleEventName, type ScriptEvent } from './appspec.js';
-import { writeJsonAtomic } from './json-file.js';
+import { LIFECYCLE, RUN_FROM_PREVIOUS_REVISION, readRevisionAppspec, type Appspec, type LifecycleEventName, type ScriptEvent } from './appspec.js';
+import { readJson, writeJsonAtomic } from './json-file.js';
 import { runHook, type HookContext } from './lifecycle-hook.js';
 import type { LocalInstance } from './local-instances.js';
 import { tailFile } from './run-script.js';
@@ -26,6 +28,8 @@ export interface AgentDeployment extends HookContext {
   hookTimeoutCapSeconds: number;
   traffic: TrafficControl;
   onEvent: (instanceId: string, event: LifecycleEventRecord) => void;
+  /** Each line a hook script writes (stdout and stderr), as it comes. */
+  onHookOutput?: (instanceId: string, event: string, line: string) => void;
 }
 
 export class LifecycleEventFailedError extends ModError {
@@ -41,9 +45,40 @@ export class LifecycleEventFailedError extends ModError {
   }
 }
 
+/**
+ * `deployment-root/last-successful.json`: the last revision whose Install
+ * succeeded on the instance, recorded when Install succeeds, as the agent
+ * records `deployment-instructions/<group>_last_successful_install`, even if
+ * a later event of that deployment failed. Its scripts run the next
+ * deployment's BeforeBlockTraffic, AfterBlockTraffic and ApplicationStop.
+ */
 interface LastSuccessful {
   deploymentId: string;
   archiveDir: string;
+  bundleDir?: string;
+}
+
+/** Default script timeout (script_info.rb) and the agent's bounds on an event's total (command_acknowledgement_request_builder.rb). */
+export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 3600;
+const MIN_EVENT_SECONDS = 60;
+const MAX_EVENT_SECONDS = 4200;
+
+/**
+ * How long a lifecycle event may run: the agent sends the sum of its
+ * scripts' timeouts (3600 for one without) as the command's limit, raised to
+ * 60 s and lowered to 4200 s, and the service fails the event past it.
+ */
+export function eventTimeLimitSeconds(hooks: readonly { timeout?: number }[]): number {
+  const total = hooks.reduce((sum, hook) => sum + (hook.timeout ?? DEFAULT_SCRIPT_TIMEOUT_SECONDS), 0);
+  return Math.min(Math.max(total, MIN_EVENT_SECONDS), MAX_EVENT_SECONDS);
+}
+
+/** A script's timeout at the moment it starts: its own, within the local cap and what is left of the event's limit. */
+export function scriptTimeout(hook: { timeout?: number }, capSeconds: number, eventLimitSeconds: number, eventElapsedMs: number): { seconds: number; reason?: string } {
+  const own = Math.min(hook.timeout ?? DEFAULT_SCRIPT_TIMEOUT_SECONDS, capSeconds);
+  const left = Math.max(1, Math.floor(eventLimitSeconds - eventElapsedMs / 1000));
+  if (left < own) return { seconds: left, reason: `the event's limit of ${eventLimitSeconds}s, the sum of its scripts' timeouts within 60..4200s, ran out` };
+  return own < (hook.timeout ?? DEFAULT_SCRIPT_TIMEOUT_SECONDS) ? { seconds: own, reason: `capped by hookTimeoutSeconds (${capSeconds}s)` } : { seconds: own };
 }
 
 export interface InstanceOutcome {
@@ -62,8 +97,20 @@ export async function deployToInstance(instance: LocalInstance, deployment: Agen
   const deploymentRoot = path.join(instance.dir, 'deployment-root');
   const archiveDir = path.join(deploymentRoot, deployment.deploymentId, 'deployment-archive');
   const logDir = path.join(deploymentRoot, deployment.deploymentId, 'logs');
+  const lastInstallFile = path.join(deploymentRoot, 'last-successful.json');
   const previous = await readLastSuccessful(deploymentRoot);
-  const previousAppspec = previous ? await readAppspec(path.join(previous.archiveDir, 'appspec.yml')).catch(() => undefined) : undefined;
+  // The agent reads the last installed revision's appspec for those events
+  // and fails the deployment when it cannot (an archive removed by hand).
+  let previousAppspec: Appspec | undefined;
+  let previousError: string | undefined;
+  if (previous) {
+    try {
+      previousAppspec = await readRevisionAppspec(previous.archiveDir);
+    } catch (error) {
+      previousError = `the last revision installed here (deployment ${previous.deploymentId}) has no readable appspec at ${previous.archiveDir}: ${(error as Error).message}; the agent fails too (to skip that revision's scripts, delete ${lastInstallFile})`;
+    }
+  }
+  const bundle = { bucket: path.dirname(deployment.bundleDir), key: path.basename(deployment.bundleDir) };
   let appspec: Appspec | undefined;
 
   for (const eventRecord of record.events) {
@@ -93,17 +140,21 @@ export async function deployToInstance(instance: LocalInstance, deployment: Agen
           finish('Succeeded');
           break;
         case 'DownloadBundle':
+          // The agent cleans old archives first, never the last one installed.
+          await pruneOldArchives(deploymentRoot, [deployment.deploymentId, previous?.deploymentId]);
           await rm(archiveDir, { recursive: true, force: true });
           await linkTree(deployment.bundleDir, archiveDir);
-          appspec = await readAppspec(path.join(archiveDir, 'appspec.yml'), 'appspec.yml');
+          appspec = await readRevisionAppspec(archiveDir);
           finish('Succeeded');
           break;
         case 'Install':
           await installFiles(instance, appspec!, archiveDir);
+          await writeJsonAtomic(lastInstallFile, { deploymentId: deployment.deploymentId, archiveDir, bundleDir: deployment.bundleDir } satisfies LastSuccessful);
           finish('Succeeded');
           break;
         default: {
           const fromPrevious = RUN_FROM_PREVIOUS_REVISION.has(name);
+          if (fromPrevious && previousError) throw new Error(previousError);
           const spec = fromPrevious ? previousAppspec : appspec;
           const root = fromPrevious ? previous?.archiveDir : archiveDir;
           const hooks = spec?.hooks[name as ScriptEvent] ?? [];
@@ -112,8 +163,23 @@ export async function deployToInstance(instance: LocalInstance, deployment: Agen
             break;
           }
           const logFile = path.join(logDir, `${name}.log`);
+          const limit = eventTimeLimitSeconds(hooks);
+          const onHookOutput = deployment.onHookOutput;
           for (const hook of hooks) {
-            const outcome = await runHook(instance, deployment, name, root, hook.location, Math.min(hook.timeout ?? 3600, deployment.hookTimeoutCapSeconds), logFile);
+            const timeout = scriptTimeout(hook, deployment.hookTimeoutCapSeconds, limit, Date.now() - started);
+            const outcome = await runHook(
+              instance,
+              { ...deployment, bundle },
+              {
+                event: name,
+                archiveDir: root,
+                hook,
+                timeoutSeconds: timeout.seconds,
+                timeoutReason: timeout.reason,
+                logFile,
+                onLine: onHookOutput ? (line) => onHookOutput(instance.id, name, line) : undefined,
+              },
+            );
             if (outcome) {
               finish('Failed', outcome);
               throw new LifecycleEventFailedError(instance.id, name, outcome.message, eventRecord);
@@ -133,8 +199,6 @@ export async function deployToInstance(instance: LocalInstance, deployment: Agen
     }
   }
   if (record.status === 'Failed') return { record }; // stopped between events
-  await writeJsonAtomic(path.join(deploymentRoot, 'last-successful.json'), { deploymentId: deployment.deploymentId, archiveDir } satisfies LastSuccessful);
-  await pruneOldArchives(deploymentRoot, [deployment.deploymentId, previous?.deploymentId]);
   record.status = 'Succeeded';
   return { record };
 }
@@ -154,15 +218,21 @@ export async function stopInstance(instance: LocalInstance, stop: AgentStop): Pr
   const installed = await installedArchive(instance);
   if (!installed) return { ranApplicationStop: false };
   const hooks = installed.appspec.hooks.ApplicationStop ?? [];
+  const limit = eventTimeLimitSeconds(hooks);
+  const started = Date.now();
+  const bundleDir = installed.bundleDir;
   for (const hook of hooks) {
+    const timeout = scriptTimeout(hook, stop.hookTimeoutCapSeconds, limit, Date.now() - started);
     const failure = await runHook(
       instance,
-      { deploymentId: 'stop', applicationName: stop.applicationName, deploymentGroupName: stop.deploymentGroupName, env: stop.env },
-      'ApplicationStop',
-      installed.archiveDir,
-      hook.location,
-      Math.min(hook.timeout ?? 3600, stop.hookTimeoutCapSeconds),
-      path.join(instance.dir, 'stop.log'),
+      {
+        deploymentId: 'stop',
+        applicationName: stop.applicationName,
+        deploymentGroupName: stop.deploymentGroupName,
+        env: stop.env,
+        bundle: bundleDir ? { bucket: path.dirname(bundleDir), key: path.basename(bundleDir) } : undefined,
+      },
+      { event: 'ApplicationStop', archiveDir: installed.archiveDir, hook, timeoutSeconds: timeout.seconds, timeoutReason: timeout.reason, logFile: path.join(instance.dir, 'stop.log') },
     );
     if (failure) stop.onHookFailed(failure.message);
   }
@@ -170,19 +240,14 @@ export async function stopInstance(instance: LocalInstance, stop: AgentStop): Pr
 }
 
 /** The archive whose ApplicationStop `stopInstance` runs: the last one installed successfully. */
-async function installedArchive(instance: LocalInstance): Promise<{ archiveDir: string; appspec: Appspec } | undefined> {
+async function installedArchive(instance: LocalInstance): Promise<{ archiveDir: string; bundleDir?: string; appspec: Appspec } | undefined> {
   const last = await readLastSuccessful(path.join(instance.dir, 'deployment-root'));
   if (!last) return undefined;
-  const appspec = await readAppspec(path.join(last.archiveDir, 'appspec.yml')).catch(() => undefined);
-  return appspec ? { archiveDir: last.archiveDir, appspec } : undefined;
+  const appspec = await readRevisionAppspec(last.archiveDir).catch(() => undefined);
+  return appspec ? { archiveDir: last.archiveDir, bundleDir: last.bundleDir, appspec } : undefined;
 }
 
 async function readLastSuccessful(deploymentRoot: string): Promise<LastSuccessful | undefined> {
-  try {
-    const last = JSON.parse(await readFile(path.join(deploymentRoot, 'last-successful.json'), 'utf8')) as LastSuccessful;
-    await stat(last.archiveDir);
-    return last;
-  } catch {
-    return undefined;
-  }
+  const last = await readJson<LastSuccessful>(path.join(deploymentRoot, 'last-successful.json')).catch(() => undefined);
+  return last?.deploymentId && last.archiveDir ? last : undefined;
 }
