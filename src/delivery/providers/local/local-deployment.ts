@@ -2,7 +2,7 @@
 // last: the revision (an earlier bundle reused, or the commit built), a check
 // of the bundle before any instance is touched, the rollout, and every way
 // it can end written to the audit trail and announced as `deploy.done`.
-import { access, constants, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, ExitCode, ModError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
@@ -100,11 +100,7 @@ async function checkBundle(bundleDir: string, commit: string): Promise<void> {
         () => false,
       );
       if (!exists) throw new ConfigError(display, `hooks.${event}.${index}.location`, `script ${hook.location} is not in the revision bundle`, 'check the path and that buildspec.yml artifacts include it');
-      const executable = await access(file, constants.X_OK).then(
-        () => true,
-        () => false,
-      );
-      if (!executable) throw new ConfigError(display, `hooks.${event}.${index}.location`, `script ${hook.location} is not executable`, `git update-index --chmod=+x ${hook.location} and commit`);
+      // Not executable is no error: the agent runs `chmod +x` and carries on (hook_executor.rb).
     }
   }
 }
