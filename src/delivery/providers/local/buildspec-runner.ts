@@ -300,7 +300,11 @@ class UserResolver {
     let result: ShellUser | string = user ?? `run-as user "${name}" does not exist on this machine`;
     if (user && user.uid !== process.getuid?.()) {
       if (process.getuid?.() !== 0) result = `run-as ${name} needs mod to run as root (it runs as uid ${process.getuid?.()})`;
-      else await this.grant();
+      else {
+        await this.grant();
+        const blocked = await firstUnsearchable(user, [this.srcDir, ...this.scratchDirs]);
+        if (blocked) result = `run-as ${name}: the user cannot reach the build directory, ${blocked} is not searchable by ${name}`;
+      }
     }
     this.cache.set(name, result);
     return result;
@@ -313,6 +317,19 @@ class UserResolver {
     await run('chmod', ['-R', 'a+rX', this.srcDir]);
     for (const dir of this.scratchDirs) await chmod(dir, 0o755);
   }
+}
+
+/** The first directory on the way to `dirs` that `user` may not enter, if any. */
+async function firstUnsearchable(user: ShellUser, dirs: string[]): Promise<string | undefined> {
+  for (const dir of dirs) {
+    for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+      const info = await stat(current);
+      const bit = info.uid === user.uid ? 0o100 : info.gid === user.gid ? 0o010 : 0o001;
+      if (!(info.mode & bit)) return `${current} (mode ${(info.mode & 0o777).toString(8)})`;
+      if (path.dirname(current) === current) break;
+    }
+  }
+  return undefined;
 }
 
 async function lookUpUser(name: string): Promise<ShellUser | undefined> {

@@ -1,6 +1,6 @@
 // Runs a buildspec.yml text through the local provider's parser and runner
 // against real shells in a temp dir, for the CodeBuild fidelity cases.
-import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DeliveryEvent } from '../../../../../src/delivery/events.js';
@@ -28,10 +28,14 @@ export interface BuildOptions {
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
   context?: Partial<BuildContext>;
+  /** false: leave the temp dir 0700 (a run-as user cannot reach the build). */
+  reachable?: boolean;
 }
 
 export async function build(yaml: string, options: BuildOptions = {}): Promise<Built> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'mod-buildspec-'));
+  // mkdtemp makes it 0700; a run-as user must be able to reach the source, as under .mod/builds.
+  if (options.reachable !== false) await chmod(root, 0o755);
   const srcDir = path.join(root, 'src');
   await mkdir(srcDir);
   for (const [file, content] of Object.entries(options.files ?? {})) {
