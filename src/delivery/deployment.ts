@@ -72,6 +72,28 @@ export interface DeploymentRecord {
   aws?: { pipelineExecutionId?: string; buildId?: string; codeDeployDeploymentId?: string };
   /** Pid of the process running it (local provider): a dead pid means abandoned. */
   pid?: number;
+  /** Why a `Stopped` deployment stopped: Ctrl-C, `mod stop` (by whom), `--timeout`, or its process died. */
+  stopReason?: string;
+  /** A rollback that redeployed but whose revert commit is not made yet (`mod rollback --finish-revert`). */
+  pendingRevert?: PendingRevert;
+}
+
+/** The revert a rollback still owes its branch: what to revert, and why it was not made. */
+export interface PendingRevert {
+  /** The rollback deployment that owes it. */
+  deploymentId: string;
+  environment: string;
+  branch: string;
+  /** The deployment rolled back and its commit; the target commit the branch should match. */
+  rollbackOf: string;
+  revertedCommit: string;
+  target: string;
+  targetSubject?: string;
+  /** First-parent commits to revert, newest first. */
+  commits: string[];
+  since: string;
+  /** Why the revert was not made. */
+  reason: string;
 }
 
 export function newDeploymentId(now = new Date()): string {

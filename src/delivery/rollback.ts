@@ -3,11 +3,19 @@
 // environment's branch as one commit, pushed when the branch has an upstream,
 // and deployed, so the branch stays the truth. --fast first redeploys the
 // target's bundle (no build, seconds) and makes the revert commit after.
+// Everything the revert needs (a clean checkout of the branch, the deployed
+// commit on it, a push the upstream accepts, no conflict) is checked before
+// anything changes; a revert that still fails after a fast redeploy is
+// recorded as pending (.mod/envs/<env>/pending-revert.json) and finished with
+// --finish-revert, and until then rollback (and deploy) refuse to go on as if
+// the branch were reverted.
+import { readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { ModError, UsageError } from '../errors.js';
 import type { CommitInfo } from '../git/git.js';
 import type { Environment } from './config.js';
 import { endpointOf, withEnvironmentLock } from './deploy.js';
-import type { DeploymentRecord } from './deployment.js';
+import type { DeploymentRecord, PendingRevert } from './deployment.js';
 import type { DeliveryEvents } from './events.js';
 import type { Provider } from './provider.js';
 import type { Workspace } from './workspace.js';
@@ -28,8 +36,9 @@ export interface RollbackOutcome {
   environment: Environment;
   endpoint: string | null;
   revertCommit: string | null;
-  /** Set when the fast redeploy worked but the revert commit could not be made. */
+  /** Set when the fast redeploy worked but the revert commit could not be made (then `pendingRevert` is recorded). */
   revertError?: { code: string; message: string; hint?: string };
+  pendingRevert?: PendingRevert;
   pushed: boolean;
 }
 
@@ -39,7 +48,51 @@ interface RollbackPlan {
   commits: string[];
 }
 
+/** What reverting needs, checked before anything changes. */
+interface RevertPlan {
+  /** The deployed commit the revert undoes, and the target the branch should match. */
+  reverted: string;
+  target: { commit: string; subject?: string };
+  commits: string[];
+  /** The deployment rolled back. */
+  of: string;
+}
+
+export function pendingRevertFile(ws: Workspace, env: Environment): string {
+  return path.join(ws.paths.env(env.name), 'pending-revert.json');
+}
+
+/** The revert the environment's last rollback still owes its branch, if any. */
+export async function readPendingRevert(ws: Workspace, env: Environment): Promise<PendingRevert | undefined> {
+  try {
+    const pending = JSON.parse(await readFile(pendingRevertFile(ws, env), 'utf8')) as PendingRevert;
+    return pending.environment === env.name && Array.isArray(pending.commits) ? pending : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writePendingRevert(ws: Workspace, env: Environment, pending: PendingRevert): Promise<void> {
+  const file = pendingRevertFile(ws, env);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify(pending, null, 2));
+  await rename(`${file}.tmp`, file);
+}
+
+/** Refuses to go on while a revert is pending and `commit` still holds the reverted change (deploy, rollback). */
+export async function refuseWhileRevertPending(ws: Workspace, env: Environment, commit?: string): Promise<void> {
+  const pending = await readPendingRevert(ws, env);
+  if (!pending) return;
+  if (commit && !(await ws.git.isAncestor(pending.revertedCommit, commit))) return;
+  throw new ModError(
+    'REVERT_PENDING',
+    `the rollback ${pending.deploymentId} redeployed ${pending.target.slice(0, 8)}, but its revert of ${pending.commits.map((c) => c.slice(0, 8)).join(', ')} on ${pending.branch} is still pending (${pending.reason}), so ${commit ? `${commit.slice(0, 8)} would ship the rolled-back change again` : 'the branch still holds the rolled-back change'}`,
+    { hint: `fix that, then finish it: mod rollback --env ${env.name} --finish-revert` },
+  );
+}
+
 export async function planRollback(ws: Workspace, provider: Provider, env: Environment, to: string | undefined): Promise<RollbackPlan> {
+  await refuseWhileRevertPending(ws, env);
   const history = await provider.deployments(env);
   const current = history.find((d) => d.status === 'Succeeded');
   if (!current) throw new UsageError(`nothing has been deployed to ${env.name} successfully yet`, `deploy first: mod deploy --env ${env.name}`);
@@ -77,13 +130,16 @@ export async function rollback(ws: Workspace, options: RollbackOptions): Promise
   const outcome = await withEnvironmentLock(ws, env, `mod rollback --env ${env.name}`, events, async () => {
     const plan = await planRollback(ws, provider, env, options.to);
     const initiator = await ws.initiator();
-    const hasBranch = await ws.git.branchExists(env.branch);
     const reason = `rollback of ${plan.current.deploymentId} (${plan.current.revision.commit.slice(0, 8)}) to ${plan.target.commit.commit.slice(0, 8)}`;
+    const push = options.push !== false;
+    const revertPlan: RevertPlan = { reverted: plan.current.revision.commit, target: { commit: plan.target.commit.commit, subject: plan.target.commit.subject }, commits: plan.commits, of: plan.current.deploymentId };
 
     if (options.fast) {
       if (!plan.target.deployment?.revision.bundle) {
         throw new UsageError(`no successful deployment of ${plan.target.commit.commit.slice(0, 8)} has a bundle to redeploy`, 'run without --fast to revert and rebuild');
       }
+      // Before the redeploy: a fast rollback whose revert then fails leaves the branch shipping the bad change.
+      const hasBranch = await checkRevertPossible(ws, env, revertPlan, push, events, { fast: true });
       const record = await provider.deploy({
         environment: env,
         commit: plan.target.commit,
@@ -102,18 +158,35 @@ export async function rollback(ws: Workspace, options: RollbackOptions): Promise
         return outcome;
       }
       try {
-        const revert = await revertOnBranch(ws, env, plan, options.push !== false, events);
+        const revert = await revertOnBranch(ws, env, revertPlan, push, events);
         await provider.updateDeployment(env, record.deploymentId, { revertCommit: revert.commit });
         record.revertCommit = revert.commit;
         return { ...outcome, revertCommit: revert.commit, pushed: revert.pushed };
       } catch (error) {
         const e = error instanceof ModError ? error : new ModError('REVERT_FAILED', (error as Error).message);
-        return { ...outcome, revertError: { code: e.code, message: e.message, hint: e.hint } };
+        const pending: PendingRevert = {
+          deploymentId: record.deploymentId,
+          environment: env.name,
+          branch: env.branch,
+          rollbackOf: plan.current.deploymentId,
+          revertedCommit: revertPlan.reverted,
+          target: revertPlan.target.commit,
+          targetSubject: revertPlan.target.subject,
+          commits: revertPlan.commits,
+          since: new Date().toISOString(),
+          reason: e.message,
+        };
+        await writePendingRevert(ws, env, pending);
+        record.pendingRevert = pending;
+        const hint = `${e.hint ? `${e.hint}; then ` : ''}finish it with mod rollback --env ${env.name} --finish-revert (until then deploy and rollback refuse: the branch still holds the bad change)`;
+        events({ type: 'notice', level: 'warn', message: `revert pending on ${env.branch}: ${e.message}` });
+        return { ...outcome, pendingRevert: pending, revertError: { code: e.code, message: e.message, hint } };
       }
     }
 
+    const hasBranch = await checkRevertPossible(ws, env, revertPlan, push, events, { fast: false });
     if (!hasBranch) throw new UsageError(`branch ${env.branch} does not exist, so there is nothing to revert on`, 'use --fast to redeploy the previous bundle');
-    const revert = await revertOnBranch(ws, env, plan, options.push !== false, events);
+    const revert = await revertOnBranch(ws, env, revertPlan, push, events);
     const commit = await ws.git.commitInfo(revert.commit);
     const record = await provider.deploy({ environment: env, commit, initiator, rollbackOf: plan.current.deploymentId, reason, timeoutMs: options.timeoutMs, signal, events });
     await provider.updateDeployment(env, record.deploymentId, { revertCommit: revert.commit });
@@ -136,14 +209,107 @@ export async function rollback(ws: Workspace, options: RollbackOptions): Promise
   return outcome;
 }
 
-async function revertOnBranch(ws: Workspace, env: Environment, plan: RollbackPlan, push: boolean, events: DeliveryEvents): Promise<{ commit: string; pushed: boolean }> {
+export interface FinishRevertOptions {
+  environment: string;
+  push?: boolean;
+  events: DeliveryEvents;
+}
+
+export interface FinishRevertOutcome {
+  environment: Environment;
+  /** The revert that was pending; undefined when none was. */
+  pending?: PendingRevert;
+  revertCommit: string | null;
+  pushed: boolean;
+}
+
+/**
+ * `mod rollback --env E --finish-revert`: makes (and pushes) the revert a
+ * fast rollback could not, after the same checks, and records it on the
+ * rollback's deployment. No redeploy: the environment already runs the target.
+ */
+export async function finishRevert(ws: Workspace, options: FinishRevertOptions): Promise<FinishRevertOutcome> {
+  const env = ws.environment(options.environment);
+  const provider = await ws.provider(env);
+  const { events } = options;
+  return withEnvironmentLock(ws, env, `mod rollback --env ${env.name} --finish-revert`, events, async () => {
+    const pending = await readPendingRevert(ws, env);
+    if (!pending) return { environment: env, revertCommit: null, pushed: false };
+    const push = options.push !== false;
+    const revertPlan: RevertPlan = { reverted: pending.revertedCommit, target: { commit: pending.target, subject: pending.targetSubject }, commits: pending.commits, of: pending.rollbackOf };
+    const hasBranch = await checkRevertPossible(ws, env, revertPlan, push, events, { fast: false, finishing: true });
+    if (!hasBranch) throw new UsageError(`branch ${env.branch} does not exist, so there is nothing to revert on`, `create it (git branch ${env.branch} ${pending.revertedCommit.slice(0, 8)}), then run mod rollback --env ${env.name} --finish-revert again`);
+    const revert = await revertOnBranch(ws, env, revertPlan, push, events);
+    await provider.updateDeployment(env, pending.deploymentId, { revertCommit: revert.commit });
+    await rm(pendingRevertFile(ws, env), { force: true });
+    const current = (await provider.deployments(env, 10)).find((d) => d.status === 'Succeeded');
+    if (current && current.deploymentId !== pending.deploymentId) {
+      events({ type: 'notice', level: 'warn', message: `${env.name} now runs ${current.deploymentId} (${current.revision.commit.slice(0, 8)}), not the rollback ${pending.deploymentId}: deploy the reverted branch with mod deploy --env ${env.name}` });
+    }
+    return { environment: env, pending, revertCommit: revert.commit, pushed: revert.pushed };
+  });
+}
+
+/**
+ * Checks that the revert can be made and pushed, changing nothing but a
+ * missing local branch (created from its upstream). Says whether the branch
+ * exists; throws REVERT_BLOCKED naming what is in the way.
+ */
+async function checkRevertPossible(ws: Workspace, env: Environment, plan: RevertPlan, push: boolean, events: DeliveryEvents, how: { fast: boolean; finishing?: boolean }): Promise<boolean> {
+  const { git } = ws;
+  const branch = env.branch;
+  const instead = how.finishing
+    ? `then run mod rollback --env ${env.name} --finish-revert again`
+    : how.fast
+      ? `then run the rollback again; nothing was redeployed. In a hurry, mod deploy --env ${env.name} --ref ${plan.target.commit.slice(0, 8)} redeploys the good revision without touching the branch (which then still ships the bad change next time)`
+      : 'then run the rollback again; nothing was changed';
+  const blocked = (message: string, fix: string) => new ModError('REVERT_BLOCKED', `cannot revert on ${branch}: ${message}`, { hint: `${fix}; ${instead}` });
+
+  if (!(await git.branchExists(branch))) {
+    // A clone may lack the local branch its remote has: take it from there.
+    const remotes = await git.remotes();
+    const remote = remotes.includes('origin') ? 'origin' : remotes[0];
+    const fetched = remote ? await git.fetchBranch(remote, branch).catch(() => undefined) : undefined;
+    if (!remote || !fetched) return false;
+    await git.createTrackingBranch(branch, remote);
+    events({ type: 'git', message: `created branch ${branch} from ${remote}/${branch} (${fetched.slice(0, 8)})` });
+  }
+  const head = await git.resolve(`refs/heads/${branch}`);
+  if (!head) return false;
+  const checkedOut = await git.worktreeOf(branch);
+  if (checkedOut && path.resolve(checkedOut) !== path.resolve(git.dir)) {
+    throw blocked(`it is checked out in another worktree, ${checkedOut}`, `switch that worktree to another branch (git -C ${checkedOut} switch --detach) or run mod from it`);
+  }
+  if (checkedOut && (await git.currentBranch()) === branch && !(await git.isClean())) {
+    throw blocked('it is checked out here with uncommitted changes', 'commit or stash them');
+  }
+  if (!(await git.isAncestor(plan.reverted, head))) {
+    throw blocked(`the deployed ${plan.reverted.slice(0, 8)} is not on it (was the branch reset or force-pushed?)`, `put it back on ${branch}, or revert by hand and deploy the branch`);
+  }
+  if (push) {
+    const upstream = await git.upstreamOf(branch);
+    if (upstream) {
+      try {
+        await git.pushDryRun(branch, upstream);
+      } catch (error) {
+        throw blocked(`a push to ${upstream.remote}/${upstream.ref} would fail: ${(error as Error).message}`, `bring ${branch} up to date with its upstream (git pull) or fix access to ${upstream.remote}, or use --no-push to revert locally only`);
+      }
+    }
+  }
+  if (!(await git.revertsCleanly(head, plan.commits))) {
+    throw blocked(`reverting ${plan.commits.map((c) => c.slice(0, 8)).join(', ')} conflicts with later commits on it`, `revert by hand (git revert${plan.commits.length > 1 ? ' --no-commit' : ''} ${plan.commits.map((c) => c.slice(0, 8)).join(' ')}), commit and deploy`);
+  }
+  return true;
+}
+
+async function revertOnBranch(ws: Workspace, env: Environment, plan: RevertPlan, push: boolean, events: DeliveryEvents): Promise<{ commit: string; pushed: boolean }> {
   const head = await ws.git.resolve(`refs/heads/${env.branch}`);
-  if (head && head !== plan.current.revision.commit) {
-    const ahead = await ws.git.countBetween(plan.current.revision.commit, head).catch(() => 0);
+  if (head && head !== plan.reverted) {
+    const ahead = await ws.git.countBetween(plan.reverted, head).catch(() => 0);
     if (ahead > 0) events({ type: 'notice', level: 'warn', message: `${env.branch} has ${ahead} commit(s) after the deployed one; the revert goes on top of them` });
   }
   const short = plan.commits.map((c) => c.slice(0, 8)).join(', ');
-  const message = `Rollback ${env.name} to ${plan.target.commit.commit.slice(0, 8)}\n\nThis reverts ${short} (deployment ${plan.current.deploymentId}).\n\nTarget: ${plan.target.commit.subject}`;
+  const message = `Rollback ${env.name} to ${plan.target.commit.slice(0, 8)}\n\nThis reverts ${short} (deployment ${plan.of}).\n\nTarget: ${plan.target.subject ?? plan.target.commit}`;
   const commit = await ws.git.withBranchCheckout(env.branch, (checkout) => checkout.revertAsOneCommit(plan.commits, message));
   events({ type: 'git', message: `reverted ${short} on ${env.branch} as ${commit.slice(0, 8)}` });
   if (!push) return { commit, pushed: false };

@@ -3,12 +3,14 @@
 // it pushes, what it asks the provider to deploy (a rebuild of the revert, or
 // with --fast the earlier bundle first), and how each refusal leaves the
 // branch untouched. The provider, notifier and output are fakes.
+import { writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/delivery/deploy-lock.js';
 import type { DeploymentRecord } from '../../src/delivery/deployment.js';
-import { rollback, type RollbackOptions } from '../../src/delivery/rollback.js';
+import { history } from '../../src/delivery/history.js';
+import { finishRevert, readPendingRevert, rollback, type RollbackOptions } from '../../src/delivery/rollback.js';
 import { ExitCode } from '../../src/errors.js';
 import { FakeDeliveryEvents } from '../fakes/fake-delivery-events.js';
 import { FakeProvider } from '../fakes/fake-provider.js';
@@ -149,7 +151,7 @@ describe('rollback (revert & redeploy)', () => {
   it('refuses, changing nothing, when a later commit conflicts with the revert', async () => {
     await repo.commit('Edits the same line', { 'app.txt': 'v2 patched\n' });
     const before = await repo.head('refs/heads/stage');
-    await expect(run()).rejects.toMatchObject({ code: 'GIT', exitCode: ExitCode.Failed });
+    await expect(run()).rejects.toMatchObject({ code: 'REVERT_BLOCKED', exitCode: ExitCode.Failed });
     expect(await repo.head('refs/heads/stage')).toBe(before);
     expect(await repo.sh('status', '--porcelain')).toBe('');
     expect(provider.deployRequests).toHaveLength(0);
@@ -251,14 +253,16 @@ describe('rollback --fast', () => {
     expect(noBundle.deployRequests).toHaveLength(0);
   });
 
-  it('reports a revert that conflicts as revertError, keeping the successful redeploy', async () => {
+  it('issue 17.4: refuses a revert that would conflict before redeploying anything', async () => {
     const patched = await repo.commit('Edits the same line', { 'app.txt': 'v2 patched\n' });
-    const outcome = await run({ fast: true });
-    expect(outcome.record.status).toBe('Succeeded');
-    expect(outcome.revertCommit).toBeNull();
-    expect(outcome.revertError).toMatchObject({ code: 'GIT' });
+    const error = await run({ fast: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REVERT_BLOCKED', exitCode: ExitCode.Failed });
+    expect((error as Error).message).toContain('conflicts');
+    expect((error as { hint: string }).hint).toContain('nothing was redeployed');
+    expect(provider.deployRequests).toHaveLength(0);
     expect(await repo.head('refs/heads/stage')).toBe(patched);
-    expect(provider.callsOf('updateDeployment')).toEqual([]);
+    expect(await repo.sh('status', '--porcelain')).toBe('');
+    expect(await repo.sh('worktree', 'list', '--porcelain')).not.toContain('mod-revert-check-');
   });
 
   it("redeploys without a revert commit, and says so, when the environment's branch does not exist", async () => {
@@ -269,5 +273,102 @@ describe('rollback --fast', () => {
     expect(outcome).toMatchObject({ revertCommit: null, pushed: false });
     expect(events.notices('warn')).toHaveLength(1);
     expect(await repo.sh('branch', '--list', 'master')).toBe('');
+  });
+});
+
+describe('issue 17.4: rollback --fast checks the revert before redeploying, and a pending revert is finished', () => {
+  it('refuses before redeploying when the branch is checked out with uncommitted changes', async () => {
+    await writeFile(path.join(repo.dir, 'app.txt'), 'local edit\n');
+    const error = await run({ fast: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REVERT_BLOCKED' });
+    expect((error as Error).message).toContain('uncommitted changes');
+    expect(provider.deployRequests).toHaveLength(0);
+    expect(await repo.head('refs/heads/stage')).toBe(c2);
+    expect(await readFile(path.join(repo.dir, 'app.txt'), 'utf8')).toBe('local edit\n');
+  });
+
+  it('refuses before redeploying when the upstream has commits the branch lacks (the push would be rejected)', async () => {
+    const other = await TempRepository.create('stage');
+    try {
+      await other.sh('remote', 'add', 'origin', remote);
+      await other.sh('fetch', '-q', 'origin');
+      await other.sh('reset', '-q', '--hard', 'origin/stage');
+      await other.commit('Pushed by someone else', { 'other.txt': 'x\n' });
+      await other.sh('push', '-q', 'origin', 'stage');
+    } finally {
+      await other.dispose();
+    }
+    const error = await run({ fast: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REVERT_BLOCKED' });
+    expect((error as Error).message).toContain('a push to origin/stage would fail');
+    expect(provider.deployRequests).toHaveLength(0);
+    expect(await repo.head('refs/heads/stage')).toBe(c2);
+    // --no-push reverts locally only: then nothing stands in the way.
+    const outcome = await run({ fast: true, push: false });
+    expect(outcome).toMatchObject({ pushed: false, revertCommit: await repo.head('refs/heads/stage') });
+  });
+
+  it('refuses before redeploying when the deployed commit is not on the branch any more', async () => {
+    await repo.sh('reset', '-q', '--hard', c1);
+    await repo.commit('Rewritten history', { 'app.txt': 'v2 again\n' });
+    const error = await run({ fast: true, push: false }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REVERT_BLOCKED' });
+    expect((error as Error).message).toContain(`the deployed ${c2.slice(0, 8)} is not on it`);
+    expect(provider.deployRequests).toHaveLength(0);
+  });
+
+  it('takes the branch from the remote when this clone has no local branch, and reverts there', async () => {
+    await repo.sh('checkout', '-q', '--detach');
+    await repo.sh('branch', '-q', '-D', 'stage');
+    const outcome = await run({ fast: true });
+    expect(outcome.revertError).toBeUndefined();
+    const stageHead = await repo.head('refs/heads/stage');
+    expect(outcome).toMatchObject({ revertCommit: stageHead, pushed: true });
+    expect(await tree(stageHead)).toBe(await tree(c1));
+    expect(await repo.remoteBranch(remote, 'stage')).toBe(stageHead);
+  });
+
+  it('records a revert that fails after the redeploy as pending, refuses to roll back again, and finishes it with finishRevert', async () => {
+    // The tree turns dirty while the redeploy runs: the revert cannot be made after all.
+    const dirtying = (e: Parameters<typeof events.emit>[0]) => {
+      if (e.type === 'build.reused') writeFileSync(path.join(repo.dir, 'app.txt'), 'edited meanwhile\n');
+      events.emit(e);
+    };
+    const outcome = await run({ fast: true, events: dirtying });
+    expect(outcome.record.status).toBe('Succeeded');
+    expect(outcome.revertCommit).toBeNull();
+    expect(outcome.revertError).toMatchObject({ code: 'GIT' });
+    expect(outcome.revertError!.hint).toContain('mod rollback --env stage --finish-revert');
+    expect(outcome.pendingRevert).toMatchObject({ deploymentId: outcome.record.deploymentId, branch: 'stage', revertedCommit: c2, target: c1, commits: [c2] });
+    expect(await repo.head('refs/heads/stage')).toBe(c2);
+
+    // Following the old advice (roll back again) would redeploy or revert the wrong thing: it refuses.
+    await expect(run()).rejects.toMatchObject({ code: 'REVERT_PENDING', hint: expect.stringContaining('--finish-revert') });
+    await expect(run({ fast: true })).rejects.toMatchObject({ code: 'REVERT_PENDING' });
+    expect(provider.deployRequests).toHaveLength(1);
+    // History says it is pending.
+    const records = await history(ws, ['stage'], 10);
+    expect(records[0]).toMatchObject({ deploymentId: outcome.record.deploymentId, pendingRevert: { commits: [c2] } });
+
+    // Still dirty: finishing is refused, changing nothing, and stays pending.
+    await expect(finishRevert(ws, { environment: 'stage', events: events.emit })).rejects.toMatchObject({ code: 'REVERT_BLOCKED' });
+    expect(await readPendingRevert(ws, ws.environment('stage'))).toBeDefined();
+
+    await repo.sh('checkout', '--', 'app.txt');
+    const finished = await finishRevert(ws, { environment: 'staging', events: events.emit });
+    const stageHead = await repo.head('refs/heads/stage');
+    expect(finished).toMatchObject({ revertCommit: stageHead, pushed: true, pending: { deploymentId: outcome.record.deploymentId } });
+    expect(await tree(stageHead)).toBe(await tree(c1));
+    expect(await repo.remoteBranch(remote, 'stage')).toBe(stageHead);
+    expect(provider.deployRequests).toHaveLength(1);
+    expect(provider.history('stage')[0]).toMatchObject({ deploymentId: outcome.record.deploymentId, revertCommit: stageHead });
+    expect(await readPendingRevert(ws, ws.environment('stage'))).toBeUndefined();
+    expect((await history(ws, ['stage'], 10))[0]!.pendingRevert).toBeUndefined();
+
+    // Twice: nothing pending, nothing done.
+    const again = await finishRevert(ws, { environment: 'stage', events: events.emit });
+    expect(again.pending).toBeUndefined();
+    expect(again.revertCommit).toBeNull();
+    expect(await repo.head('refs/heads/stage')).toBe(stageHead);
   });
 });

@@ -1,9 +1,7 @@
-// stop() and doctor() through a FakeProvider: stop runs under the
-// environment's lock and reports what the provider stopped; doctor passes
-// unless a check fails (a warning does not fail it).
+// stop() through a FakeProvider: stop runs under the environment's lock and
+// reports what the provider stopped (doctor's cases are in doctor.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/delivery/deploy-lock.js';
-import { doctor } from '../../src/delivery/doctor.js';
+import { acquireLock, readStopRequest } from '../../src/delivery/deploy-lock.js';
 import { stop } from '../../src/delivery/stop.js';
 import { FakeDeliveryEvents } from '../fakes/fake-delivery-events.js';
 import { FakeProvider } from '../fakes/fake-provider.js';
@@ -41,50 +39,51 @@ describe('stop', () => {
     expect((await stop(ws, { environment: 'stage', events: events.emit })).stopped).toEqual([]);
   });
 
-  it('refuses while a deployment holds the lock, and releases its own lock after', async () => {
+  it('issue 17.5: asks the running deployment to stop, waits for it to let go of the lock, then stops the environment', async () => {
     provider.tellRunning('stage', ['stage-i1']);
-    const held = await acquireLock(ws.paths.lock('stage'), 'mod deploy --env stage');
+    const lockFile = ws.paths.lock('stage');
+    const held = await acquireLock(lockFile, 'mod deploy --env stage');
+    // The deployment in flight: it honours a stop request aimed at its pid by releasing the lock.
+    let honoured = false;
+    const deployment = (async () => {
+      while (!(await readStopRequest(lockFile, process.pid))) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(provider.callsOf('stop')).toEqual([]);
+      honoured = true;
+      await held.release();
+    })();
+    const outcome = await stop(ws, { environment: 'stage', events: events.emit, requestGraceMs: 5000 });
+    await deployment;
+    expect(honoured).toBe(true);
+    expect(outcome.stoppedDeployment).toMatchObject({ pid: process.pid, command: 'mod deploy --env stage' });
+    expect(outcome.stopped).toEqual([`mod deploy --env stage (pid ${process.pid})`, 'stage-i1']);
+    expect(provider.callsOf('stop')).toHaveLength(1);
+    expect(events.notices('info').some((n) => n.message.includes('asking the running mod deploy --env stage'))).toBe(true);
+    // The request is gone and the lock free.
+    expect(await readStopRequest(lockFile, process.pid)).toBeUndefined();
+    const again = await acquireLock(lockFile, 'mod deploy --env stage');
+    await again.release();
+  });
+
+  it('gives up with LOCK_HELD when the deployment does not let go of the lock, changing nothing', async () => {
+    provider.tellRunning('stage', ['stage-i1']);
+    const lockFile = ws.paths.lock('stage');
+    const held = await acquireLock(lockFile, 'mod deploy --env stage');
     try {
-      await expect(stop(ws, { environment: 'stage', events: events.emit })).rejects.toMatchObject({ code: 'LOCK_HELD' });
+      const error = await stop(ws, { environment: 'stage', events: events.emit, requestGraceMs: 200, waitMs: 400 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'LOCK_HELD' });
+      expect((error as Error).message).toContain('did not stop within');
     } finally {
       await held.release();
     }
     expect(provider.callsOf('stop')).toEqual([]);
+    expect(await readStopRequest(lockFile, process.pid)).toBeUndefined();
     await stop(ws, { environment: 'stage', events: events.emit });
-    const again = await acquireLock(ws.paths.lock('stage'), 'mod deploy --env stage');
+    const again = await acquireLock(lockFile, 'mod deploy --env stage');
     await again.release();
   });
 
   it('refuses an unknown environment without calling the provider', async () => {
     await expect(stop(ws, { environment: 'qa', events: events.emit })).rejects.toMatchObject({ code: 'USAGE' });
     expect(provider.calls).toEqual([]);
-  });
-});
-
-describe('doctor', () => {
-  it("passes when no check fails, warnings included, and returns the provider's checks", async () => {
-    const checks = [
-      { name: 'branch', status: 'pass' as const, detail: 'stage exists' },
-      { name: 'alarms', status: 'warn' as const, detail: 'no CloudWatch alarms' },
-    ];
-    provider.tellDoctorChecks('stage', checks);
-    const report = await doctor(ws, { environment: 'staging' });
-    expect(report).toEqual({ environment: expect.objectContaining({ name: 'stage' }), passed: true, checks });
-    expect(provider.callsOf('doctor')).toEqual([{ method: 'doctor', environment: 'stage' }]);
-  });
-
-  it('fails when any check fails', async () => {
-    provider.tellDoctorChecks('production', [
-      { name: 'branch', status: 'pass', detail: 'master exists' },
-      { name: 'buildspec', status: 'fail', detail: 'buildspec.yml not found' },
-      { name: 'alarms', status: 'warn', detail: 'none' },
-    ]);
-    const report = await doctor(ws, { environment: 'production' });
-    expect(report.passed).toBe(false);
-    expect(report.checks.map((c) => c.status)).toEqual(['pass', 'fail', 'warn']);
-  });
-
-  it('passes with no checks at all', async () => {
-    expect(await doctor(ws, { environment: 'stage' })).toMatchObject({ passed: true, checks: [] });
   });
 });

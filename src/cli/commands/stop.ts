@@ -1,4 +1,5 @@
-// mod stop --env E: stop the environment's instances, endpoint and database.
+// mod stop --env E: stop the deploy or rollback in flight (it records Stopped,
+// saying who stopped it), then the environment's instances, endpoint and database.
 import { commandAction, type CommandRegistration } from '../command-registration.js';
 import { openWorkspaceFor, type CliContext, type GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
@@ -11,7 +12,7 @@ export interface StopCommandOptions {
 export const registerStop: CommandRegistration = (program, context, setExit) => {
   program
     .command('stop')
-    .description("shut an environment down: run each instance's ApplicationStop, stop its endpoint and database")
+    .description("stop the deploy or rollback in flight, then shut the environment down: each instance's ApplicationStop, its endpoint and database")
     .requiredOption('-e, --env <name>', 'environment')
     .option('-y, --yes', 'confirm stopping production without asking')
     .action(commandAction<StopCommandOptions>(context, setExit, ({ options, globals }, output) => runStop(options, globals, context, output)));
@@ -25,7 +26,7 @@ export async function runStop(options: StopCommandOptions, globals: GlobalOption
   const ws = await openWorkspaceFor(globals, context);
   const env = ws.environment(options.env);
   if (needsConfirmation(env)) await confirmOrRefuse(output, `Stop ${env.name}?`, options.yes, `mod stop --env ${env.name}`);
-  const { stopped } = await stop(ws, { environment: env.name, events: (e) => output.event(e) });
-  output.result({ schemaVersion: 1, environment: env.name, stopped }, () => (stopped.length ? `${env.name}: stopped ${stopped.join(', ')}` : `${env.name}: nothing was running`));
+  const { stopped, stoppedDeployment } = await stop(ws, { environment: env.name, events: (e) => output.event(e) });
+  output.result({ schemaVersion: 1, environment: env.name, stopped, stoppedDeployment: stoppedDeployment ?? null }, () => (stopped.length ? `${env.name}: stopped ${stopped.join(', ')}` : `${env.name}: nothing was running`));
   return 0;
 }

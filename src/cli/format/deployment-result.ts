@@ -31,6 +31,8 @@ export function deploymentJson(record: DeploymentRecord, endpoint: string | null
 
 export function exitCodeFor(record: DeploymentRecord): number {
   if (record.status === 'Succeeded') return ExitCode.Ok;
+  // --timeout on the local provider stops the deployment: exit 4, as waiting past it does on AWS.
+  if (record.error?.code === 'TIMEOUT') return ExitCode.Timeout;
   if (record.status === 'Stopped' || record.status === 'InProgress') return ExitCode.Interrupted;
   return ExitCode.Failed;
 }

@@ -9,12 +9,15 @@ import type { Git } from '../../../git/git.js';
 import { newDeploymentId, newDeploymentRecord, type DeploymentError, type DeploymentRecord } from '../../deployment.js';
 import type { DeployRequest } from '../../provider.js';
 import type { StatePaths } from '../../state-paths.js';
+import { readHolder, readStopRequest } from '../../deploy-lock.js';
 import { readAppspec } from './appspec.js';
 import { BuildFailedError } from './buildspec-runner.js';
 import type { DeploymentHistory } from './deployment-history.js';
 import { ensureHost } from './host-client.js';
 import { ensureInstances } from './local-instances.js';
+import { listInstances } from './local-instances.js';
 import { rollOutWithAutoRollback } from './local-rollout.js';
+import { closeAbandonedDeployments } from './orphaned-hooks.js';
 import { buildRevision, bundleDirOf, bundleExists } from './revision-builder.js';
 import { writeServiceEnv } from './service-env.js';
 
@@ -26,11 +29,28 @@ export interface LocalDeploymentContext {
 }
 
 export async function runLocalDeployment(request: DeployRequest, context: LocalDeploymentContext): Promise<DeploymentRecord> {
-  const { environment: env, commit, events, signal } = request;
+  const { environment: env, commit, events } = request;
   const { git, paths, history } = context;
+  // We hold the environment's lock: a record still InProgress belongs to a deployer that died.
+  const lockFile = paths.lock(env.name);
+  const holder = await readHolder(lockFile);
+  const takenOverBy = holder ? `pid ${holder.pid} (${holder.user}@${holder.host}, ${holder.command})` : `pid ${process.pid}`;
+  for (const closed of await closeAbandonedDeployments(history, await listInstances(paths.instances(env.name)), takenOverBy)) {
+    events({ type: 'notice', level: 'warn', message: `closed abandoned deployment ${closed.deploymentId}: ${closed.stopReason}` });
+  }
+
   const record: DeploymentRecord = { ...newDeploymentRecord(request, context.providerName, newDeploymentId()), pid: process.pid };
   await history.save(record);
+  // One signal for every way the deployment is stopped: Ctrl-C, mod stop, --timeout.
+  const stopWatch = watchForStop({ lockFile, since: holder?.since ?? record.startedAt, timeoutMs: request.timeoutMs, outer: request.signal, running: () => runningSteps(record) });
+  const signal = stopWatch.signal;
   const finish = async (status: DeploymentRecord['status'], error?: DeploymentRecord['error']): Promise<DeploymentRecord> => {
+    stopWatch.dispose();
+    const stopped = stopWatch.why();
+    if (status === 'Stopped' && stopped) {
+      record.stopReason = stopped.reason;
+      error = { ...error, code: stopped.code, message: stopped.message, hint: stopped.hint };
+    }
     record.status = status;
     record.endedAt = new Date().toISOString();
     if (error) record.error = error;
@@ -76,6 +96,7 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
     return await finish(result.status, result.error);
   } catch (error) {
     if (signal.aborted) return await finish('Stopped', { code: 'INTERRUPTED', message: `interrupted: ${(error as Error).message}` });
+    stopWatch.dispose();
     const modError = error instanceof ModError ? error : undefined;
     const detail: DeploymentError = { code: modError?.code ?? 'UNEXPECTED', message: (error as Error).message, hint: modError?.hint };
     if (error instanceof BuildFailedError) Object.assign(detail, { exitCode: error.commandExitCode, logTail: error.logTail, logFile: error.logFile });
@@ -103,4 +124,86 @@ async function checkBundle(bundleDir: string, commit: string): Promise<void> {
       // Not executable is no error: the agent runs `chmod +x` and carries on (hook_executor.rb).
     }
   }
+}
+
+interface StopCause {
+  code: 'INTERRUPTED' | 'DEPLOYMENT_STOPPED' | 'TIMEOUT';
+  /** For the record's error. */
+  message: string;
+  /** For the record's stopReason. */
+  reason: string;
+  hint?: string;
+}
+
+interface StopWatch {
+  signal: AbortSignal;
+  /** Why the deployment was stopped, once it was. */
+  why(): StopCause | undefined;
+  dispose(): void;
+}
+
+/**
+ * Aborts the deployment on the caller's signal (Ctrl-C), on a stop request
+ * for this process (`mod stop`, polled) or past `timeoutMs` (`--timeout`),
+ * remembering which came first.
+ */
+function watchForStop(options: { lockFile: string; since: string; timeoutMs?: number; outer: AbortSignal; running: () => string; pollMs?: number }): StopWatch {
+  const controller = new AbortController();
+  let cause: StopCause | undefined;
+  const stopWith = (make: () => StopCause) => {
+    if (controller.signal.aborted) return;
+    cause = make();
+    controller.abort(new Error(cause.message));
+  };
+  const onOuter = () =>
+    stopWith(() => {
+      const what = options.outer.reason instanceof Error ? options.outer.reason.message : 'signal';
+      return { code: 'INTERRUPTED', message: `interrupted (${what}): the deployment was stopped${options.running()}; instances not reached keep their revision`, reason: `interrupted (${what})` };
+    });
+  if (options.outer.aborted) onOuter();
+  options.outer.addEventListener('abort', onOuter, { once: true });
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            stopWith(() => {
+              const seconds = Math.round(options.timeoutMs! / 1000);
+              return {
+                code: 'TIMEOUT',
+                message: `the deployment ran past --timeout ${seconds}s and was stopped${options.running()}; instances not reached keep their revision`,
+                reason: `timed out after ${seconds}s (--timeout)`,
+                hint: 'find what hangs in the hook log (mod history -v), or give it longer: --timeout <seconds>',
+              };
+            }),
+          options.timeoutMs,
+        );
+  let polling = false;
+  const poll = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    readStopRequest(options.lockFile, process.pid)
+      .then((request) => {
+        if (!request || request.at < options.since) return;
+        const by = `${request.by.command} (${request.by.user}@${request.by.host}, pid ${request.by.pid})`;
+        stopWith(() => ({ code: 'DEPLOYMENT_STOPPED', message: `stopped by ${by}${options.running()}; instances not reached keep their revision`, reason: `stopped by ${by} at ${request.at}` }));
+      })
+      .catch(() => {})
+      .finally(() => (polling = false));
+  }, options.pollMs ?? 200);
+  return {
+    signal: controller.signal,
+    why: () => cause,
+    dispose() {
+      clearTimeout(timer);
+      clearInterval(poll);
+      options.outer.removeEventListener('abort', onOuter);
+    },
+  };
+}
+
+/** ", while i-local-1 ran BeforeInstall", naming what was running when the deployment was stopped. */
+function runningSteps(record: DeploymentRecord): string {
+  const running = [...record.instances, ...(record.autoRollback?.instances ?? [])].flatMap((i) => i.events.filter((e) => e.status === 'InProgress').map((e) => `${i.instanceId} ran ${e.name}`));
+  return running.length ? ` while ${running.join(', ')} (its hook killed)` : '';
 }

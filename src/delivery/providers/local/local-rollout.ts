@@ -12,6 +12,7 @@ import type { DeploymentHistory } from './deployment-history.js';
 import type { HostClient } from './host-client.js';
 import type { LocalInstance } from './local-instances.js';
 import { bundleDirOf, bundleExists } from './revision-builder.js';
+import { clearStoppedMarker } from './local-stop.js';
 import { serviceVariables } from './service-env.js';
 
 /** What every rollout of one deployment shares; `record` is updated in place and saved as it goes. */
@@ -89,6 +90,7 @@ async function rollOut(rollout: LocalRollout, instances: LocalInstance[], bundle
     env: serviceVariables(env, host),
     traffic,
     signal,
+    onHookOutput: (instanceId, event, line) => events({ type: 'hook.output', instanceId, event, line }),
     onEvent: (instanceId, event) => {
       events({ type: 'lifecycle', instanceId, event: event.name, status: event.status, durationMs: event.durationMs, message: event.message });
       // Serialised atomic writes: `mod status` in another terminal sees each step.
@@ -103,7 +105,8 @@ async function rollOut(rollout: LocalRollout, instances: LocalInstance[], bundle
       batch.map((instance) => {
         const instanceRecord = newInstanceRecord(instance.id);
         into.push(instanceRecord);
-        return deployToInstance(instance, deployment, instanceRecord);
+        // Reached by a deployment: no longer the stopped instance `mod stop` left.
+        return clearStoppedMarker(instance).then(() => deployToInstance(instance, deployment, instanceRecord));
       }),
     );
     await saving;
