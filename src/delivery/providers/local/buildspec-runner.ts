@@ -7,7 +7,7 @@
 // blocks, run-as, runtime-versions checked against this machine, then the
 // artifacts, secondary artifacts and report files collected.
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -393,11 +393,11 @@ async function uploadAll(spec: Buildspec, ctx: BuildContext, logFile: string, lo
   await appendLog(logFile, `\n[Container] ${new Date().toISOString()} Entering phase UPLOAD_ARTIFACTS\n`);
   try {
     if (spec.artifacts) {
-      const count = await collectFiles(spec.artifacts, ctx.srcDir, ctx.outDir, logFile);
+      const count = await collectFiles(spec.artifacts, ctx.srcDir, ctx.outDir);
       await log(`Collected ${count} artifact file(s)`);
       for (const [id, set] of Object.entries(spec.artifacts['secondary-artifacts'] ?? {})) {
         const dir = path.join(ctx.workDir, 'secondary', id);
-        const n = await collectFiles(set, ctx.srcDir, dir, logFile, `artifacts.secondary-artifacts.${id}`);
+        const n = await collectFiles(set, ctx.srcDir, dir, `artifacts.secondary-artifacts.${id}`);
         secondary[id] = dir;
         await log(`Secondary artifact ${id}: ${n} file(s) in ${dir} (not uploaded: local build)`);
       }
@@ -408,54 +408,74 @@ async function uploadAll(spec: Buildspec, ctx: BuildContext, logFile: string, lo
     for (const [group, report] of Object.entries(spec.reports ?? {})) {
       const dir = path.join(ctx.workDir, 'reports', group.replace(/[^\w.-]+/g, '_'));
       // A report group without files fails the report, not the build.
-      const n = await collectFiles(report, ctx.srcDir, dir, logFile, `reports.${group}`).catch(async (error: Error) => {
-        await log(`Report group ${group}: ${error.message}`);
+      const n = await collectFiles(report, ctx.srcDir, dir, `reports.${group}`).catch(async (error: Error) => {
+        await log(`Report group ${group}: ${error.message}; the report fails, the build does not`);
         return 0;
       });
-      if (n) reports[group] = dir;
+      if (!n) continue;
+      reports[group] = dir;
       await log(`Report group ${group}: ${n} ${report['file-format'] ?? 'JUNITXML'} file(s) in ${dir} (not uploaded: local build)`);
     }
     await log('Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED');
     ctx.events({ type: 'build.package', status: 'succeeded', durationMs: Date.now() - started });
   } catch (error) {
-    await log('Phase complete: UPLOAD_ARTIFACTS State: FAILED');
+    await log(`${(error as Error).message}\n[Container] ${new Date().toISOString()} Phase complete: UPLOAD_ARTIFACTS State: FAILED`);
     ctx.events({ type: 'build.package', status: 'failed', durationMs: Date.now() - started });
+    if (error instanceof CollectError) throw new BuildFailedError('UPLOAD_ARTIFACTS', undefined, null, await tailFile(logFile, 10), logFile, error.message);
     throw error;
   }
 }
 
+/** Why a set of files could not be collected (UPLOAD_ARTIFACTS fails with it). */
+class CollectError extends Error {}
+
 type FileSet = Pick<ArtifactSet, 'files' | 'base-directory' | 'discard-paths'> & Partial<Pick<ArtifactSet, 'exclude-paths' | 'enable-symlinks'>>;
 
-async function collectFiles(set: FileSet, srcDir: string, outDir: string, logFile: string, what = 'artifacts'): Promise<number> {
+async function collectFiles(set: FileSet, srcDir: string, outDir: string, what = 'artifacts'): Promise<number> {
   const root = path.resolve(srcDir);
   const baseSpec = set['base-directory'];
   // base-directory may be a pattern ('my-build*'): each matching directory contributes its contents.
   const bases = !baseSpec ? ['.'] : isDynamicPattern(baseSpec) ? (await glob([baseSpec], { cwd: root, onlyDirectories: true, dot: true, expandDirectories: false })).map((d) => d.replace(/\/$/, '')).sort() : [baseSpec];
-  const fail = async (reason: string) => new BuildFailedError('UPLOAD_ARTIFACTS', undefined, null, await tailFile(logFile, 10), logFile, reason);
-  if (bases.length === 0) throw await fail(`${what}.base-directory ${baseSpec} matches no directory`);
+  const fail = (reason: string) => new CollectError(reason);
+  if (bases.length === 0) throw fail(`${what}.base-directory ${baseSpec} matches no directory`);
   await mkdir(outDir, { recursive: true });
   const madeDirs = new Set<string>();
   let count = 0;
   for (const base of bases) {
     const baseDir = path.resolve(root, base);
-    if (baseDir !== root && !baseDir.startsWith(root + path.sep)) throw await fail(`${what}.base-directory escapes the source: ${base}`);
+    if (baseDir !== root && !baseDir.startsWith(root + path.sep)) throw fail(`${what}.base-directory escapes the source: ${base}`);
     if (!(await stat(baseDir).catch(() => undefined))?.isDirectory()) continue;
-    const files = await glob(set.files, { cwd: baseDir, dot: true, onlyFiles: true, ignore: set['exclude-paths'] ?? [], followSymbolicLinks: false, expandDirectories: false });
+    const files = await glob(set.files, { cwd: baseDir, dot: true, onlyFiles: true, ignore: set['exclude-paths'] ?? [], followSymbolicLinks: true, expandDirectories: false });
+    // enable-symlinks: yes keeps symbolic links (a linked directory stays one link); otherwise what they point to is packaged.
+    const keepLinks = set['enable-symlinks'] === true;
+    const linksCopied = new Set<string>();
     for (const file of files.sort()) {
-      const target = path.join(outDir, set['discard-paths'] ? path.basename(file) : file);
+      const link = keepLinks ? await firstSymlink(baseDir, file) : undefined;
+      if (link && linksCopied.has(link)) continue;
+      const source = link ?? file;
+      const target = path.join(outDir, set['discard-paths'] ? path.basename(source) : source);
       const dir = path.dirname(target);
       if (!madeDirs.has(dir)) {
         await mkdir(dir, { recursive: true });
         madeDirs.add(dir);
       }
-      // enable-symlinks: yes keeps symbolic links; otherwise the file they point to is packaged.
-      const keepLinks = set['enable-symlinks'] === true;
-      await cp(path.join(baseDir, file), target, { preserveTimestamps: true, dereference: !keepLinks, verbatimSymlinks: keepLinks });
+      if (link) linksCopied.add(link);
+      await cp(path.join(baseDir, source), target, { preserveTimestamps: true, dereference: !link, verbatimSymlinks: Boolean(link) });
       count++;
     }
   }
-  if (count === 0) throw await fail(`no ${what === 'artifacts' ? 'artifact' : what} files matched ${JSON.stringify(set.files)} in ${baseSpec ?? '.'}`);
+  if (count === 0) throw fail(`no ${what === 'artifacts' ? 'artifact' : what} files matched ${JSON.stringify(set.files)} in ${baseSpec ?? '.'}`);
   return count;
+}
+
+/** The first component of `file` (relative to `base`) that is a symbolic link, as a relative path. */
+async function firstSymlink(base: string, file: string): Promise<string | undefined> {
+  const parts = file.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/');
+    if ((await lstat(path.join(base, prefix))).isSymbolicLink()) return prefix;
+  }
+  return undefined;
 }
 
 async function appendLog(file: string, text: string): Promise<void> {
