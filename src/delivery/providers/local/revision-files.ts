@@ -1,11 +1,15 @@
 // The filesystem side of a local deployment: the revision's archive on the
-// instance (hard links to the immutable bundle), CodeDeploy's Install of the
-// appspec `files`, and the pruning of old archives under deployment-root.
-import { cp, link, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+// instance (hard links to the immutable bundle: the agent's own files, which
+// hooks read and never need to rewrite), CodeDeploy's Install of the appspec
+// `files` (copies, see install-instructions.ts), and the pruning of old
+// archives under deployment-root.
+import { cp, link, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Appspec } from './appspec.js';
-import { writeJsonAtomic } from './json-file.js';
+import { runInstall, type InstallOptions } from './install-instructions.js';
 import type { LocalInstance } from './local-instances.js';
+
+export type { InstallOptions } from './install-instructions.js';
 
 /** Hard-links a read-only bundle into place (falls back to copying across devices). */
 export async function linkTree(from: string, to: string): Promise<void> {
@@ -31,41 +35,14 @@ async function linkFile(source: string, target: string): Promise<void> {
 }
 
 /**
- * CodeDeploy's Install event: files installed by the previous deployment are
- * removed, then each `files` entry is placed at its destination (under the
- * instance's root directory locally). Locally the files are hard links to the
- * immutable bundle rather than copies: the same result for a service that
- * does not rewrite its own files, in a fraction of the time (node_modules).
+ * CodeDeploy's Install event: the agent's installer (install-instructions.ts):
+ * the previous install's cleanup file removes only what it installed, then
+ * each `files` entry is copied file by file under the instance's root, with
+ * file_exists_behavior (the appspec's, else `options.fileExistsBehavior`,
+ * else DISALLOW), and `permissions` are applied to what was installed.
  */
-export async function installFiles(instance: LocalInstance, appspec: Appspec, archiveDir: string): Promise<void> {
-  const manifest = path.join(instance.dir, 'installed-files.json');
-  const previous = JSON.parse((await readFile(manifest, 'utf8').catch(() => '[]')) || '[]') as string[];
-  for (const dest of previous) await rm(dest, { recursive: true, force: true });
-  const installed: string[] = [];
-  for (const entry of appspec.files) {
-    const source = path.join(archiveDir, entry.source);
-    const destination = path.join(instance.root, entry.destination);
-    await mkdir(destination, { recursive: true });
-    const sourceStat = await stat(source).catch(() => undefined);
-    if (!sourceStat) throw new Error(`files: source ${entry.source} is not in the revision`);
-    const children = sourceStat.isDirectory() ? await readdir(source) : [path.basename(source)];
-    const from = sourceStat.isDirectory() ? source : path.dirname(source);
-    for (const child of children) {
-      const target = path.join(destination, child);
-      const exists = await stat(target).then(
-        () => true,
-        () => false,
-      );
-      if (exists && appspec.file_exists_behavior === 'RETAIN') continue;
-      if (exists && appspec.file_exists_behavior === 'DISALLOW') throw new Error(`files: ${target} already exists and file_exists_behavior is DISALLOW`);
-      await rm(target, { recursive: true, force: true });
-      const childStat = await stat(path.join(from, child));
-      if (childStat.isDirectory()) await linkTree(path.join(from, child), target);
-      else await linkFile(path.join(from, child), target);
-      installed.push(target);
-    }
-  }
-  await writeJsonAtomic(manifest, installed);
+export async function installFiles(instance: LocalInstance, appspec: Appspec, archiveDir: string, options: InstallOptions = {}): Promise<void> {
+  await runInstall(instance, appspec, archiveDir, options);
 }
 
 export async function pruneOldArchives(deploymentRoot: string, keep: (string | undefined)[]): Promise<void> {
