@@ -7,7 +7,9 @@ import { gatesOf, type Environment, type GateName } from './config.js';
 import type { GateOverride, GateReport } from './gates/run-gates.js';
 import { acquireLock } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
+import { refuseWhileRevertPending } from './pending-revert.js';
 import type { DeliveryEvents } from './events.js';
+import { preflightChecks, refuseOnFailure } from './preflight.js';
 import type { Provider } from './provider.js';
 import type { Workspace } from './workspace.js';
 
@@ -112,10 +114,14 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
   const env = ws.environment(options.environment);
   const provider = await ws.provider(env);
   const commit = await targetCommit(ws, env, options.ref, options.events);
+  // A fast rollback's revert still pending: the branch still holds the change it rolled back (issue 17.4).
+  await refuseWhileRevertPending(ws, env, commit.commit);
   const initiator = await ws.initiator();
   const notifier = await ws.notifier((message) => options.events({ type: 'notice', level: 'warn', message }));
   const about = { environment: env.name, commit: commit.commit, subject: commit.subject, author: commit.author, initiator };
 
+  // What can fail without building fails now: the specs and hook scripts as committed.
+  refuseOnFailure(await preflightChecks(ws.git, commit.commit), (message) => options.events({ type: 'notice', level: 'warn', message }));
   // The gates come from the config committed in the revision, not the working tree.
   const judged = await withCommittedGates(ws.git, env, commit, options.events);
   const report = await judgeGates(ws, judged, provider, commit, { overrides: options.overrides, initiator, events: options.events, now: options.now });

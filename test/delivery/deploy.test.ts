@@ -1,7 +1,7 @@
 // deploy() through its ports: the commit it picks, the environment lock, the
 // release gates before the provider is called, what it hands the provider,
 // and what it tells the team, with every outside service faked.
-import { writeFile, mkdir } from 'node:fs/promises';
+import { chmod, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,6 +22,11 @@ const CONFIG: ConfigInput = {
     production: { branch: 'master', aliases: ['prod'], instances: 1, gates: { ticket: {}, window: { timezone: 'Asia/Tokyo', days: ['Mon', 'Tue', 'Wed', 'Thu'], from: '10:00', to: '18:00' } } },
   },
 };
+/** The smallest valid buildspec and appspec: deploy checks them before building. */
+const SPECS = {
+  'buildspec.yml': 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo built\nartifacts:\n  files:\n    - "**/*"\n',
+  'appspec.yml': 'version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: start.sh\n',
+};
 /** Tuesday 12:00 in Tokyo: inside the production deploy window. */
 const IN_WINDOW = new Date('2026-11-24T03:00:00Z');
 /** Saturday 12:00 in Tokyo. */
@@ -36,7 +41,9 @@ let head: string;
 
 beforeEach(async () => {
   repo = await TempRepository.create('stage');
-  first = await repo.commit('First', { 'app.txt': 'v1\n' });
+  await repo.write('start.sh', '#!/bin/sh\necho started\n');
+  await chmod(path.join(repo.dir, 'start.sh'), 0o755);
+  first = await repo.commit('First', { 'app.txt': 'v1\n', ...SPECS });
   head = await repo.commit('Second', { 'app.txt': 'v2\n' });
   provider = new FakeProvider();
   ws = await FakeWorkspace.create(repo, { config: CONFIG, provider, initiator: 'carol' });
