@@ -66,7 +66,7 @@ describe('issue 17.13: --json usage errors print the error document', () => {
         expect(document).toMatchObject({ schemaVersion: 1, error: { code: 'USAGE', exitCode: 2 } });
         expect(document.error.message).toMatch(message);
         expect(document.error.message).not.toMatch(/^error:/);
-        expect(run.stderr).toMatch(/error: /);
+        expect(run.stderr).toMatch(args.length ? /error: / : /Usage: mod/);
       }
     });
   }
@@ -147,5 +147,45 @@ describe('issue 17.17: a checkout that was never built', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/run npm ci first/);
     expect(run.stderr).toMatch(/commander/);
+  });
+});
+
+describe('issue 17.17: mod moderate colours its decisions in a terminal', () => {
+  const posts = ['今日はいい天気ですね', 'こんにちは', 'LINE交換しよ！ID教えて 090-1234-5678'];
+  /** The child's environment without CI or colour settings, as in a user's terminal. */
+  function terminalEnv(extra: Record<string, string> = {}): Record<string, string> {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => !['CI', 'FORCE_COLOR', 'NO_COLOR'].includes(k) && v !== undefined)) as Record<string, string>;
+    return { ...env, TERM: 'xterm-256color', ...extra };
+  }
+  async function inTerminal(dir: string, command: string, env: Record<string, string>) {
+    // script(1) gives a pty; stty sizes it as a terminal window would be.
+    return execa('script', ['-qec', `stty cols 120 rows 40; ${command}`, '/dev/null'], { cwd: dir, env, extendEnv: false, reject: false, timeout: 60_000, stdin: 'ignore' });
+  }
+
+  it('approve green, review yellow, reject red; none with NO_COLOR, through a pipe or with --json', async () => {
+    const dir = await tempDir('mod-moderate-colour-');
+    await writeFile(path.join(dir, 'posts.jsonl'), `${posts.map((text) => JSON.stringify({ text })).join('\n')}\n`);
+    const command = `${process.execPath} ${MOD_BIN} moderate --file posts.jsonl`;
+    const coloured = await inTerminal(dir, command, terminalEnv());
+    expect(coloured.exitCode, coloured.stdout).toBe(0);
+    const decisionLines = coloured.stdout.split(/\r?\n/).filter((line) => /(APPROVE|REVIEW|REJECT)/.test(line));
+    expect(decisionLines).toHaveLength(posts.length);
+    const colourOf = { APPROVE: '\x1b[32m', REVIEW: '\x1b[33m', REJECT: '\x1b[31m' } as const;
+    for (const line of decisionLines) {
+      const decision = /(APPROVE|REVIEW|REJECT)/.exec(line)![1] as keyof typeof colourOf;
+      expect(line.startsWith(`${colourOf[decision]}${decision}`), JSON.stringify(line)).toBe(true);
+    }
+    expect(decisionLines.some((l) => l.includes('APPROVE'))).toBe(true);
+    expect(decisionLines.some((l) => l.includes('REJECT'))).toBe(true);
+
+    const noColour = await inTerminal(dir, command, terminalEnv({ NO_COLOR: '1' }));
+    expect(noColour.stdout).toMatch(/APPROVE/);
+    expect(noColour.stdout).not.toMatch(/\x1b\[3\dm/);
+    const piped = await inTerminal(dir, `${command} | cat`, terminalEnv());
+    expect(piped.stdout).toMatch(/APPROVE/);
+    expect(piped.stdout).not.toMatch(/\x1b\[3\dm/);
+    const json = await inTerminal(dir, `${command} --json`, terminalEnv());
+    expect(json.stdout).toMatch(/"decision": "approve"/);
+    expect(json.stdout).not.toMatch(/\x1b\[/);
   });
 });

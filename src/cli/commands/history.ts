@@ -22,11 +22,12 @@ export async function runHistory(options: HistoryCommandOptions, globals: Global
   const { history } = await import('../../delivery/history.js');
   const { environmentNames } = await import('../../delivery/config.js');
   const { historyJson, historyText } = await import('../format/history-view.js');
+  const { resultColour } = await import('../format/terminal-text.js');
 
   const limit = positiveInteger(options.limit, '--limit');
   const ws = await openWorkspaceFor(globals, context);
   const names = options.env ? [ws.environment(options.env).name] : environmentNames(ws.config);
   const records = await history(ws, names, limit);
-  output.result(historyJson(records), () => historyText(records, output.mode === 'tty', Boolean(globals.verbose)));
+  output.result(historyJson(records), () => historyText(records, resultColour(output.mode, context.streams.stdout, context.env), Boolean(globals.verbose)));
   return 0;
 }

@@ -1,8 +1,10 @@
 // mod moderate "<text>" | --file <file.jsonl>: scores text with the shipped
 // model and the contact rules, no server needed.
 import { commandAction, type CommandRegistration } from '../command-registration.js';
-import type { GlobalOptions } from '../context.js';
+import type { ChalkInstance } from 'chalk';
+import type { CliContext, GlobalOptions } from '../context.js';
 import { positiveInteger } from '../flag-parsers.js';
+import { resultColour, truncateToWidth } from '../format/terminal-text.js';
 import type { Output } from '../output/output.js';
 import { DEFAULT_MAX_TEXT_LENGTH } from '../../moderation/limits.js';
 import type { ModerationRequest, ModerationResult } from '../../moderation/moderator.js';
@@ -23,7 +25,7 @@ export const registerModerate: CommandRegistration = (program, context, setExit)
     .option('-m, --model <dir>', 'model artifact directory (default: the shipped models/default)')
     .option('--max-length <chars>', 'refuse longer texts (exit 2)', String(DEFAULT_MAX_TEXT_LENGTH))
     .option('--policy <file>', "a decision-policy file (actions and thresholds per category) over the model's own")
-    .action(commandAction<ModerateCommandOptions, [string | undefined]>(context, setExit, ({ args: [text], options, globals }, output) => runModerate(text, options, globals, output)));
+    .action(commandAction<ModerateCommandOptions, [string | undefined]>(context, setExit, ({ args: [text], options, globals }, output) => runModerate(text, options, globals, output, context)));
 };
 
 function parseRequests(content: string, file: string, DataError: typeof import('../../moderation/errors.js').DataError): ModerationRequest[] {
@@ -49,16 +51,21 @@ function parseRequests(content: string, file: string, DataError: typeof import('
   return requests;
 }
 
-function describe(result: ModerationResult, text: string): string {
-  const excerpt = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+/** Decision colours in a terminal: approve green, review yellow, reject red. */
+const DECISION_COLOUR = { approve: 'green', review: 'yellow', reject: 'red' } as const;
+
+function describe(result: ModerationResult, text: string, paint: ChalkInstance): string {
   const category = result.category ? ` ${result.category}` : '';
-  const lines = [`${result.decision.toUpperCase().padEnd(7)} ${result.score.toFixed(3)}${category}  ${result.id ? `[${result.id}] ` : ''}${excerpt.replace(/\s+/g, ' ')}`];
+  const decision = paint[DECISION_COLOUR[result.decision]](result.decision.toUpperCase().padEnd(7));
+  const lines = [`${decision} ${result.score.toFixed(3)}${category}  ${result.id ? `[${result.id}] ` : ''}${truncateToWidth(text)}`];
   for (const reason of result.reasons) lines.push(`        - ${reason.code}: ${reason.message}`);
   return lines.join('\n');
 }
 
-export async function runModerate(text: string | undefined, options: ModerateCommandOptions, globals: GlobalOptions, output: Output): Promise<number> {
+export async function runModerate(text: string | undefined, options: ModerateCommandOptions, globals: GlobalOptions, output: Output, context?: CliContext): Promise<number> {
   const path = await import('node:path');
+  const { Chalk } = await import('chalk');
+  const paint = new Chalk({ level: context && resultColour(output.mode, context.streams.stdout, context.env) ? 1 : 0 });
   const { readFile } = await import('node:fs/promises');
   const { UsageError } = await import('../../errors.js');
   const { DataError } = await import('../../moderation/errors.js');
@@ -72,7 +79,7 @@ export async function runModerate(text: string | undefined, options: ModerateCom
 
   if (text !== undefined) {
     const result = moderator.moderate({ text });
-    output.result({ schemaVersion: 1, ...result }, () => describe(result, text));
+    output.result({ schemaVersion: 1, ...result }, () => describe(result, text, paint));
     return 0;
   }
   const file = path.resolve(cwd, options.file as string);
@@ -91,6 +98,6 @@ export async function runModerate(text: string | undefined, options: ModerateCom
       throw error;
     }
   });
-  output.result({ schemaVersion: 1, results }, () => results.map((r, i) => describe(r, (requests[i] as ModerationRequest).text)).join('\n'));
+  output.result({ schemaVersion: 1, results }, () => results.map((r, i) => describe(r, (requests[i] as ModerationRequest).text, paint)).join('\n'));
   return 0;
 }

@@ -2,6 +2,7 @@
 import { Chalk } from 'chalk';
 import type { DeploymentRecord, InstanceRecord } from '../../delivery/deployment.js';
 import { short } from '../output/describe-event.js';
+import { truncateToWidth } from './terminal-text.js';
 
 export function historyJson(records: DeploymentRecord[]) {
   return {
@@ -16,6 +17,8 @@ export function historyJson(records: DeploymentRecord[]) {
       endedAt: r.endedAt ?? null,
       rollbackOf: r.rollbackOf ?? null,
       revertCommit: r.revertCommit ?? null,
+      pendingRevert: r.pendingRevert ? { commits: r.pendingRevert.commits, branch: r.pendingRevert.branch, since: r.pendingRevert.since, reason: r.pendingRevert.reason } : null,
+      stopReason: r.stopReason ?? null,
       reason: r.reason ?? null,
       error: r.error ?? null,
       build: r.build ?? null,
@@ -34,6 +37,7 @@ function instanceJson(i: InstanceRecord) {
   };
 }
 
+/** The listing: subjects cut to SUBJECT_COLUMNS (historyJson keeps them whole). */
 export function historyText(records: DeploymentRecord[], color: boolean, verbose: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   if (records.length === 0) return 'no deployments yet';
@@ -41,9 +45,11 @@ export function historyText(records: DeploymentRecord[], color: boolean, verbose
   for (const r of records) {
     const took = r.endedAt ? `${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : 'running';
     const status = r.status === 'Succeeded' ? c.green(r.status) : r.status === 'InProgress' ? c.cyan(r.status) : r.status === 'Failed' ? c.red(r.status) : c.yellow(r.status);
-    lines.push(`${r.deploymentId}  ${r.environment.padEnd(10)} ${status.padEnd(color ? 20 : 10)} ${short(r.revision.commit)} ${r.revision.subject ?? ''}`);
+    lines.push(`${r.deploymentId}  ${r.environment.padEnd(10)} ${status.padEnd(color ? 20 : 10)} ${short(r.revision.commit)} ${truncateToWidth(r.revision.subject ?? '')}`);
     lines.push(c.dim(`    by ${r.initiator} at ${r.startedAt} (${took})${r.rollbackOf ? `, rollback of ${r.rollbackOf}` : ''}${r.revertCommit ? `, revert ${short(r.revertCommit)}` : ''}`));
     if (r.error) lines.push(`    ${c.red(r.error.message)}`);
+    if (r.stopReason && r.stopReason !== r.error?.message) lines.push(`    ${c.yellow(`stopped: ${r.stopReason}`)}`);
+    if (r.pendingRevert) lines.push(`    ${c.yellow(`revert pending on ${r.pendingRevert.branch} (${r.pendingRevert.reason}): mod rollback --env ${r.environment} --finish-revert`)}`);
     for (const g of r.gates?.filter((g) => g.overridden) ?? []) lines.push(`    ${c.yellow(`gate ${g.name} overridden by ${g.overridden!.by}: ${g.overridden!.reason}`)}`);
     if (r.autoRollback) lines.push(`    auto-rollback to ${short(r.autoRollback.revision.commit)}: ${r.autoRollback.status}`);
     for (const i of verbose ? [...r.instances, ...(r.autoRollback?.instances ?? [])] : []) {
