@@ -122,6 +122,8 @@ const V01Schema = z
     version: z.union([z.literal(0.1), z.literal('0.1')]),
     environment_variables: z.strictObject({ plaintext: z.record(z.string(), command).default({}) }).optional(),
     ...common,
+    // artifacts.type (zip / none) was deprecated in 0.2; a local bundle is a directory either way.
+    artifacts: ArtifactsSchema.extend({ type: z.string().optional() }).optional(),
   })
   .transform(({ environment_variables, ...spec }) => ({ ...spec, version: '0.1' as const, env: { ...defaultEnv(), variables: environment_variables?.plaintext ?? {} } as Env }));
 

@@ -95,7 +95,7 @@ phases:
     expect(b.outcome).not.toBeInstanceOf(Error);
   });
 
-  it('issue 11.9: version 0.1 runs each command in a separate shell: cd and variables do not carry; environment_variables.plaintext applies', async () => {
+  it('issue 11.9: version 0.1 runs each command in a separate shell: cd and variables do not carry; environment_variables.plaintext and artifacts.type apply', async () => {
     const b = await build(`version: 0.1
 environment_variables:
   plaintext:
@@ -104,10 +104,13 @@ phases:
   build:
     commands:
       - mkdir -p sub && cd sub && export X=1 && Y=2
-      - echo "$GREETING $(basename "$PWD") [$X] [$Y]"
+      - echo "$GREETING $(basename "$PWD") [$X] [$Y]" > out.txt
+artifacts:
+  type: zip
+  files: [out.txt]
 `);
     expect(b.outcome).not.toBeInstanceOf(Error);
-    expect(output(b)).toEqual(['hi src [] []']);
+    expect(await b.read('out/out.txt')).toBe('hi src [] []\n');
   });
 
   it('env.variables are literal: $PATH in a value is not expanded, and they replace the image environment', async () => {
