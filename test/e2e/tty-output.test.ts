@@ -24,5 +24,8 @@ describe('terminal output', () => {
     expect(run.stdout).toContain('✔');
     expect(run.stdout).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/); // ora's spinner frames
     expect(run.stdout).toContain('Succeeded');
+    // Issue 17.14: the spinner names the running build command, and the build's log file is printed.
+    expect(run.stdout).toContain('build phase build: mkdir -p dist/service');
+    expect(run.stdout).toMatch(/running buildspec\.yml \(log: \S+build\.log\)/);
   });
 });

@@ -9,7 +9,14 @@ export function describeEvent(event: DeliveryEvent): { text: string; level: 'inf
     case 'git':
       return { text: event.message, level: 'info' };
     case 'build.start':
-      return { text: `build ${short(event.commit)}: running buildspec.yml`, level: 'info' };
+      return { text: `build ${short(event.commit)}: running buildspec.yml${event.logFile ? ` (log: ${event.logFile})` : ''}`, level: 'info' };
+    case 'build.command':
+      return { text: `build phase ${event.phase}: ${oneLine(event.command)}`, level: 'debug' };
+    case 'build.package':
+      if (event.status === 'start') return { text: 'packaging the revision bundle (artifacts)', level: 'debug' };
+      return { text: `revision bundle ${event.status === 'succeeded' ? 'packaged' : 'packaging failed'}${ms(event.durationMs)}`, level: event.status === 'failed' ? 'error' : 'info' };
+    case 'hook.output':
+      return { text: `  | ${event.instanceId} ${event.event}: ${event.line}`, level: 'debug' };
     case 'build.reused':
       return { text: `build ${short(event.commit)}: reusing the bundle already built for this tree`, level: 'info' };
     case 'build.phase':
@@ -44,6 +51,12 @@ export function describeEvent(event: DeliveryEvent): { text: string; level: 'inf
       return { text: `gate ${event.name}: FAIL: ${event.reason}${event.fix ? `; fix: ${event.fix}` : ''}`, level: 'error' };
     }
   }
+}
+
+/** A command as one line, cut where it would not fit a status line. */
+function oneLine(command: string, max = 100): string {
+  const line = command.replace(/\s*\n\s*/g, ' ⏎ ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 export function short(commit: string | undefined): string {

@@ -22,12 +22,27 @@ export class TtyOutput implements Output {
     if (spinning) this.spinner!.render();
   }
 
+  /** The step the spinner shows and when it began: the spinner counts its elapsed time. */
+  private step: { text: string; since: number } | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+
   private spin(text: string): void {
-    if (!this.spinner) this.spinner = ora({ text, stream: this.streams.stderr as NodeJS.WriteStream, discardStdin: false }).start();
+    this.step = { text, since: Date.now() };
+    if (!this.spinner) this.spinner = ora({ text: this.stepText(), stream: this.streams.stderr as NodeJS.WriteStream, discardStdin: false }).start();
     else {
-      this.spinner.text = text;
+      this.spinner.text = this.stepText();
       if (!this.spinner.isSpinning) this.spinner.start();
     }
+    // A long build command (npm ci) would otherwise show the same line for minutes.
+    this.ticker ??= setInterval(() => {
+      if (this.spinner?.isSpinning) this.spinner.text = this.stepText();
+    }, 1000).unref();
+  }
+
+  private stepText(): string {
+    if (!this.step) return '';
+    const seconds = Math.floor((Date.now() - this.step.since) / 1000);
+    return seconds < 1 ? this.step.text : `${this.step.text} ${chalk.dim(elapsed(seconds))}`;
   }
 
   result(_json: unknown, human: () => string): void {
@@ -52,8 +67,8 @@ export class TtyOutput implements Output {
     const line = describeEvent(event);
     if (!line) return;
     if (line.level === 'debug') {
-      // In-progress steps drive the spinner; build output only with --verbose.
-      if (event.type === 'build.output') return this.debug(line.text);
+      // In-progress steps drive the spinner; build and hook output only with --verbose.
+      if (event.type === 'build.output' || event.type === 'hook.output') return this.debug(line.text);
       return this.spin(line.text);
     }
     const mark = line.level === 'error' ? chalk.red('✖') : line.level === 'warn' ? chalk.yellow('!') : chalk.green('✔');
@@ -67,5 +82,11 @@ export class TtyOutput implements Output {
   close(): void {
     this.spinner?.stop();
     this.spinner = undefined;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
   }
+}
+
+function elapsed(seconds: number): string {
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 }
