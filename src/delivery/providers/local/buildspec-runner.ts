@@ -87,6 +87,10 @@ export async function runBuildspec(spec: Buildspec, ctx: BuildContext): Promise<
     throw new ConfigError(specName, 'batch', 'a batch build starts several CodeBuild builds; the local provider runs one build per deployment', 'remove batch from buildspec.yml, or deploy this environment with the aws provider');
   }
   const secrets = resolveSecrets(spec, ctx.env, specName);
+  const reserved = Object.keys(spec.env.variables).filter((name) => name.startsWith('CODEBUILD_'));
+  if (reserved.length) {
+    ctx.events({ type: 'notice', level: 'warn', message: `buildspec env.variables ${reserved.join(', ')}: the CODEBUILD_ prefix is reserved for CodeBuild's own variables; where CodeBuild sets one, its value wins` });
+  }
   if (spec.cache) {
     ctx.events({ type: 'notice', level: 'info', message: 'buildspec cache: a local build keeps no cache between builds (like a CodeBuild project with cache type NO_CACHE); every build starts from a clean export' });
   }

@@ -151,6 +151,12 @@ phases:
     expect(succeeding).toBe('1');
   });
 
+  it('a CODEBUILD_ variable in env.variables draws a warning ("Do not set any environment variable with a name that starts with CODEBUILD_"); CodeBuild\'s own value wins', async () => {
+    const b = await build('version: 0.2\nenv:\n  variables:\n    CODEBUILD_SRC_DIR: /elsewhere\nphases:\n  build:\n    commands: [echo "$CODEBUILD_SRC_DIR"]\n');
+    expect(output(b)).toEqual([b.srcDir]);
+    expect(b.events).toContainEqual(expect.objectContaining({ type: 'notice', level: 'warn', message: expect.stringMatching(/CODEBUILD_SRC_DIR: the CODEBUILD_ prefix is reserved/) }));
+  });
+
   it('AWS_REGION falls back to the environment mod runs in, then us-east-1', async () => {
     const probe = 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "$AWS_REGION $AWS_DEFAULT_REGION"\n';
     expect(output(await build(probe, { env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1' } }))).toEqual(['eu-west-1 eu-west-1']);
