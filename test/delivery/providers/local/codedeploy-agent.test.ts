@@ -74,6 +74,26 @@ describe('stopInstance', () => {
     expect(await readFile(path.join(instance.dir, 'stop.log'), 'utf8')).toContain('failing');
   });
 
+  // command_executor.rb records the last successful install when Install succeeds, whatever follows.
+  it('issue 11.8: runs the ApplicationStop of a revision whose Install succeeded though a later event failed', async () => {
+    const { instance, bundleDir } = await instanceWithBundle();
+    await writeFile(path.join(bundleDir, 'appspec.yml'), `${appspec}  ValidateService:\n    - location: scripts/fail.sh\n`);
+    const deployment: AgentDeployment = {
+      deploymentId: 'd-1',
+      applicationName: 'mod',
+      deploymentGroupName: 'mod-stage',
+      bundleDir,
+      hookTimeoutCapSeconds: 60,
+      env: {},
+      traffic: { block: async () => {}, allow: async () => {} },
+      onEvent: () => {},
+    };
+    expect((await deployToInstance(instance, deployment)).failure?.event).toBe('ValidateService');
+    const failures: string[] = [];
+    expect(await stopInstance(instance, stopOptions(failures))).toEqual({ ranApplicationStop: true });
+    expect((await readFile(path.join(instance.dir, 'stopped.txt'), 'utf8')).trim()).toBe('stop ApplicationStop mod mod-stage hello');
+  });
+
   it('does nothing on an instance with no revision installed', async () => {
     const { instance } = await instanceWithBundle();
     const failures: string[] = [];

@@ -96,6 +96,16 @@ describe('output pipes (issue 11.4)', () => {
   });
 });
 
+describe('standard input', () => {
+  // hook_executor.rb execute_script: Open3.popen3 { stdin.close }: a script reading stdin gets end-of-file at once.
+  it('a script reading stdin gets end-of-file instead of waiting', async () => {
+    const { instance, archiveDir, logFile } = await setUp({ 'ask.sh': '#!/bin/sh\nif read answer; then echo "got $answer"; exit 1; fi\necho eof\n' });
+    const lines: string[] = [];
+    expect(await runHook(instance, context(), { event: 'BeforeInstall', archiveDir, hook: { location: 'scripts/ask.sh' }, timeoutSeconds: 10, logFile, onLine: (l) => lines.push(l) })).toBeUndefined();
+    expect(lines).toEqual(['eof']);
+  });
+});
+
 describe('working directory (issue 11.6)', () => {
   // The agent never changes directory (no chdir in lib/): scripts inherit the
   // agent's, `/` under its systemd unit. Locally: the instance's root, which stands for `/`.
