@@ -2,7 +2,7 @@
 // requested environments. A rollback whose revert is still pending says so
 // (the pending revert is kept beside the lock, not by the provider).
 import type { DeploymentRecord } from './deployment.js';
-import { readPendingRevert } from './rollback.js';
+import { readPendingRevert } from './pending-revert.js';
 import type { Workspace } from './workspace.js';
 
 export async function history(ws: Workspace, environments: string[], limit: number): Promise<DeploymentRecord[]> {

@@ -9,13 +9,13 @@
 // recorded as pending (.mod/envs/<env>/pending-revert.json) and finished with
 // --finish-revert, and until then rollback (and deploy) refuse to go on as if
 // the branch were reverted.
-import { readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ModError, UsageError } from '../errors.js';
 import type { CommitInfo } from '../git/git.js';
 import type { Environment } from './config.js';
 import { endpointOf, withEnvironmentLock } from './deploy.js';
 import type { DeploymentRecord, PendingRevert } from './deployment.js';
+import { clearPendingRevert, readPendingRevert, refuseWhileRevertPending, writePendingRevert } from './pending-revert.js';
 import type { DeliveryEvents } from './events.js';
 import type { Provider } from './provider.js';
 import type { Workspace } from './workspace.js';
@@ -58,38 +58,7 @@ interface RevertPlan {
   of: string;
 }
 
-export function pendingRevertFile(ws: Workspace, env: Environment): string {
-  return path.join(ws.paths.env(env.name), 'pending-revert.json');
-}
-
-/** The revert the environment's last rollback still owes its branch, if any. */
-export async function readPendingRevert(ws: Workspace, env: Environment): Promise<PendingRevert | undefined> {
-  try {
-    const pending = JSON.parse(await readFile(pendingRevertFile(ws, env), 'utf8')) as PendingRevert;
-    return pending.environment === env.name && Array.isArray(pending.commits) ? pending : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function writePendingRevert(ws: Workspace, env: Environment, pending: PendingRevert): Promise<void> {
-  const file = pendingRevertFile(ws, env);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, JSON.stringify(pending, null, 2));
-  await rename(`${file}.tmp`, file);
-}
-
-/** Refuses to go on while a revert is pending and `commit` still holds the reverted change (deploy, rollback). */
-export async function refuseWhileRevertPending(ws: Workspace, env: Environment, commit?: string): Promise<void> {
-  const pending = await readPendingRevert(ws, env);
-  if (!pending) return;
-  if (commit && !(await ws.git.isAncestor(pending.revertedCommit, commit))) return;
-  throw new ModError(
-    'REVERT_PENDING',
-    `the rollback ${pending.deploymentId} redeployed ${pending.target.slice(0, 8)}, but its revert of ${pending.commits.map((c) => c.slice(0, 8)).join(', ')} on ${pending.branch} is still pending (${pending.reason}), so ${commit ? `${commit.slice(0, 8)} would ship the rolled-back change again` : 'the branch still holds the rolled-back change'}`,
-    { hint: `fix that, then finish it: mod rollback --env ${env.name} --finish-revert` },
-  );
-}
+export { readPendingRevert } from './pending-revert.js';
 
 export async function planRollback(ws: Workspace, provider: Provider, env: Environment, to: string | undefined): Promise<RollbackPlan> {
   await refuseWhileRevertPending(ws, env);
@@ -241,7 +210,7 @@ export async function finishRevert(ws: Workspace, options: FinishRevertOptions):
     if (!hasBranch) throw new UsageError(`branch ${env.branch} does not exist, so there is nothing to revert on`, `create it (git branch ${env.branch} ${pending.revertedCommit.slice(0, 8)}), then run mod rollback --env ${env.name} --finish-revert again`);
     const revert = await revertOnBranch(ws, env, revertPlan, push, events);
     await provider.updateDeployment(env, pending.deploymentId, { revertCommit: revert.commit });
-    await rm(pendingRevertFile(ws, env), { force: true });
+    await clearPendingRevert(ws, env);
     const current = (await provider.deployments(env, 10)).find((d) => d.status === 'Succeeded');
     if (current && current.deploymentId !== pending.deploymentId) {
       events({ type: 'notice', level: 'warn', message: `${env.name} now runs ${current.deploymentId} (${current.revision.commit.slice(0, 8)}), not the rollback ${pending.deploymentId}: deploy the reverted branch with mod deploy --env ${env.name}` });
