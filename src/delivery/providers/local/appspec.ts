@@ -13,7 +13,7 @@
 // values the way Ruby does (`[0.0].include?(0)` is true, `"0.0"` is not 0.0).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import { ConfigError } from '../../../errors.js';
 import { parsePermission, type LinuxPermission } from './appspec-permissions.js';
 import { AppspecRuleError, RubyFloat, RubyHash, RubySymbol, rubyInspect, rubyStringToI, rubyToI, rubyToS, typeName, type RubyValue } from './appspec-ruby.js';
@@ -122,7 +122,11 @@ export async function revisionAppspecFile(archiveDir: string): Promise<string> {
 /** Parses an AppSpec text; every refusal is a ConfigError naming the line, the key and the agent's rule. */
 export function parseAppspec(text: string, displayName = 'appspec.yml'): Appspec {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, schema: 'failsafe', version: '1.1' });
+  // YAML.load returns the first document of a stream (Psych.parse stops there): later ones are never read.
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false, schema: 'failsafe', version: '1.1' });
+  const first = Array.isArray(docs) ? docs[0] : undefined;
+  if (!first) throw new ConfigError(displayName, undefined, `the file is empty: an AppSpec needs at least 'version' and 'os' (CodeDeploy agent: ${AGENT} initialize)`);
+  const doc = first;
   const syntax = doc.errors[0];
   if (syntax) {
     const line = syntax.linePos?.[0]?.line;

@@ -168,6 +168,10 @@ describe("issue 11.9: Ruby's YAML.load (Psych 4+, Ruby 3.1+ as on Amazon Linux 2
     expect(refused(`${HEAD}released: 2024-01-02\n`).message).toMatch(/Date/);
   });
 
+  it('only the first document of a multi-document file is read (YAML.load returns the first)', () => {
+    expect(parseAppspec(`${HEAD}hooks:\n  BeforeInstall:\n    - location: first.sh\n---\nversion: 9\n`).hooks.BeforeInstall![0]!.location).toBe('first.sh');
+  });
+
   it('invalid YAML is refused with its line', () => {
     expect(refused(`${HEAD}hooks: [\n`).message).toMatch(/not valid YAML/);
   });
