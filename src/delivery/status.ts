@@ -4,6 +4,7 @@ import { ExitCode, ModError, type CliErrorCode } from '../errors.js';
 import type { Environment } from './config.js';
 import { isAlive } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
+import { readPendingRevert } from './pending-revert.js';
 import type { InstanceStatus, ProviderEnvironmentStatus, RunningRevision } from './provider.js';
 import type { Workspace } from './workspace.js';
 
@@ -91,6 +92,11 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
 
   const truth = compareWithRunning(providerStatus, history);
   warnings.push(...(providerStatus.warnings ?? []), ...truth.warnings);
+  const revertOwed = await readPendingRevert(ws, env);
+  if (revertOwed) {
+    const commits = revertOwed.commits.map((c) => c.slice(0, 8)).join(', ');
+    warnings.push(`revert pending on ${env.branch}: rollback ${revertOwed.deploymentId} runs ${revertOwed.target.slice(0, 8)}, but ${commits} is not reverted yet (${revertOwed.reason}); finish it with mod rollback --env ${env.name} --finish-revert`);
+  }
 
   return {
     name: env.name,

@@ -206,6 +206,8 @@ describe('issue 17.4: rollback --fast and the revert it owes the branch', () => 
     expect(deployAgain.body.error).toMatchObject({ code: 'REVERT_PENDING' });
     const pending = await app.json<HistoryJson>(['history', '--env', 'stage']);
     expect(pending.body.deployments[0]).toMatchObject({ deploymentId: fast.body.deploymentId, pendingRevert: { commits: [badCommit] } });
+    const statusPending = await app.json<{ environments: { warnings: string[] }[] }>(['status', '--env', 'stage']);
+    expect(statusPending.body.environments[0]!.warnings.join('\n')).toContain('revert pending on stage');
 
     await app.git('checkout', '--', 'VERSION');
     const finished = await app.json<{ pending: boolean; revertCommit: string | null; pushed: boolean }>(['rollback', '--env', 'stage', '--finish-revert']);
@@ -214,6 +216,8 @@ describe('issue 17.4: rollback --fast and the revert it owes the branch', () => 
     const stageHead = (await app.git('rev-parse', 'stage')).trim();
     expect(finished.body.revertCommit).toBe(stageHead);
     expect((await app.git('show', `${stageHead}:VERSION`)).trim()).toBe('v1');
+    const statusAfter = await app.json<{ environments: { warnings: string[] }[] }>(['status', '--env', 'stage']);
+    expect(statusAfter.body.environments[0]!.warnings.join('\n')).not.toContain('revert pending');
     const none = await app.mod(['rollback', '--env', 'stage', '--finish-revert']);
     expect(none.exitCode).toBe(0);
     expect(none.stdout).toContain('no revert is pending');
