@@ -8,6 +8,7 @@ import type { CliContext } from './context.js';
 import { registerApprove } from './commands/approve.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerLogs } from './commands/logs.js';
 import { registerGates } from './commands/gates.js';
 import { registerReviewPr } from './commands/review-pr.js';
 import { registerHistory } from './commands/history.js';
@@ -19,8 +20,26 @@ import { registerStop } from './commands/stop.js';
 import { registerServe } from './commands/serve.js';
 import { registerDb } from './commands/db.js';
 import { registerService } from './commands/service.js';
+import { registerCompletion } from './commands/completion.js';
 
-const registrations: CommandRegistration[] = [registerDeploy, registerRollback, registerStatus, registerHistory, registerStop, registerApprove, registerDoctor, registerGates, registerReviewPr, registerModerate, registerModel, registerServe, registerDb, registerService];
+const registrations: CommandRegistration[] = [
+  registerDeploy,
+  registerRollback,
+  registerStatus,
+  registerHistory,
+  registerStop,
+  registerApprove,
+  registerDoctor,
+  registerLogs,
+  registerGates,
+  registerReviewPr,
+  registerModerate,
+  registerModel,
+  registerServe,
+  registerDb,
+  registerService,
+  registerCompletion,
+];
 
 export function buildProgram(context: CliContext, setExit: SetExit): Command {
   const program = new Command('mod')

@@ -189,3 +189,32 @@ describe('issue 17.17: mod moderate colours its decisions in a terminal', () => 
     expect(json.stdout).not.toMatch(/\x1b\[/);
   });
 });
+
+describe('issue 17.17: mod completion bash drives a real bash', () => {
+  it('completes commands, subcommands, options and directories', async () => {
+    const dir = await tempDir('mod-completion-');
+    await mkdir(path.join(dir, 'some-dir'));
+    const script = await mod(['completion', 'bash'], { cwd: dir });
+    expect(script.exitCode, script.stderr).toBe(0);
+    await writeFile(path.join(dir, 'mod-completion.bash'), script.stdout);
+    // What bash would offer after each line when Tab is pressed (the last word is the one being completed).
+    const lines = [
+      ['mod', 'de'],
+      ['mod', 'model', ''],
+      ['mod', '--json', 'deploy', '--env', 'stage', '--r'],
+      ['mod', 'service', 'token', ''],
+      ['mod', '-C', 'some-'],
+      ['mod', 'history', '-'],
+    ];
+    const driver = ['source ./mod-completion.bash', 'offer() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _mod_completion; echo "${COMPREPLY[*]}"; }', ...lines.map((words) => `offer ${words.map((w) => `'${w}'`).join(' ')}`)].join('\n');
+    const run = await execa('bash', ['--norc', '-c', driver], { cwd: dir, reject: false });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const [deploy, model, deployFlags, token, cwd, history] = run.stdout.split('\n');
+    expect(deploy).toBe('deploy');
+    expect(model!.split(' ').sort()).toEqual(['check', 'eval', 'train']);
+    expect(deployFlags!.split(' ').sort()).toEqual(['--reason', '--ref', '--region']);
+    expect(token!.split(' ').sort()).toEqual(['create', 'list', 'revoke']);
+    expect(cwd).toBe('some-dir');
+    expect(history!.split(' ')).toEqual(expect.arrayContaining(['--env', '--limit', '--json', '--help']));
+  });
+});
