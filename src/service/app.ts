@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createAuthenticate, type ModeratorTokenLookup } from './authenticate.js';
-import { createErrorHandler, handleNotFound } from './http-errors.js';
+import { answerServerLevelRequests, createClientErrorHandler, createErrorHandler, handleFrameworkError, handleNotFound, HttpError } from './http-errors.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { PostWriter, type PostRecorder } from './post-writer.js';
 import { OneLinePerRequest } from './request-log.js';
@@ -50,6 +50,12 @@ export interface AppDependencies {
   writeConcurrency?: number;
   /** How long /readyz waits for the database before answering 503. */
   readinessTimeoutMs?: number;
+  /** A client must send its request line and headers within this (408 after; default 10 s). */
+  headersTimeoutMs?: number;
+  /** ... and its whole request, body included (default 30 s). */
+  requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this (default 65 s, above the ALB's 60 s idle timeout). */
+  keepAliveTimeoutMs?: number;
   /** Process-level metrics (CPU, memory, event loop): on for the real service. */
   defaultMetrics?: boolean;
 }
@@ -61,6 +67,8 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   const writer = new PostWriter(store, clock, { maxConcurrent: deps.writeConcurrency ?? 2 });
   const metrics = createMetrics({ modelVersion: moderator.modelVersion, queueDepth: () => store.pendingReviewCount(), defaultMetrics: deps.defaultMetrics });
 
+  const headersTimeout = deps.headersTimeoutMs ?? 10_000;
+  const requestTimeout = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger:
       deps.logger === undefined || deps.logger === false
@@ -76,10 +84,23 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     bodyLimit: deps.bodyLimitBytes ?? 1_048_576,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    // Slow clients are cut off: Node checks these every
+    // connectionsCheckingInterval and answers 408 (through the client error
+    // handler below). Fastify's own defaults never time a request out.
+    requestTimeout,
+    keepAliveTimeout: deps.keepAliveTimeoutMs ?? 65_000,
+    // requireHostHeader: Node's own refusal is an empty 400; the onRequest hook answers it in the documented shape.
+    http: { headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))), requireHostHeader: false },
+    // A post id may be 200 characters, up to 12 bytes each once percent-encoded.
+    routerOptions: { maxParamLength: 2400 },
+    clientErrorHandler: createClientErrorHandler(metrics),
+    frameworkErrors: handleFrameworkError,
+    // Fastify's own 503 while closing is not in the documented shape: the onRequest hook answers it.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   }).decorate('metrics', metrics);
+  answerServerLevelRequests(app.server);
 
   // The hooks and handlers below must be added before the route plugins are
   // registered: a plugin's scope copies its parent's hooks when it is
@@ -97,6 +118,15 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   // a promise and a microtask each.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    if (closing) {
+      void reply.header('retry-after', retryAfter);
+      done(new HttpError('SHUTTING_DOWN', 'the service is stopping; retry (another instance answers)'));
+      return;
+    }
+    if (request.raw.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      done(new HttpError('BAD_REQUEST', 'an HTTP/1.1 request needs a Host header'));
+      return;
+    }
     done();
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -114,7 +144,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   const authenticate = createAuthenticate(store);
   void app.register(healthRoutes, { store, moderator, metrics, revision: deps.revision, readinessTimeoutMs: deps.readinessTimeoutMs ?? 2000, retryAfter });
   void app.register(moderateRoutes, { moderator, writer, metrics, maxTextLength: deps.maxTextLength ?? 10_000 });
-  void app.register(postRoutes, { store });
+  void app.register(postRoutes, { store, authenticate });
   void app.register(reviewRoutes, { store, authenticate, clock, claimMs: (deps.reviewClaimSeconds ?? 600) * 1000 });
   void app.register(labelRoutes, { store, authenticate });
 

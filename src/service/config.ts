@@ -15,6 +15,12 @@ export interface ServiceConfig {
   dbPoolMax: number | undefined;
   dbConnectTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** A client must send the request line and headers within this (408 after). */
+  headersTimeoutMs: number;
+  /** ... and the whole request, body included, within this (408 after). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
   maxTextLength: number;
   bodyLimitBytes: number;
   retryAfterSeconds: number;
@@ -79,6 +85,12 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
     dbPoolMax,
     dbConnectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    // Above the load balancer's idle timeout (ALB: 60 s), so that the
+    // balancer, not the service, closes an idle connection: otherwise it may
+    // send a request on a connection the service is closing (a 502).
+    keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
     maxTextLength: integer('MAX_TEXT_LENGTH', 10_000, 1, 1_000_000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     retryAfterSeconds: integer('RETRY_AFTER_SECONDS', 2, 1, 3600),
@@ -87,6 +99,8 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
     policyFile: value('MODERATION_POLICY') ? path.resolve(cwd, value('MODERATION_POLICY')!) : undefined,
     migrateOnStart: migrate === 'true' || migrate === '1',
   };
+  // Node refuses a headers timeout longer than the request's.
+  if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push(`HTTP_HEADERS_TIMEOUT_MS=${config.headersTimeoutMs} is longer than HTTP_REQUEST_TIMEOUT_MS=${config.requestTimeoutMs}: the headers are part of the request`);
   if (problems.length > 0) throw new ServiceConfigError(problems);
   return config;
 }

@@ -1,11 +1,17 @@
 // How the service answers when something goes wrong: every error becomes
-// `{ error: { code, message } }` with a stable code. Routes throw HttpError
-// for the answers they choose; schema validation failures, an unavailable
-// database and Fastify's own client errors are mapped here, and anything
-// else is a logged 500 that tells the caller nothing about the internals.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// `{ error: { code, message } }` with a stable code, whoever finds it. Routes
+// throw HttpError for the answers they choose; schema validation failures,
+// an unavailable database and Fastify's own client errors are mapped here,
+// and anything else is a logged 500 that tells the caller nothing about the
+// internals. Errors found before Fastify has a request (Node's HTTP parser,
+// timeouts, an Expect header, CONNECT, a URL the router cannot decode) are
+// answered here too, in the same shape.
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { type HttpErrorCode, type HttpStatusOf, httpStatusOf } from '../error-codes.js';
-import { isUnavailable } from '../store/errors.js';
+import { isModError } from '../errors.js';
+import { DatabaseUnavailableError, isUnavailable } from '../store/errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import { NO_NUL, NO_NUL_OR_LONE_SURROGATE } from './routes/schemas.js';
 
@@ -60,19 +66,45 @@ export function createErrorHandler({ metrics, retryAfter }: ErrorHandlerOptions)
       const { code, message } = describeValidation(error.validation, error.message);
       return reply.status(400).send({ error: { code, message } });
     }
-    if (isUnavailable(error)) {
+    // The store reports an unreachable database as DatabaseUnavailableError.
+    // A client that hangs up mid-body makes the body parser fail with
+    // ECONNRESET, which is not the database's doing: it is counted apart.
+    const clientGone = request.raw.aborted || request.raw.socket?.destroyed === true;
+    if (error instanceof DatabaseUnavailableError || (!clientGone && isUnavailable(error))) {
       metrics.databaseUnavailable.inc();
       request.log.warn({ err: { message: error.message, code: error.code } }, 'database unavailable');
       return reply.status(503).header('retry-after', retryAfter).send(errorBody('DATABASE_UNAVAILABLE', 'the database is unavailable; nothing was stored, retry later'));
     }
-    if (error.code === 'TEXT_TOO_LONG') return reply.status(400).send(errorBody('TEXT_TOO_LONG', error.message));
+    if (clientGone) {
+      metrics.requestsAborted.inc();
+      request.log.info({ err: { code: error.code } }, 'client closed the connection before the answer');
+      // Nobody reads it; Fastify needs an answer to finish the request.
+      return reply.status(400).send(errorBody('BAD_REQUEST', 'the client closed the connection'));
+    }
+    if (isModError(error) && error.code === 'TEXT_TOO_LONG') return reply.status(400).send(errorBody('TEXT_TOO_LONG', error.message));
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
-      request.log.error({ err: error }, 'unexpected error');
+      request.log.error({ err: loggableError(error) }, 'unexpected error');
       return reply.status(500).send(errorBody('INTERNAL', 'internal error'));
     }
     return reply.status(status).send({ error: { code: clientErrorCode(status, error.code), message: error.message } });
   };
+}
+
+/**
+ * What of an unexpected error may go to the log: its type, code and stack
+ * frames, never data. A PostgreSQL error's message, detail and "where" quote
+ * the values it refused (a check violation's detail is the whole row, post
+ * text included), so of those only the code, the routine and the constraint
+ * are kept; other errors keep their message (written by code, not users).
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const fields = error as Error & { code?: unknown; severity?: unknown; routine?: unknown; constraint?: unknown; table?: unknown; column?: unknown };
+  const fromDatabase = typeof fields.severity === 'string' && typeof fields.code === 'string';
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  if (fromDatabase) return { type: error.name, code: fields.code, routine: fields.routine, constraint: fields.constraint, table: fields.table, column: fields.column, stack: frames.join('\n') };
+  return { type: error.name, code: fields.code, message: error.message, stack: frames.join('\n') };
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
@@ -113,4 +145,94 @@ export function clientErrorCode(status: number, code: string | undefined): strin
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === undefined) return 'INVALID_JSON';
   if (status === 400) return 'BAD_REQUEST';
   return code.startsWith('FST_') ? 'BAD_REQUEST' : code;
+}
+
+/** An error answer written on the socket itself, for errors found before Fastify has a request. */
+export function rawErrorResponse(status: number, code: HttpErrorCode, message: string): string {
+  const body = JSON.stringify(errorBody(code, message));
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** The answer to a connection-level error from Node's HTTP server (its parser or its timeouts). */
+export function describeClientError(error: { code?: string; reason?: string }): { status: number; code: HttpErrorCode; message: string; reason: 'timeout' | 'headers_too_large' | 'malformed' } {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'REQUEST_TIMEOUT', message: 'the request was not received in time (see HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS)', reason: 'timeout' };
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'HEADERS_TOO_LARGE', message: 'the request line and headers are over 16 KiB', reason: 'headers_too_large' };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'a chunk extension is over the size limit', reason: 'malformed' };
+    case 'HPE_PAUSED_H2_UPGRADE':
+      return { status: 400, code: 'BAD_REQUEST', message: 'HTTP/2 without TLS is not served here: send HTTP/1.1', reason: 'malformed' };
+    default:
+      // llhttp's reason names the rule the request broke, never its bytes.
+      return { status: 400, code: 'BAD_REQUEST', message: `not a valid HTTP/1.1 request${error.reason ? `: ${error.reason}` : ''}`, reason: 'malformed' };
+  }
+}
+
+type ServerSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/**
+ * Node's HTTP server's "clientError" (Fastify's clientErrorHandler): a
+ * request that is not valid HTTP, or too slow. Answered in the documented
+ * shape when nothing of an answer was written on the connection yet (as Node
+ * itself does), then the connection is closed. Logged without the request's
+ * bytes (Fastify's default logs them, Authorization header and body included).
+ */
+export function createClientErrorHandler(metrics: ServiceMetrics) {
+  // Fastify calls it with `this` bound to the instance.
+  return function handleClientError(this: { log: FastifyBaseLogger }, error: Error & { code?: string; reason?: string }, socket: ServerSocket): void {
+    // The client hung up mid-request (ECONNRESET) or the socket is gone: nobody to answer.
+    if (error.code === 'ECONNRESET' || socket.destroyed) {
+      metrics.clientErrors.inc({ reason: 'reset' });
+      socket.destroy();
+      return;
+    }
+    // More bytes after a "Connection: close" request that was answered already.
+    if (error.code === 'HPE_CLOSED_CONNECTION') {
+      socket.destroy();
+      return;
+    }
+    const answer = describeClientError(error);
+    metrics.clientErrors.inc({ reason: answer.reason });
+    this.log.debug({ code: error.code, reason: error.reason, status: answer.status }, 'client error');
+    const inFlight = socket._httpMessage;
+    if (socket.writable && (!inFlight || !inFlight.headersSent)) socket.write(rawErrorResponse(answer.status, answer.code, answer.message));
+    socket.destroy();
+  };
+}
+
+/**
+ * The server-level events Node answers with an empty body unless someone
+ * listens: an Expect header other than 100-continue (417) and CONNECT
+ * (this is not a proxy).
+ */
+export function answerServerLevelRequests(server: Server): void {
+  server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify(errorBody('EXPECTATION_FAILED', 'only "Expect: 100-continue" is supported'));
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    response.end(body);
+  });
+  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => undefined);
+    socket.end(rawErrorResponse(400, 'BAD_REQUEST', 'CONNECT is not supported: this is not a proxy'), () => socket.destroy());
+  });
+}
+
+/**
+ * Fastify's frameworkErrors: a URL the router cannot decode (bad
+ * percent-encoding, a path parameter over maxParamLength), or a failing
+ * route constraint. Without it Fastify answers in its own shape.
+ */
+export function handleFrameworkError(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.status(400).send(errorBody('INVALID_REQUEST', 'a path parameter is longer than the route accepts'));
+    return;
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send(errorBody('BAD_REQUEST', 'the URL is not valid: a percent-encoded byte sequence is not UTF-8'));
+    return;
+  }
+  request.log.error({ err: loggableError(error) }, 'unexpected framework error');
+  void reply.status(500).send(errorBody('INTERNAL', 'internal error'));
 }

@@ -1,6 +1,8 @@
 // Prometheus metrics for /metrics: requests and latency by route, method and
 // status; decisions by decision, and by decision and category; the review
-// queue's depth (read from the DB at scrape time); the model version. One
+// queue's depth (read from the DB at scrape time); the model version;
+// requests that could not be answered because of the client (aborted,
+// malformed, too slow), apart from the database's own failures. One
 // registry per app, so tests can build several apps in one process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Category } from '../moderation/categories.js';
@@ -13,6 +15,10 @@ export interface ServiceMetrics {
   decisions: Counter<'decision'>;
   decisionsByCategory: Counter<'decision' | 'category'>;
   databaseUnavailable: Counter;
+  /** Requests whose client went away (closed the connection, sent half a body) before the answer. */
+  requestsAborted: Counter;
+  /** Connections answered (or dropped) before a request could be routed: malformed HTTP, timeouts, resets. */
+  clientErrors: Counter<'reason'>;
   /** Counts one answered decision in both decision counters (category null: "none"). */
   countDecision(decision: Decision, category: Category | null): void;
   /** Counts a request and records its latency (label children cached per route/method/status). */
@@ -38,6 +44,13 @@ export function createMetrics(options: { modelVersion: string; queueDepth: () =>
     registers: [registry],
   });
   const databaseUnavailable = new Counter({ name: 'mod_database_unavailable_total', help: 'Requests answered 503 because the database was unavailable', registers: [registry] });
+  const requestsAborted = new Counter({ name: 'mod_http_requests_aborted_total', help: 'Requests whose client closed the connection before the answer (mid-body, or while waiting)', registers: [registry] });
+  const clientErrors = new Counter({
+    name: 'mod_http_client_errors_total',
+    help: 'Connections answered before routing, by reason: malformed (not valid HTTP/1.1), timeout (headers or body too slow), headers_too_large, reset (closed mid-request)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'mod_review_queue_depth',
     help: 'Posts waiting for a human decision (-1 when the database cannot be read)',
@@ -75,5 +88,5 @@ export function createMetrics(options: { modelVersion: string; queueDepth: () =>
     child.total.inc();
     child.byCategory.inc();
   };
-  return { registry, requests, latency, decisions, decisionsByCategory, databaseUnavailable, observeRequest, countDecision };
+  return { registry, requests, latency, decisions, decisionsByCategory, databaseUnavailable, requestsAborted, clientErrors, observeRequest, countDecision };
 }

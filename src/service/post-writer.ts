@@ -6,14 +6,18 @@
 // fails (none of them was stored).
 import type { NewPost, RecordedDecision } from '../moderation/post-records.js';
 import { isUnavailable } from '../store/errors.js';
+import { samePost } from '../store/postgres-store.js';
+
+/** A stored decision; `conflict`: the id was stored earlier for another text, kind or user id (this is that post's decision). */
+export type WrittenDecision = RecordedDecision & { conflict?: true };
 
 export interface PostRecorder {
-  recordPosts(posts: NewPost[], at: Date): Promise<RecordedDecision[]>;
+  recordPosts(posts: NewPost[], at: Date): Promise<WrittenDecision[]>;
 }
 
 interface Pending {
   posts: NewPost[];
-  resolve: (decisions: RecordedDecision[]) => void;
+  resolve: (decisions: WrittenDecision[]) => void;
   reject: (error: unknown) => void;
 }
 
@@ -41,7 +45,7 @@ export class PostWriter {
   }
 
   /** Stores the posts (ids unique within the call); resolves with each id's stored decision. */
-  write(posts: NewPost[]): Promise<RecordedDecision[]> {
+  write(posts: NewPost[]): Promise<WrittenDecision[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ posts, resolve, reject });
       this.schedule();
@@ -61,16 +65,24 @@ export class PostWriter {
   private flush(): void {
     if (this.inFlight >= this.maxConcurrent || this.queue.length === 0) return;
     const batch: Pending[] = [];
+    const deferred: Pending[] = [];
+    // The same id in two requests of one statement: insert it once, and give
+    // both requests the decision that was stored. A request whose post has
+    // an id already in the statement with another text waits for the next
+    // statement, where the store compares it with the stored one.
+    const unique = new Map<string, NewPost>();
     let size = 0;
     while (this.queue.length > 0 && (batch.length === 0 || size + this.queue[0]!.posts.length <= this.maxBatch)) {
       const next = this.queue.shift()!;
+      if (next.posts.some((post) => unique.has(post.id) && !samePost(unique.get(post.id)!, post))) {
+        deferred.push(next);
+        continue;
+      }
       batch.push(next);
       size += next.posts.length;
+      for (const post of next.posts) if (!unique.has(post.id)) unique.set(post.id, post);
     }
-    // The same id in two requests of one statement: insert it once, and give
-    // both requests the decision that was stored.
-    const unique = new Map<string, NewPost>();
-    for (const pending of batch) for (const post of pending.posts) if (!unique.has(post.id)) unique.set(post.id, post);
+    this.queue.unshift(...deferred);
     this.inFlight++;
     this.store
       .recordPosts([...unique.values()], this.clock())

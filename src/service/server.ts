@@ -3,7 +3,14 @@
 // applies migrations, builds the app and listens. Shared by the process
 // entry point (main.ts, what the CodeDeploy hooks and systemd start) and
 // `mod serve`; neither this file nor the app reads the environment.
+//
+// Stopping is bounded by SHUTDOWN_TIMEOUT_MS: the listener closes at once,
+// idle connections are closed, in-flight requests get most of the time to
+// finish, then every connection still open (a slow client, a request stuck
+// in the database) is closed, and so are the database connections still in
+// use, so that close() settles, and the process can exit, within the limit.
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import { migrate, loadMigrations, type Migration } from '../store/migrations.js';
 import { openDatabase, redactUrl, type Database } from '../store/database.js';
 import { buildApp } from './app.js';
@@ -15,8 +22,33 @@ export interface RunningService {
   app: FastifyInstance;
   database: Database;
   appliedMigrations: Migration[];
-  /** Stops accepting, finishes in-flight requests, closes the pool (and the embedded DB). */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, finishes in-flight requests, closes the pool (and the
+   * embedded DB), within the configured shutdown timeout; `forced`: requests
+   * or database work that had not finished were cut off.
+   */
+  close(): Promise<{ forced: boolean }>;
+}
+
+/**
+ * Points in the shutdown time (fractions of SHUTDOWN_TIMEOUT_MS): the open
+ * connections are closed at `closeConnections` unless the drain finished,
+ * the database connections still in use are ended at `endDatabase`, and
+ * close() settles by `settle` whatever happens, ahead of the caller's own
+ * timer.
+ */
+const SHUTDOWN_SHARE = { closeConnections: 0.7, endDatabase: 0.85, settle: 0.95 };
+
+function delay(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), Math.max(0, ms)).unref());
+}
+
+/** The pool's connections, as they are checked out (pg's Pool lists them only privately). */
+function trackConnections(pool: pg.Pool): Set<pg.PoolClient> {
+  const clients = new Set<pg.PoolClient>();
+  pool.on('acquire', (client) => clients.add(client));
+  pool.on('remove', (client) => clients.delete(client as pg.PoolClient));
+  return clients;
 }
 
 export interface StartOptions {
@@ -41,6 +73,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     // reconnects on the next query; worth a line, never a crash.
     onPoolError: (error) => app?.log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'database connection lost'),
   });
+  const connections = trackConnections(database.store.pool);
   try {
     const appliedMigrations = options.migrate ? (await migrate(database.store.pool, migrations)).applied : [];
     app = buildApp({
@@ -52,26 +85,58 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       bodyLimitBytes: config.bodyLimitBytes,
       retryAfterSeconds: config.retryAfterSeconds,
       reviewClaimSeconds: config.reviewClaimSeconds,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
       writeConcurrency: Math.min(2, database.store.poolSize),
       defaultMetrics: true,
     });
     app.log.info({ database: database.embedded ? `embedded PGlite in ${config.dataDir}` : redactUrl(database.url), pool: database.store.poolSize, model: moderator.modelVersion, migrationsApplied: appliedMigrations.map((m) => m.file) }, 'starting');
     const address = await app.listen({ port: config.port, host: config.host });
     const started = app;
-    let closing: Promise<void> | undefined;
+    let closing: Promise<{ forced: boolean }> | undefined;
+    const close = async (): Promise<{ forced: boolean }> => {
+      const budget = config.shutdownTimeoutMs;
+      const start = Date.now();
+      const at = (share: number) => start + budget * share - Date.now();
+      let forced = false;
+      // Fastify closes the listener and the idle connections, and waits for the others.
+      const drained = started.close().then(
+        () => 'done' as const,
+        (error: unknown) => {
+          started.log.error({ err: { message: (error as Error).message } }, 'error while closing the server');
+          return 'done' as const;
+        },
+      );
+      if ((await Promise.race([drained, delay(at(SHUTDOWN_SHARE.closeConnections))])) === 'timeout') {
+        forced = true;
+        started.log.warn({ timeoutMs: budget }, 'in-flight requests did not finish in time: closing their connections');
+        started.server.closeAllConnections();
+        await Promise.race([drained, delay(at(SHUTDOWN_SHARE.endDatabase))]);
+      }
+      // Requests cut off above may still hold database connections (a
+      // statement waiting on a lock): end those, or the pool waits for them.
+      const ended = database.close().then(
+        () => 'done' as const,
+        (error: unknown) => {
+          started.log.error({ err: { message: (error as Error).message } }, 'error while closing the database');
+          return 'done' as const;
+        },
+      );
+      if ((await Promise.race([ended, delay(at(SHUTDOWN_SHARE.endDatabase))])) === 'timeout') {
+        forced = true;
+        started.log.warn({ connections: connections.size }, 'database work did not finish in time: ending its connections');
+        for (const client of connections) (client as pg.PoolClient & { end(): Promise<void> }).end().catch(() => undefined);
+        await Promise.race([ended, delay(at(SHUTDOWN_SHARE.settle))]);
+      }
+      return { forced };
+    };
     return {
       url: address.replace('0.0.0.0', '127.0.0.1'),
       app: started,
       database,
       appliedMigrations,
-      close: () =>
-        (closing ??= (async () => {
-          try {
-            await started.close();
-          } finally {
-            await database.close();
-          }
-        })()),
+      close: () => (closing ??= close()),
     };
   } catch (error) {
     await app?.close().catch(() => undefined);
@@ -81,8 +146,9 @@ export async function startService(config: ServiceConfig, options: StartOptions)
 }
 
 /**
- * SIGTERM/SIGINT: drain and exit 0, or exit 1 if draining takes longer than
- * `timeoutMs`. A second signal exits at once.
+ * SIGTERM/SIGINT: drain and exit 0, or exit 1 if requests had to be cut off
+ * (close() keeps within `timeoutMs`; the timer here is the last resort). A
+ * second signal exits at once.
  */
 export function exitOnSignals(service: RunningService, timeoutMs: number, exit: (code: number) => void = (code) => process.exit(code)): void {
   let closing = false;
@@ -100,10 +166,10 @@ export function exitOnSignals(service: RunningService, timeoutMs: number, exit: 
     }, timeoutMs);
     timer.unref();
     service.close().then(
-      () => {
+      ({ forced }) => {
         clearTimeout(timer);
-        service.app.log.info('stopped');
-        exit(0);
+        service.app.log.info({ forced }, 'stopped');
+        exit(forced ? 1 : 0);
       },
       (error: unknown) => {
         service.app.log.error({ err: error }, 'error while stopping');

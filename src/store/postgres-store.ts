@@ -26,13 +26,53 @@ export interface ModeratorTokenRecord {
   revokedAt: Date | null;
 }
 
+/**
+ * A decision for an id as recordPosts returns it. `conflict`: the id was
+ * stored earlier for another text, kind or user id, and this is that first
+ * post's decision (the new post was not stored).
+ */
+export type RecordedPost = RecordedDecision & { conflict?: true };
+
+// PostgreSQL's text and jsonb refuse an unpaired surrogate (a text cut in the
+// middle of an emoji), and a rule's span or message may quote one from the
+// text. Every string of a post, the text and its reasons alike, stores it as
+// U+FFFD (one UTF-16 unit, so spans keep their offsets).
+const LONE_SURROGATES = /\p{Cs}/gu;
+const HAS_LONE_SURROGATE = /\p{Cs}/u;
+
+function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return (HAS_LONE_SURROGATE.test(value) ? value.replace(LONE_SURROGATES, '\uFFFD') : value) as T;
+  if (Array.isArray(value)) {
+    const items = value.map(wellFormed);
+    return (items.some((item, i) => item !== value[i]) ? items : value) as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, item] of Object.entries(value)) {
+      const fixed = wellFormed(item);
+      if (fixed !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = fixed;
+    }
+    return (copy ?? value) as T;
+  }
+  return value;
+}
+
+/** The post as it will be stored: every string (text, kind, user id, reasons, categories) well-formed. Returns the same object when it already is. */
+export function storablePost(post: NewPost): NewPost {
+  return wellFormed(post);
+}
+
+/** Whether two posts for one id are the same request (a retry), as stored. */
+export function samePost(a: Pick<NewPost, 'text' | 'kind' | 'userId'>, b: Pick<NewPost, 'text' | 'kind' | 'userId'>): boolean {
+  return wellFormed(a.text) === wellFormed(b.text) && (a.kind ?? null) === (b.kind ?? null) && (a.userId ?? null) === (b.userId ?? null);
+}
+
 // Returns only the ids this statement inserted. It used to also look up every
 // id in `posts` (UNION ALL ... WHERE id = ANY($1)) to report duplicates, but
 // as a named prepared statement its generic plan, made while the table was
 // small, became a sequential scan of the whole table on every call (18 ms at
 // 30k rows, growing with the table). Duplicates are rare: recordPosts looks
 // them up afterwards, and only when there are some.
-const LONE_SURROGATES = /\p{Cs}/gu;
 
 const RECORD_POSTS = `
 WITH ins AS (
@@ -50,7 +90,7 @@ SELECT id FROM ins`;
 // Unnamed on purpose (planned for each call with the real ids and table
 // size): it runs only when a post already existed, and a cached generic plan
 // for \`= ANY($1)\` can be a sequential scan.
-const SELECT_DECISIONS = 'SELECT id, decision, category, categories, score, reasons, model_version FROM posts WHERE id = ANY($1::text[])';
+const SELECT_DECISIONS = 'SELECT id, kind, user_id, text, decision, category, categories, score, reasons, model_version FROM posts WHERE id = ANY($1::text[])';
 
 const GET_POST = `
 SELECT p.id, p.kind, p.user_id, p.text, p.decision, p.category AS post_category, p.categories, p.score, p.reasons, p.model_version, p.created_at,
@@ -131,21 +171,21 @@ export class PostgresStore {
   /**
    * Records posts and their decisions in one statement (one round trip, one
    * commit). An id that already exists keeps its first decision, which is
-   * returned with `created: false`; nothing is stored twice. Ids must be
-   * unique within one call.
+   * returned with `created: false` (and `conflict: true` when the stored post
+   * has another text, kind or user id); nothing is stored twice. Ids must be
+   * unique within one call. Every string is stored well-formed (storablePost),
+   * and the decisions returned are the stored ones.
    */
-  async recordPosts(posts: NewPost[], at: Date): Promise<RecordedDecision[]> {
-    if (posts.length === 0) return [];
+  async recordPosts(given: NewPost[], at: Date): Promise<RecordedPost[]> {
+    if (given.length === 0) return [];
+    const posts = given.map(storablePost);
     // One JSON document for the whole group: a single native JSON.stringify
     // instead of eight arrays that pg escapes element by element in JS.
-    // PostgreSQL's JSON refuses an unpaired surrogate (a text cut in the middle
-    // of an emoji), which the text encoding used to turn into U+FFFD: do that
-    // here. Ids must already be well-formed (the API refuses others).
     const group = posts.map((p) => ({
       id: p.id,
       kind: p.kind,
       user_id: p.userId,
-      text: p.text.replace(LONE_SURROGATES, '\uFFFD'),
+      text: p.text,
       decision: p.decision,
       category: p.category,
       categories: p.categories,
@@ -154,10 +194,10 @@ export class PostgresStore {
       model_version: p.modelVersion,
     }));
     const { rows } = await this.query<{ id: string }>('mod_record_posts', RECORD_POSTS, [JSON.stringify(group), at]);
-    const byId = new Map<string, RecordedDecision>();
-    const given = new Map(posts.map((p) => [p.id, p]));
+    const byId = new Map<string, RecordedPost>();
+    const byGivenId = new Map(posts.map((p) => [p.id, p]));
     for (const row of rows) {
-      const post = given.get(row.id)!;
+      const post = byGivenId.get(row.id)!;
       byId.set(row.id, { id: row.id, created: true, decision: post.decision, category: post.category, categories: post.categories, score: post.score, reasons: post.reasons, modelVersion: post.modelVersion });
     }
     // Ids that were not inserted already existed (stored earlier, or by a
@@ -167,7 +207,20 @@ export class PostgresStore {
     const missing = posts.filter((p) => !byId.has(p.id)).map((p) => p.id);
     if (missing.length > 0) {
       const existing = await this.query<PostRow>(null, SELECT_DECISIONS, [missing]);
-      for (const row of existing.rows) byId.set(row.id, { id: row.id, created: false, decision: row.decision, category: row.category, categories: row.categories ?? [], score: row.score, reasons: row.reasons, modelVersion: row.model_version });
+      for (const row of existing.rows) {
+        const same = samePost({ text: row.text, kind: row.kind, userId: row.user_id }, byGivenId.get(row.id)!);
+        byId.set(row.id, {
+          id: row.id,
+          created: false,
+          ...(same ? {} : { conflict: true as const }),
+          decision: row.decision,
+          category: row.category,
+          categories: row.categories ?? [],
+          score: row.score,
+          reasons: row.reasons,
+          modelVersion: row.model_version,
+        });
+      }
     }
     return posts.map((p) => {
       const recorded = byId.get(p.id);

@@ -78,7 +78,7 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
   const moderate = (body: unknown) => app.inject({ method: 'POST', url: '/v1/moderate', payload: body as object });
   const count = async (table: string) => Number((await env.db.admin(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
 
-  it('decides, stores the post and its decision, and returns the first decision for a repeated id', async () => {
+  it('decides, stores the post and its decision, answers a repeated request its first decision, and refuses another text under the id', async () => {
     const first = await moderate({ text: 'LINE交換しよ！ID教えて', id: 'p-1', kind: 'message', userId: 'u1' });
     expect(first.statusCode).toBe(200);
     const body = first.json();
@@ -87,17 +87,22 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect(body.reasons.map((r: { code: string }) => r.code)).toContain('contact.exchange-phrase');
     expect(first.headers['x-request-id']).toBeTruthy();
 
-    const again = await moderate({ text: 'こんにちは、よろしくお願いします', id: 'p-1' });
+    const again = await moderate({ text: 'LINE交換しよ！ID教えて', id: 'p-1', kind: 'message', userId: 'u1' });
     expect(again.statusCode).toBe(200);
-    // The second text alone would be approved with no category: the first decision's category is kept.
-    expect(moderator.moderate({ text: 'こんにちは、よろしくお願いします' }).category).toBeNull();
     expect(again.json()).toEqual(body);
+    // Issue 17.10: another text (or kind, or user) under a stored id is a conflict, not the first decision.
+    for (const other of [{ text: 'こんにちは、よろしくお願いします', kind: 'message', userId: 'u1' }, { text: 'LINE交換しよ！ID教えて', kind: 'message', userId: 'u2' }, { text: 'LINE交換しよ！ID教えて' }]) {
+      const refused = await moderate({ ...other, id: 'p-1' });
+      expect([refused.statusCode, refused.json().error.code], JSON.stringify(other)).toEqual([409, 'ID_CONFLICT']);
+    }
     const rows = (await env.db.admin("SELECT text, kind, user_id, decision, category, categories FROM posts WHERE id = 'p-1'")).rows;
     expect(rows).toEqual([{ text: 'LINE交換しよ！ID教えて', kind: 'message', user_id: 'u1', decision: 'reject', category: 'contact', categories: body.categories }]);
 
-    const got = await app.inject({ method: 'GET', url: '/v1/posts/p-1' });
+    const got = await app.inject({ method: 'GET', url: '/v1/posts/p-1', headers: { authorization: `Bearer ${tokens.alice}` } });
     expect(got.statusCode).toBe(200);
-    expect(got.json()).toMatchObject({ id: 'p-1', decision: 'reject', category: 'contact', categories: body.categories, kind: 'message', userId: 'u1', review: null });
+    expect(got.json()).toMatchObject({ id: 'p-1', text: 'LINE交換しよ！ID教えて', decision: 'reject', category: 'contact', categories: body.categories, kind: 'message', userId: 'u1', review: null });
+    // Without a token: the decision only (issue 17.9).
+    expect((await app.inject({ method: 'GET', url: '/v1/posts/p-1' })).json()).toEqual({ id: 'p-1', decision: 'reject', category: 'contact', modelVersion: moderator.modelVersion, createdAt: now.toISOString(), review: null });
     expect((await app.inject({ method: 'GET', url: '/v1/posts/nope' })).json().error.code).toBe('POST_NOT_FOUND');
   });
 
@@ -107,8 +112,8 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect(scam.json()).toEqual({ id: 'c-1', decision: 'review', category: 'scam', categories: SCAM_SCORES, score: 0.56, reasons: [expect.objectContaining({ code: 'model.review', category: 'scam' })], modelVersion: 'fixed-categories' });
     const fine = (await categorised.inject({ method: 'POST', url: '/v1/moderate', payload: { text: 'see you at the station', id: 'c-2' } })).json();
     expect(fine).toMatchObject({ decision: 'approve', category: null, categories: [{ name: 'spam', score: 0.001 }] });
-    // A repeat of the id that the model would now approve answers the first decision, category and scores included.
-    const repeat = await categorised.inject({ method: 'POST', url: '/v1/moderate', payload: { text: 'see you tomorrow', id: 'c-1' } });
+    // A repeated request answers the first decision, category and scores included.
+    const repeat = await categorised.inject({ method: 'POST', url: '/v1/moderate', payload: { text: 'invest in my coin, 30% a month', id: 'c-1' } });
     expect(repeat.json()).toEqual(scam.json());
     const batch = (
       await categorised.inject({
@@ -116,18 +121,19 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
         url: '/v1/moderate/batch',
         payload: {
           items: [
-            { text: 'hello', id: 'c-2' },
+            { text: 'see you at the station', id: 'c-2' },
             { text: 'invest now', id: 'c-3' },
-            { text: 'hi', id: 'c-1' },
+            { text: 'invest in my coin, 30% a month', id: 'c-1' },
           ],
         },
       })
     ).json();
     expect(batch.results).toEqual([fine, { ...scam.json(), id: 'c-3' }, scam.json()]);
 
-    const shown = (await app.inject({ method: 'GET', url: '/v1/posts/c-1' })).json();
+    const asModerator = { authorization: `Bearer ${tokens.alice}` };
+    const shown = (await app.inject({ method: 'GET', url: '/v1/posts/c-1', headers: asModerator })).json();
     expect(shown).toMatchObject({ id: 'c-1', decision: 'review', category: 'scam', categories: SCAM_SCORES, review: { state: 'pending', label: null, category: null } });
-    expect((await app.inject({ method: 'GET', url: '/v1/posts/c-2' })).json()).toMatchObject({ decision: 'approve', category: null, categories: [{ name: 'spam', score: 0.001 }], review: null });
+    expect((await app.inject({ method: 'GET', url: '/v1/posts/c-2', headers: asModerator })).json()).toMatchObject({ decision: 'approve', category: null, categories: [{ name: 'spam', score: 0.001 }], review: null });
     expect((await env.db.admin("SELECT category, categories FROM posts WHERE id = 'c-3'")).rows).toEqual([{ category: 'scam', categories: SCAM_SCORES }]);
 
     const metrics = (await categorised.inject({ method: 'GET', url: '/metrics' })).body;
@@ -137,19 +143,26 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect(metrics).toMatch(/^mod_decisions_total\{decision="approve"\} 2$/m);
   });
 
-  it('gives a post without an id a fresh one, and stores concurrent repeats of one id once', async () => {
+  it('gives a post without an id a fresh one, stores concurrent repeats of one id once, and refuses the other texts sent with it', async () => {
     const a = (await moderate({ text: 'hello' })).json();
     const b = (await moderate({ text: 'hello' })).json();
     expect(a.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(b.id).not.toBe(a.id);
     const before = await count('posts');
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => moderate({ text: i % 2 ? 'call me 090-1234-5678' : 'hello there', id: 'race-1' })));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => moderate({ text: 'hello there', id: 'race-1' })));
     expect(new Set(answers.map((r) => r.statusCode))).toEqual(new Set([200]));
     expect(new Set(answers.map((r) => r.body)).size).toBe(1);
     expect(await count('posts')).toBe(before + 1);
+    // Two texts race for one id (issue 17.10): one is stored, every request with it gets its decision, the others 409.
+    const texts = ['call me 090-1234-5678', 'hello there'];
+    const raced = await Promise.all(Array.from({ length: 20 }, (_, i) => moderate({ text: texts[i % 2], id: 'race-2' })));
+    const storedText = (await env.db.admin("SELECT text FROM posts WHERE id = 'race-2'")).rows[0].text as string;
+    expect(raced.map((r) => r.statusCode)).toEqual(Array.from({ length: 20 }, (_, i) => (texts[i % 2] === storedText ? 200 : 409)));
+    expect(new Set(raced.filter((r) => r.statusCode === 409).map((r) => r.json().error.code))).toEqual(new Set(['ID_CONFLICT']));
+    expect(await count('posts')).toBe(before + 2);
   });
 
-  it('moderates a batch in order, storing each id once', async () => {
+  it('moderates a batch in order, storing each id once, and answers an id taken by another text with an error in its place', async () => {
     const res = await app.inject({
       method: 'POST',
       url: '/v1/moderate/batch',
@@ -157,15 +170,19 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
         items: [
           { text: 'おはよう', id: 'b-1' },
           { text: 'call me 090-1234-5678', id: 'b-2' },
+          { text: 'おはよう', id: 'b-1' },
+          { text: 'LINE交換しよ！ID教えて', id: 'p-1', kind: 'message', userId: 'u1' },
           { text: 'again', id: 'b-1' },
-          { text: 'LINE交換しよ！ID教えて', id: 'p-1' },
+          { text: 'not the text of p-1', id: 'p-1' },
         ],
       },
     });
     expect(res.statusCode).toBe(200);
     const results = res.json().results;
-    expect(results.map((r: { id: string }) => r.id)).toEqual(['b-1', 'b-2', 'b-1', 'p-1']);
+    expect(results.map((r: { id: string }) => r.id)).toEqual(['b-1', 'b-2', 'b-1', 'p-1', 'b-1', 'p-1']);
     expect(results[2]).toEqual(results[0]);
+    // Issue 17.10: another text under an id, earlier in the batch or stored before, is that item's error; the others are stored.
+    for (const i of [4, 5]) expect(results[i], `item ${i}`).toEqual({ id: i === 4 ? 'b-1' : 'p-1', error: { code: 'ID_CONFLICT', message: expect.stringContaining('an id names one post') } });
     expect(results[1].reasons.map((r: { code: string }) => r.code)).toContain('contact.phone');
     expect(results[3]).toMatchObject({ decision: 'reject', category: 'contact' });
     expect(results[1].category).toBe('contact');

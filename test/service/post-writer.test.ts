@@ -51,14 +51,14 @@ describe('PostWriter on PostgreSQL', () => {
       ],
       score: 0.95,
     };
-    const [first, other, repeat] = await Promise.all([writer.write([scam]), writer.write([post('k-2')]), writer.write([post('k-1')])]);
+    const [first, other, repeat] = await Promise.all([writer.write([scam]), writer.write([post('k-2')]), writer.write([{ ...scam }])]);
     expect(statements).toEqual([2]);
     const firstDecision = { id: 'k-1', decision: 'reject', category: 'scam', categories: scam.categories, score: 0.95, reasons: [], modelVersion: 'test' };
     expect(first).toEqual([{ ...firstDecision, created: true }]);
     expect(repeat).toEqual([{ ...firstDecision, created: false }]);
     expect(other).toEqual([{ id: 'k-2', decision: 'approve', category: null, categories: [], score: 0.01, reasons: [], modelVersion: 'test', created: true }]);
     // Read back from the table this time (the id existed before the statement).
-    expect(await writer.write([post('k-1')])).toEqual([{ ...firstDecision, created: false }]);
+    expect(await writer.write([{ ...scam }])).toEqual([{ ...firstDecision, created: false }]);
     expect((await env.db.admin("SELECT id, category, categories FROM posts WHERE id IN ('k-1', 'k-2') ORDER BY id")).rows).toEqual([
       { id: 'k-1', category: 'scam', categories: scam.categories },
       { id: 'k-2', category: null, categories: [] },
@@ -75,5 +75,18 @@ describe('PostWriter on PostgreSQL', () => {
     // One shared statement failed, then each request was written on its own.
     expect(statements).toEqual([3, 1, 1, 1]);
     expect(await stored(['n-1', 'n-2', 'n-bad'])).toEqual(['n-1', 'n-2']);
+  });
+
+  it('issue 17.10: tells a repeated request from another post under the same id, in one statement or later', async () => {
+    statements.length = 0;
+    const writer = new PostWriter(store, () => new Date(), { maxConcurrent: 1 });
+    const [a, sameAsA, b] = await Promise.all([writer.write([post('x-1', 'first text')]), writer.write([post('x-1', 'first text')]), writer.write([post('x-1', 'second text')])]);
+    // The other text waits for a statement of its own, where the store compares it with the stored post.
+    expect(statements).toEqual([1, 1]);
+    const decision = { id: 'x-1', decision: 'approve', category: null, categories: [], score: 0.01, reasons: [], modelVersion: 'test' };
+    expect([a, sameAsA, b]).toEqual([[{ ...decision, created: true }], [{ ...decision, created: false }], [{ ...decision, created: false, conflict: true }]]);
+    expect(await writer.write([post('x-1', 'first text')])).toEqual([{ ...decision, created: false }]);
+    expect(await writer.write([{ ...post('x-1', 'first text'), userId: 'someone else' }])).toEqual([{ ...decision, created: false, conflict: true }]);
+    expect((await env.db.admin("SELECT text FROM posts WHERE id = 'x-1'")).rows).toEqual([{ text: 'first text' }]);
   });
 });

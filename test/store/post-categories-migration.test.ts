@@ -63,7 +63,7 @@ describe.each<Backend>(['postgres', 'pglite'])('migration 0002_post_categories o
   it('answers a repeated old id with its first decision, and stores new posts with their category', async () => {
     const recorded = await store.recordPosts(
       [
-        { id: 'old-reject', kind: null, userId: null, text: 'again', decision: 'review', category: 'scam', categories: [{ name: 'scam', score: 0.4 }], score: 0.4, reasons: [], modelVersion: 'v2' },
+        { id: 'old-reject', kind: null, userId: null, text: 'an old rejected post', decision: 'review', category: 'scam', categories: [{ name: 'scam', score: 0.4 }], score: 0.4, reasons: [], modelVersion: 'v2' },
         { id: 'new-1', kind: null, userId: null, text: 'invest with me', decision: 'review', category: 'scam', categories: [{ name: 'scam', score: 0.4 }], score: 0.4, reasons: [], modelVersion: 'v2' },
       ],
       at,

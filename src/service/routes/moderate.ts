@@ -2,12 +2,23 @@
 // its decision; POST /v1/moderate/batch does the same for up to
 // MAX_BATCH_ITEMS. A 200 means the posts and their decisions are committed
 // (the post writer settles a request only after its statement committed).
+//
+// An id names one post: the same request again (same text, kind and user
+// id: a retry) is answered the first decision and stores nothing; another
+// text under a stored id is 409 ID_CONFLICT (in a batch, that item's result
+// is the error and the other items are stored). Everything else wrong with a
+// batch item is found before anything is written, and refuses the whole
+// batch with a 400 that names the item (items.N...): a batch is stored whole
+// or not at all, apart from its conflicting ids.
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { isModError } from '../../errors.js';
 import type { ModerationRequest, ModerationResult } from '../../moderation/moderator.js';
-import type { NewPost, RecordedDecision } from '../../moderation/post-records.js';
+import type { NewPost } from '../../moderation/post-records.js';
+import { samePost, storablePost } from '../../store/postgres-store.js';
+import { HttpError } from '../http-errors.js';
 import type { ServiceMetrics } from '../metrics.js';
-import type { PostWriter } from '../post-writer.js';
+import type { PostWriter, WrittenDecision } from '../post-writer.js';
 import { moderationItemSchema } from './schemas.js';
 
 export const MAX_BATCH_ITEMS = 100;
@@ -45,18 +56,29 @@ const resultSchema = {
   },
 } as const;
 
+/** A batch result: a decision, or `{ id, error }` for an item that was not stored because its id was taken by another post. */
+const batchResultSchema = {
+  type: 'object',
+  properties: { ...resultSchema.properties, error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+} as const;
+
 /** The answer for a stored decision: a repeated id gets its first decision, category included. */
-function answer(stored: RecordedDecision) {
+function answer(stored: WrittenDecision) {
   return { id: stored.id, decision: stored.decision, category: stored.category, categories: stored.categories, score: stored.score, reasons: stored.reasons, modelVersion: stored.modelVersion };
+}
+
+function conflictMessage(id: string): string {
+  return `post id ${JSON.stringify(id)} is already stored with another text, kind or user id: an id names one post, so send a new id for another post (the same request again is answered its first decision)`;
 }
 
 export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (app, { moderator, writer, metrics, maxTextLength }) => {
   const itemSchema = moderationItemSchema(maxTextLength);
 
+  /** Scores one text; the post is as it will be stored (storablePost), so the answer is the stored decision. */
   function score(body: ModerateBody): NewPost {
     const id = body.id ?? randomUUID();
     const result = moderator.moderate({ text: body.text, kind: body.kind, userId: body.userId, id });
-    return {
+    return storablePost({
       id,
       kind: body.kind ?? null,
       userId: body.userId ?? null,
@@ -67,12 +89,13 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
       score: result.score,
       reasons: result.reasons,
       modelVersion: result.modelVersion,
-    };
+    });
   }
 
   app.post('/v1/moderate', { schema: { body: itemSchema, response: { 200: resultSchema } } }, async (request) => {
     const post = score(request.body as ModerateBody);
     const [stored] = await writer.write([post]);
+    if (stored!.conflict) throw new HttpError('ID_CONFLICT', conflictMessage(post.id));
     metrics.countDecision(stored!.decision, stored!.category);
     request.log.debug({ postId: post.id, decision: stored!.decision, category: stored!.category, created: stored!.created, textLength: post.text.length }, 'moderated');
     return answer(stored!);
@@ -83,18 +106,32 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
     {
       schema: {
         body: { type: 'object', additionalProperties: false, required: ['items'], properties: { items: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS, items: itemSchema } } },
-        response: { 200: { type: 'object', properties: { results: { type: 'array', items: resultSchema } } } },
+        response: { 200: { type: 'object', properties: { results: { type: 'array', items: batchResultSchema } } } },
       },
     },
     async (request) => {
-      const posts = (request.body as { items: ModerateBody[] }).items.map(score);
-      // The same id twice in one batch is one post: the first item decides.
+      // Every item is scored before anything is written: one that cannot be
+      // accepted refuses the batch, naming it, and nothing is stored.
+      const posts = (request.body as { items: ModerateBody[] }).items.map((item, i) => {
+        try {
+          return score(item);
+        } catch (error) {
+          if (isModError(error) && error.code === 'TEXT_TOO_LONG') throw new HttpError('TEXT_TOO_LONG', `items.${i}.text: ${error.message}`);
+          throw error;
+        }
+      });
+      // The same id twice in one batch is one post: the first item decides,
+      // and a later item with another text under that id is a conflict.
       const first = new Map<string, NewPost>();
       for (const post of posts) if (!first.has(post.id)) first.set(post.id, post);
       const stored = await writer.write([...first.values()]);
       const byId = new Map(stored.map((s) => [s.id, s]));
-      const results = posts.map((post) => answer(byId.get(post.id)!));
-      for (const r of results) metrics.countDecision(r.decision, r.category);
+      const results = posts.map((post) => {
+        const decision = byId.get(post.id)!;
+        if (decision.conflict || !samePost(first.get(post.id)!, post)) return { id: post.id, error: { code: 'ID_CONFLICT' as const, message: conflictMessage(post.id) } };
+        metrics.countDecision(decision.decision, decision.category);
+        return answer(decision);
+      });
       request.log.debug({ items: posts.length }, 'moderated batch');
       return { results };
     },
