@@ -70,6 +70,7 @@ const SHELL_OWNED = new Set([
   'HISTSIZE',
   'IFS',
 ]);
+const SHELL_EXPORTED = new Set(['_', 'PWD', 'SHLVL']);
 const isShellOwned = (name: string) => SHELL_OWNED.has(name) || name.startsWith('BASH') || name.startsWith('__mod_');
 
 export class BuildShell {
@@ -126,8 +127,8 @@ export class BuildShell {
     if (!exported || !all || !cwd) return;
     const exportedVars = parseEnv(exported);
     const allVars = parseEnv(all);
-    this.exported = Object.fromEntries(Object.entries(exportedVars).filter(([name]) => !isShellOwned(name) || name === 'PWD'));
-    delete this.exported.PWD;
+    // Exported: all but what the shell exports of its own accord; a shell-owned name the environment exported stays.
+    this.exported = Object.fromEntries(Object.entries(exportedVars).filter(([name]) => !SHELL_EXPORTED.has(name) && !name.startsWith('__mod_')));
     this.unexported = Object.fromEntries(Object.entries(allVars).filter(([name]) => !(name in exportedVars) && !isShellOwned(name) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)));
     const dirText = cwd.toString('utf8').replace(/\n$/, '');
     if (dirText) this.cwd = dirText;
