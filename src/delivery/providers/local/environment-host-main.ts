@@ -1,8 +1,8 @@
 // Entry point of the detached environment host process (see
 // environment-host.ts). Started by the CLI with the settings file as its only
 // argument; stops on SIGTERM or on the control API's shutdown.
-import { readFile, rm } from 'node:fs/promises';
-import { startEnvironmentHost, type HostSettings } from './environment-host.js';
+import { readFile } from 'node:fs/promises';
+import { removeOwnHostRecord, startEnvironmentHost, type HostSettings } from './environment-host.js';
 
 const settingsFile = process.argv[2];
 if (!settingsFile) {
@@ -19,7 +19,9 @@ try {
     exiting = true;
     console.log(`${new Date().toISOString()} ${signal}: stopping`);
     await stop();
-    await rm(settings.infoFile, { force: true });
+    // Only our own record: after .mod was deleted and recreated, host.json may be another host's.
+    await removeOwnHostRecord(settings.infoFile);
+    if (settings.registryFile) await removeOwnHostRecord(settings.registryFile);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

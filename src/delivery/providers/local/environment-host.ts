@@ -4,10 +4,13 @@
 // the CLI uses to register and deregister instances. It outlives the CLI, as
 // an ALB and Aurora outlive a CodeDeploy deployment.
 import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../store/embedded-postgres.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
+import { InstanceRestarter, type RestartSettings } from './instance-restarter.js';
 import { LoadBalancer, type LoadBalancerOptions } from './load-balancer.js';
 
 export interface HostSettings {
@@ -20,6 +23,15 @@ export interface HostSettings {
   infoFile: string;
   /** Registered targets survive a host restart. */
   targetsFile: string;
+  /**
+   * A second record of the host outside the state directory (under
+   * os.tmpdir(), keyed by it), so a host whose `.mod` was deleted while it
+   * ran (git clean -fdx) is still found instead of a second one started.
+   */
+  registryFile?: string;
+  stateDir?: string;
+  /** Restart instances that die in service (as an ASG replaces them); unset: never. */
+  restart?: RestartSettings;
 }
 
 export interface HostInfo {
@@ -31,6 +43,8 @@ export interface HostInfo {
   databaseUrl: string;
   databaseEmbedded: boolean;
   startedAt: string;
+  /** The state directory the host serves (the registry file's key). */
+  stateDir?: string;
 }
 
 export async function startEnvironmentHost(settings: HostSettings): Promise<{ info: HostInfo; stop: () => Promise<void> }> {
@@ -39,8 +53,9 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
   if (!settings.databaseUrl) database = await startEmbeddedPostgres({ dataDir: settings.databaseDir });
 
   const lb = new LoadBalancer(settings.loadBalancer);
-  for (const target of (await readJson<{ id: string; url: string }[]>(settings.targetsFile).catch(() => undefined)) ?? []) {
-    lb.register(target.id, target.url);
+  for (const target of (await readJson<{ id: string; url: string; inService?: boolean }[]>(settings.targetsFile).catch(() => undefined)) ?? []) {
+    // Saved targets were serving when the host last ran: one that died meanwhile is restarted.
+    lb.register(target.id, target.url, { inService: target.inService ?? true });
   }
   lb.start();
   const saveTargets = () =>
@@ -49,8 +64,34 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
       lb
         .list()
         .filter((t) => t.state !== 'draining')
-        .map(({ id, url }) => ({ id, url })),
+        .map(({ id, url, inService }) => ({ id, url, inService: inService ?? false })),
     );
+
+  // The instances' replacement: a target that died in service is restarted from its installed revision.
+  let restartTimer: NodeJS.Timeout | undefined;
+  if (settings.restart) {
+    const restarter = new InstanceRestarter(
+      settings.restart,
+      () => ({ ...settings.restart!.variables, DATABASE_URL: info.databaseUrl }),
+      (line) => console.log(`${new Date().toISOString()} ${line}`),
+    );
+    restartTimer = setInterval(
+      () => {
+        for (const target of lb.list()) {
+          if (target.state !== 'unhealthy' || !target.inService || restarter.restarting(target.id)) continue;
+          const reason = `its health check failed ${target.failures ?? 0} times (${target.lastError ?? 'no answer'})`;
+          void restarter
+            .restart(target.id, reason, () => {
+              if (lb.get(target.id)?.url !== target.url) return; // deregistered or moved meanwhile (a deployment)
+              lb.register(target.id, target.url, { inService: true });
+            })
+            .catch((error: Error) => console.log(`${new Date().toISOString()} ${target.id}: restart failed: ${error.message}`));
+        }
+      },
+      Math.max(250, settings.loadBalancer.intervalMs),
+    );
+    restartTimer.unref();
+  }
 
   const endpoint = http.createServer(lb.handle);
   endpoint.keepAliveTimeout = 5000;
@@ -59,6 +100,7 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      if (restartTimer) clearInterval(restartTimer);
       control.close();
       endpoint.closeIdleConnections();
       await new Promise<void>((resolve) => endpoint.close(() => resolve()));
@@ -103,9 +145,24 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
     databaseUrl: database?.url ?? settings.databaseUrl!,
     databaseEmbedded: database !== undefined,
     startedAt: new Date().toISOString(),
+    ...(settings.stateDir ? { stateDir: settings.stateDir } : {}),
   };
   await writeJsonAtomic(settings.infoFile, info);
+  if (settings.registryFile) await writeHostRecord(settings.registryFile, info);
   return { info, stop };
+}
+
+/** Writes the registry record readable by its owner only: it carries the control token. */
+export async function writeHostRecord(file: string, info: HostInfo): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeJsonAtomic(file, info);
+  await chmod(file, 0o600);
+}
+
+/** Removes a host record only if it is this process's own (a newer host may have replaced it). */
+export async function removeOwnHostRecord(file: string, pid = process.pid): Promise<void> {
+  const current = await readJson<HostInfo>(file).catch(() => undefined);
+  if (current?.pid === pid) await rm(file, { force: true });
 }
 
 function listen(server: http.Server, port: number): Promise<void> {

@@ -1,7 +1,9 @@
 // The CLI's side of the environment host: starts it (detached, so it outlives
 // the command) when it is not running, and talks to its control API.
 import { spawn } from 'node:child_process';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InterruptedError, ModError, TimeoutError } from '../../../errors.js';
@@ -11,6 +13,7 @@ import type { HostInfo, HostSettings } from './environment-host.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import type { TargetHealth } from './load-balancer.js';
 import { freePort } from './local-instances.js';
+import { environmentVariables } from './service-env.js';
 import type { StatePaths } from '../../state-paths.js';
 
 export class HostClient {
@@ -61,9 +64,20 @@ export class HostClient {
   }
 }
 
-/** The running host of an environment, if any. */
-export async function findHost(paths: StatePaths, envName: string): Promise<HostClient | undefined> {
-  const info = await readJson<HostInfo>(paths.host(envName)).catch(() => undefined);
+/**
+ * The host's second record, outside the state directory: under os.tmpdir(),
+ * keyed by the state directory's path and the environment, so that deleting
+ * `.mod` (git clean -fdx) while the host runs does not lose it.
+ */
+export function hostRegistryFile(paths: StatePaths, envName: string): string {
+  const key = createHash('sha256')
+    .update(`${path.resolve(paths.root)}\0${envName}`)
+    .digest('hex')
+    .slice(0, 32);
+  return path.join(os.tmpdir(), `mod-hosts-${os.userInfo().uid}`, `${key}.json`);
+}
+
+async function answering(info: HostInfo | undefined): Promise<HostClient | undefined> {
   if (!info || !isAlive(info.pid)) return undefined;
   const client = new HostClient(info);
   try {
@@ -72,6 +86,34 @@ export async function findHost(paths: StatePaths, envName: string): Promise<Host
   } catch {
     return undefined;
   }
+}
+
+/** The running host of an environment, if any; a host whose host.json was deleted is found by its registry record and adopted. */
+export async function findHost(paths: StatePaths, envName: string): Promise<HostClient | undefined> {
+  const info = await readJson<HostInfo>(paths.host(envName)).catch(() => undefined);
+  const found = await answering(info);
+  if (found) return found;
+  const registered = await readJson<HostInfo>(hostRegistryFile(paths, envName)).catch(() => undefined);
+  if (!registered || registered.pid === info?.pid) return undefined;
+  const orphan = await answering(registered);
+  // Its state directory was deleted under it: record it again where the CLI looks.
+  if (orphan) await writeJsonAtomic(paths.host(envName), orphan.info).catch(() => {});
+  return orphan;
+}
+
+/** A host process that is alive but does not answer its control API (hung, or still starting), by either record. */
+async function unansweringHost(paths: StatePaths, envName: string): Promise<HostInfo | undefined> {
+  for (const file of [paths.host(envName), hostRegistryFile(paths, envName)]) {
+    const info = await readJson<HostInfo>(file).catch(() => undefined);
+    if (info && isAlive(info.pid) && (await isHostProcess(info.pid))) return info;
+  }
+  return undefined;
+}
+
+/** Whether the pid is an environment host (not a process that reused a dead host's pid). */
+async function isHostProcess(pid: number): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return cmdline === undefined ? true : cmdline.includes('environment-host-main');
 }
 
 function hostEntry(): string {
@@ -84,6 +126,12 @@ function hostEntry(): string {
 export async function ensureHost(paths: StatePaths, env: Environment): Promise<HostClient> {
   const running = await findHost(paths, env.name);
   if (running) return running;
+  const stuck = await unansweringHost(paths, env.name);
+  if (stuck) {
+    throw new ModError('HOST_ORPHANED', `the ${env.name} environment's host (pid ${stuck.pid}, endpoint ${stuck.endpoint}) still runs but does not answer on ${stuck.controlUrl}; a second one would fight it for the endpoint and database`, {
+      hint: `stop it (kill ${stuck.pid}), then run the command again`,
+    });
+  }
 
   const envDir = paths.env(env.name);
   await mkdir(envDir, { recursive: true });
@@ -99,6 +147,16 @@ export async function ensureHost(paths: StatePaths, env: Environment): Promise<H
     databaseDir: paths.database(env.name),
     infoFile: paths.host(env.name),
     targetsFile: path.join(envDir, 'targets.json'),
+    registryFile: hostRegistryFile(paths, env.name),
+    restart: {
+      instancesDir: paths.instances(env.name),
+      applicationName: env.app,
+      deploymentGroupName: `${env.app}-${env.name}`,
+      variables: environmentVariables(env),
+      hookTimeoutCapSeconds: env.hookTimeoutSeconds,
+      lockFile: paths.lock(env.name),
+    },
+    stateDir: path.resolve(paths.root),
     loadBalancer: {
       healthPath: env.healthCheck.path,
       intervalMs: env.healthCheck.intervalSeconds * 1000,

@@ -18,6 +18,10 @@ export interface TargetHealth {
   inFlight: number;
   lastError?: string;
   checkedAt?: string;
+  /** Has passed its health checks since it was registered (or was in service before a host restart): a failure now means it died in service. */
+  inService?: boolean;
+  /** Consecutive failed checks. */
+  failures?: number;
 }
 
 export interface LoadBalancerOptions {
@@ -64,17 +68,17 @@ export class LoadBalancer {
   }
 
   list(): TargetHealth[] {
-    return [...this.targets.values()].map(({ successes: _s, failures: _f, ...health }) => health);
+    return [...this.targets.values()].map(({ successes: _s, ...health }) => health);
   }
 
   get(id: string): TargetHealth | undefined {
     return this.list().find((t) => t.id === id);
   }
 
-  /** Registers (or re-registers) a target; it takes traffic once healthy. */
-  register(id: string, url: string): TargetHealth {
+  /** Registers (or re-registers) a target; it takes traffic once healthy. `inService`: it was serving before (restored after a host restart). */
+  register(id: string, url: string, options: { inService?: boolean } = {}): TargetHealth {
     const existing = this.targets.get(id);
-    const target: Target = { id, url, state: 'initial', inFlight: existing?.inFlight ?? 0, successes: 0, failures: 0 };
+    const target: Target = { id, url, state: 'initial', inFlight: existing?.inFlight ?? 0, successes: 0, failures: 0, inService: options.inService ?? false };
     this.targets.set(id, target);
     void this.check(target);
     return target;
@@ -168,7 +172,10 @@ export class LoadBalancer {
       target.failures = 0;
       target.successes++;
       target.lastError = undefined;
-      if (target.successes >= this.options.healthyThreshold) target.state = 'healthy';
+      if (target.successes >= this.options.healthyThreshold) {
+        target.state = 'healthy';
+        target.inService = true;
+      }
     } else {
       this.markFailure(target, ok);
     }

@@ -4,7 +4,7 @@
 // host's restarts, and whether the endpoint is down without `mod stop`.
 import path from 'node:path';
 import type { Environment } from '../../config.js';
-import type { RevisionRef } from '../../deployment.js';
+import type { DeploymentRecord, LifecycleEventRecord, RevisionRef } from '../../deployment.js';
 import { isAlive } from '../../deploy-lock.js';
 import type { InstanceRestart, InstanceStatus, ProviderEnvironmentStatus, RunningRevision } from '../../provider.js';
 import type { StatePaths } from '../../state-paths.js';
@@ -13,18 +13,19 @@ import type { HostInfo } from './environment-host.js';
 import { findHost } from './host-client.js';
 import { readJson } from './json-file.js';
 import { listInstances, restartRecordFile } from './local-instances.js';
+import { isMarkedStopped } from './local-stop.js';
 
 export async function localEnvironmentStatus(paths: StatePaths, env: Environment, history: DeploymentHistory): Promise<ProviderEnvironmentStatus> {
   const host = await findHost(paths, env.name);
   const instances = await listInstances(paths.instances(env.name));
   const targets = host ? await host.targets().catch(() => []) : [];
   const statuses: InstanceStatus[] = [];
+  const recent = await history.list(50);
   await Promise.all(
     instances.map(async (instance, index) => {
-      const last = await readJson<{ deploymentId: string }>(path.join(instance.dir, 'deployment-root', 'last-successful.json')).catch(() => undefined);
-      const deployment = last ? await history.get(last.deploymentId) : undefined;
-      const revision: RevisionRef | undefined = deployment ? (deployment.autoRollback?.instances.some((i) => i.instanceId === instance.id && i.status === 'Succeeded') ? deployment.autoRollback.revision : deployment.revision) : undefined;
-      const events = deployment?.autoRollback?.instances.find((i) => i.instanceId === instance.id)?.events ?? deployment?.instances.find((i) => i.instanceId === instance.id)?.events;
+      const recorded = recordedRevision(instance.id, recent) ?? (await installedRevision(instance.dir, history));
+      const { revision, events } = recorded ?? {};
+      const last = recorded ? { deploymentId: recorded.deploymentId } : undefined;
       const builtFrom = revision?.bundle ? ((await readJson<{ builtFrom?: string }>(path.join(paths.revision(revision.bundle), 'revision.json')).catch(() => undefined))?.builtFrom ?? null) : null;
       const [running, restarted] = await Promise.all([askRunning(`http://127.0.0.1:${instance.port}${env.healthCheck.path}`), readJson<InstanceRestart>(restartRecordFile(instance)).catch(() => undefined)]);
       const target = targets.find((t) => t.id === instance.id);
@@ -55,6 +56,34 @@ export async function localEnvironmentStatus(paths: StatePaths, env: Environment
   };
 }
 
+interface RecordedRevision {
+  deploymentId: string;
+  revision: RevisionRef;
+  events: LifecycleEventRecord[];
+}
+
+/**
+ * What the record says runs on an instance: the revision of the newest
+ * deployment (or auto-rollback) that succeeded there. Not the last install:
+ * a deployment stopped after Install never made its revision the instance's.
+ */
+function recordedRevision(instanceId: string, history: DeploymentRecord[]): RecordedRevision | undefined {
+  for (const deployment of history) {
+    const rolledBack = deployment.autoRollback?.instances.find((i) => i.instanceId === instanceId && i.status === 'Succeeded');
+    if (rolledBack && deployment.autoRollback) return { deploymentId: deployment.deploymentId, revision: deployment.autoRollback.revision, events: rolledBack.events };
+    const deployed = deployment.instances.find((i) => i.instanceId === instanceId && i.status === 'Succeeded');
+    if (deployed) return { deploymentId: deployment.deploymentId, revision: deployment.revision, events: deployed.events };
+  }
+  return undefined;
+}
+
+/** Older than the history read: the deployment of the instance's last install. */
+async function installedRevision(instanceDir: string, history: DeploymentHistory): Promise<RecordedRevision | undefined> {
+  const last = await readJson<{ deploymentId: string }>(path.join(instanceDir, 'deployment-root', 'last-successful.json')).catch(() => undefined);
+  const deployment = last ? await history.get(last.deploymentId) : undefined;
+  return deployment ? { deploymentId: deployment.deploymentId, revision: deployment.revision, events: deployment.instances.find((i) => i.instanceId === path.basename(instanceDir))?.events ?? [] } : undefined;
+}
+
 /**
  * Why the endpoint is down when it should run: the host recorded targets
  * (`mod stop` empties them) and is gone. Undefined when nothing was deployed
@@ -63,6 +92,9 @@ export async function localEnvironmentStatus(paths: StatePaths, env: Environment
 async function whyEndpointDown(paths: StatePaths, env: Environment): Promise<string | undefined> {
   const targets = await readJson<unknown[]>(path.join(paths.env(env.name), 'targets.json')).catch(() => undefined);
   if (!targets?.length) return undefined;
+  // mod stop with the host already gone: every instance is marked stopped.
+  const instances = await listInstances(paths.instances(env.name));
+  if (instances.length > 0 && (await Promise.all(instances.map((i) => isMarkedStopped(i)))).every(Boolean)) return undefined;
   const info = await readJson<HostInfo>(paths.host(env.name)).catch(() => undefined);
   if (!info) return `its host process is not running (see ${paths.hostLog(env.name)})`;
   return isAlive(info.pid) ? `its host process ${info.pid} does not answer on ${info.controlUrl}` : `its host process ${info.pid} is gone (see ${paths.hostLog(env.name)})`;

@@ -7,11 +7,12 @@ import type { HostClient } from './host-client.js';
 import type { LocalInstance } from './local-instances.js';
 
 export function serviceVariables(env: Environment, host: HostClient): Record<string, string> {
-  return {
-    ...env.variables,
-    MOD_ENVIRONMENT: env.name,
-    DATABASE_URL: host.info.databaseUrl,
-  };
+  return { ...environmentVariables(env), DATABASE_URL: host.info.databaseUrl };
+}
+
+/** The variables that do not depend on the running host (the host adds its DATABASE_URL itself when it restarts an instance). */
+export function environmentVariables(env: Environment): Record<string, string> {
+  return { ...env.variables, MOD_ENVIRONMENT: env.name };
 }
 
 /**
