@@ -21,6 +21,7 @@ import { registerServe } from './commands/serve.js';
 import { registerDb } from './commands/db.js';
 import { registerService } from './commands/service.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerInit } from './commands/init.js';
 
 const registrations: CommandRegistration[] = [
   registerDeploy,

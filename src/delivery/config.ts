@@ -36,6 +36,8 @@ const AwsSettingsSchema = z.strictObject({
   deploymentGroup: z.string().min(1).optional(),
   /** CloudWatch Logs group of the build; default /aws/codebuild/<project>. */
   logGroup: z.string().min(1).optional(),
+  /** CloudWatch Logs group the instances ship the service's and the CodeDeploy agent's logs to (`mod logs`), one stream per instance id prefix; default /<app>/<env>. */
+  serviceLogGroup: z.string().min(1).optional(),
   /** ALB target groups of the instances, when the deployment group has no load balancer info (ALB attached to the Auto Scaling group). */
   targetGroups: z.array(z.string().min(1)).default([]),
   /** The git remote CodePipeline's source watches. */

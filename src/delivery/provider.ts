@@ -96,6 +96,25 @@ export interface PendingApproval {
   token: string | null;
 }
 
+/** One line of an environment's logs, named by where it came from (`i-local-1 service.log`, `i-0abc/codedeploy`). */
+export interface LogLine {
+  source: string;
+  line: string;
+  /** When it was written, where the source says (CloudWatch events); ISO 8601. */
+  at?: string;
+}
+
+export interface LogRequest {
+  /** Only this instance's logs. */
+  instance?: string;
+  /** The last lines of each source to show first. */
+  lines: number;
+  /** Keep printing lines as they are written, until the signal aborts. */
+  follow: boolean;
+  signal: AbortSignal;
+  onLine: (line: LogLine) => void;
+}
+
 export interface Provider {
   readonly name: string;
   deploy(request: DeployRequest): Promise<DeploymentRecord>;
@@ -114,6 +133,8 @@ export interface Provider {
   pipelineHasManualApproval(environment: Environment): Promise<boolean>;
   /** The environment's shared database, when known (release gates read its migration records). */
   databaseUrl(environment: Environment): Promise<string | undefined>;
+  /** The service's and the lifecycle hooks' logs: locally the instances' files, on AWS the environment's CloudWatch Logs group. */
+  logs(environment: Environment, request: LogRequest): Promise<void>;
   /** Answers the pending manual approval. */
   answerApproval(environment: Environment, approval: PendingApproval, answer: { approve: boolean; summary: string }): Promise<void>;
 }

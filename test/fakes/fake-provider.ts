@@ -8,7 +8,7 @@
 import type { Environment } from '../../src/delivery/config.js';
 import { newDeploymentRecord, type DeploymentRecord, type InstanceRecord, type LifecycleEventRecord } from '../../src/delivery/deployment.js';
 import type { DeliveryEvents } from '../../src/delivery/events.js';
-import type { DeployRequest, DoctorCheck, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../src/delivery/provider.js';
+import type { DeployRequest, DoctorCheck, LogLine, LogRequest, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../src/delivery/provider.js';
 import { planBatches } from '../../src/delivery/rollout-plan.js';
 
 /** The lifecycle the fake plays on each instance (the appspec hooks, in order). */
@@ -234,6 +234,18 @@ export class FakeProvider implements Provider {
     for (const thing of stopped) events({ type: 'notice', level: 'info', message: `${env.name}: stopped ${thing}` });
     this.stoppable.set(env.name, []);
     return { stopped: [...stopped] };
+  }
+
+  /** The log lines `logs` plays, per environment (`tellLogs`). */
+  private readonly logLines = new Map<string, LogLine[]>();
+
+  tellLogs(environment: string, lines: LogLine[]): void {
+    this.logLines.set(environment, lines);
+  }
+
+  async logs(env: Environment, request: LogRequest): Promise<void> {
+    this.calls.push({ method: 'logs', environment: env.name, detail: { instance: request.instance, lines: request.lines, follow: request.follow } });
+    for (const line of this.logLines.get(env.name) ?? []) if (!request.instance || line.source.startsWith(request.instance)) request.onLine(line);
   }
 
   async doctor(env: Environment): Promise<DoctorCheck[]> {

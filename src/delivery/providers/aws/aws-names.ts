@@ -9,6 +9,8 @@ export interface AwsNames {
   codedeployApplication: string;
   deploymentGroup: string;
   logGroup: string;
+  /** Where the instances' service and agent logs go (`mod logs`). */
+  serviceLogGroup: string;
   remote: string;
   /** Configured target groups, or the `<app>-<env>` guess that status fetches early. */
   targetGroups: string[];
@@ -26,6 +28,7 @@ export function awsNames(env: Environment, overrides: { region?: string; profile
     codedeployApplication: env.aws.codedeployApplication ?? base,
     deploymentGroup: env.aws.deploymentGroup ?? base,
     logGroup: env.aws.logGroup ?? `/aws/codebuild/${project}`,
+    serviceLogGroup: env.aws.serviceLogGroup ?? `/${env.app}/${env.name}`,
     remote: env.aws.remote,
     targetGroups: env.aws.targetGroups.length ? env.aws.targetGroups : [base],
     targetGroupsConfigured: env.aws.targetGroups.length > 0,

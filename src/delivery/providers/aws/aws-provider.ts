@@ -7,13 +7,14 @@ import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
-import type { DeployRequest, DoctorCheck, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../provider.js';
+import type { DeployRequest, DoctorCheck, LogRequest, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../provider.js';
 import { answerPendingApproval, findPendingApproval, hasManualApprovalStep } from './aws-approve.js';
 import { AwsClients, type AwsClientOptions } from './aws-clients.js';
 import { runIndependent, type AwsContext, type RunIndependent } from './aws-context.js';
 import { deployOnAws } from './aws-deploy.js';
 import { doctorChecks } from './aws-doctor.js';
 import { deploymentHistory } from './aws-history.js';
+import { logsOnAws } from './aws-logs.js';
 import { awsNames } from './aws-names.js';
 import { environmentStatusOnAws } from './aws-status.js';
 import { stopInFlight } from './aws-stop.js';
@@ -86,6 +87,10 @@ export class AwsProvider implements Provider {
 
   async answerApproval(env: Environment, approval: PendingApproval, answer: { approve: boolean; summary: string }): Promise<void> {
     return answerPendingApproval(this.context(env), approval, answer);
+  }
+
+  async logs(env: Environment, request: LogRequest): Promise<void> {
+    return logsOnAws(this.context(env), request, env.aws.pollSeconds * 1000);
   }
 
   async doctor(env: Environment): Promise<DoctorCheck[]> {

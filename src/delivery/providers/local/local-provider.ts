@@ -8,7 +8,7 @@ import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
-import type { DeployRequest, DoctorCheck, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../provider.js';
+import type { DeployRequest, DoctorCheck, LogRequest, PendingApproval, Provider, ProviderEnvironmentStatus } from '../../provider.js';
 import type { StatePaths } from '../../state-paths.js';
 import { DeploymentHistory } from './deployment-history.js';
 import { findHost } from './host-client.js';
@@ -61,6 +61,11 @@ export class LocalProvider implements Provider {
 
   async answerApproval(env: Environment): Promise<void> {
     throw new UsageError(`${env.name} runs on the local provider, which has no manual approval step`, 'approvals apply to provider: aws (CodePipeline manual approval)');
+  }
+
+  async logs(env: Environment, request: LogRequest): Promise<void> {
+    const { localLogs } = await import('./local-logs.js');
+    return localLogs(this.paths, env, request);
   }
 
   async doctor(env: Environment): Promise<DoctorCheck[]> {
