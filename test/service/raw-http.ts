@@ -17,6 +17,8 @@ export interface RawExchange {
   raw: string;
   /** Whether the server closed the connection (before `idleMs` of silence). */
   closed: boolean;
+  /** How many of the parts were written before the connection closed. */
+  sent: number;
 }
 
 /**
@@ -85,6 +87,8 @@ export interface ExchangeOptions {
   /** Stop as soon as this many responses arrived. */
   expect?: number;
   head?: boolean;
+  /** Write the parts this far apart (a slow client) instead of all at once. */
+  intervalMs?: number;
 }
 
 /** Sends `request` (or the chunks in order) on a fresh connection and collects what comes back. */
@@ -94,13 +98,19 @@ export function exchange(port: number, request: string | Buffer | (string | Buff
     const socket = net.connect(port, '127.0.0.1');
     const received: Buffer[] = [];
     let closed = false;
+    let sent = 0;
     let timer: NodeJS.Timeout | undefined;
+    let writer: NodeJS.Timeout | undefined;
+    let done = false;
     const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      clearInterval(writer);
       socket.destroy();
       const data = Buffer.concat(received);
       try {
-        resolve({ responses: parseResponses(data, options.head).responses, raw: data.toString('latin1'), closed });
+        resolve({ responses: parseResponses(data, options.head).responses, raw: data.toString('latin1'), closed, sent });
       } catch (error) {
         reject(error as Error);
       }
@@ -116,12 +126,25 @@ export function exchange(port: number, request: string | Buffer | (string | Buff
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      if (done) return;
       closed = true;
       finish();
     });
     socket.on('connect', () => {
-      for (const part of Array.isArray(request) ? request : [request]) socket.write(part);
-      arm();
+      const parts = Array.isArray(request) ? request : [request];
+      if (options.intervalMs === undefined) {
+        for (const part of parts) socket.write(part);
+        sent = parts.length;
+        arm();
+        return;
+      }
+      const next = () => {
+        if (socket.destroyed || sent >= parts.length) return clearInterval(writer);
+        socket.write(parts[sent++]!);
+        arm();
+      };
+      next();
+      writer = setInterval(next, options.intervalMs);
     });
   });
 }

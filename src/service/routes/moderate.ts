@@ -120,15 +120,32 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
           throw error;
         }
       });
-      // The same id twice in one batch is one post: the first item decides,
-      // and a later item with another text under that id is a conflict.
-      const first = new Map<string, NewPost>();
-      for (const post of posts) if (!first.has(post.id)) first.set(post.id, post);
-      const stored = await writer.write([...first.values()]);
-      const byId = new Map(stored.map((s) => [s.id, s]));
-      const results = posts.map((post) => {
-        const decision = byId.get(post.id)!;
-        if (decision.conflict || !samePost(first.get(post.id)!, post)) return { id: post.id, error: { code: 'ID_CONFLICT' as const, message: conflictMessage(post.id) } };
+      // The same id twice in one batch is one post: items with the same
+      // request are stored once and share its decision. An item with another
+      // text under an id already in the write goes in a later write, where
+      // the store compares it with the post stored for the id.
+      const decided: WrittenDecision[] = [];
+      let remaining = posts.map((post, index) => ({ post, index }));
+      while (remaining.length > 0) {
+        const round = new Map<string, NewPost>();
+        const later: typeof remaining = [];
+        const now: typeof remaining = [];
+        for (const item of remaining) {
+          const chosen = round.get(item.post.id);
+          if (chosen === undefined) round.set(item.post.id, item.post);
+          else if (!samePost(chosen, item.post)) {
+            later.push(item);
+            continue;
+          }
+          now.push(item);
+        }
+        const byId = new Map((await writer.write([...round.values()])).map((s) => [s.id, s]));
+        for (const item of now) decided[item.index] = byId.get(item.post.id)!;
+        remaining = later;
+      }
+      const results = posts.map((post, i) => {
+        const decision = decided[i]!;
+        if (decision.conflict) return { id: post.id, error: { code: 'ID_CONFLICT' as const, message: conflictMessage(post.id) } };
         metrics.countDecision(decision.decision, decision.category);
         return answer(decision);
       });
