@@ -88,7 +88,7 @@ export function isAbandoned(record: DeploymentRecord): boolean {
  */
 export async function closeAbandonedDeployments(history: DeploymentHistory, instances: LocalInstance[], takenOverBy: string, options: { graceMs?: number; except?: string } = {}): Promise<DeploymentRecord[]> {
   const closed: DeploymentRecord[] = [];
-  for (const record of await history.list(20)) {
+  for (const record of await history.list(50)) {
     if (record.deploymentId === options.except || !isAbandoned(record)) continue;
     const killed = await killOrphanedHooks(instances, record.deploymentId, options.graceMs);
     const died = record.pid === undefined ? 'the deploying process died' : `the deploying process (pid ${record.pid}) died`;
