@@ -7,7 +7,7 @@
 // blocks, run-as, runtime-versions checked against this machine, then the
 // artifacts, secondary artifacts and report files collected.
 import { execFile } from 'node:child_process';
-import { chmod, cp, lstat, mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, link, lstat, mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -437,6 +437,7 @@ type FileSet = Pick<ArtifactSet, 'files' | 'base-directory' | 'discard-paths'> &
 
 async function collectFiles(set: FileSet, srcDir: string, outDir: string, what = 'artifacts'): Promise<number> {
   const root = path.resolve(srcDir);
+  const realRoot = await realpath(root);
   const baseSpec = set['base-directory'];
   // base-directory may be a pattern ('my-build*'): each matching directory contributes its contents.
   const bases = !baseSpec ? ['.'] : isDynamicPattern(baseSpec) ? (await glob([baseSpec], { cwd: root, onlyDirectories: true, dot: true, expandDirectories: false })).map((d) => d.replace(/\/$/, '')).sort() : [baseSpec];
@@ -452,24 +453,46 @@ async function collectFiles(set: FileSet, srcDir: string, outDir: string, what =
     const files = await glob(set.files, { cwd: baseDir, dot: true, onlyFiles: true, ignore: set['exclude-paths'] ?? [], followSymbolicLinks: true, expandDirectories: false });
     // enable-symlinks: yes keeps symbolic links (a linked directory stays one link); otherwise what they point to is packaged.
     const keepLinks = set['enable-symlinks'] === true;
-    const linksCopied = new Set<string>();
-    for (const file of files.sort()) {
-      const link = keepLinks ? await firstSymlink(baseDir, file) : undefined;
-      if (link && linksCopied.has(link)) continue;
-      const source = link ?? file;
-      const target = path.join(outDir, set['discard-paths'] ? path.basename(source) : source);
-      const dir = path.dirname(target);
-      if (!madeDirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        madeDirs.add(dir);
+    const sources = new Set<string>();
+    for (const file of files) sources.add((keepLinks ? await firstSymlink(baseDir, file) : undefined) ?? file);
+    const queue = [...sources].sort();
+    const worker = async () => {
+      for (let source = queue.shift(); source !== undefined; source = queue.shift()) {
+        const target = path.join(outDir, set['discard-paths'] ? path.basename(source) : source);
+        const dir = path.dirname(target);
+        if (!madeDirs.has(dir)) {
+          madeDirs.add(dir);
+          await mkdir(dir, { recursive: true });
+        }
+        await packageFile(path.join(baseDir, source), target, realRoot, keepLinks);
       }
-      if (link) linksCopied.add(link);
-      await cp(path.join(baseDir, source), target, { preserveTimestamps: true, dereference: !link, verbatimSymlinks: Boolean(link) });
-      count++;
-    }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    count += sources.size;
   }
   if (count === 0) throw fail(`no ${what === 'artifacts' ? 'artifact' : what} files matched ${JSON.stringify(set.files)} in ${baseSpec ?? '.'}`);
   return count;
+}
+
+/**
+ * Puts one file into the artifact: a symbolic link stays one when
+ * enable-symlinks listed it as such; anything else is packaged as its
+ * content, by a hard link when it lies in the source export (deleted after
+ * the build, so the bundle ends up the file's only name), else a copy.
+ */
+async function packageFile(source: string, target: string, root: string, keepLinks: boolean): Promise<void> {
+  if (keepLinks && (await lstat(source)).isSymbolicLink()) return cp(source, target, { verbatimSymlinks: true });
+  const real = await realpath(source).catch(() => {
+    throw new CollectError(`${path.relative(root, source)} is a broken symbolic link`);
+  });
+  if (real.startsWith(root + path.sep)) {
+    try {
+      return await link(real, target);
+    } catch {
+      // another device, or a file system without hard links: copy
+    }
+  }
+  await cp(real, target, { preserveTimestamps: true, dereference: true });
 }
 
 /** The first component of `file` (relative to `base`) that is a symbolic link, as a relative path. */

@@ -2,9 +2,11 @@
 // every file (and the target of every symbolic link), written next to the
 // bundle, never inside it (the bundle is what instances install). A cached
 // bundle is verified against it before it is reused: a file missing, changed
-// or added means the bundle is rebuilt, not deployed.
+// or added means the bundle is rebuilt, not deployed. As git's index does, a
+// file whose inode, size and modification time are those recorded is taken
+// to hold the recorded content; any other file is hashed again.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from './json-file.js';
@@ -16,6 +18,9 @@ interface Entry {
   size?: number;
   mode?: number;
   symlink?: string;
+  /** Stat fields that let verification skip rehashing an untouched file. */
+  ino?: number;
+  mtimeMs?: number;
 }
 
 export interface BundleManifest {
@@ -24,47 +29,73 @@ export interface BundleManifest {
   files: Record<string, Entry>;
 }
 
+const CONCURRENCY = 16;
+
 export async function writeBundleManifest(bundleDir: string, manifestFile: string): Promise<BundleManifest> {
-  const manifest: BundleManifest = { algorithm: 'sha256', createdAt: new Date().toISOString(), files: await describe(bundleDir) };
+  const files: Record<string, Entry> = {};
+  await forEachEntry(bundleDir, async (rel, full, dirent) => {
+    if (dirent.isSymbolicLink()) files[rel] = { symlink: await readlink(full) };
+    else if (dirent.isFile()) {
+      const info = await lstat(full);
+      files[rel] = { sha256: await hashFile(full), size: info.size, mode: info.mode & 0o777, ino: info.ino, mtimeMs: info.mtimeMs };
+    }
+  });
+  const manifest: BundleManifest = { algorithm: 'sha256', createdAt: new Date().toISOString(), files: sortKeys(files) };
   await writeJsonAtomic(manifestFile, manifest);
   return manifest;
 }
 
-/** Problems found, worst first; empty when the bundle is exactly what was built. */
+/** Problems found (at most `maxProblems`); empty when the bundle is exactly what was built. */
 export async function verifyBundle(bundleDir: string, manifestFile: string, maxProblems = 5): Promise<string[]> {
   const manifest = await readJson<BundleManifest>(manifestFile).catch(() => undefined);
   if (!manifest?.files) return ['it has no manifest of its files (built before bundles were verified, or the manifest is damaged)'];
-  const actual = await describe(bundleDir).catch(() => undefined);
-  if (!actual) return ['its directory is gone'];
   const problems: string[] = [];
-  for (const [file, want] of Object.entries(manifest.files)) {
-    const have = actual[file];
-    if (!have) problems.push(`${file} is missing`);
-    else if (want.symlink !== have.symlink) problems.push(`${file} is not the symbolic link it was built as`);
-    else if (want.sha256 !== have.sha256 || want.size !== have.size) problems.push(`${file} changed since the build`);
-    else if (want.mode !== have.mode) problems.push(`${file} changed mode since the build`);
+  const seen = new Set<string>();
+  try {
+    await forEachEntry(bundleDir, async (rel, full, dirent) => {
+      if (dirent.isDirectory()) return;
+      seen.add(rel);
+      const want = manifest.files[rel];
+      if (!want) return void problems.push(`${rel} was added after the build`);
+      if (dirent.isSymbolicLink()) {
+        if (want.symlink !== (await readlink(full))) problems.push(`${rel} is not the symbolic link it was built as`);
+        return;
+      }
+      if (want.symlink !== undefined || !dirent.isFile()) return void problems.push(`${rel} is not the symbolic link it was built as`);
+      const info = await lstat(full);
+      if (info.size !== want.size) return void problems.push(`${rel} changed since the build`);
+      if ((info.mode & 0o777) !== want.mode) return void problems.push(`${rel} changed mode since the build`);
+      if (info.ino === want.ino && info.mtimeMs === want.mtimeMs) return;
+      if ((await hashFile(full)) !== want.sha256) problems.push(`${rel} changed since the build`);
+    });
+  } catch {
+    return ['its directory is gone'];
   }
-  for (const file of Object.keys(actual)) if (!manifest.files[file]) problems.push(`${file} was added after the build`);
-  return problems.slice(0, maxProblems);
+  for (const file of Object.keys(manifest.files)) if (!seen.has(file)) problems.push(`${file} is missing`);
+  return problems.sort(byKind).slice(0, maxProblems);
 }
 
-async function describe(root: string): Promise<Record<string, Entry>> {
-  const files: Record<string, Entry> = {};
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = path.join(dir, entry.name);
-      const rel = path.relative(root, full).split(path.sep).join('/');
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isSymbolicLink()) files[rel] = { symlink: await readlink(full) };
-      else if (entry.isFile()) {
-        const info = await lstat(full);
-        files[rel] = { sha256: await hashFile(full), size: info.size, mode: info.mode & 0o777 };
-      }
+// Missing first (the usual damage), then changed, then added.
+function byKind(a: string, b: string): number {
+  const rank = (p: string) => (p.endsWith('is missing') ? 0 : p.endsWith('added after the build') ? 2 : 1);
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+async function forEachEntry(root: string, visit: (rel: string, full: string, dirent: Dirent) => Promise<void>): Promise<void> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  let next = 0;
+  const worker = async () => {
+    while (next < entries.length) {
+      const dirent = entries[next++]!;
+      const full = path.join(dirent.parentPath, dirent.name);
+      await visit(path.relative(root, full).split(path.sep).join('/'), full, dirent);
     }
   };
-  await walk(root);
-  return files;
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function hashFile(file: string): Promise<string> {

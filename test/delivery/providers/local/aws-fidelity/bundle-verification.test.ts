@@ -75,6 +75,14 @@ describe('cached bundles are verified before reuse (issue 17.6)', () => {
     expect(await bundleProblems(paths, bundleKey)).toEqual(['app/main.js changed since the build', 'app/run.sh changed mode since the build', 'stray.txt was added after the build']);
   });
 
+  it('issue 17.6: content changed in place at the same size is found by its hash', async () => {
+    const { paths, buildIt } = await setup();
+    const { bundleDir, bundleKey } = await buildIt();
+    // Same length as 'console.log(1)\n'; the write gives the file a new modification time.
+    await writeFile(path.join(bundleDir, 'app', 'main.js'), 'console.log(2)\n');
+    expect(await bundleProblems(paths, bundleKey)).toEqual(['app/main.js changed since the build']);
+  });
+
   it('issue 17.6: a bundle without a manifest (built before verification) is rebuilt, not trusted', async () => {
     const { paths, buildIt } = await setup();
     const first = await buildIt();
