@@ -20,6 +20,9 @@ class LogCapture extends Writable {
   }
 }
 
+/** A parsed JSON answer, as loosely typed as inject()'s json() in the other suites. */
+type Json = ReturnType<typeof JSON.parse>;
+
 async function listen(app: ReturnType<typeof buildApp>): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -45,11 +48,11 @@ describe('posts over HTTP on PostgreSQL (issue 17.8, 17.9, 17.10)', () => {
 
   const send = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Json };
   };
   const read = async (id: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${base}/v1/posts/${encodeURIComponent(id)}`, { headers });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
   };
   const rows = async (ids: string[]) => (await env.db.admin('SELECT id, text, reasons FROM posts WHERE id = ANY($1) ORDER BY id', [ids])).rows as { id: string; text: string; reasons: { span?: { text: string }; message: string }[] }[];
 
