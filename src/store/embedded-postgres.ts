@@ -19,6 +19,7 @@
 //   server, so `mod service token` and `mod db` reach its database over the
 //   wire instead of opening the locked directory.
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lockDataDir, processStartTime, readLockHolder, type DataDirLock } from './data-dir-lock.js';
@@ -166,7 +167,20 @@ export async function startEmbeddedPostgres(options: {
   const maxConnections = options.maxConnections ?? EMBEDDED_MAX_CONNECTIONS;
   const reservedConnections = Math.min(options.reservedConnections ?? EMBEDDED_RESERVED_CONNECTIONS, maxConnections);
   const ownerPassword = randomBytes(24).toString('hex');
-  const server = new PGliteWireServer(db, { maxConnections, reservedConnections, password, ownerPassword, authTimeoutMs: options.authTimeoutMs });
+  let lost = false;
+  const lostMessage = `the embedded database's data directory ${options.dataDir} was removed or taken over by another process; restart this process`;
+  const opened = inMemory ? undefined : statSync(options.dataDir);
+  // A stat per unit (microseconds): PGlite opens files by path, so after
+  // `rm -rf` its next statement would write into whatever directory is there.
+  const checkBeforeUnit = () => {
+    if (!opened) return null;
+    if (!lost) {
+      const now = statSync(options.dataDir, { throwIfNoEntry: false });
+      if (!now || now.ino !== opened.ino || now.dev !== opened.dev) lost = true;
+    }
+    return lost ? lostMessage : null;
+  };
+  const server = new PGliteWireServer(db, { maxConnections, reservedConnections, password, ownerPassword, authTimeoutMs: options.authTimeoutMs, checkBeforeUnit });
   let port: number;
   try {
     port = await server.listen(options.port ?? 0, '127.0.0.1');
@@ -182,7 +196,6 @@ export async function startEmbeddedPostgres(options: {
     await lock?.release();
     throw error;
   }
-  let lost = false;
   const watchdog = lock
     ? setInterval(() => {
         void lock.verify().then((ok) => {
@@ -190,7 +203,7 @@ export async function startEmbeddedPostgres(options: {
           // Someone deleted the directory (git clean -fdx) or took the lock:
           // PGlite writes by path, so it must not write here any more.
           lost = true;
-          server.fail('57P01', `the embedded database's data directory ${options.dataDir} was removed or taken over by another process; restart this process`);
+          server.fail('57P01', lostMessage);
         });
       }, VERIFY_INTERVAL_MS)
     : undefined;

@@ -48,6 +48,12 @@ export interface WireServerOptions {
   authTimeoutMs?: number;
   /** Connections still authenticating at once; more are refused with 53300 (default 2 x maxConnections). */
   maxPending?: number;
+  /**
+   * Asked before each unit runs: a message when the database must not run
+   * anything any more (its data directory was deleted), so no statement
+   * writes by path into a directory that is not this database's.
+   */
+  checkBeforeUnit?: () => string | null;
 }
 
 interface Unit {
@@ -146,6 +152,7 @@ export class PGliteWireServer {
   readonly reservedConnections: number;
   private readonly authTimeoutMs: number;
   private readonly maxPending: number;
+  private readonly checkBeforeUnit: (() => string | null) | undefined;
 
   constructor(
     private readonly db: PGlite,
@@ -155,6 +162,7 @@ export class PGliteWireServer {
     this.reservedConnections = Math.min(options.reservedConnections ?? 0, options.maxConnections);
     this.authTimeoutMs = options.authTimeoutMs ?? 5000;
     this.maxPending = options.maxPending ?? 2 * options.maxConnections;
+    this.checkBeforeUnit = options.checkBeforeUnit;
     this.keys = [scramKeys(options.password, this.salt, false)];
     if (options.ownerPassword) this.keys.push(scramKeys(options.ownerPassword, this.salt, true));
     this.server = net.createServer((socket) => this.accept(socket));
@@ -412,6 +420,11 @@ export class PGliteWireServer {
         }
         const unit = this.next();
         if (!unit) return;
+        const refusal = this.checkBeforeUnit?.();
+        if (refusal) {
+          this.fail('57P01', refusal);
+          return;
+        }
         try {
           await this.execute(unit);
         } catch {

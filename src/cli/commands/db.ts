@@ -1,5 +1,6 @@
 // mod db migrate | mod db status: the service's schema migrations against
-// DATABASE_URL, or the embedded PGlite in .mod/data (MOD_DATA_DIR) when unset.
+// DATABASE_URL, or the embedded PGlite in .mod/data (MOD_DATA_DIR) when unset
+// (over the wire when a running `mod serve` holds that directory).
 import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
@@ -20,11 +21,12 @@ async function openForCli(globals: GlobalOptions, context: CliContext) {
   const { loadMigrations } = await import('../../store/migrations.js');
   const config = parseServiceConfig(context.env, globals.cwd ?? process.cwd());
   const migrations = await loadMigrations();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrations, poolMax: 2, connectionTimeoutMs: config.dbConnectTimeoutMs });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, attach: true, migrations, poolMax: 2, connectionTimeoutMs: config.dbConnectTimeoutMs });
   return { config, migrations, database };
 }
 
-function where(database: { embedded: unknown }, dataDir: string, url: string, redact: (u: string) => string): string {
+function where(database: { embedded: unknown; attached: { pid: number } | undefined }, dataDir: string, url: string, redact: (u: string) => string): string {
+  if (database.attached) return `embedded PGlite in ${dataDir} (served by process ${database.attached.pid})`;
   return database.embedded ? `embedded PGlite in ${dataDir}` : redact(url);
 }
 

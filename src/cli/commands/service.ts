@@ -1,7 +1,9 @@
 // mod service token create|list|revoke | mod service export-labels: operate
 // the moderation service's data (DATABASE_URL, or the embedded PGlite in
 // .mod/data): moderator tokens for the review API, and the moderators'
-// labels as training data for `mod model train`.
+// labels as training data for `mod model train`. While `mod serve` runs on
+// the embedded database these reach it over the wire (its port file and
+// password in the data directory) instead of opening the locked directory.
 import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
@@ -50,7 +52,7 @@ async function openStore(globals: GlobalOptions, context: CliContext) {
   const { loadMigrations } = await import('../../store/migrations.js');
   const { MigrationError } = await import('../../store/errors.js');
   const config = parseServiceConfig(context.env, globals.cwd ?? process.cwd());
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrations: await loadMigrations(), poolMax: 2, connectionTimeoutMs: config.dbConnectTimeoutMs });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, attach: true, migrations: await loadMigrations(), poolMax: 2, connectionTimeoutMs: config.dbConnectTimeoutMs });
   try {
     const status = await database.store.migrationStatus();
     if (status.pending.length > 0) throw new MigrationError(`the database has ${status.pending.length} pending migration(s)`, 'run mod db migrate first');
