@@ -8,14 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { isModError } from '../errors.js';
 import { parseServiceConfig } from './config.js';
 import { exitOnSignals, startService } from './server.js';
+import { serviceRevision } from './routes/health.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 try {
   const config = parseServiceConfig(process.env);
-  const revision = await readFile(path.join(here, '..', '..', 'revision.json'), 'utf8')
-    .then((text) => JSON.parse(text) as { commit: string | null })
-    .catch(() => ({ commit: null }));
+  const revision = serviceRevision(
+    await readFile(path.join(here, '..', '..', 'revision.json'), 'utf8')
+      .then((text) => JSON.parse(text) as unknown)
+      .catch(() => undefined),
+    process.env,
+  );
   // Without DATABASE_URL the database is this process's own embedded one: migrate it here.
   const service = await startService(config, { migrate: config.migrateOnStart || config.databaseUrl === undefined, revision });
   exitOnSignals(service, config.shutdownTimeoutMs);

@@ -17,7 +17,7 @@ interface StatusInstance {
   commit: string | null;
   tree: string | null;
   builtFrom: string | null;
-  running: { commit: string | null } | null;
+  running: { commit: string | null; tree?: string | null; builtFrom?: string | null; deploymentId?: string | null } | null;
   restarted: { at: string; reason: string; ok: boolean; count: number } | null;
 }
 interface StatusEnv {
@@ -170,6 +170,17 @@ describe('issue 17.3: status tells what runs', () => {
 describe('issue 17.7: a bundle reused for another commit of the same tree', () => {
   it('issue 17.7: status names the deployed commit, its tree and the commit the bundle was built from, and sees no disagreement', async () => {
     const app = await fixture();
+    // The fixture service answers /healthz as src/service/routes/health.ts does: the deployer's variables over revision.json.
+    const server = await app.read('app/server.js');
+    await app.write(
+      'app/server.js',
+      server.replace(
+        'revision: revision.commit, version',
+        'revision: process.env.MOD_REVISION_COMMIT ?? revision.commit, commit: process.env.MOD_REVISION_COMMIT ?? revision.commit, tree: process.env.MOD_REVISION_TREE ?? null, builtFrom: revision.commit, deploymentId: process.env.DEPLOYMENT_ID ?? null, version',
+      ),
+    );
+    expect(await app.read('app/server.js')).toContain('MOD_REVISION_TREE');
+    await app.commit('Service says its tree');
     const first = await app.json<DeployJson>(['deploy', '--env', 'stage']);
     await app.write('VERSION', 'v2\n');
     await app.commit('v2');
@@ -181,9 +192,11 @@ describe('issue 17.7: a bundle reused for another commit of the same tree', () =
 
     const { env } = await stageStatus(app);
     const tree = (await app.git('rev-parse', `${sameTree}^{tree}`)).trim();
-    expect(env.instances.map((i) => [i.commit, i.tree, i.builtFrom, i.running?.commit])).toEqual([
-      [sameTree, tree, first.body.revision.commit, first.body.revision.commit],
-      [sameTree, tree, first.body.revision.commit, first.body.revision.commit],
+    // The record and the process agree: the deployed commit, its tree, and the commit the bundle was built from.
+    const expected = { commit: sameTree, tree, builtFrom: first.body.revision.commit, deploymentId: expect.stringMatching(/^d-/) };
+    expect(env.instances.map((i) => [i.commit, i.tree, i.builtFrom, i.running])).toEqual([
+      [sameTree, tree, first.body.revision.commit, expected],
+      [sameTree, tree, first.body.revision.commit, expected],
     ]);
     expect(env).toMatchObject({ drift: null, warnings: [], problems: [], pending: 0 });
     const plain = await app.mod(['status', '--env', 'stage', '--plain']);

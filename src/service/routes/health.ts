@@ -10,12 +10,42 @@ export interface MigrationStatusSource {
   migrationStatus(): Promise<{ current: boolean; pending: { file: string }[]; changed: { version: string; name: string; reason: string }[] }>;
 }
 
+/**
+ * The revision a service process runs: the commit it was deployed as and its
+ * tree, the commit its bundle was built from (they differ when a bundle is
+ * reused for another commit of the same tree), and the deployment.
+ */
+export interface ServiceRevision {
+  commit: string | null;
+  tree?: string | null;
+  builtFrom?: string | null;
+  deploymentId?: string | null;
+}
+
+/**
+ * Reads the revision from the bundle's revision.json (written by the build:
+ * the commit it was built from) and the variables the deployer sets:
+ * MOD_REVISION_COMMIT / MOD_REVISION_TREE (the local provider) and
+ * DEPLOYMENT_ID (CodeDeploy's, inherited from ApplicationStart).
+ */
+export function serviceRevision(revisionJson: unknown, env: Record<string, string | undefined>): ServiceRevision {
+  const file = typeof revisionJson === 'object' && revisionJson !== null ? (revisionJson as Record<string, unknown>) : {};
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
+  const builtFrom = text(file.commit);
+  return {
+    commit: text(env.MOD_REVISION_COMMIT) ?? builtFrom,
+    tree: text(env.MOD_REVISION_TREE) ?? text(file.tree),
+    builtFrom,
+    deploymentId: text(env.DEPLOYMENT_ID),
+  };
+}
+
 export interface HealthRouteOptions {
   store: MigrationStatusSource;
   moderator: { readonly modelVersion: string };
   metrics: ServiceMetrics;
-  /** The commit this process runs. */
-  revision: { commit: string | null } | undefined;
+  /** The revision this process runs (serviceRevision). */
+  revision: ServiceRevision | undefined;
   /** How long /readyz waits for the database before answering 503. */
   readinessTimeoutMs: number;
   /** Retry-After (seconds) when the database is unavailable. */
@@ -23,7 +53,15 @@ export interface HealthRouteOptions {
 }
 
 export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, { store, moderator, metrics, revision, readinessTimeoutMs, retryAfter }) => {
-  app.get('/healthz', async () => ({ status: 'ok', revision: revision?.commit ?? null }));
+  // `revision` stays the commit (what load balancers and scripts read); the rest says which build of it.
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    revision: revision?.commit ?? null,
+    commit: revision?.commit ?? null,
+    tree: revision?.tree ?? null,
+    builtFrom: revision?.builtFrom ?? null,
+    deploymentId: revision?.deploymentId ?? null,
+  }));
 
   app.get('/readyz', async (_request, reply) => {
     const checks: Record<string, string> = { model: moderator.modelVersion };

@@ -155,6 +155,7 @@ export async function ensureHost(paths: StatePaths, env: Environment): Promise<H
       variables: environmentVariables(env),
       hookTimeoutCapSeconds: env.hookTimeoutSeconds,
       lockFile: paths.lock(env.name),
+      deploymentsDir: paths.deployments(env.name),
     },
     stateDir: path.resolve(paths.root),
     loadBalancer: {

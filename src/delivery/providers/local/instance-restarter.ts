@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlive } from '../../deploy-lock.js';
+import type { DeploymentRecord } from '../../deployment.js';
 import type { InstanceRestart } from '../../provider.js';
 import { readRevisionAppspec, type ScriptEvent } from './appspec.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
@@ -25,6 +26,8 @@ export interface RestartSettings {
   hookTimeoutCapSeconds: number;
   /** The environment's deployment lock (deploy-lock.ts): no restart while a live process holds it. */
   lockFile: string;
+  /** The environment's deployment records: the restarted service is told the revision it was deployed as. */
+  deploymentsDir?: string;
   /** Longest wait after a restart that did not bring the instance back before trying again. */
   maxBackoffMs?: number;
 }
@@ -88,6 +91,16 @@ export class InstanceRestarter {
     return holder?.pid !== undefined && isAlive(holder.pid);
   }
 
+  /** MOD_REVISION_COMMIT / MOD_REVISION_TREE of the deployment that installed the instance's revision. */
+  private async revisionOf(instanceId: string, deploymentId: string): Promise<Record<string, string>> {
+    if (!this.settings.deploymentsDir || !/^[\w.-]+$/.test(deploymentId)) return {};
+    const record = await readJson<DeploymentRecord>(path.join(this.settings.deploymentsDir, `${deploymentId}.json`)).catch(() => undefined);
+    if (!record) return {};
+    const rolledBack = record.autoRollback?.instances.some((i) => i.instanceId === instanceId && i.status === 'Succeeded');
+    const revision = rolledBack ? record.autoRollback!.revision : record.revision;
+    return { MOD_REVISION_COMMIT: revision.commit, ...(revision.bundle ? { MOD_REVISION_TREE: revision.bundle } : {}) };
+  }
+
   /** Runs the installed revision's restart hooks in order; the first failure's message, or undefined. */
   private async runHooks(instance: LocalInstance, installed: { deploymentId: string; archiveDir: string }): Promise<string | undefined> {
     const appspec = await readRevisionAppspec(installed.archiveDir).catch((error: Error) => error);
@@ -97,7 +110,7 @@ export class InstanceRestarter {
       deploymentId: installed.deploymentId,
       applicationName: this.settings.applicationName,
       deploymentGroupName: this.settings.deploymentGroupName,
-      env: this.variables(),
+      env: { ...this.variables(), ...(await this.revisionOf(instance.id, installed.deploymentId)) },
     };
     for (const event of RESTART_EVENTS) {
       for (const hook of appspec.hooks[event] ?? []) {

@@ -13,7 +13,7 @@ import type { HostClient } from './host-client.js';
 import type { LocalInstance } from './local-instances.js';
 import { bundleDirOf, bundleExists } from './revision-builder.js';
 import { clearStoppedMarker } from './local-stop.js';
-import { serviceVariables } from './service-env.js';
+import { revisionVariables, serviceVariables } from './service-env.js';
 
 /** What every rollout of one deployment shares; `record` is updated in place and saved as it goes. */
 export interface LocalRollout {
@@ -87,7 +87,7 @@ async function rollOut(rollout: LocalRollout, instances: LocalInstance[], bundle
     deploymentGroupName: `${env.app}-${env.name}`,
     bundleDir: bundleDirOf(paths, bundleKey),
     hookTimeoutCapSeconds: env.hookTimeoutSeconds,
-    env: serviceVariables(env, host),
+    env: { ...serviceVariables(env, host), ...revisionVariables(record, bundleKey) },
     traffic,
     signal,
     onHookOutput: (instanceId, event, line) => events({ type: 'hook.output', instanceId, event, line }),

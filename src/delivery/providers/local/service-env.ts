@@ -3,11 +3,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Environment } from '../../config.js';
+import type { DeploymentRecord } from '../../deployment.js';
 import type { HostClient } from './host-client.js';
 import type { LocalInstance } from './local-instances.js';
 
 export function serviceVariables(env: Environment, host: HostClient): Record<string, string> {
   return { ...environmentVariables(env), DATABASE_URL: host.info.databaseUrl };
+}
+
+/**
+ * What the hooks (and the service ApplicationStart starts) are told of the
+ * revision being rolled out: the deployed commit and its tree. A bundle is
+ * keyed by tree, so its revision.json names the commit it was first built
+ * from, which is another commit when the bundle is reused.
+ */
+export function revisionVariables(record: Pick<DeploymentRecord, 'revision' | 'autoRollback'>, bundleKey: string): Record<string, string> {
+  const rollingBack = record.autoRollback?.status === 'InProgress' && record.autoRollback.revision.bundle === bundleKey;
+  const revision = rollingBack ? record.autoRollback!.revision : record.revision;
+  return { MOD_REVISION_COMMIT: revision.commit, MOD_REVISION_TREE: bundleKey };
 }
 
 /** The variables that do not depend on the running host (the host adds its DATABASE_URL itself when it restarts an instance). */
