@@ -39,6 +39,7 @@ const registrations: CommandRegistration[] = [
   registerServe,
   registerDb,
   registerService,
+  registerInit,
   registerCompletion,
 ];
 

@@ -3,11 +3,11 @@
 // that is not a git repository, a checkout that was never built, shell
 // completion and `mod init` (issue 17, items 12, 13 and 17).
 import { execa } from 'execa';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MOD_BIN, REPO_ROOT } from '../support/fixture-app.js';
+import { EXTERNAL_DATABASE_URL, MOD_BIN, REPO_ROOT } from '../support/fixture-app.js';
 import { TempRepository } from '../fakes/temp-repository.js';
 
 const cleanup: string[] = [];
@@ -216,5 +216,117 @@ describe('issue 17.17: mod completion bash drives a real bash', () => {
     expect(token!.split(' ').sort()).toEqual(['create', 'list', 'revoke']);
     expect(cwd).toBe('some-dir');
     expect(history!.split(' ')).toEqual(expect.arrayContaining(['--env', '--limit', '--json', '--help']));
+  });
+});
+
+const HELLO_SERVICE = `import http from 'node:http';
+const server = http.createServer((req, res) => {
+  if (req.url === '/healthz') { res.writeHead(200, { 'content-type': 'application/json' }); return res.end('{"status":"ok"}'); }
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end('hello from ' + process.env.MOD_ENVIRONMENT + '\\n');
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+server.listen(Number(process.env.PORT ?? 8080), process.env.HOST ?? '127.0.0.1');
+`;
+
+interface InitJson {
+  directory: string;
+  files: { path: string; action: string }[];
+  branches: { name: string; action: string; commit: string | null }[];
+  next: string[];
+}
+
+const TEMPLATE_FILES = ['mod.config.yml', 'appspec.yml', 'buildspec.yml', 'scripts/lib.sh', 'scripts/application_stop.sh', 'scripts/before_install.sh', 'scripts/application_start.sh', 'scripts/validate_service.sh'];
+
+describe('issue 17.17: mod init', () => {
+  it('writes the config, specs and hooks into another repository, creates stage and master, and that repository deploys', async () => {
+    const repo = await repository();
+    await repo.write('package.json', JSON.stringify({ name: '@acme/hello-svc', version: '1.0.0', type: 'module', main: 'server.js' }, null, 2));
+    const head = await repo.commit('Hello service', { 'server.js': HELLO_SERVICE });
+    const elsewhere = await tempDir('mod-init-elsewhere-');
+
+    const init = await mod(['--json', 'init', repo.dir], { cwd: elsewhere });
+    expect(init.exitCode, init.stderr).toBe(0);
+    const result = JSON.parse(init.stdout) as InitJson;
+    expect(result.files).toEqual([...TEMPLATE_FILES.map((file) => ({ path: file, action: 'created' })), { path: '.gitignore', action: 'appended' }]);
+    expect(result.branches).toEqual([
+      { name: 'stage', action: 'present', commit: head },
+      { name: 'master', action: 'created', commit: head },
+    ]);
+    expect(await repo.sh('rev-parse', 'master')).toBe(head);
+    expect(await readFile(path.join(repo.dir, 'mod.config.yml'), 'utf8')).toMatch(/^app: hello-svc$/m);
+    expect(await readFile(path.join(repo.dir, 'appspec.yml'), 'utf8')).toContain('destination: /opt/hello-svc');
+    expect(await readFile(path.join(repo.dir, 'scripts/lib.sh'), 'utf8')).toContain('ENTRY="$APP_DIR/server.js"');
+    expect((await stat(path.join(repo.dir, 'scripts/application_start.sh'))).mode & 0o111).not.toBe(0);
+    expect(await readFile(path.join(repo.dir, '.gitignore'), 'utf8')).toBe('.mod/\n');
+
+    // The templates work: commit them on stage and deploy (this machine's PostgreSQL instead of the embedded one, for speed).
+    const config = await readFile(path.join(repo.dir, 'mod.config.yml'), 'utf8');
+    await writeFile(path.join(repo.dir, 'mod.config.yml'), config.replace('    autoRollback: true\n  production:', `    autoRollback: true\n    databaseUrl: ${EXTERNAL_DATABASE_URL}\n  production:`));
+    await repo.commit('Deliver with mod');
+    try {
+      const deploy = await mod(['--json', 'deploy', '--env', 'stage'], { cwd: repo.dir, env: { npm_config_offline: 'true' } });
+      expect(deploy.exitCode, deploy.stderr).toBe(0);
+      const { status, endpoint } = JSON.parse(deploy.stdout) as { status: string; endpoint: string };
+      expect(status).toBe('Succeeded');
+      expect(await (await fetch(endpoint)).text()).toBe('hello from stage\n');
+    } finally {
+      await mod(['stop', '--env', 'stage', '--yes'], { cwd: repo.dir });
+    }
+  });
+
+  it('refuses to overwrite a file with other content unless --force, writing nothing; identical files are left alone', async () => {
+    const repo = await repository();
+    await repo.commit('Mine', { 'buildspec.yml': 'version: 0.2\nphases: {}\n', 'mod.config.yml': 'app: mine\n' });
+    const refused = await mod(['--json', 'init'], { cwd: repo.dir });
+    expect(refused.exitCode).toBe(2);
+    const error = errorDocument(refused.stdout).error;
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain('mod.config.yml, buildspec.yml');
+    expect(error.hint).toMatch(/--force/);
+    expect(await repo.sh('status', '--porcelain')).toBe('');
+    expect(await repo.sh('branch', '--list', 'master')).toBe('');
+
+    const forced = await mod(['--json', 'init', '--force'], { cwd: repo.dir });
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    const files = (JSON.parse(forced.stdout) as InitJson).files;
+    expect(files.filter((f) => f.action === 'overwritten').map((f) => f.path)).toEqual(['mod.config.yml', 'buildspec.yml']);
+    expect(await readFile(path.join(repo.dir, 'buildspec.yml'), 'utf8')).toContain('npm prune --omit=dev');
+
+    const again = await mod(['--json', 'init'], { cwd: repo.dir });
+    expect(again.exitCode, again.stderr).toBe(0);
+    const second = JSON.parse(again.stdout) as InitJson;
+    expect(second.files.every((f) => f.action === 'unchanged')).toBe(true);
+    expect(second.branches.map((b) => b.action)).toEqual(['present', 'present']);
+  });
+
+  it('does not move branches that exist, and creates none before the first commit', async () => {
+    const repo = await repository();
+    const first = await repo.commit('One');
+    await repo.sh('branch', 'master');
+    await repo.commit('Two');
+    const run = await mod(['--json', 'init'], { cwd: repo.dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as InitJson).branches).toEqual([
+      { name: 'stage', action: 'present', commit: await repo.head() },
+      { name: 'master', action: 'present', commit: first },
+    ]);
+    expect(await repo.sh('rev-parse', 'master')).toBe(first);
+
+    const empty = await repository();
+    const unborn = await mod(['--json', 'init'], { cwd: empty.dir });
+    expect(unborn.exitCode, unborn.stderr).toBe(0);
+    const result = JSON.parse(unborn.stdout) as InitJson;
+    expect(result.branches.map((b) => b.action)).toEqual(['not-created', 'not-created']);
+    expect(result.next.join('\n')).toMatch(/mod init \(again/);
+  });
+
+  it('in a directory that is not a git repository: exit 2 and the hint to git init, nothing written', async () => {
+    const dir = await tempDir('mod-init-no-git-');
+    const run = await mod(['init', dir], { cwd: dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/is not inside a git repository/);
+    expect(run.stderr).toMatch(/hint: .*git init/);
+    await expect(stat(path.join(dir, 'mod.config.yml'))).rejects.toThrow();
   });
 });
