@@ -22,10 +22,10 @@
 // other copy. Read-only modes do not protect it (hooks run as root here).
 // A copy is what the agent makes (FileUtils.copy with :preserve); copies are
 // tried as reflinks (copy-on-write clones, instant on btrfs/XFS) and fall
-// back to a plain copy, and run 32 at a time.
+// back to a plain copy, and run 64 at a time.
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { appendFile, chmod, chown, copyFile, lstat, mkdir, readFile, readdir, readlink, realpath, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { constants, type Dirent } from 'node:fs';
+import { chmod, chown, copyFile, lstat, mkdir, open, readFile, readdir, readlink, realpath, rm, rmdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Appspec, FileExistsBehavior } from './appspec.js';
 import { aceText, expandPath, matchesExcept, matchesPattern, parseAce, rangeText, validateFileAcl, validateFilePermission, type Ace, type LinuxPermission, type SelinuxContext } from './appspec-permissions.js';
@@ -49,29 +49,51 @@ interface AclState {
 
 type Command =
   | { type: 'mkdir'; directory: string }
-  | { type: 'copy'; source: string; destination: string }
+  | { type: 'copy'; source: string; destination: string; existed: boolean }
   | { type: 'chmod'; file: string; mode: string }
   | { type: 'setfacl'; file: string; acl: AclState }
   | { type: 'semanage'; file: string; context: SelinuxContext }
   | { type: 'chown'; file: string; owner: RubyValue; group: RubyValue };
 
-/** Paths of an instance: host paths ("/opt/mod/x") live under `root`. */
+/**
+ * Paths of an instance: host paths ("/opt/mod/x") live under `root`. The
+ * existence checks of the generation phase read each directory once (nothing
+ * changes on disk until the instructions run), which keeps a revision of
+ * thousands of files fast.
+ */
 class Host {
+  private readonly listings = new Map<string, Promise<Map<string, Dirent> | undefined>>();
   constructor(readonly root: string) {}
   real(hostPath: string): string {
     return path.join(this.root, hostPath);
   }
+  /** What is at a host path, following symlinks as File.exist? / File.directory? do. */
+  async kind(hostPath: string): Promise<'none' | 'file' | 'directory'> {
+    if (hostPath === '/') return 'directory';
+    const parent = path.posix.dirname(hostPath);
+    let listing = this.listings.get(parent);
+    if (!listing) {
+      listing = readdir(this.real(parent), { withFileTypes: true }).then(
+        (entries) => new Map(entries.map((entry) => [entry.name, entry])),
+        () => undefined,
+      );
+      this.listings.set(parent, listing);
+    }
+    const entry = (await listing)?.get(path.posix.basename(hostPath));
+    if (!entry) return 'none';
+    if (entry.isSymbolicLink()) {
+      return stat(this.real(hostPath)).then(
+        (s) => (s.isDirectory() ? 'directory' : 'file'),
+        () => 'none',
+      );
+    }
+    return entry.isDirectory() ? 'directory' : 'file';
+  }
   async exists(hostPath: string): Promise<boolean> {
-    return stat(this.real(hostPath)).then(
-      () => true,
-      () => false,
-    );
+    return (await this.kind(hostPath)) !== 'none';
   }
   async isDirectory(hostPath: string): Promise<boolean> {
-    return stat(this.real(hostPath)).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
+    return (await this.kind(hostPath)) === 'directory';
   }
   /**
    * Locally only: an operation that follows a symlink must stay inside the
@@ -97,12 +119,12 @@ class CommandBuilder {
   readonly mkdirTargets = new Set<string>();
   private readonly permissionTargets = new Set<string>();
 
-  copy(source: string, destination: string): void {
+  copy(source: string, destination: string, existed = false): void {
     const dest = expandPath(destination);
     const other = this.copyTargets.get(dest);
     if (other !== undefined) throw new Error(`the appspec installs two source files, ${source} and ${other}, at the same destination ${dest}: remove one (install_instruction.rb CommandBuilder#copy)`);
     if (this.mkdirTargets.has(dest)) throw new Error(`the appspec installs the file ${source} at ${dest}, where it also creates a directory (install_instruction.rb CommandBuilder#copy)`);
-    this.commands.push({ type: 'copy', source, destination: dest });
+    this.commands.push({ type: 'copy', source, destination: dest, existed });
     this.copyTargets.set(dest, source);
   }
 
@@ -168,29 +190,46 @@ async function removeLegacyManifest(instance: LocalInstance): Promise<void> {
   await unlink(manifest);
 }
 
-/** install_instruction.rb parse_remove_commands + RemoveCommand, in reverse order. */
+/**
+ * install_instruction.rb parse_remove_commands + RemoveCommand, in reverse
+ * order. Files and symlinks go first, many at a time, then directories one by
+ * one in reverse order (rmdir, kept when not empty): the end state of the
+ * agent's one-by-one pass, since a directory is always listed before what it
+ * holds.
+ */
 async function runCleanup(host: Host, contents: string): Promise<void> {
   if (contents === '') return;
   const lines = contents.split('\n');
   // The last line is unfinished unless the file ends with a newline (an install that died mid-write).
   lines.pop();
-  for (const line of lines.reverse()) {
+  const entries = lines.reverse();
+  const directories = new Set<string>();
+  await inBatches(entries, CLEANUP_BATCH, async (line) => {
     if (line.startsWith('semanage\0')) {
-      await runCommand('semanage', ['fcontext', '-d', line.slice('semanage\0'.length).trim()]).catch(() => undefined);
-      continue;
+      await runCommand('semanage', ['fcontext', '-d', line.slice('semanage\0'.length).trim()]);
+      return;
     }
-    const real = host.real(line.trim());
-    const info = await lstat(real).catch(() => undefined);
-    if (!info) continue;
-    if (info.isSymbolicLink()) {
-      await unlink(real);
-    } else if (info.isDirectory()) {
-      await rmdir(real).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOTEMPTY') throw error;
-      });
-    } else {
-      await unlink(real);
-    }
+    // unlink removes a file or a symlink; on a directory it fails with EISDIR: that one waits for rmdir.
+    await unlink(host.real(line.trim())).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EISDIR') directories.add(line);
+      else if (error.code !== 'ENOENT') throw error;
+    });
+  });
+  for (const line of entries) {
+    if (!directories.has(line)) continue;
+    await rmdir(host.real(line.trim())).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'ENOENT') throw error;
+    });
+  }
+}
+
+const CLEANUP_BATCH = 64;
+
+async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) {
+    const results = await Promise.allSettled(items.slice(i, i + size).map(run));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 
@@ -241,57 +280,83 @@ async function fillInMissingAncestors(host: Host, builder: CommandBuilder, desti
 
 async function generateDirectoryCopy(host: Host, builder: CommandBuilder, source: string, destination: string, behavior: FileExistsBehavior): Promise<void> {
   if (!(await host.isDirectory(destination))) builder.mkdir(destination);
-  for (const entry of await readdir(source)) {
-    const entrySource = path.join(source, entry);
-    const entryDestination = path.posix.join(destination, entry);
+  for (const entry of await readdir(source, { withFileTypes: true })) {
+    const entrySource = path.join(source, entry.name);
+    const entryDestination = path.posix.join(destination, entry.name);
     // File.directory? follows symlinks: a link to a directory is copied as a directory.
-    const isDirectory = await stat(entrySource).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
+    const isDirectory = entry.isSymbolicLink()
+      ? await stat(entrySource).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+      : entry.isDirectory();
     if (isDirectory) await generateDirectoryCopy(host, builder, entrySource, entryDestination, behavior);
     else await generateNormalCopy(host, builder, entrySource, entryDestination, behavior);
   }
 }
 
 async function generateNormalCopy(host: Host, builder: CommandBuilder, source: string, destination: string, behavior: FileExistsBehavior): Promise<void> {
-  if (await host.exists(destination)) {
+  const existed = await host.exists(destination);
+  if (existed) {
     if (behavior === 'DISALLOW') {
       throw new Error(`a file already exists at ${destination} and file_exists_behavior is DISALLOW (the default): set file_exists_behavior: OVERWRITE or RETAIN in the appspec, or remove the file (installer.rb generate_normal_copy)`);
     }
     if (behavior === 'RETAIN') return;
   }
-  builder.copy(source, destination);
+  builder.copy(source, destination, existed);
 }
 
 function commandJson(command: Command): Record<string, unknown> {
   if (command.type === 'setfacl') return { type: 'setfacl', acl: command.acl.aces.map(aceText), file: command.file };
   if (command.type === 'semanage') return { type: 'semanage', context: { user: command.context.user ?? null, role: null, type: command.context.type, range: command.context.range ? rangeText(command.context.range) : null }, file: command.file };
   if (command.type === 'chown') return { type: 'chown', owner: command.owner, group: command.group, file: command.file };
+  if (command.type === 'copy') return { type: 'copy', source: command.source, destination: command.destination };
   return command;
 }
 
-const COPY_BATCH = 32;
+const COPY_BATCH = 64;
 
+/**
+ * Runs the instructions in order. Copies run up to COPY_BATCH at a time: a
+ * copy starts once every command before it has started, and the mkdirs it
+ * depends on have finished (they run in order, each awaited). Each path is in
+ * the cleanup file before its copy starts (CopyCommand#execute) or after its
+ * directory is made (MakeDirectoryCommand#execute). Permission commands wait
+ * for every copy before them.
+ */
 async function executeCommands(host: Host, commands: Command[], cleanupFile: string): Promise<void> {
-  for (let i = 0; i < commands.length;) {
-    const command = commands[i]!;
-    if (command.type === 'copy') {
-      // Consecutive copies run together; each is in the cleanup file before it starts, as in CopyCommand#execute.
-      const batch: Extract<Command, { type: 'copy' }>[] = [];
-      while (i < commands.length && commands[i]!.type === 'copy' && batch.length < COPY_BATCH) batch.push(commands[i++] as Extract<Command, { type: 'copy' }>);
-      await appendFile(cleanupFile, batch.map((c) => `${c.destination}\n`).join(''));
-      const results = await Promise.allSettled(batch.map((c) => copyOne(host, c.source, c.destination)));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      continue;
+  const cleanup = await open(cleanupFile, 'a');
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const drain = async () => {
+    await Promise.all(running);
+    if (failure) throw failure.error;
+  };
+  try {
+    for (const command of commands) {
+      if (failure) break;
+      if (command.type !== 'copy') {
+        if (command.type !== 'mkdir') await drain();
+        await executeOne(host, command, (line) => cleanup.write(`${line}\n`).then(() => undefined));
+        continue;
+      }
+      await cleanup.write(`${command.destination}\n`);
+      const copy: Promise<void> = copyOne(host, command)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => running.delete(copy));
+      running.add(copy);
+      if (running.size >= COPY_BATCH) await Promise.race(running);
     }
-    i++;
-    await executeOne(host, command, cleanupFile);
+    await drain();
+  } finally {
+    await Promise.all(running);
+    await cleanup.close();
   }
 }
 
-async function copyOne(host: Host, source: string, destination: string): Promise<void> {
+async function copyOne(host: Host, { source, destination, existed }: Extract<Command, { type: 'copy' }>): Promise<void> {
   const target = host.real(destination);
   const info = await lstat(source);
   if (info.isSymbolicLink()) {
@@ -299,25 +364,24 @@ async function copyOne(host: Host, source: string, destination: string): Promise
     await symlink(await readlink(source), target);
     return;
   }
-  if (
-    await lstat(target).then(
-      (s) => s.isSymbolicLink(),
-      () => false,
-    )
-  )
-    await host.confined(destination, 'copy onto');
+  // Known from the generation phase; lstat only what was there, for a symlink that would lead out of the root.
+  const existing = existed ? await lstat(target).catch(() => undefined) : undefined;
+  if (existing?.isSymbolicLink()) await host.confined(destination, 'copy onto');
   // FileUtils.copy(:preserve => true): content into the destination, then times, owner and mode.
+  // copyFile (libuv) already gives the destination the source's mode; a chown clears setuid bits, so mode follows it.
   await copyFile(source, target, constants.COPYFILE_FICLONE);
   await utimes(target, info.atime, info.mtime);
-  await chown(target, info.uid, info.gid).catch(() => undefined);
-  await chmod(target, info.mode & 0o7777);
+  if (existing || info.uid !== process.getuid?.() || info.gid !== process.getgid?.()) {
+    await chown(target, info.uid, info.gid).catch(() => undefined);
+    await chmod(target, info.mode & 0o7777);
+  }
 }
 
-async function executeOne(host: Host, command: Exclude<Command, { type: 'copy' }>, cleanupFile: string): Promise<void> {
+async function executeOne(host: Host, command: Exclude<Command, { type: 'copy' }>, record: (line: string) => Promise<void>): Promise<void> {
   switch (command.type) {
     case 'mkdir':
       await mkdir(host.real(command.directory));
-      await appendFile(cleanupFile, `${command.directory}\n`);
+      await record(command.directory);
       return;
     case 'chmod':
       await chmod(await host.confined(command.file, 'chmod'), Number.parseInt(command.mode, 8));
@@ -326,7 +390,7 @@ async function executeOne(host: Host, command: Exclude<Command, { type: 'copy' }
       await setAcl(host, command.file, command.acl);
       return;
     case 'semanage':
-      await setContext(host, command.file, command.context, cleanupFile);
+      await setContext(host, command.file, command.context, record);
       return;
     case 'chown':
       await setOwner(host, command.file, command.owner, command.group);
@@ -363,7 +427,7 @@ async function setAcl(host: Host, file: string, acl: AclState): Promise<void> {
 }
 
 /** ChangeContextCommand: `semanage fcontext -a` then `restorecon -v`; fails where SELinux tools are missing, as the agent does. */
-async function setContext(host: Host, file: string, context: SelinuxContext, cleanupFile: string): Promise<void> {
+async function setContext(host: Host, file: string, context: SelinuxContext, record: (line: string) => Promise<void>): Promise<void> {
   const real = await realpath(await host.confined(file, 'semanage'));
   const args = ['fcontext', '-a', ...(context.user !== undefined ? ['-s', context.user] : []), '-t', context.type, ...(context.range ? ['-r', rangeText(context.range)] : []), real];
   for (const [command, commandArgs] of [
@@ -377,7 +441,7 @@ async function setContext(host: Host, file: string, context: SelinuxContext, cle
       );
     }
   }
-  await appendFile(cleanupFile, `semanage\0${real}\n`);
+  await record(`semanage\0${real}`);
 }
 
 /** ChangeOwnerCommand: names resolved like Etc.getpwnam / Etc.getgrnam (through NSS: getent). */
