@@ -190,6 +190,21 @@ export interface FinishRevertOutcome {
   pending?: PendingRevert;
   revertCommit: string | null;
   pushed: boolean;
+  /** The branch already undid the change (reverted by hand): the pending revert was dropped. */
+  alreadyReverted?: boolean;
+}
+
+/** Whether every file the rolled-back change touched is at `head` as it is at the target. */
+async function undoesChange(ws: Workspace, head: string, pending: PendingRevert): Promise<boolean> {
+  if (await ws.git.isAncestor(pending.revertedCommit, head).then((contains) => !contains)) return false;
+  const touched = await ws.git.changedFiles(pending.target, pending.revertedCommit);
+  const deleted = await ws.git.changedFiles(pending.revertedCommit, pending.target);
+  const files = [...new Set([...touched, ...deleted].map((f) => f.path))];
+  if (files.length === 0) return false;
+  for (const file of files) {
+    if ((await ws.git.fileAtIfExists(head, file)) !== (await ws.git.fileAtIfExists(pending.target, file))) return false;
+  }
+  return true;
 }
 
 /**
@@ -206,6 +221,13 @@ export async function finishRevert(ws: Workspace, options: FinishRevertOptions):
     if (!pending) return { environment: env, revertCommit: null, pushed: false };
     const push = options.push !== false;
     const revertPlan: RevertPlan = { reverted: pending.revertedCommit, target: { commit: pending.target, subject: pending.targetSubject }, commits: pending.commits, of: pending.rollbackOf };
+    // Reverted by hand meanwhile (git revert, pushed): nothing left to do but say so.
+    const head = await ws.git.resolve(`refs/heads/${env.branch}`);
+    if (head && (await undoesChange(ws, head, pending))) {
+      await clearPendingRevert(ws, env);
+      events({ type: 'notice', level: 'info', message: `${env.branch} (${head.slice(0, 8)}) already undoes ${pending.commits.map((c) => c.slice(0, 8)).join(', ')}: no revert commit needed` });
+      return { environment: env, pending, revertCommit: null, pushed: false, alreadyReverted: true };
+    }
     const hasBranch = await checkRevertPossible(ws, env, revertPlan, push, events, { fast: false, finishing: true });
     if (!hasBranch) throw new UsageError(`branch ${env.branch} does not exist, so there is nothing to revert on`, `create it (git branch ${env.branch} ${pending.revertedCommit.slice(0, 8)}), then run mod rollback --env ${env.name} --finish-revert again`);
     const revert = await revertOnBranch(ws, env, revertPlan, push, events);

@@ -371,4 +371,23 @@ describe('issue 17.4: rollback --fast checks the revert before redeploying, and 
     expect(again.revertCommit).toBeNull();
     expect(await repo.head('refs/heads/stage')).toBe(stageHead);
   });
+
+  it('drops a pending revert the branch already undid by hand, making no second revert', async () => {
+    const dirtying = (e: Parameters<typeof events.emit>[0]) => {
+      if (e.type === 'build.reused') writeFileSync(path.join(repo.dir, 'app.txt'), 'edited meanwhile\n');
+      events.emit(e);
+    };
+    const outcome = await run({ fast: true, events: dirtying });
+    expect(outcome.pendingRevert).toBeDefined();
+    await repo.sh('checkout', '--', 'app.txt');
+    await repo.sh('revert', '--no-edit', c2);
+    const byHand = await repo.head('refs/heads/stage');
+
+    const finished = await finishRevert(ws, { environment: 'stage', events: events.emit });
+    expect(finished).toMatchObject({ alreadyReverted: true, revertCommit: null, pending: { deploymentId: outcome.record.deploymentId } });
+    expect(await repo.head('refs/heads/stage')).toBe(byHand);
+    expect(await readPendingRevert(ws, ws.environment('stage'))).toBeUndefined();
+    // No longer REVERT_PENDING: rollback now judges the plan itself (c1 already runs).
+    await expect(run({ to: d1.deploymentId })).rejects.toMatchObject({ code: 'USAGE' });
+  });
 });

@@ -86,10 +86,12 @@ async function runFinishRevert(options: RollbackCommandOptions, ws: Workspace, o
   const { finishRevert } = await import('../../delivery/rollback.js');
   const outcome = await finishRevert(ws, { environment: options.env, push: options.push, events: (e) => output.event(e) });
   const { environment: env, pending } = outcome;
-  output.result({ schemaVersion: 1, environment: env.name, pending: pending !== undefined, deploymentId: pending?.deploymentId ?? null, revertCommit: outcome.revertCommit, pushed: outcome.pushed }, () =>
+  output.result({ schemaVersion: 1, environment: env.name, pending: pending !== undefined, deploymentId: pending?.deploymentId ?? null, revertCommit: outcome.revertCommit, pushed: outcome.pushed, alreadyReverted: outcome.alreadyReverted ?? false }, () =>
     pending && outcome.revertCommit
       ? `${env.name}: revert ${outcome.revertCommit.slice(0, 8)} made on ${env.branch}${outcome.pushed ? ' (pushed)' : ''} for rollback ${pending.deploymentId}; the branch matches ${pending.target.slice(0, 8)} again`
-      : `${env.name}: no revert is pending`,
+      : pending && outcome.alreadyReverted
+        ? `${env.name}: ${env.branch} already undoes the change rolled back by ${pending.deploymentId}; the pending revert is dropped`
+        : `${env.name}: no revert is pending`,
   );
   return 0;
 }
