@@ -20,7 +20,7 @@ export const registerDeploy: CommandRegistration = (program, context, setExit) =
     .description("build the environment's branch (or --ref) and roll it out to its instances")
     .requiredOption('-e, --env <name>', 'environment: stage, production or an alias (staging, prod)')
     .option('--ref <ref>', 'deploy this branch, tag or commit instead of the branch head')
-    .option('--timeout <seconds>', 'stop waiting after this long (exit 4); an AWS deployment goes on')
+    .option('--timeout <seconds>', 'give up after this long (exit 4): a local deployment is stopped, an AWS one goes on')
     .option('-y, --yes', 'confirm a production deploy without asking (required when not interactive)')
     .option('--reason <text>', 'recorded with the deployment (required with --override)')
     .option('--override <gate>', 'let a failing release gate through (repeatable; recorded and notified)', (value: string, previous: string[]) => [...previous, value], [] as string[])
