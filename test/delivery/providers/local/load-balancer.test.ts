@@ -105,4 +105,29 @@ describe('LoadBalancer', () => {
     expect(lb.get('dead')?.state).toBe('unhealthy');
     lb.stop();
   });
+  it('issue 17.3: marks a target in service once it passed its checks, so a later failure means it died serving (the host restarts it)', async () => {
+    const lb = new LoadBalancer(options);
+    lb.start();
+    const never = await listen((_req, res) => {
+      res.writeHead(500);
+      res.end();
+    });
+    lb.register('never', never.url);
+    const a = await target('a');
+    lb.register('a', a.url);
+    await waitHealthy(lb, 'a');
+    for (let i = 0; i < 100 && lb.get('never')?.state !== 'unhealthy'; i++) await new Promise((r) => setTimeout(r, 20));
+    // A new revision that never came up is not "in service": its deployment fails instead.
+    expect(lb.get('never')).toMatchObject({ state: 'unhealthy', inService: false });
+    expect(lb.get('a')).toMatchObject({ state: 'healthy', inService: true });
+    const closed = new Promise((resolve) => a.server.close(resolve));
+    a.server.closeAllConnections();
+    await closed;
+    for (let i = 0; i < 100 && lb.get('a')?.state !== 'unhealthy'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(lb.get('a')).toMatchObject({ state: 'unhealthy', inService: true, lastError: 'ECONNREFUSED' });
+    expect(lb.get('a')!.failures).toBeGreaterThanOrEqual(1);
+    // Restored after a host restart: it was serving before.
+    expect(lb.register('b', a.url, { inService: true })).toMatchObject({ state: 'initial', inService: true });
+    lb.stop();
+  });
 });
