@@ -117,8 +117,10 @@ describe('issue 17.5: --timeout and mod stop on the local provider', () => {
     await app.write('VERSION', 'v2\n');
     await app.commit('v2 with a hanging hook');
 
-    const result = await app.json<DeployJson>(['deploy', '--env', 'stage', '--timeout', '4']);
+    const result = await app.json<DeployJson>(['--verbose', 'deploy', '--env', 'stage', '--timeout', '4']);
     expect(result.exitCode, result.stderr).toBe(4);
+    // The hook's own output reaches the terminal with --verbose (hook.output events).
+    expect(result.stderr).toContain('| i-local-1 BeforeInstall: hanging');
     expect(result.body.status).toBe('Stopped');
     expect(result.body.error).toMatchObject({ code: 'TIMEOUT' });
     expect(result.body.error!.message).toContain('ran past --timeout 4s');
