@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../../src/delivery/deployment.js';
 import { historyJson, historyText } from '../../src/cli/format/history-view.js';
+import { statusJson, statusText } from '../../src/cli/format/status-view.js';
+import type { EnvironmentStatus } from '../../src/delivery/status.js';
 import { displayWidth, resultColour, SUBJECT_COLUMNS, truncateToWidth } from '../../src/cli/format/terminal-text.js';
 
 const LONG = 'Rework the moderation queue so that reviewers see the oldest post first, with its category and the rule that held it back';
@@ -49,6 +51,32 @@ describe('issue 17.17: long commit subjects in tables', () => {
     expect(text).not.toContain(LONG);
     expect(text.split('\n')[0]).toContain(truncateToWidth(LONG));
     expect(historyJson([record(LONG)]).deployments[0]!.revision.subject).toBe(LONG);
+  });
+});
+
+describe('issue 17.17: long commit subjects in mod status', () => {
+  it('the screen cuts the deployed and branch-head subjects, --json keeps them whole', () => {
+    const now = Date.parse('2026-12-02T01:00:00.000Z');
+    const environment = {
+      name: 'stage',
+      branch: 'stage',
+      provider: 'local',
+      endpoint: 'http://127.0.0.1:1',
+      problems: [],
+      warnings: [],
+      deployed: { commit: 'a'.repeat(40), deploymentId: 'd-1', subject: LONG, author: 'alice', date: '2026-12-02T00:00:00.000Z', deployedAt: '2026-12-02T00:00:00.000Z' },
+      branchHead: { commit: 'b'.repeat(40), exists: true, subject: `${LONG} (again)` },
+      pending: 1,
+      inFlight: null,
+      instances: [],
+      recent: [],
+    } as unknown as EnvironmentStatus;
+    const text = statusText([environment], false, now);
+    expect(text).not.toContain(LONG);
+    expect(text.match(new RegExp(truncateToWidth(LONG).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g'))).toHaveLength(2);
+    const json = statusJson([environment]).environments[0]!;
+    expect(json.deployed!.subject).toBe(LONG);
+    expect(json.branchHead).toMatchObject({ subject: `${LONG} (again)` });
   });
 });
 

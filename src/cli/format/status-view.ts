@@ -3,6 +3,7 @@ import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { runsRecordedRevision, type EnvironmentStatus } from '../../delivery/status.js';
 import { short } from '../output/describe-event.js';
+import { truncateToWidth } from './terminal-text.js';
 
 export function statusJson(environments: EnvironmentStatus[]) {
   return {
@@ -49,13 +50,13 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
     for (const problem of e.problems) lines.push(`  ${c.red(`error: ${problem.message}`)}${problem.hint ? c.dim(` (${problem.hint.replace('<env>', e.name)})`) : ''}`);
     for (const warning of e.warnings) lines.push(`  ${c.yellow(`warning: ${warning}`)}`);
     if (e.deployed) {
-      lines.push(`  deployed  ${short(e.deployed.commit)} ${e.deployed.subject} ${c.dim(`(${e.deployed.author}, ${age(e.deployed.deployedAt, now)} ago, ${e.deployed.deploymentId})`)}`);
+      lines.push(`  deployed  ${short(e.deployed.commit)} ${truncateToWidth(e.deployed.subject)} ${c.dim(`(${e.deployed.author}, ${age(e.deployed.deployedAt, now)} ago, ${e.deployed.deploymentId})`)}`);
     } else {
       lines.push(`  deployed  ${c.dim('nothing yet')}`);
     }
     if (e.branchHead.exists) {
       const pending = e.pending !== 0 ? c.yellow(`${e.pending} commit(s) not deployed`) : e.drift ? c.yellow(`no commit pending, but ${e.drift}`) : c.green('up to date');
-      lines.push(`  branch    ${short(e.branchHead.commit)} ${e.branchHead.subject}  ${pending}`);
+      lines.push(`  branch    ${short(e.branchHead.commit)} ${truncateToWidth(e.branchHead.subject)}  ${pending}`);
     } else {
       lines.push(`  branch    ${c.dim(`${e.branch} does not exist (deploys use HEAD)`)}`);
     }
