@@ -358,7 +358,11 @@ async function executeCommands(host: Host, commands: Command[], cleanupFile: str
 
 async function copyOne(host: Host, { source, destination, existed }: Extract<Command, { type: 'copy' }>): Promise<void> {
   const target = host.real(destination);
-  const info = await lstat(source);
+  const info = await lstat(source).catch((error: NodeJS.ErrnoException) => {
+    // The agent generates a copy for a source that is not a directory, existing or not; FileUtils.copy then fails.
+    if (error.code === 'ENOENT') throw new Error(`the revision has no ${source}: a files source must exist in the revision (CopyCommand: FileUtils.copy fails)`);
+    throw error;
+  });
   if (info.isSymbolicLink()) {
     // CopyCommand: a symlink is recreated with the same target (it fails if the destination exists).
     await symlink(await readlink(source), target);

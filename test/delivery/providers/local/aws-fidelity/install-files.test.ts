@@ -154,6 +154,11 @@ describe('issue 11.2: Install merges file by file and cleans up only what it ins
     await expect(install('files:\n  - source: x\n    destination: /opt\n  - source: dir\n    destination: /opt/x\n', { x: 'file', 'dir/inner.txt': 'i' })).rejects.toThrow(/CommandBuilder#mkdir/);
   });
 
+  it('a source missing from the revision fails Install at its copy, after the copies before it (CopyCommand, FileUtils.copy ENOENT)', async () => {
+    await expect(install('files:\n  - source: a.txt\n    destination: /opt/one\n  - source: missing.txt\n    destination: /opt/two\n', { 'a.txt': 'a' })).rejects.toThrow(/the revision has no .*missing\.txt/);
+    expect(await read('/opt/one/a.txt')).toBe('a');
+  });
+
   it('a non-string source passes the parser but fails Install (File.join TypeError)', async () => {
     await expect(install('files:\n  - source: 5\n    destination: /opt\n', {})).rejects.toThrow(/no implicit conversion of Integer into String/);
   });
