@@ -36,6 +36,9 @@ export interface EmbeddedPostgres {
   port: number;
   maxConnections: number;
   reservedConnections: number;
+  /** Sessions open now (authenticated), and connections still authenticating. */
+  readonly activeConnections: number;
+  readonly pendingConnections: number;
   /** The data directory was deleted or its lock taken away while running: the server refuses work and stop() leaves the files alone. */
   readonly lost: boolean;
   stop(): Promise<void>;
@@ -217,6 +220,12 @@ export async function startEmbeddedPostgres(options: {
     reservedConnections,
     get lost() {
       return lost;
+    },
+    get activeConnections() {
+      return server.activeConnections;
+    },
+    get pendingConnections() {
+      return server.pendingConnections;
     },
     stop() {
       return (stopping ??= (async () => {

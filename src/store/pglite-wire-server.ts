@@ -183,6 +183,11 @@ export class PGliteWireServer {
     return this.sessions;
   }
 
+  /** Connections still authenticating. */
+  get pendingConnections(): number {
+    return this.pendingAuth;
+  }
+
   /**
    * Refuses all work from now on (the data directory is no longer this
    * process's): open sessions get `code` and are closed, new ones too.

@@ -4,10 +4,11 @@
 // inside a transaction has it rolled back, and a data directory in use by
 // another live process is refused.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/store/embedded-postgres.js';
 import { createPool } from '../../src/store/pool.js';
 
@@ -105,4 +106,102 @@ it('refuses a data directory that another live process uses', async () => {
   await writeFile(path.join(other, 'mod-embedded.pid'), '999999999\n');
   const taken = await startEmbeddedPostgres({ dataDir: other });
   await taken.stop();
+});
+
+/** A raw TCP client: what a local process that knows no password can do. */
+function rawSocket(port: number): Promise<{ socket: net.Socket; received: () => Buffer; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = Buffer.alloc(0);
+    socket.on('data', (chunk) => (data = Buffer.concat([data, chunk])));
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    socket.once('error', () => undefined);
+    socket.once('connect', () => resolve({ socket, received: () => data, closed }));
+    socket.once('error', reject);
+  });
+}
+
+/** The SQLSTATE of the first ErrorResponse in a backend byte stream. */
+function sqlstateOf(data: Buffer): string | null {
+  const at = data.indexOf('E');
+  if (at < 0) return null;
+  const fields = data.subarray(at + 5, at + 1 + data.readInt32BE(at + 1));
+  const code = fields.indexOf(Buffer.from('C'));
+  return fields.toString('utf8', code + 1, fields.indexOf(0, code));
+}
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+const withoutPassword = (url: string) => url.replace(/\/\/postgres:[^@]*@/, '//postgres@');
+
+describe('issue 17.11: the embedded wire server', () => {
+  let small: EmbeddedPostgres;
+  beforeAll(async () => {
+    small = await startEmbeddedPostgres({ dataDir: 'memory://', maxConnections: 3, reservedConnections: 1, authTimeoutMs: 500 });
+  });
+  afterAll(async () => {
+    await small?.stop();
+  });
+  // Each test starts with no one connected (a client's end() resolves before the server has seen the close).
+  beforeEach(async () => {
+    await expect.poll(() => small.activeConnections + small.pendingConnections).toBe(0);
+  });
+
+  it('requires the password (SCRAM-SHA-256): none or a wrong one is refused with 28P01', async () => {
+    await expect(connect(withoutPassword(small.url))).rejects.toThrow();
+    await expect(connect(small.url.replace(/:([0-9a-f]+)@/, ':0000@'))).rejects.toMatchObject({ code: '28P01' });
+    const client = await connect(small.url);
+    expect((await client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    await client.end();
+  });
+
+  it('answers a connection over the limit with 53300 "too many clients", keeps reserved sessions for its owner, and admits again when one leaves', async () => {
+    const a = await connect(small.url);
+    const b = await connect(small.url);
+    // Before: the socket was reset (ECONNRESET) and the service answered 503 to everything.
+    await expect(connect(small.url)).rejects.toMatchObject({ code: '53300', message: expect.stringMatching(/too many clients/) });
+    const owner = await connect(small.ownerUrl);
+    expect((await owner.query('SELECT 2 AS two')).rows[0].two).toBe(2);
+    await expect(connect(small.ownerUrl)).rejects.toMatchObject({ code: '53300' });
+    // The owner's session counts too: with it and b open, the shared slots are full.
+    await Promise.all([a.end(), owner.end()]);
+    await expect.poll(() => small.activeConnections).toBe(1);
+    const c = await connect(small.url);
+    expect((await c.query('SELECT 3 AS three')).rows[0].three).toBe(3);
+    await Promise.all([b.end(), c.end()]);
+  });
+
+  it('drops a connection that never authenticates, and refuses with 53300 beyond the pending limit instead of resetting', async () => {
+    const idle = await rawSocket(small.port);
+    await idle.closed; // closed by the server's authentication timeout, not by us
+    const sockets = await Promise.all(Array.from({ length: 7 }, () => rawSocket(small.port)));
+    const refused = sockets[6]!;
+    await refused.closed;
+    expect(sqlstateOf(refused.received())).toBe('53300');
+    for (const s of sockets) s.socket.destroy();
+    await expect.poll(() => small.pendingConnections).toBe(0);
+    const client = await connect(small.url);
+    await client.end();
+  });
+
+  it('gives each connection its own named prepared statements (no "already exists"), deallocated when it leaves', async () => {
+    // What DATABASE_URL=<the embedded URL without its marker> did: pg's named statements from two pooled connections.
+    const url = small.url.replace(/&application_name=mod-embedded/, '');
+    const one = await connect(url);
+    const two = await connect(url);
+    const query = (client: pg.Client, v: number) => client.query({ name: 'same_name', text: 'SELECT $1::int * 2 AS v', values: [v] });
+    expect((await query(one, 1)).rows[0].v).toBe(2);
+    expect((await query(two, 5)).rows[0].v).toBe(10);
+    expect((await query(one, 7)).rows[0].v).toBe(14);
+    const names = async () => (await two.query<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name')).rows.map((r) => r.name);
+    expect((await names()).filter((n) => n.endsWith('_same_name'))).toHaveLength(2);
+    await one.end();
+    await expect.poll(async () => (await names()).filter((n) => n.endsWith('_same_name'))).toHaveLength(1);
+    await two.end();
+  });
 });
