@@ -58,7 +58,7 @@ export async function acquireLock(file: string, command: string): Promise<HeldLo
     }
     throw new LockHeldError(
       `another deployment holds the lock: pid ${holder.pid}, user ${holder.user}@${holder.host}, since ${holder.since} (${holder.command})`,
-      'wait for it to finish (mod status --watch) or stop it; a lock of a dead process is taken over automatically',
+      `wait for it to finish (mod status --env ${path.basename(path.dirname(file))} --watch) or stop it (mod stop --env ${path.basename(path.dirname(file))}); a lock of a dead process is taken over automatically`,
     );
   }
   throw new LockHeldError(`could not take the deployment lock ${file}`, 'remove the file if no deployment is running');
