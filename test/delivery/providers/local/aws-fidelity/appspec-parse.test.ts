@@ -150,6 +150,12 @@ describe('issue 11.9: files (parse_files, file_info.rb)', () => {
     expect(refused(`${HEAD}files:\n  - source: web\n`).message).toMatch(/only a source \(web\)/);
   });
 
+  it('file_exists_behavior inside a files entry is ignored: the agent reads only the top-level key', () => {
+    const appspec = parseAppspec(`${HEAD}files:\n  - source: /\n    destination: /opt/app\n    file_exists_behavior: OVERWRITE\n`);
+    expect(appspec.file_exists_behavior).toBeUndefined();
+    expect(appspec.files).toEqual([{ source: '/', destination: '/opt/app' }]);
+  });
+
   it('a relative destination is accepted: the agent does not check it (File.expand_path at Install)', () => {
     expect(parseAppspec(`${HEAD}files:\n  - source: /\n    destination: opt/app\n`).files[0]!.destination).toBe('opt/app');
   });
