@@ -50,7 +50,8 @@ export async function runServe(options: ServeCommandOptions, globals: GlobalOpti
   output.info(`${signal}: draining in-flight requests (up to ${config.shutdownTimeoutMs} ms)`);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
-    service.close().then(() => false),
+    // close() keeps within the timeout itself; `forced`: it had to cut requests off.
+    service.close().then(({ forced }) => forced),
     new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), config.shutdownTimeoutMs);
     }),
