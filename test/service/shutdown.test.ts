@@ -5,17 +5,20 @@
 // are still in place: nothing waits for them. Real PostgreSQL, loopback.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../../src/service/app.js';
 import { parseServiceConfig } from '../../src/service/config.js';
+import { loadModerator } from '../../src/service/moderator.js';
 import { startService } from '../../src/service/server.js';
 import { loadMigrations, migrate } from '../../src/store/migrations.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { createTestDatabase, type TestDatabase } from '../store/test-database.js';
-import { exchange } from './raw-http.js';
+import { exchange, parseResponses } from './raw-http.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -121,5 +124,34 @@ it('issue 17.12: mod serve exits within SHUTDOWN_TIMEOUT_MS on SIGTERM while cli
   } finally {
     child.kill('SIGKILL');
     await held.release();
+  }
+});
+
+it('issue 17.12: a request that completes on an open connection while the service stops gets 503 SHUTTING_DOWN in the documented shape', async () => {
+  const store = PostgresStore.open({ url: db.url });
+  const app = buildApp({ store, moderator: await loadModerator({ maxTextLength: 100 }), retryAfterSeconds: 3 });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const socket = net.connect((app.server.address() as AddressInfo).port, '127.0.0.1');
+  const received: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  try {
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // Half a request: the connection is not idle, so closing does not drop it.
+    socket.write('GET /healthz HTTP/1.1\r\nHost: t\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = app.close();
+    await new Promise((r) => setTimeout(r, 100));
+    socket.write('\r\n');
+    expect(await Promise.race([ended.then(() => 'ended' as const), wait(10_000)])).toBe('ended');
+    const [response, ...more] = parseResponses(Buffer.concat(received)).responses;
+    expect(more).toEqual([]);
+    expect(response).toMatchObject({ status: 503, headers: { 'retry-after': '3', connection: 'close' } });
+    expect(JSON.parse(response!.body)).toEqual({ error: { code: 'SHUTTING_DOWN', message: expect.stringContaining('retry') } });
+    await closed;
+  } finally {
+    socket.destroy();
+    await app.close();
+    await store.close();
   }
 });
