@@ -240,4 +240,20 @@ describe('issue 17.1: the host owns its records', () => {
     expect(await hostPid(app)).toBe(pid);
     expect((await postModerate(again.body.endpoint)).status).toBe(200);
   });
+  it('issue 17.1: a host that is alive but does not answer is refused (HOST_ORPHANED, naming its pid), not fought over by a second one', async () => {
+    const app = await fixture();
+    await app.json<DeployJson>(['deploy', '--env', 'stage']);
+    const pid = await hostPid(app);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const refused = await app.json<{ error: { code: string; message: string; hint: string } }>(['deploy', '--env', 'stage']);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.body.error).toMatchObject({ code: 'HOST_ORPHANED', hint: `stop it (kill ${pid}), then run the command again` });
+      const status = await stageStatus(app);
+      expect(status.exitCode).toBe(1);
+      expect(status.env.problems[0]!.message).toContain(`its host process ${pid} does not answer`);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  });
 });
