@@ -193,7 +193,8 @@ describe('bad input', () => {
     await app.commit('Typo in appspec');
     const result = await app.mod(['deploy', '--env', 'stage']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/appspec\.yml \(commit [0-9a-f]{8}\):\d+: hooks\.ApplicationStart\.0\.locaton: unknown key "locaton"/);
+    // The agent ignores unknown keys in a script entry, and refuses one without a location (application_specification.rb).
+    expect(result.stderr).toMatch(/appspec\.yml \(commit [0-9a-f]{8}\):\d+: hooks\.ApplicationStart\.0: a script with no location value/);
     expect(result.stderr).not.toContain('BeforeInstall');
   });
 
