@@ -90,7 +90,7 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
       }
     : null;
 
-  const truth = compareWithRunning(providerStatus, history);
+  const truth = compareWithRunning(providerStatus, history, env.name);
   warnings.push(...(providerStatus.warnings ?? []), ...truth.warnings);
   const revertOwed = await readPendingRevert(ws, env);
   if (revertOwed) {
@@ -130,7 +130,7 @@ export function runsRecordedRevision(instance: InstanceStatus): boolean | undefi
 }
 
 /** What each instance's own process answers, held against the record: warnings, drift and problems. */
-function compareWithRunning(providerStatus: ProviderEnvironmentStatus, history: DeploymentRecord[]): { warnings: string[]; drift: string | null; problems: StatusProblem[] } {
+function compareWithRunning(providerStatus: ProviderEnvironmentStatus, history: DeploymentRecord[], envName: string): { warnings: string[]; drift: string | null; problems: StatusProblem[] } {
   const warnings: string[] = [];
   const problems: StatusProblem[] = [];
   const drifts: string[] = [];
@@ -150,7 +150,7 @@ function compareWithRunning(providerStatus: ProviderEnvironmentStatus, history: 
   }
   if (providerStatus.endpointDown) {
     const still = serving.length ? `; ${serving.length} instance(s) still serve (${serving.map((i) => i.id).join(', ')}) on their own ports` : '';
-    problems.push({ code: 'ENDPOINT_DOWN', message: `the endpoint is down: ${providerStatus.endpointDown}${still}`, hint: 'mod deploy --env <env> starts it again (mod stop stops everything on purpose)' });
+    problems.push({ code: 'ENDPOINT_DOWN', message: `the endpoint is down: ${providerStatus.endpointDown}${still}`, hint: `\`mod deploy --env ${envName}\` starts it again; \`mod stop --env ${envName}\` stops the instances on purpose` });
   }
   // The newest finished deployment: a failed auto-rollback leaves instances on neither revision.
   const latest = history.find((d) => d.status !== 'InProgress');

@@ -47,7 +47,10 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
   for (const e of environments) {
     const lines: string[] = [];
     lines.push(c.bold(`${e.name}`) + c.dim(` (branch ${e.branch}, ${e.provider})`) + (e.endpoint ? `  ${e.endpoint}` : c.dim('  endpoint not running')));
-    for (const problem of e.problems) lines.push(`  ${c.red(`error: ${problem.message}`)}${problem.hint ? c.dim(` (${problem.hint.replace('<env>', e.name)})`) : ''}`);
+    for (const problem of e.problems) {
+      lines.push(`  ${c.red(`error: ${problem.message}`)}`);
+      if (problem.hint) lines.push(`  ${c.dim(`hint: ${problem.hint}`)}`);
+    }
     for (const warning of e.warnings) lines.push(`  ${c.yellow(`warning: ${warning}`)}`);
     if (e.deployed) {
       lines.push(`  deployed  ${short(e.deployed.commit)} ${truncateToWidth(e.deployed.subject)} ${c.dim(`(${e.deployed.author}, ${age(e.deployed.deployedAt, now)} ago, ${e.deployed.deploymentId})`)}`);

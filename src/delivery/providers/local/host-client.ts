@@ -105,15 +105,23 @@ export async function findHost(paths: StatePaths, envName: string): Promise<Host
 async function unansweringHost(paths: StatePaths, envName: string): Promise<HostInfo | undefined> {
   for (const file of [paths.host(envName), hostRegistryFile(paths, envName)]) {
     const info = await readJson<HostInfo>(file).catch(() => undefined);
-    if (info && isAlive(info.pid) && (await isHostProcess(info.pid))) return info;
+    if (info && (await hostProcessRunning(info.pid))) return info;
   }
   return undefined;
 }
 
-/** Whether the pid is an environment host (not a process that reused a dead host's pid). */
+/**
+ * Whether the pid is an environment host: not a process that reused a dead
+ * host's pid, nor a killed host not reaped yet (a zombie has no cmdline).
+ */
 async function isHostProcess(pid: number): Promise<boolean> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
   return cmdline === undefined ? true : cmdline.includes('environment-host-main');
+}
+
+/** Whether a host process runs under this pid (alive, not a zombie, an environment host). */
+export async function hostProcessRunning(pid: number): Promise<boolean> {
+  return isAlive(pid) && (await isHostProcess(pid));
 }
 
 function hostEntry(): string {

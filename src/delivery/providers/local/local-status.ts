@@ -5,12 +5,11 @@
 import path from 'node:path';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord, LifecycleEventRecord, RevisionRef } from '../../deployment.js';
-import { isAlive } from '../../deploy-lock.js';
 import type { InstanceRestart, InstanceStatus, ProviderEnvironmentStatus, RunningRevision } from '../../provider.js';
 import type { StatePaths } from '../../state-paths.js';
 import type { DeploymentHistory } from './deployment-history.js';
 import type { HostInfo } from './environment-host.js';
-import { findHost } from './host-client.js';
+import { findHost, hostProcessRunning } from './host-client.js';
 import { readJson } from './json-file.js';
 import { listInstances, restartRecordFile } from './local-instances.js';
 import { isMarkedStopped } from './local-stop.js';
@@ -97,7 +96,7 @@ async function whyEndpointDown(paths: StatePaths, env: Environment): Promise<str
   if (instances.length > 0 && (await Promise.all(instances.map((i) => isMarkedStopped(i)))).every(Boolean)) return undefined;
   const info = await readJson<HostInfo>(paths.host(env.name)).catch(() => undefined);
   if (!info) return `its host process is not running (see ${paths.hostLog(env.name)})`;
-  return isAlive(info.pid) ? `its host process ${info.pid} does not answer on ${info.controlUrl}` : `its host process ${info.pid} is gone (see ${paths.hostLog(env.name)})`;
+  return (await hostProcessRunning(info.pid)) ? `its host process ${info.pid} does not answer on ${info.controlUrl}` : `its host process ${info.pid} is gone (see ${paths.hostLog(env.name)})`;
 }
 
 /** Asks an instance's process what it runs; null when nothing answers. */
