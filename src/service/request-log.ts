@@ -6,6 +6,10 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 // URL, `?token=...`, `?access_token=...`) is logged as [redacted].
 const LOGGED_QUERY_VALUES = new Set(['limit', 'format']);
 
+// A parameter name worth keeping (token, access_token, limit...); anything
+// longer or stranger may itself be a secret (`?modtok_...`).
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+
 /** The URL for the log: the path, and the query with every value but the routes' own replaced by [redacted]. */
 export function loggableUrl(url: string): string {
   const query = url.indexOf('?');
@@ -16,8 +20,9 @@ export function loggableUrl(url: string): string {
     .map((pair) => {
       const equals = pair.indexOf('=');
       const name = equals === -1 ? pair : pair.slice(0, equals);
-      if (equals === -1) return name.length > 64 ? '[redacted]' : name;
-      return LOGGED_QUERY_VALUES.has(name) && pair.length - equals <= 16 ? pair : `${name.length > 64 ? '[redacted]' : name}=[redacted]`;
+      const shownName = PLAIN_NAME.test(name) ? name : '[redacted]';
+      if (equals === -1) return LOGGED_QUERY_VALUES.has(name) ? name : '[redacted]';
+      return LOGGED_QUERY_VALUES.has(name) && pair.length - equals <= 16 ? pair : `${shownName}=[redacted]`;
     });
   return `${url.slice(0, query)}?${pairs.join('&')}`;
 }

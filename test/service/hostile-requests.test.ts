@@ -31,6 +31,7 @@ const HOSTILE: [name: string, request: string | Buffer, status: number | '4xx'][
   ['a lowercase method', 'get /healthz HTTP/1.1\r\nHost: t\r\n\r\n', 400],
   ['an unknown HTTP version', 'GET /healthz HTTP/9.9\r\nHost: t\r\n\r\n', '4xx'],
   ['a NUL in the request line', 'GET /heal\u0000thz HTTP/1.1\r\nHost: t\r\n\r\n', 400],
+  ['a malformed request carrying a token and a post', 'POST /v1/moderate HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %TOKEN%\r\nContent-Length: 17\r\nBad Header\r\n\r\n{"text":"$gt 42"}', 400],
   ['a header without a colon', 'GET /healthz HTTP/1.1\r\nHost: t\r\nNoColonHere\r\n\r\n', 400],
   ['a control character in a header name', 'GET /healthz HTTP/1.1\r\nHost: t\r\nX-\u0001: y\r\n\r\n', 400],
   ['a header folded onto the next line', 'GET /healthz HTTP/1.1\r\nHost: t\r\nX-A: b\r\n  c\r\n\r\n', 400],

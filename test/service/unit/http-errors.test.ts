@@ -2,7 +2,7 @@
 // failure (shaped as ajv reports it) or a Fastify client error becomes. The
 // HTTP suite (app.test.ts) checks the same codes end to end.
 import { describe, expect, it } from 'vitest';
-import { clientErrorCode, describeValidation, type ValidationIssue } from '../../../src/service/http-errors.js';
+import { clientErrorCode, describeClientError, describeValidation, loggableError, rawErrorResponse, type ValidationIssue } from '../../../src/service/http-errors.js';
 import { NO_NUL, NO_NUL_OR_LONE_SURROGATE } from '../../../src/service/routes/schemas.js';
 
 const issue = (keyword: string, instancePath: string, params: Record<string, unknown>, message?: string): ValidationIssue => ({ keyword, instancePath, params, message });
@@ -57,5 +57,46 @@ describe('clientErrorCode', () => {
     expect(clientErrorCode(400, 'FST_ERR_SOMETHING')).toBe('BAD_REQUEST');
     expect(clientErrorCode(404, 'FST_ERR_NOT_FOUND')).toBe('BAD_REQUEST');
     expect(clientErrorCode(409, 'SOME_CODE')).toBe('SOME_CODE');
+  });
+});
+
+describe('describeClientError (issue 17.12)', () => {
+  it("answers Node's parser and timeout errors with the service's codes, naming the rule but never the bytes", () => {
+    expect(describeClientError({ code: 'ERR_HTTP_REQUEST_TIMEOUT' })).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT', reason: 'timeout' });
+    expect(describeClientError({ code: 'HPE_HEADER_OVERFLOW' })).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+    expect(describeClientError({ code: 'HPE_CHUNK_EXTENSIONS_OVERFLOW' })).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(describeClientError({ code: 'HPE_INVALID_METHOD', reason: 'Invalid method encountered' })).toEqual({ status: 400, code: 'BAD_REQUEST', message: 'not a valid HTTP/1.1 request: Invalid method encountered', reason: 'malformed' });
+    expect(describeClientError({})).toMatchObject({ status: 400, code: 'BAD_REQUEST', message: 'not a valid HTTP/1.1 request' });
+  });
+
+  it('writes a raw answer in the documented shape, with its length in bytes', () => {
+    const raw = rawErrorResponse(431, 'HEADERS_TOO_LARGE', 'trop grand: é');
+    const [head, body] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(head).toContain(`Content-Length: ${Buffer.byteLength(body!)}`);
+    expect(head).toContain('Connection: close');
+    expect(JSON.parse(body!)).toEqual({ error: { code: 'HEADERS_TOO_LARGE', message: 'trop grand: é' } });
+  });
+});
+
+describe('loggableError (issue 17.8)', () => {
+  it("keeps a PostgreSQL error's code, routine and constraint but not its message or detail, which quote the data", () => {
+    const error = Object.assign(new Error('new row for relation "posts" violates check constraint "posts_category_known"'), {
+      severity: 'ERROR',
+      code: '23514',
+      routine: 'ExecConstraints',
+      constraint: 'posts_category_known',
+      detail: 'Failing row contains (p-1, null, null, my secret words, reject, ...).',
+      where: 'JSON data, line 1: my secret',
+    });
+    const logged = loggableError(error);
+    expect(logged).toMatchObject({ type: 'Error', code: '23514', routine: 'ExecConstraints', constraint: 'posts_category_known' });
+    expect(JSON.stringify(logged)).not.toMatch(/secret|Failing row|violates/);
+    expect(logged.stack).toMatch(/^\s+at /);
+  });
+
+  it('keeps the message of an error the code wrote', () => {
+    expect(loggableError(new TypeError('x is not a function'))).toMatchObject({ type: 'TypeError', message: 'x is not a function' });
+    expect(loggableError('a string')).toEqual({ type: 'string' });
   });
 });
