@@ -97,7 +97,7 @@ describe('issue 17.3: status tells what runs', () => {
 
     const text = await app.mod(['status', '--env', 'stage', '--plain']);
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatch(/restarted \d+s ago after its health check failed \d+ times/);
+    expect(text.stdout, text.stderr).toMatch(/restarted \d+s ago after its health check failed \d+ times/);
   });
 
   it('issue 17.3: a killed host is ENDPOINT_DOWN (exit 1) while the instances, which still serve, say so', async () => {
@@ -127,7 +127,7 @@ describe('issue 17.3: status tells what runs', () => {
     ]);
     const plain = await app.mod(['status', '--env', 'stage', '--plain']);
     expect(plain.exitCode).toBe(1);
-    expect(plain.stdout).toContain('error: the endpoint is down');
+    expect(plain.stdout, plain.stderr).toContain('error: the endpoint is down');
 
     // mod stop is on purpose: then status is not an error.
     expect((await app.mod(['stop', '--env', 'stage', '--yes'])).exitCode).toBe(0);
@@ -162,8 +162,8 @@ describe('issue 17.3: status tells what runs', () => {
     expect(env.drift).toContain('i-local-1 runs another revision than recorded');
     expect(env.warnings.some((w) => w.startsWith(`i-local-1 runs ${v2.slice(0, 8)}`) && w.includes(`record says ${good.body.revision.commit.slice(0, 8)}`))).toBe(true);
     const plain = await app.mod(['status', '--env', 'stage', '--plain']);
-    expect(plain.stdout).not.toContain('up to date');
-    expect(plain.stdout).toContain('(not the record)');
+    expect(plain.stdout, plain.stderr).not.toContain('up to date');
+    expect(plain.stdout, plain.stderr).toContain('(not the record)');
   });
 });
 
@@ -200,8 +200,8 @@ describe('issue 17.7: a bundle reused for another commit of the same tree', () =
     ]);
     expect(env).toMatchObject({ drift: null, warnings: [], problems: [], pending: 0 });
     const plain = await app.mod(['status', '--env', 'stage', '--plain']);
-    expect(plain.stdout).toContain(`bundle built as ${first.body.revision.commit.slice(0, 8)}`);
-    expect(plain.stdout).toContain('up to date');
+    expect(plain.stdout, plain.stderr).toContain(`bundle built as ${first.body.revision.commit.slice(0, 8)}`);
+    expect(plain.stdout, plain.stderr).toContain('up to date');
   });
 });
 
