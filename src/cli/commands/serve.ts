@@ -30,11 +30,12 @@ export async function runServe(options: ServeCommandOptions, globals: GlobalOpti
   if (options.host !== undefined) env.HOST = options.host;
   const config = parseServiceConfig(env, globals.cwd ?? process.cwd());
   const service = await startService(config, { migrate: true, logStream: context.streams.stderr });
-  const database = service.database.embedded ? { embedded: true, dataDir: config.dataDir } : { embedded: false, url: redactUrl(service.database.url) };
+  const embedded = service.database.embedded;
+  const database = embedded ? { embedded: true, dataDir: config.dataDir, port: embedded.port } : { embedded: false, url: redactUrl(service.database.url) };
   output.result({ schemaVersion: 1, url: service.url, database, migrationsApplied: service.appliedMigrations.map((m) => m.file) }, () =>
     [
       `mod service listening on ${service.url}`,
-      `database: ${database.embedded ? `embedded PGlite in ${config.dataDir}` : redactUrl(service.database.url)}`,
+      `database: ${embedded ? `embedded PGlite in ${config.dataDir} on 127.0.0.1:${embedded.port} (password in mod-embedded.password; mod service token and mod db use it while this runs)` : redactUrl(service.database.url)}`,
       service.appliedMigrations.length > 0 ? `migrations applied: ${service.appliedMigrations.map((m) => m.file).join(', ')}` : 'migrations: current',
       'Ctrl-C to stop',
     ].join('\n'),
