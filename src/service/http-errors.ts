@@ -53,6 +53,9 @@ export interface ValidationIssue {
 
 type ServiceError = Error & { statusCode?: number; code?: string; validation?: ValidationIssue[] };
 
+/** What reading a request fails with when its client hangs up (Node's "aborted" is an ECONNRESET). */
+const CLIENT_GONE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE']);
+
 export interface ErrorHandlerOptions {
   metrics: ServiceMetrics;
   /** Retry-After (seconds) on a 503 for an unavailable database. */
@@ -69,7 +72,7 @@ export function createErrorHandler({ metrics, retryAfter }: ErrorHandlerOptions)
     // The store reports an unreachable database as DatabaseUnavailableError.
     // A client that hangs up mid-body makes the body parser fail with
     // ECONNRESET, which is not the database's doing: it is counted apart.
-    const clientGone = request.raw.aborted || request.raw.socket?.destroyed === true;
+    const clientGone = (request.raw.aborted || request.raw.socket?.destroyed === true) && CLIENT_GONE_CODES.has(error.code ?? '');
     if (error instanceof DatabaseUnavailableError || (!clientGone && isUnavailable(error))) {
       metrics.databaseUnavailable.inc();
       request.log.warn({ err: { message: error.message, code: error.code } }, 'database unavailable');
