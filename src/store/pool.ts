@@ -18,7 +18,7 @@ export interface PoolOptions {
 
 export interface StorePool {
   pool: pg.Pool;
-  /** PGlite behind the wire server: one shared session, so no named prepared statements. */
+  /** PGlite behind the wire server: one shared session (SET is shared), and the store uses no named prepared statements there. */
   embedded: boolean;
   max: number;
 }

@@ -2,7 +2,11 @@
 // concurrent parameterised queries and transactions get their own results
 // (pglite-socket's server interleaves them), a client that disconnects
 // inside a transaction has it rolled back, and a data directory in use by
-// another live process is refused.
+// another live process is refused. Issue 17.11: a password is required, a
+// connection over the limit gets 53300 instead of a reset while the owner's
+// reserved sessions stay free, and named prepared statements are per
+// connection (the old server answered `prepared statement "x" already
+// exists` to the second connection and reset the 33rd).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
