@@ -16,6 +16,7 @@ import { readRevisionAppspec, type ScriptEvent } from './appspec.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import { runHook } from './lifecycle-hook.js';
 import { listInstances, restartRecordFile, type LocalInstance } from './local-instances.js';
+import { isMarkedStopped } from './local-stop.js';
 
 export interface RestartSettings {
   instancesDir: string;
@@ -59,7 +60,8 @@ export class InstanceRestarter {
     if (await this.deploymentRunning()) return undefined;
     const instance = (await listInstances(this.settings.instancesDir)).find((i) => i.id === id);
     const installed = instance ? await readJson<{ deploymentId: string; archiveDir: string }>(path.join(instance.dir, 'deployment-root', 'last-successful.json')).catch(() => undefined) : undefined;
-    if (!instance || !installed?.archiveDir) return undefined;
+    // Stopped on purpose (mod stop, even while the host was down): not a death to repair.
+    if (!instance || !installed?.archiveDir || (await isMarkedStopped(instance))) return undefined;
     this.busy.add(id);
     try {
       this.log(`${id}: ${reason}; restarting its service from ${installed.deploymentId}`);
