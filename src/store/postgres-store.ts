@@ -57,9 +57,14 @@ function wellFormed<T>(value: T): T {
   return value;
 }
 
-/** The post as it will be stored: every string (text, kind, user id, reasons, categories) well-formed. Returns the same object when it already is. */
+/**
+ * The post as it will be stored: every string that can come from a client or
+ * quote one (id, kind, user id, text, the reasons) well-formed. Returns the
+ * same object when it already is (the usual case: a few regex tests).
+ */
 export function storablePost(post: NewPost): NewPost {
-  return wellFormed(post);
+  const fixed = { id: wellFormed(post.id), kind: wellFormed(post.kind), userId: wellFormed(post.userId), text: wellFormed(post.text), reasons: wellFormed(post.reasons) };
+  return fixed.id === post.id && fixed.kind === post.kind && fixed.userId === post.userId && fixed.text === post.text && fixed.reasons === post.reasons ? post : { ...post, ...fixed };
 }
 
 /** Whether two posts for one id are the same request (a retry), as stored. */
