@@ -130,6 +130,8 @@ export async function startEmbeddedPostgres(options: {
   maxConnections?: number;
   reservedConnections?: number;
   authTimeoutMs?: number;
+  /** Connections authenticating at once (default 8 x maxConnections = 256; a socket each, so cheap: it only bounds a flood). */
+  maxPending?: number;
   /** Where the path-keyed lock files live (tests). */
   lockRoot?: string;
 }): Promise<EmbeddedPostgres> {
@@ -183,7 +185,7 @@ export async function startEmbeddedPostgres(options: {
     }
     return lost ? lostMessage : null;
   };
-  const server = new PGliteWireServer(db, { maxConnections, reservedConnections, password, ownerPassword, authTimeoutMs: options.authTimeoutMs, checkBeforeUnit });
+  const server = new PGliteWireServer(db, { maxConnections, reservedConnections, password, ownerPassword, authTimeoutMs: options.authTimeoutMs, maxPending: options.maxPending ?? 8 * maxConnections, checkBeforeUnit });
   let port: number;
   try {
     port = await server.listen(options.port ?? 0, '127.0.0.1');

@@ -146,7 +146,7 @@ const withoutPassword = (url: string) => url.replace(/\/\/postgres:[^@]*@/, '//p
 describe('issue 17.11: the embedded wire server', () => {
   let small: EmbeddedPostgres;
   beforeAll(async () => {
-    small = await startEmbeddedPostgres({ dataDir: 'memory://', maxConnections: 3, reservedConnections: 1, authTimeoutMs: 500 });
+    small = await startEmbeddedPostgres({ dataDir: 'memory://', maxConnections: 3, reservedConnections: 1, authTimeoutMs: 500, maxPending: 6 });
   });
   afterAll(async () => {
     await small?.stop();
