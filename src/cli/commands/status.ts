@@ -14,7 +14,7 @@ export interface StatusCommandOptions {
 export const registerStatus: CommandRegistration = (program, context, setExit) => {
   program
     .command('status')
-    .description('what each environment runs, what its branch has, the deployment in flight, instances and endpoint')
+    .description('what each environment runs (each instance asked), what its branch has, the deployment in flight, instances and endpoint; exit 1 when a deployed endpoint is down')
     .option('-e, --env <name>', 'only this environment')
     .option('-w, --watch', 'refresh until Ctrl-C (plain/CI: print when something changes)')
     .option('--interval <seconds>', 'refresh interval for --watch', '2')
