@@ -6,6 +6,7 @@
 // refused at once; the password file is 0600 and a client without it is
 // refused; a second `mod serve` on the same directory is refused.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,4 +121,17 @@ it('a second mod serve on the same data directory is refused (EMBEDDED_DB_IN_USE
   expect(second.result).toMatchObject({ error: { code: 'EMBEDDED_DB_IN_USE', message: expect.stringMatching(/in use by process \d+/) } });
   expect(await second.exited).toBe(1);
   expect((await fetch(`${serviceUrl}/readyz`)).status).toBe(200);
+});
+
+it('after mod serve stops, its lock and port file are gone and the CLI opens the data directory itself', async () => {
+  const exited = new Promise((resolve) => serve!.once('exit', resolve));
+  serve!.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(existsSync(path.join(dataDir, 'mod-embedded.pid'))).toBe(false);
+  expect(existsSync(path.join(dataDir, 'mod-embedded.server.json'))).toBe(false);
+  const listed = await mod(['--json', 'service', 'token', 'list']);
+  expect(listed.code).toBe(0);
+  expect(JSON.parse(listed.stdout).tokens).toEqual([expect.objectContaining({ name: 'alice', revokedAt: expect.any(String) })]);
+  const status = await mod(['--json', 'db', 'status']);
+  expect(JSON.parse(status.stdout).database).toBe(`embedded PGlite in ${dataDir}`);
 });
