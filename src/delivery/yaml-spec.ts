@@ -87,7 +87,8 @@ function valueAt(data: unknown, path: PropertyKey[]): unknown {
   return cursor;
 }
 
-function lineOf(root: Node | null, path: string[], counter: LineCounter): number | undefined {
+/** The line of the node at `path` (or of the deepest part of it that exists). */
+export function lineOf(root: Node | null, path: string[], counter: LineCounter): number | undefined {
   let node: Node | null | undefined = root;
   let line: number | undefined = node?.range ? counter.linePos(node.range[0]).line : undefined;
   for (const key of path) {

@@ -3,6 +3,7 @@
 // agent's (streams named after the instance id: i-0abc/service,
 // i-0abc/codedeploy-agent). The last lines of each stream within the last
 // hour first; with --follow, newer events as they arrive, polled.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { ModError } from '../../../errors.js';
 import type { LogRequest } from '../../provider.js';
@@ -26,7 +27,7 @@ export async function logsOnAws(ctx: AwsContext, request: LogRequest, pollMs: nu
   let since = Math.max(now - LOOKBACK_MS, ...first.map((e) => e.timestamp ?? 0));
   let seen = new Set(first.filter((e) => e.timestamp === since).map((e) => e.eventId));
   while (!request.signal.aborted) {
-    await sleep(pollMs, request.signal);
+    await sleep(pollMs, undefined, { signal: request.signal }).catch(() => {}); // aborted: the loop ends
     if (request.signal.aborted) break;
     const events = (await fetchSince(ctx, group, request.instance, since)).filter((e) => !seen.has(e.eventId));
     for (const event of events) emit(request, event);
@@ -60,16 +61,4 @@ function emit(request: LogRequest, event: FilteredLogEvent): void {
   for (const line of (event.message ?? '').replace(/\n$/, '').split('\n')) {
     request.onLine({ source: event.logStreamName ?? '-', line, at: event.timestamp ? new Date(event.timestamp).toISOString() : undefined });
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

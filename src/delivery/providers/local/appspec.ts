@@ -15,6 +15,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import { ConfigError } from '../../../errors.js';
+import { lineOf } from '../../yaml-spec.js';
 import { parsePermission, type LinuxPermission } from './appspec-permissions.js';
 import { AppspecRuleError, RubyFloat, RubyHash, RubySymbol, rubyInspect, rubyStringToI, rubyToI, rubyToS, typeName, type RubyValue } from './appspec-ruby.js';
 
@@ -340,26 +341,4 @@ function rubyInteger(text: string): number {
   if (/^0x/i.test(digits)) return sign * Number.parseInt(digits.slice(2), 16);
   if (/^0[0-7]+$/.test(digits)) return sign * Number.parseInt(digits.slice(1), 8);
   return sign * Number.parseInt(digits, 10);
-}
-
-function lineOf(root: Node | null, at: string[], counter: LineCounter): number | undefined {
-  let node: Node | null | undefined = root;
-  let line: number | undefined = node?.range ? counter.linePos(node.range[0]).line : undefined;
-  for (const key of at) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
-      if (!pair) break;
-      const keyNode = pair.key as Node | null;
-      if (keyNode?.range) line = counter.linePos(keyNode.range[0]).line;
-      node = pair.value as Node | null;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(key)] as Node | undefined;
-      if (!item) break;
-      if (item.range) line = counter.linePos(item.range[0]).line;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return line;
 }

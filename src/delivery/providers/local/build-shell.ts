@@ -5,10 +5,9 @@
 // So `IMAGE_TAG=...` in pre_build is set in post_build, `cd` sticks, and
 // `exit 0` ends only that command, successfully (buildspec version 0.2).
 // Version 0.1 runs every command from the same starting state.
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { runScript } from './run-script.js';
 
 export interface ShellUser {
   name: string;
@@ -115,7 +114,10 @@ export class BuildShell {
     await writeFile(script, `${prologue.join('\n')}\n${command}\n`, { mode: 0o644 });
     const env = { ...this.exported, ...run.overrides };
     if (run.user) Object.assign(env, { HOME: run.user.home, USER: run.user.name, LOGNAME: run.user.name });
-    const result = await spawnLogged(this.options.shell, [script], { cwd: this.cwd, env, logFile: this.options.logFile, ...run });
+    // Its own process group (a timeout or abort kills the whole group); we wait for the exit, not for
+    // the pipes to close, so a command that leaves a daemon behind cannot hang the build.
+    const { exitCode, signal, timedOut, aborted } = await runScript({ command: this.options.shell, args: [script], cwd: this.cwd, env, logFile: this.options.logFile, ...run, timeoutMs: Math.max(run.timeoutMs, 1) });
+    const result: CommandRun = { exitCode, signal, timedOut, aborted };
     if (!this.options.isolated) await this.capture(dir);
     await rm(dir, { recursive: true, force: true });
     return result;
@@ -146,83 +148,4 @@ function parseEnv(buffer: Buffer): Record<string, string> {
 
 function quote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * Runs a process as its own group (a timeout or abort kills the whole group),
- * appending its output to the log and splitting it into lines. We wait for
- * the process to exit, not for its pipes to close: a command that leaves a
- * daemon behind cannot hang the build.
- */
-async function spawnLogged(command: string, args: string[], options: RunCommandOptions & { cwd: string; env: Record<string, string>; logFile: string }): Promise<CommandRun> {
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  await new Promise((resolve) => log.once('open', resolve));
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
-  });
-  let pending = '';
-  const onData = (chunk: Buffer) => {
-    log.write(chunk);
-    if (!options.onLine) return;
-    pending += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      options.onLine(pending.slice(0, newline).replace(/\r$/, ''));
-      pending = pending.slice(newline + 1);
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-
-  let timedOut = false;
-  let aborted = false;
-  const killGroup = (signal: NodeJS.Signals) => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  let killTimer: NodeJS.Timeout | undefined;
-  const terminate = () => {
-    killGroup('SIGTERM');
-    killTimer = setTimeout(() => killGroup('SIGKILL'), 3000);
-  };
-  const timer = setTimeout(
-    () => {
-      timedOut = true;
-      terminate();
-    },
-    Math.max(options.timeoutMs, 1),
-  );
-  const onAbort = () => {
-    aborted = true;
-    terminate();
-  };
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  }).finally(() => {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-  });
-  // Let the pipes deliver what was written before exit, without waiting for descendants holding them.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  child.stdout.destroy();
-  child.stderr.destroy();
-  if (killTimer) {
-    clearTimeout(killTimer);
-    if (timedOut || aborted) killGroup('SIGKILL');
-  }
-  if (pending && options.onLine) options.onLine(pending);
-  await new Promise((resolve) => log.end(resolve));
-  return { exitCode: result.code, signal: result.signal, timedOut, aborted };
 }

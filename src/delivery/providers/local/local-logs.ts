@@ -4,6 +4,7 @@
 // /var/log, and the endpoint's own log. The last lines of each first; with
 // --follow, lines as they are appended (files that appear later included,
 // as a new deployment's hook logs do), until the signal aborts.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../../errors.js';
@@ -38,7 +39,7 @@ export async function localLogs(paths: StatePaths, env: Environment, request: Lo
   let lastScan = Date.now();
   let sources = await discover();
   while (!request.signal.aborted) {
-    await sleep(POLL_MS, request.signal);
+    await sleep(POLL_MS, undefined, { signal: request.signal }).catch(() => {}); // aborted: the loop ends
     if (Date.now() - lastScan >= RESCAN_MS) {
       sources = await discover();
       lastScan = Date.now();
@@ -123,16 +124,4 @@ async function readAppended(file: string, from: number): Promise<{ lines: string
   } finally {
     await handle.close();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -40,6 +40,8 @@ export interface RunScriptOptions {
   waitForOutput?: boolean;
   /** Called once the process is spawned with its pid, which is also its process-group id. */
   onSpawn?: (pid: number) => void;
+  /** Run as this user (mod runs as root): buildspec `run-as`. */
+  user?: { uid: number; gid: number };
 }
 
 export async function runScript(options: RunScriptOptions): Promise<ScriptResult> {
@@ -52,6 +54,7 @@ export async function runScript(options: RunScriptOptions): Promise<ScriptResult
     env: options.env as NodeJS.ProcessEnv,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
   });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
 
