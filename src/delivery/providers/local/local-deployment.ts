@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, ExitCode, ModError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
-import { newDeploymentId, newDeploymentRecord, type DeploymentError, type DeploymentRecord } from '../../deployment.js';
+import { newDeploymentId, newDeploymentRecord, type DeploymentError, type DeploymentRecord, type RevisionRef } from '../../deployment.js';
 import type { DeployRequest } from '../../provider.js';
 import type { StatePaths } from '../../state-paths.js';
 import { readHolder, readStopRequest } from '../../deploy-lock.js';
@@ -18,7 +18,7 @@ import { ensureInstances } from './local-instances.js';
 import { listInstances } from './local-instances.js';
 import { rollOutWithAutoRollback } from './local-rollout.js';
 import { closeAbandonedDeployments } from './orphaned-hooks.js';
-import { buildRevision, bundleDirOf, bundleExists } from './revision-builder.js';
+import { buildRevision, bundleDirOf, usableBundle } from './revision-builder.js';
 import { writeServiceEnv } from './service-env.js';
 
 export interface LocalDeploymentContext {
@@ -67,14 +67,20 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
     // The revision: reuse an earlier bundle (fast rollback) or build the commit.
     let bundleKey: string;
     if (request.reuseRevisionOf) {
-      bundleKey = request.reuseRevisionOf.revision.bundle ?? '';
-      if (!bundleKey || !(await bundleExists(paths, bundleKey))) {
-        throw new ModError('BUNDLE_MISSING', `the bundle of deployment ${request.reuseRevisionOf.deploymentId} is no longer on disk`, {
-          hint: 'run the rollback without --fast to rebuild it from git',
+      const recorded = request.reuseRevisionOf.revision.bundle;
+      const started = Date.now();
+      // A bundle that no longer verifies is rebuilt from its commit rather than redeployed damaged.
+      const usable = await usableBundle({ git, paths, bundleKey: recorded, commit: commit.commit, environment: env, events, signal });
+      if (!usable) {
+        throw new ModError('BUNDLE_MISSING', `the bundle of deployment ${request.reuseRevisionOf.deploymentId} is no longer usable, and its commit ${commit.commit.slice(0, 8)} is not in this clone to rebuild it`, {
+          hint: 'fetch the commit (git fetch), then roll back again',
         });
       }
-      events({ type: 'build.reused', commit: commit.commit, bundle: bundleKey });
-      record.build = { reused: true, durationMs: 0 };
+      bundleKey = usable;
+      if (usable === recorded) {
+        events({ type: 'build.reused', commit: commit.commit, bundle: bundleKey });
+        record.build = { reused: true, durationMs: 0 };
+      } else record.build = { reused: false, durationMs: Date.now() - started };
     } else {
       const built = await buildRevision({ git, paths, commit: commit.commit, environment: env, events, signal });
       bundleKey = built.bundleKey;
@@ -92,7 +98,8 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
     const previousGood = (await history.list()).find((d) => d.status === 'Succeeded' && d.deploymentId !== record.deploymentId);
 
     events({ type: 'deploy.start', deploymentId: record.deploymentId, environment: env.name, commit: commit.commit, instanceIds: instances.map((i) => i.id), rollout: env.rollout });
-    const result = await rollOutWithAutoRollback({ env, paths, host, history, record, events, signal }, instances, bundleKey, previousGood);
+    const repairBundle = (revision: RevisionRef) => usableBundle({ git, paths, bundleKey: revision.bundle, commit: revision.commit, environment: env, events, signal });
+    const result = await rollOutWithAutoRollback({ env, paths, host, history, record, events, signal, repairBundle }, instances, bundleKey, previousGood);
     return await finish(result.status, result.error);
   } catch (error) {
     if (signal.aborted) return await finish('Stopped', { code: 'INTERRUPTED', message: `interrupted: ${(error as Error).message}` });

@@ -3,7 +3,7 @@
 // and validated by the load balancer's health check before the next batch;
 // on failure, CodeDeploy-style auto-rollback of the instances it touched.
 import type { Environment } from '../../config.js';
-import type { DeploymentError, DeploymentRecord, InstanceRecord } from '../../deployment.js';
+import type { DeploymentError, DeploymentRecord, InstanceRecord, RevisionRef } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
 import { planBatches } from '../../rollout-plan.js';
 import type { StatePaths } from '../../state-paths.js';
@@ -24,6 +24,8 @@ export interface LocalRollout {
   record: DeploymentRecord;
   events: DeliveryEvents;
   signal: AbortSignal;
+  /** The bundle an auto-rollback redeploys, rebuilt when the cached one no longer verifies; undefined when impossible. */
+  repairBundle?: (revision: RevisionRef) => Promise<string | undefined>;
 }
 
 type RolloutOutcome = 'succeeded' | 'stopped' | LifecycleEventFailedError;
@@ -57,15 +59,20 @@ export async function rollOutWithAutoRollback(rollout: LocalRollout, instances: 
   };
   record.error = error;
   const touched = record.instances.filter((i) => i.status !== 'Pending').map((i) => i.instanceId);
-  if (!env.autoRollback || !previousGood?.revision.bundle || !(await bundleExists(paths, previousGood.revision.bundle))) {
-    if (env.autoRollback && !previousGood) events({ type: 'notice', level: 'warn', message: 'auto-rollback: there is no earlier successful deployment to return to' });
+  if (!env.autoRollback || !previousGood) {
+    if (env.autoRollback) events({ type: 'notice', level: 'warn', message: 'auto-rollback: there is no earlier successful deployment to return to' });
+    return { status: 'Failed', error };
+  }
+  const previousBundle = rollout.repairBundle ? await rollout.repairBundle(previousGood.revision).catch(() => undefined) : previousGood.revision.bundle && (await bundleExists(paths, previousGood.revision.bundle)) ? previousGood.revision.bundle : undefined;
+  if (!previousBundle) {
+    events({ type: 'notice', level: 'warn', message: `auto-rollback: the bundle of ${previousGood.revision.commit.slice(0, 8)} is neither usable nor rebuildable: not rolled back` });
     return { status: 'Failed', error };
   }
   events({ type: 'autorollback.start', deploymentId: record.deploymentId, commit: previousGood.revision.commit, instanceIds: touched });
   record.autoRollback = { revision: previousGood.revision, status: 'InProgress', instances: [] };
   await rollout.history.save(record);
   const rollbackInstances = instances.filter((i) => touched.includes(i.id));
-  const rollbackOutcome = await rollOut(rollout, rollbackInstances, previousGood.revision.bundle, record.autoRollback.instances);
+  const rollbackOutcome = await rollOut(rollout, rollbackInstances, previousBundle, record.autoRollback.instances);
   record.autoRollback.status = rollbackOutcome === 'succeeded' ? 'Succeeded' : rollbackOutcome === 'stopped' ? 'Stopped' : 'Failed';
   return { status: rollbackOutcome === 'succeeded' ? 'RolledBack' : 'Failed', error };
 }

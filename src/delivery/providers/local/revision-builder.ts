@@ -54,6 +54,21 @@ export async function bundleProblems(paths: StatePaths, bundleKey: string): Prom
   return verifyBundle(bundleDirOf(paths, bundleKey), path.join(revisionDir, BUNDLE_MANIFEST));
 }
 
+/**
+ * The bundle of an earlier revision, ready to redeploy: itself when it still
+ * verifies, else rebuilt from its commit (a notice says why), so a damaged
+ * cache never breaks a rollback. Undefined when it can be neither (the commit
+ * is not in this clone).
+ */
+export async function usableBundle(options: { git: Git; paths: StatePaths; bundleKey: string | null | undefined; commit: string; environment: Environment; events: DeliveryEvents; signal?: AbortSignal }): Promise<string | undefined> {
+  const { git, paths, bundleKey, commit, events } = options;
+  if (bundleKey && (await bundleExists(paths, bundleKey))) return bundleKey;
+  if (!(await git.resolve(commit))) return undefined;
+  const why = bundleKey ? (await bundleProblems(paths, bundleKey)).join('; ') : 'no bundle was recorded';
+  events({ type: 'notice', level: 'warn', message: `the bundle of ${commit.slice(0, 8)} cannot be reused (${why}): rebuilding it from git` });
+  return (await buildRevision({ git, paths, commit, environment: options.environment, events, signal: options.signal })).bundleKey;
+}
+
 export async function buildRevision(options: { git: Git; paths: StatePaths; commit: string; environment: Environment; events: DeliveryEvents; signal?: AbortSignal }): Promise<BuiltRevision> {
   const { git, paths, commit, events, environment } = options;
   const bundleKey = await git.tree(commit);
