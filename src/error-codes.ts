@@ -46,7 +46,7 @@ export const errorCodes = {
   BUILD_FAILED: { exitCode: ExitCode.Failed, meaning: 'a `buildspec.yml` phase failed (locally or in CodeBuild)' },
   BUILD_TIMEOUT: { exitCode: ExitCode.Failed, meaning: 'a local build ran past its timeout' },
   BUILD_ABORTED: { exitCode: ExitCode.Failed, meaning: 'a local build was interrupted' },
-  BUNDLE_MISSING: { exitCode: ExitCode.Failed, meaning: 'the revision bundle to redeploy (`rollback --fast`) no longer exists' },
+  BUNDLE_MISSING: { exitCode: ExitCode.Failed, meaning: 'the revision bundle to redeploy (`rollback --fast`) is damaged or gone and its commit is not in this clone to rebuild it' },
   BUNDLE_INVALID: { exitCode: ExitCode.Failed, meaning: 'the built bundle has no `appspec.yml` at its root' },
   LIFECYCLE_EVENT_FAILED: { exitCode: ExitCode.Failed, meaning: 'an `appspec.yml` hook failed on an instance' },
   DEPLOYMENT_FAILED: { exitCode: ExitCode.Failed, meaning: "a CodeDeploy deployment failed with no failed hook (CodeDeploy's own code is reported instead when it gives one)" },
