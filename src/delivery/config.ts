@@ -93,12 +93,31 @@ const GatesSchema = z.strictObject({
 });
 export type GatesConfig = z.infer<typeof GatesSchema>;
 
+/** Canary analysis before the rollout (issue 12): a canary and a fresh baseline, judged. */
+const CanarySchema = z.strictObject({
+  /** % of traffic to the canary; the same share to a fresh baseline. */
+  weight: z.number().min(1).max(50).default(25),
+  durationSeconds: z.number().min(1).default(120),
+  /** Per metric: fewer samples on either side is "insufficient data" (Marginal, never Pass). */
+  minSamples: z.number().int().min(1).default(50),
+  thresholds: z
+    .strictObject({ pass: z.number().min(0).max(100).default(90), marginal: z.number().min(0).max(100).default(75) })
+    .refine((t) => t.marginal <= t.pass, 'marginal must not be above pass')
+    .default({ pass: 90, marginal: 75 }),
+  onMarginal: z.enum(['pause', 'continue', 'fail']).default('pause'),
+});
+
 const EnvironmentSchema = z.strictObject({
   branch: z.string().min(1),
   aliases: z.array(z.string().min(1)).default([]),
   provider: z.enum(['local', 'aws']).default('local'),
   instances: z.number().int().min(1).max(20).default(2),
   rollout: RolloutSchema.default('OneAtATime'),
+  /** in-place (default) replaces the revision on each instance; blue-green installs it on a replacement fleet and switches traffic. */
+  deploymentType: z.enum(['in-place', 'blue-green']).default('in-place'),
+  /** Blue/green: how long the original fleet is kept after the switch (a fast rollback re-routes to it). */
+  blueGreen: z.strictObject({ terminationWaitSeconds: z.number().int().min(0).max(172800).default(600) }).default({ terminationWaitSeconds: 600 }),
+  canary: CanarySchema.optional(),
   healthCheck: HealthCheckSchema.default(HealthCheckSchema.parse({})),
   /** Default and ceiling for an appspec hook's timeout, in seconds. */
   hookTimeoutSeconds: z.number().int().min(1).max(3600).default(3600),

@@ -1,6 +1,7 @@
 // The deployment record: what was deployed where, by whom, when, how it went,
 // and each instance's lifecycle events. It is the audit trail and the source
 // of truth for status, history and rollback.
+import type { CanaryRecord } from './canary/canary-types.js';
 
 export type DeploymentStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'RolledBack' | 'Stopped';
 export type FinalStatus = Exclude<DeploymentStatus, 'InProgress'>;
@@ -76,6 +77,12 @@ export interface DeploymentRecord {
   stopReason?: string;
   /** A rollback that redeployed but whose revert commit is not made yet (`mod rollback --finish-revert`). */
   pendingRevert?: PendingRevert;
+  /** In-place or blue/green (issue 12); unset = in-place. */
+  deploymentType?: 'in-place' | 'blue-green';
+  /** Blue/green: the fleets, and until when the original one is kept for a fast rollback. */
+  blueGreen?: { originalInstances: string[]; replacementInstances: string[]; keepOriginalUntil?: string; originalTerminated?: boolean };
+  /** The canary analysis of this deployment, when the environment has one. */
+  canary?: CanaryRecord;
 }
 
 /** The revert a rollback still owes its branch: what to revert, and why it was not made. */
