@@ -86,4 +86,15 @@ export interface CanaryRecord {
   verdict?: CanaryVerdict;
   /** What followed the verdict: the rollout continued, was rolled back, or waits for `mod approve`. */
   outcome?: 'continued' | 'rolled-back' | 'paused' | 'approved' | 'rejected';
+  /** While `Running`: what each side has served so far (refreshed as samples come in); `mod status` shows it. */
+  live?: { at: string; baseline: CanaryLiveCounts; canary: CanaryLiveCounts };
+}
+
+/** Running totals of one side of a canary in flight. */
+export interface CanaryLiveCounts {
+  requests: number;
+  errors5xx: number;
+  errors4xx?: number;
+  /** How many requests got each decision. */
+  decisions?: Partial<Record<Decision, number>>;
 }
