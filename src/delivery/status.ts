@@ -31,7 +31,12 @@ export interface EnvironmentStatus {
     startedAt: string;
     abandoned: boolean;
     instances: { id: string; event: string | null; status: string }[];
+    /** Issue 12: blue/green or in-place, and its canary (with live counts while it runs). */
+    deploymentType?: DeploymentRecord['deploymentType'];
+    canary?: DeploymentRecord['canary'];
   } | null;
+  /** Blue/green: the original fleet of the deployed revision's deployment, kept for a fast rollback until it is stopped. */
+  keptFleet?: { deploymentId: string; instances: string[]; until: string | null } | null;
   instances: InstanceStatus[];
   pipeline: ProviderEnvironmentStatus['pipeline'] | null;
   autoRollback: ProviderEnvironmentStatus['autoRollback'] | null;
@@ -87,8 +92,12 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
           const current = i.events.find((e) => e.status === 'InProgress') ?? i.events.filter((e) => e.status !== 'Pending' && e.status !== 'Skipped').at(-1);
           return { id: i.instanceId, event: current?.name ?? null, status: i.status };
         }),
+        ...(running.deploymentType ? { deploymentType: running.deploymentType } : {}),
+        ...(running.canary ? { canary: running.canary } : {}),
       }
     : null;
+  const kept = lastGood?.blueGreen;
+  const keptFleet = lastGood && kept && !kept.originalTerminated && kept.originalInstances.length ? { deploymentId: lastGood.deploymentId, instances: kept.originalInstances, until: kept.keepOriginalUntil ?? null } : null;
 
   const truth = compareWithRunning(providerStatus, history, env.name);
   warnings.push(...(providerStatus.warnings ?? []), ...truth.warnings);
@@ -108,6 +117,7 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
     endpoint: providerStatus.endpoint,
     database: providerStatus.database,
     inFlight,
+    keptFleet,
     instances: providerStatus.instances,
     pipeline: providerStatus.pipeline ?? null,
     autoRollback: providerStatus.autoRollback ?? null,
