@@ -1,5 +1,6 @@
 // Progress events the delivery domain emits. Renderers in the CLI turn them
 // into spinners, plain lines or nothing (JSON mode); the domain never prints.
+import type { CanaryRecord, CanaryVerdict } from './canary/canary-types.js';
 import type { DeploymentRecord, EventStatus } from './deployment.js';
 
 export type DeliveryEvent =
@@ -19,6 +20,18 @@ export type DeliveryEvent =
   | { type: 'batch.start'; batch: number; of: number; instanceIds: string[] }
   | { type: 'lifecycle'; instanceId: string; event: string; status: EventStatus; durationMs?: number; message?: string }
   | { type: 'autorollback.start'; deploymentId: string; commit: string; instanceIds: string[] }
+  /** Canary analysis (issue 12): a canary of the new revision and a fresh baseline of the current one start, each taking `weight`% of the traffic. */
+  | { type: 'canary'; phase: 'start'; deploymentId: string; canaryInstances: string[]; baselineInstances: string[]; weight: number; durationSeconds: number; baselineCommit: string }
+  /** Both answer and take their share; samples are collected for `durationSeconds`. */
+  | { type: 'canary'; phase: 'sampling'; durationSeconds: number }
+  /** The judge's verdict and what follows it (the rollout continues, stops, or waits for `mod approve`). */
+  | { type: 'canary'; phase: 'verdict'; verdict: CanaryVerdict; samples: { baseline: number; canary: number }; outcome: NonNullable<CanaryRecord['outcome']> }
+  /** A Marginal verdict with onMarginal: pause: the deployment waits for `mod approve --env E` (or `--reject`). */
+  | { type: 'canary'; phase: 'paused'; deploymentId: string; environment: string }
+  /** The answer to a paused canary. */
+  | { type: 'canary'; phase: 'answered'; approved: boolean; summary: string }
+  /** No canary this time, and why (a first deploy has nothing to compare with; a fast rollback never waits for analysis). */
+  | { type: 'canary'; phase: 'skipped'; reason: string }
   | { type: 'deploy.done'; record: DeploymentRecord }
   | { type: 'git'; message: string }
   | { type: 'gate'; name: string; status: 'pass' | 'fail' | 'skipped'; reason: string; fix?: string; overridden?: { reason: string; by: string } };
