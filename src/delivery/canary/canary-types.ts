@@ -88,6 +88,10 @@ export interface CanaryRecord {
   outcome?: 'continued' | 'rolled-back' | 'paused' | 'approved' | 'rejected';
   /** While `Running`: what each side has served so far (refreshed as samples come in); `mod status` shows it. */
   live?: { at: string; baseline: CanaryLiveCounts; canary: CanaryLiveCounts };
+  /** The canary's and the baseline's lifecycle events (local provider: each is installed as a deployment installs an instance). */
+  instances?: { instanceId: string; status: string; events: { name: string; status: string; durationMs?: number; message?: string; logFile?: string }[] }[];
+  /** The `mod approve` answer to a paused canary: which, why, by whom, when. */
+  answer?: { approved: boolean; summary: string; by: string; at: string };
 }
 
 /** Running totals of one side of a canary in flight. */
