@@ -40,6 +40,14 @@ const AwsSettingsSchema = z.strictObject({
   serviceLogGroup: z.string().min(1).optional(),
   /** ALB target groups of the instances, when the deployment group has no load balancer info (ALB attached to the Auto Scaling group). */
   targetGroups: z.array(z.string().min(1)).default([]),
+  /** Canary (issue 12): the one-instance deployment group of the canary, default <app>-<env>-canary. */
+  canaryDeploymentGroup: z.string().min(1).optional(),
+  /** The canary's own target group, default <app>-<env>-canary. */
+  canaryTargetGroup: z.string().min(1).optional(),
+  /** The fresh baseline's target group, default <app>-<env>-baseline. */
+  baselineTargetGroup: z.string().min(1).optional(),
+  /** The baseline's one-instance deployment group (mod deploys the current revision there), default <app>-<env>-baseline. */
+  baselineDeploymentGroup: z.string().min(1).optional(),
   /** The git remote CodePipeline's source watches. */
   remote: z.string().min(1).default('origin'),
   /** How long to wait for the push to start a pipeline execution before starting one. */

@@ -12,6 +12,8 @@ import { newDeploymentId, newDeploymentRecord, type DeploymentRecord } from '../
 import type { DeliveryEvents } from '../../events.js';
 import type { DeployRequest } from '../../provider.js';
 import type { AwsContext } from './aws-context.js';
+import { rerouteToOriginalFleet } from './aws-blue-green.js';
+import { deploymentHistory } from './aws-history.js';
 import { fastRollbackDescription } from './aws-records.js';
 import { watchDeployment, watchPipelineExecution, type WatchContext } from './pipeline-watch.js';
 
@@ -33,6 +35,10 @@ export async function deployOnAws(ctx: AwsContext, git: Git, request: DeployRequ
   const record = newDeploymentRecord(request, 'aws', '');
 
   if (request.reuseRevisionOf) {
+    if (env.deploymentType === 'blue-green' && request.rollbackOf) {
+      const instant = await instantRollback(ctx, request, record, watch);
+      if (instant) return finish(instant, events);
+    }
     const revision = await revisionOf(ctx, request.reuseRevisionOf);
     const description = fastRollbackDescription(commit.commit, request.rollbackOf, request.initiator);
     const created = await clients.call(
@@ -54,6 +60,45 @@ export async function deployOnAws(ctx: AwsContext, git: Git, request: DeployRequ
   record.revision.bundle = `pipeline:${executionId}`;
   events({ type: 'deploy.start', deploymentId: executionId, environment: env.name, commit: commit.commit, instanceIds: [], rollout: `pipeline ${names.pipeline}` });
   return finish(await watchPipelineExecution(watch, executionId, record), events);
+}
+
+/**
+ * Blue/green fast rollback: while CodeDeploy keeps the original fleet, stop the
+ * deployment being rolled back with auto-rollback, so CodeDeploy re-routes the
+ * ALB to the original fleet (no reinstall); never waits for canary analysis.
+ * Returns undefined (after saying why) when that fleet is gone: the caller
+ * then redeploys the revision as a normal fast rollback.
+ */
+async function instantRollback(ctx: AwsContext, request: DeployRequest, record: DeploymentRecord, watch: WatchContext): Promise<DeploymentRecord | undefined> {
+  const { events, environment: env } = request;
+  const history = await deploymentHistory(ctx, env, 20);
+  const rolledBack = history.find((d) => d.deploymentId === request.rollbackOf) ?? { deploymentId: request.rollbackOf!, revision: { commit: '' }, aws: undefined };
+  const result = await rerouteToOriginalFleet(ctx, rolledBack);
+  if (!result.rerouted) {
+    events({ type: 'notice', level: 'info', message: `blue/green: no kept fleet to re-route to (${result.why}); redeploying the earlier revision (a normal fast rollback)` });
+    return undefined;
+  }
+  const id = result.rollbackDeploymentId ?? result.stoppedDeploymentId;
+  events({
+    type: 'notice',
+    level: 'info',
+    message: `blue/green: stopped ${result.stoppedDeploymentId} with auto-rollback: CodeDeploy re-routes traffic to the original fleet (instant rollback, no reinstall)${result.rollbackDeploymentId ? `; watching ${result.rollbackDeploymentId}` : ''}`,
+  });
+  record.deploymentId = id;
+  record.revision.bundle = `codedeploy:${id}`;
+  record.aws = { codeDeployDeploymentId: id };
+  record.deploymentType = 'blue-green';
+  record.reason = `${record.reason ? `${record.reason}; ` : ''}re-routed to the original fleet kept by ${result.stoppedDeploymentId}`;
+  events({ type: 'deploy.start', deploymentId: id, environment: env.name, commit: request.commit.commit, instanceIds: [], rollout: 're-route to the original fleet' });
+  if (!result.rollbackDeploymentId) {
+    record.status = 'Succeeded';
+    record.endedAt = new Date().toISOString();
+    return record;
+  }
+  const watched = await watchDeployment(watch, id, record);
+  // CodeDeploy's rollback deployment reports the original fleet's instances; they serve again.
+  if (watched.blueGreen) watched.blueGreen = { ...watched.blueGreen, originalTerminated: false };
+  return watched;
 }
 
 function finish(record: DeploymentRecord, events: DeliveryEvents): DeploymentRecord {
@@ -96,7 +141,7 @@ async function findOrStartExecution({ clients, names }: AwsContext, env: Environ
 }
 
 /** The CodeDeploy revision (S3 bundle) an earlier deployment shipped. */
-async function revisionOf({ clients, names }: AwsContext, deployment: DeploymentRecord): Promise<RevisionLocation> {
+export async function revisionOf({ clients, names }: AwsContext, deployment: DeploymentRecord): Promise<RevisionLocation> {
   const bundle = deployment.revision.bundle ?? `pipeline:${deployment.deploymentId}`;
   let codeDeployId = bundle.startsWith('codedeploy:') ? bundle.slice('codedeploy:'.length) : deployment.aws?.codeDeployDeploymentId;
   if (!codeDeployId && bundle.startsWith('pipeline:')) {

@@ -1,6 +1,7 @@
 // `mod doctor` on AWS: one check per thing a deployment needs (credentials,
 // the pipeline and its source branch, the CodeBuild project, the deployment
-// group's auto-rollback, its CloudWatch alarms, the build log group). A check
+// group's auto-rollback and style (in-place or blue/green with the ALB), its
+// CloudWatch alarms, the build log group). A check
 // that throws fails on its own; the others still run.
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -11,6 +12,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { ModError } from '../../../errors.js';
 import type { Environment } from '../../config.js';
 import type { DoctorCheck } from '../../provider.js';
+import { blueGreenGroupCheck } from './aws-blue-green.js';
 import type { AwsContext } from './aws-context.js';
 
 async function check(name: string, run: () => Promise<Omit<DoctorCheck, 'name'>>): Promise<DoctorCheck> {
@@ -47,6 +49,7 @@ export async function doctorChecks({ clients, names }: AwsContext, env: Environm
       }
       return { status: 'pass', detail: `${names.codedeployApplication}/${names.deploymentGroup}, auto-rollback on ${rollback.events.join(', ')}` };
     }),
+    check('deployment style', async () => blueGreenGroupCheck(await deploymentGroup(), env, names)),
     check('alarms', async () => {
       const group = await deploymentGroup();
       const alarmNames = group?.alarmConfiguration?.enabled ? (group.alarmConfiguration.alarms ?? []).map((a) => a.name!).filter(Boolean) : [];

@@ -1,10 +1,11 @@
 // An environment's deployment history on AWS: the pipeline's recent
 // executions and the fast rollbacks made directly in CodeDeploy, newest
 // first. AWS is the record; nothing is stored locally.
-import { BatchGetDeploymentsCommand, ListDeploymentsCommand, type DeploymentInfo } from '@aws-sdk/client-codedeploy';
+import { BatchGetDeploymentTargetsCommand, BatchGetDeploymentsCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, ListDeploymentsCommand, type DeploymentInfo } from '@aws-sdk/client-codedeploy';
 import { ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
+import { blueGreenState, codeDeployIdOf, isBlueGreen } from './aws-blue-green.js';
 import type { AwsContext } from './aws-context.js';
 import { executionRecord, fastRollbackRecord, isFastRollback } from './aws-records.js';
 
@@ -16,7 +17,32 @@ export async function deploymentHistory(ctx: AwsContext, env: Environment, limit
   ]);
   const records = [...executions.map((e) => executionRecord(env, e)), ...fastRollbacks.map((d) => fastRollbackRecord(env, d))];
   records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-  return records.slice(0, limit);
+  const listed = records.slice(0, limit);
+  if (env.deploymentType === 'blue-green') await Promise.all(listed.filter((r) => r.status === 'InProgress' && r.aws?.pipelineExecutionId).map((r) => liveBlueGreen(ctx, r)));
+  return listed;
+}
+
+/**
+ * A blue/green pipeline execution stays InProgress while CodeDeploy keeps the
+ * original fleet (the termination wait), but its revision already takes all
+ * the traffic: it is the deployment a rollback rolls back, so it counts as
+ * Succeeded, with its fleets.
+ */
+async function liveBlueGreen(ctx: AwsContext, record: DeploymentRecord): Promise<void> {
+  const { clients } = ctx;
+  const id = await codeDeployIdOf(ctx, record);
+  if (!id) return;
+  const resource = `deployment ${id}`;
+  const [deployment, targetIds] = await Promise.all([clients.call(clients.codedeploy, new GetDeploymentCommand({ deploymentId: id }), resource), clients.call(clients.codedeploy, new ListDeploymentTargetsCommand({ deploymentId: id }), resource)]);
+  const info = deployment.deploymentInfo;
+  if (!info || !isBlueGreen(info) || !info.instanceTerminationWaitTimeStarted) return;
+  const ids = targetIds.targetIds ?? [];
+  const targets = ids.length ? ((await clients.call(clients.codedeploy, new BatchGetDeploymentTargetsCommand({ deploymentId: id, targetIds: ids }), resource)).deploymentTargets ?? []) : [];
+  const state = blueGreenState(info, targets);
+  record.status = 'Succeeded';
+  record.aws = { ...record.aws, codeDeployDeploymentId: id };
+  record.deploymentType = 'blue-green';
+  record.blueGreen = { originalInstances: state.originalInstances, replacementInstances: state.replacementInstances, keepOriginalUntil: state.keepOriginalUntil, originalTerminated: false };
 }
 
 async function fastRollbackDeployments({ clients, names }: AwsContext): Promise<DeploymentInfo[]> {

@@ -15,6 +15,11 @@ export interface AwsNames {
   /** Configured target groups, or the `<app>-<env>` guess that status fetches early. */
   targetGroups: string[];
   targetGroupsConfigured: boolean;
+  /** Canary (issue 12): the canary's and the fresh baseline's one-instance deployment groups and target groups. */
+  canaryDeploymentGroup: string;
+  canaryTargetGroup: string;
+  baselineDeploymentGroup: string;
+  baselineTargetGroup: string;
 }
 
 export function awsNames(env: Environment, overrides: { region?: string; profile?: string } = {}): AwsNames {
@@ -32,5 +37,9 @@ export function awsNames(env: Environment, overrides: { region?: string; profile
     remote: env.aws.remote,
     targetGroups: env.aws.targetGroups.length ? env.aws.targetGroups : [base],
     targetGroupsConfigured: env.aws.targetGroups.length > 0,
+    canaryDeploymentGroup: env.aws.canaryDeploymentGroup ?? `${base}-canary`,
+    canaryTargetGroup: env.aws.canaryTargetGroup ?? `${base}-canary`,
+    baselineDeploymentGroup: env.aws.baselineDeploymentGroup ?? `${base}-baseline`,
+    baselineTargetGroup: env.aws.baselineTargetGroup ?? `${base}-baseline`,
   };
 }

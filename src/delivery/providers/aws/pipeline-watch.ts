@@ -13,6 +13,7 @@ import { InterruptedError, ModError, TimeoutError } from '../../../errors.js';
 import type { DeploymentError, DeploymentRecord, EventStatus, InstanceRecord } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
 import type { AwsClients } from './aws-clients.js';
+import { blueGreenState, isBlueGreen, recordBlueGreen, type BlueGreenPhase } from './aws-blue-green.js';
 import type { AwsNames } from './aws-names.js';
 
 export interface WatchContext {
@@ -28,6 +29,8 @@ export interface WatchContext {
 type ActionKind = 'build' | 'deploy' | 'approval' | 'other';
 
 class ChangeLog {
+  /** The last blue/green phase reported. */
+  blueGreenPhase: BlueGreenPhase | undefined;
   private readonly seen = new Map<string, string>();
   changed(key: string, value: string): boolean {
     if (this.seen.get(key) === value) return false;
@@ -103,7 +106,7 @@ function instanceRecords(targets: DeploymentTarget[]): InstanceRecord[] {
 }
 
 /** Reads a CodeDeploy deployment and its instances, emitting what changed. */
-export async function readDeployment(ctx: WatchContext, deploymentId: string, changes: ChangeLog): Promise<{ info: DeploymentInfo; instances: InstanceRecord[] }> {
+export async function readDeployment(ctx: WatchContext, deploymentId: string, changes: ChangeLog): Promise<{ info: DeploymentInfo; instances: InstanceRecord[]; targets: DeploymentTarget[] }> {
   const { clients } = ctx;
   const [deployment, targetIds] = await Promise.all([
     clients.call(clients.codedeploy, new GetDeploymentCommand({ deploymentId }), `deployment ${deploymentId}`),
@@ -118,7 +121,23 @@ export async function readDeployment(ctx: WatchContext, deploymentId: string, ch
       ctx.events({ type: 'lifecycle', instanceId: instance.instanceId, event: event.name, status: event.status, durationMs: event.durationMs, message: event.message });
     }
   }
-  return { info: deployment.deploymentInfo ?? {}, instances };
+  return { info: deployment.deploymentInfo ?? {}, instances, targets };
+}
+
+/**
+ * Blue/green: records the fleets and reports the phase. Once traffic is on the
+ * replacement fleet and CodeDeploy only waits to terminate the original, the
+ * release is live: the watch ends there (Succeeded) instead of waiting out
+ * terminationWaitSeconds, and says how to roll back to the kept fleet.
+ */
+function followBlueGreen(ctx: WatchContext, record: DeploymentRecord, read: { info: DeploymentInfo; targets: DeploymentTarget[] }, changes: ChangeLog): boolean {
+  if (!isBlueGreen(read.info)) return false;
+  const state = blueGreenState(read.info, read.targets);
+  recordBlueGreen(record, state, ctx.events, changes.blueGreenPhase);
+  changes.blueGreenPhase = state.phase;
+  if (state.phase !== 'waiting for original instances termination') return false;
+  ctx.events({ type: 'notice', level: 'info', message: `blue/green: the release is live; until the original fleet is terminated, mod rollback --env ${ctx.environment} --fast re-routes traffic back to it` });
+  return true;
 }
 
 function deploymentFailure(info: DeploymentInfo, instances: InstanceRecord[]): DeploymentError {
@@ -155,9 +174,11 @@ function finalStatusOfDeployment(info: DeploymentInfo): DeploymentRecord['status
 export async function watchDeployment(ctx: WatchContext, deploymentId: string, record: DeploymentRecord): Promise<DeploymentRecord> {
   const changes = new ChangeLog();
   return pollUntilDone(ctx, `deployment ${deploymentId}`, async () => {
-    const { info, instances } = await readDeployment(ctx, deploymentId, changes);
+    const read = await readDeployment(ctx, deploymentId, changes);
+    const { info, instances } = read;
     record.instances = instances;
-    const status = finalStatusOfDeployment(info);
+    const live = followBlueGreen(ctx, record, read, changes);
+    const status = finalStatusOfDeployment(info) ?? (live ? 'Succeeded' : undefined);
     if (!status) return undefined;
     record.status = status;
     record.endedAt = (info.completeTime ?? new Date()).toISOString();
@@ -230,8 +251,14 @@ export async function watchPipelineExecution(ctx: WatchContext, executionId: str
     }
     if (deployment) record.instances = deployment.instances;
     record.aws = { ...record.aws, pipelineExecutionId: executionId, buildId, codeDeployDeploymentId: deploymentId };
+    const live = deployment ? followBlueGreen(ctx, record, deployment, changes) : false;
 
     const status = execution.pipelineExecution?.status;
+    if (live && status === 'InProgress') {
+      record.status = 'Succeeded';
+      record.endedAt = new Date().toISOString();
+      return record;
+    }
     if (!status || status === 'InProgress' || status === 'Stopping') return undefined;
     record.endedAt = new Date().toISOString();
     if (status === 'Succeeded') {
