@@ -53,9 +53,9 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
   if (!settings.databaseUrl) database = await startEmbeddedPostgres({ dataDir: settings.databaseDir });
 
   const lb = new LoadBalancer(settings.loadBalancer);
-  for (const target of (await readJson<{ id: string; url: string; inService?: boolean }[]>(settings.targetsFile).catch(() => undefined)) ?? []) {
+  for (const target of (await readJson<{ id: string; url: string; inService?: boolean; standby?: boolean }[]>(settings.targetsFile).catch(() => undefined)) ?? []) {
     // Saved targets were serving when the host last ran: one that died meanwhile is restarted.
-    lb.register(target.id, target.url, { inService: target.inService ?? true });
+    lb.register(target.id, target.url, { inService: target.inService ?? true, ...(target.standby ? { standby: true } : {}) });
   }
   lb.start();
   const saveTargets = () =>
@@ -64,7 +64,7 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
       lb
         .list()
         .filter((t) => t.state !== 'draining')
-        .map(({ id, url, inService }) => ({ id, url, inService: inService ?? false })),
+        .map(({ id, url, inService, standby }) => ({ id, url, inService: inService ?? false, ...(standby ? { standby: true } : {}) })),
     );
 
   // The instances' replacement: a target that died in service is restarted from its installed revision.
@@ -117,10 +117,45 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
     const match = /^\/v1\/targets\/([\w.-]+)$/.exec(url.pathname);
     if (req.method === 'GET' && url.pathname === '/v1/state') return reply(res, 200, { info, targets: lb.list() });
     if (req.method === 'PUT' && match) {
-      const body = JSON.parse(await readBody(req)) as { url: string };
-      const target = lb.register(match[1]!, body.url);
+      const body = JSON.parse(await readBody(req)) as { url: string; standby?: boolean };
+      const target = lb.register(match[1]!, body.url, body.standby ? { standby: true } : {});
       await saveTargets();
       return reply(res, 200, target);
+    }
+    // Progressive delivery (issue 12): weights and samples for a canary, the blue/green switch.
+    if (url.pathname === '/v1/weights' && req.method === 'PUT') {
+      const body = JSON.parse(await readBody(req)) as { weights: Record<string, number> };
+      try {
+        lb.setWeights(body.weights);
+      } catch (error) {
+        return reply(res, 400, { error: { code: 'BAD_REQUEST', message: (error as Error).message } });
+      }
+      return reply(res, 200, { weights: lb.getWeights() });
+    }
+    if (url.pathname === '/v1/weights' && req.method === 'DELETE') {
+      lb.clearWeights();
+      return reply(res, 200, { weights: null });
+    }
+    if (url.pathname === '/v1/sampling' && req.method === 'PUT') {
+      const body = JSON.parse(await readBody(req)) as { groups: Record<string, 'baseline' | 'canary'> };
+      lb.startSampling(body.groups);
+      return reply(res, 200, { sampling: body.groups });
+    }
+    if (url.pathname === '/v1/sampling' && req.method === 'DELETE') {
+      lb.stopSampling();
+      return reply(res, 200, { sampling: null });
+    }
+    if (url.pathname === '/v1/samples' && req.method === 'POST') return reply(res, 200, lb.takeSamples());
+    if (url.pathname === '/v1/switch' && req.method === 'POST') {
+      const body = JSON.parse(await readBody(req)) as { targets: { id: string; url?: string }[]; timeoutMs?: number };
+      try {
+        await lb.switchTo(body.targets, body.timeoutMs ?? 60_000);
+      } catch (error) {
+        await saveTargets();
+        return reply(res, 409, { error: { code: 'SWITCH_FAILED', message: (error as Error).message } });
+      }
+      await saveTargets();
+      return reply(res, 200, { targets: lb.list() });
     }
     if (req.method === 'DELETE' && match) {
       await lb.deregister(match[1]!);

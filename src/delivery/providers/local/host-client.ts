@@ -11,7 +11,8 @@ import type { Environment } from '../../config.js';
 import { isAlive } from '../../deploy-lock.js';
 import type { HostInfo, HostSettings } from './environment-host.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
-import type { TargetHealth } from './load-balancer.js';
+import type { RequestSample } from '../../canary/canary-types.js';
+import type { EndpointSample, TargetHealth } from './load-balancer.js';
 import { freePort } from './local-instances.js';
 import { environmentVariables } from './service-env.js';
 import type { StatePaths } from '../../state-paths.js';
@@ -35,8 +36,52 @@ export class HostClient {
     return (await this.call<{ targets: TargetHealth[] }>('GET', '/v1/state', undefined, 3000)).targets;
   }
 
-  register(id: string, url: string): Promise<TargetHealth> {
-    return this.call('PUT', `/v1/targets/${id}`, { url });
+  /** `standby`: health-checked but not routed until a switchTraffic() names it. */
+  register(id: string, url: string, options: { standby?: boolean } = {}): Promise<TargetHealth> {
+    return this.call('PUT', `/v1/targets/${id}`, { url, ...(options.standby ? { standby: true } : {}) });
+  }
+
+  /** Relative weights per instance: instances without one get no new requests until clearWeights(). */
+  async setWeights(weights: Record<string, number>): Promise<void> {
+    await this.call('PUT', '/v1/weights', { weights });
+  }
+
+  /** Back to round-robin over the healthy routed instances. */
+  async clearWeights(): Promise<void> {
+    await this.call('DELETE', '/v1/weights');
+  }
+
+  /** The endpoint records each request served by an instance in `groups` (group, status, latency, decision headers, at). */
+  async startSampling(groups: Record<string, RequestSample['group']>): Promise<void> {
+    await this.call('PUT', '/v1/sampling', { groups });
+  }
+
+  /** The samples recorded since the last call (the endpoint keeps at most MAX_SAMPLES between calls, dropping the oldest). */
+  async takeSamples(): Promise<RequestSample[]> {
+    const { samples } = await this.call<{ samples: EndpointSample[]; dropped: number }>('POST', '/v1/samples');
+    return samples;
+  }
+
+  async stopSampling(): Promise<void> {
+    await this.call('DELETE', '/v1/sampling');
+  }
+
+  /**
+   * Blue/green's switch, one call, one swap: registers the given instances
+   * (on standby) when they are not registered (`urls` gives their URLs),
+   * waits until all are healthy, then makes them the only routed targets;
+   * the others stop getting new requests, finish their in-flight ones and
+   * stay registered on standby until deregistered. Nothing changes when one
+   * does not become healthy within `timeoutMs`.
+   */
+  async switchTraffic(toInstanceIds: string[], urls: Record<string, string> = {}, timeoutMs = 60_000): Promise<TargetHealth[]> {
+    const targets = toInstanceIds.map((id) => ({ id, ...(urls[id] ? { url: urls[id] } : {}) }));
+    try {
+      return (await this.call<{ targets: TargetHealth[] }>('POST', '/v1/switch', { targets, timeoutMs }, timeoutMs + 10_000)).targets;
+    } catch (error) {
+      if (error instanceof ModError) throw new ModError('HOST_ERROR', error.message, { hint: "check the service log in the new instances' directories and healthCheck.path in mod.config.yml" });
+      throw error;
+    }
   }
 
   async deregister(id: string): Promise<void> {
