@@ -30,6 +30,8 @@ export const errorCodes = {
   NOT_A_GIT_REPOSITORY: { exitCode: ExitCode.Usage, meaning: 'the directory (the current one, or `-C`) is not inside a git repository, or does not exist' },
   TOKEN_NOT_FOUND: { exitCode: ExitCode.Usage, meaning: '`mod service token revoke`: no moderator token has that name' },
   SERVICE_CONFIG_INVALID: { exitCode: ExitCode.Usage, meaning: "the service's environment variables do not validate" },
+  DEPLOYMENT_NOT_FOUND: { exitCode: ExitCode.Usage, meaning: '`mod canary report`: no deployment has that id in the environment(s) searched (`mod history` lists them)' },
+  NO_CANARY: { exitCode: ExitCode.Usage, meaning: '`mod canary report`: the deployment ran without a canary (its environment has no `canary` settings)' },
 
   // Deploy, rollback and the environments
   LOCK_HELD: { exitCode: ExitCode.Failed, meaning: "another deploy or rollback holds the environment's lock" },

@@ -22,6 +22,7 @@ import { registerDb } from './commands/db.js';
 import { registerService } from './commands/service.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerInit } from './commands/init.js';
+import { registerCanary } from './commands/canary.js';
 
 const registrations: CommandRegistration[] = [
   registerDeploy,
@@ -30,6 +31,7 @@ const registrations: CommandRegistration[] = [
   registerHistory,
   registerStop,
   registerApprove,
+  registerCanary,
   registerDoctor,
   registerLogs,
   registerGates,

@@ -18,3 +18,28 @@ export async function history(ws: Workspace, environments: string[], limit: numb
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
     .slice(0, limit);
 }
+
+/** How many of each environment's newest deployments findDeployment looks through. */
+export const FIND_DEPLOYMENT_DEPTH = 200;
+
+/**
+ * The deployment with this id among the environments' newest
+ * FIND_DEPLOYMENT_DEPTH, or undefined. An environment whose history cannot be
+ * read does not hide the others; its error is thrown only when no other
+ * environment has the deployment.
+ */
+export async function findDeployment(ws: Workspace, environments: string[], deploymentId: string): Promise<DeploymentRecord | undefined> {
+  const lists = await Promise.allSettled(
+    environments.map(async (name) => {
+      const env = ws.environment(name);
+      return (await ws.provider(env)).deployments(env, FIND_DEPLOYMENT_DEPTH);
+    }),
+  );
+  for (const list of lists) {
+    const found = list.status === 'fulfilled' ? list.value.find((r) => r.deploymentId === deploymentId) : undefined;
+    if (found) return found;
+  }
+  const failed = lists.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
+  return undefined;
+}
