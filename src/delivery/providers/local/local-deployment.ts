@@ -16,6 +16,8 @@ import type { DeploymentHistory } from './deployment-history.js';
 import { ensureHost } from './host-client.js';
 import { ensureInstances } from './local-instances.js';
 import { listInstances } from './local-instances.js';
+import { judgeCanary } from '../../canary/judge.js';
+import { removeLeftoverCanary, runLocalCanary } from './local-canary.js';
 import { rollOutWithAutoRollback } from './local-rollout.js';
 import { closeAbandonedDeployments } from './orphaned-hooks.js';
 import { buildRevision, bundleDirOf, usableBundle } from './revision-builder.js';
@@ -99,6 +101,10 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
 
     events({ type: 'deploy.start', deploymentId: record.deploymentId, environment: env.name, commit: commit.commit, instanceIds: instances.map((i) => i.id), rollout: env.rollout });
     const repairBundle = (revision: RevisionRef) => usableBundle({ git, paths, bundleKey: revision.bundle, commit: revision.commit, environment: env, events, signal });
+    // Issue 12: a canary and a fresh baseline, judged before the rollout touches the fleet.
+    await removeLeftoverCanary(paths, env, host, events);
+    const canary = await runLocalCanary({ env, paths, host, history, record, events, signal, judge: judgeCanary, repairBundle }, { bundleKey, previousGood, fastRollback: request.reuseRevisionOf !== undefined });
+    if (!canary.proceed) return await finish(canary.status, canary.error);
     const result = await rollOutWithAutoRollback({ env, paths, host, history, record, events, signal, repairBundle }, instances, bundleKey, previousGood);
     return await finish(result.status, result.error);
   } catch (error) {

@@ -3,7 +3,6 @@
 // environment host's load balancer, with CodeDeploy-style auto-rollback.
 // This class is the Provider face; the work is in local-deployment,
 // local-rollout, local-doctor and the CodeDeploy agent.
-import { UsageError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
@@ -12,6 +11,7 @@ import type { DeployRequest, DoctorCheck, LogRequest, PendingApproval, Provider,
 import type { StatePaths } from '../../state-paths.js';
 import { DeploymentHistory } from './deployment-history.js';
 import { findHost } from './host-client.js';
+import { answerPausedCanary, pausedCanary } from './local-canary.js';
 import { runLocalDeployment } from './local-deployment.js';
 import { localDoctorChecks } from './local-doctor.js';
 import { localEnvironmentStatus } from './local-status.js';
@@ -55,12 +55,14 @@ export class LocalProvider implements Provider {
     return env.databaseUrl ?? (await findHost(this.paths, env.name))?.info.databaseUrl;
   }
 
-  async pendingApproval(): Promise<PendingApproval | undefined> {
-    return undefined;
+  /** Locally the only approval is a canary paused on a Marginal verdict (stageName `canary`, token = its deployment id). */
+  async pendingApproval(env: Environment): Promise<PendingApproval | undefined> {
+    return pausedCanary(this.history(env));
   }
 
-  async answerApproval(env: Environment): Promise<void> {
-    throw new UsageError(`${env.name} runs on the local provider, which has no manual approval step`, 'approvals apply to provider: aws (CodePipeline manual approval)');
+  /** Leaves the answer where the paused deploy polls for it. */
+  async answerApproval(env: Environment, approval: PendingApproval, answer: { approve: boolean; summary: string }): Promise<void> {
+    await answerPausedCanary(this.paths, env, approval, answer);
   }
 
   async logs(env: Environment, request: LogRequest): Promise<void> {
