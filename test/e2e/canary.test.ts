@@ -1,0 +1,140 @@
+// Issue 12 (items 2 and 4, "Done when") through bin/mod.js with requests
+// running the whole time, none failing: a first deploy skips the canary and
+// says so; a harmless change passes its canary (a canary of the new revision
+// and a fresh baseline of the current one, judged) and rolls out; a release
+// whose service rejects far more posts fails by metric decision.reject,
+// exits 1 with CANARY_FAILED and leaves the fleet on its revision; and a
+// Marginal verdict with onMarginal: pause waits for `mod approve`.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeploymentRecord } from '../../src/delivery/deployment.js';
+import { FixtureApp, postModerate } from '../support/fixture-app.js';
+
+/** The fixture's service, answering with the decision headers the real service sets, rejecting `rejectPercent`% of posts. */
+const server = (rejectPercent: number) => `// Test service with the real service's decision headers; rejects ${rejectPercent}% of posts.
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+const version = readFileSync(new URL('../../VERSION', import.meta.url), 'utf8').trim();
+let n = 0;
+const server = http.createServer((req, res) => {
+  if (req.url === '/healthz' || req.url === '/readyz') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ status: 'ok', version }));
+  }
+  if (req.method === 'POST' && req.url === '/v1/moderate') {
+    req.resume();
+    req.on('end', () => {
+      const reject = n++ % 100 < ${rejectPercent};
+      const decision = reject ? 'reject' : 'approve';
+      res.writeHead(200, { 'content-type': 'application/json', 'x-mod-decision': decision, ...(reject ? { 'x-mod-category': 'spam' } : {}) });
+      res.end(JSON.stringify({ decision, score: reject ? 0.99 : 0.01, reasons: [], modelVersion: version }));
+    });
+    return;
+  }
+  res.writeHead(404).end();
+});
+server.keepAliveTimeout = 2000;
+process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); setTimeout(() => process.exit(0), 3000).unref(); });
+server.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
+`;
+
+const CANARY = `    canary:
+      weight: 25
+      durationSeconds: 3
+      minSamples: 20
+      onMarginal: fail
+`;
+
+interface Traffic {
+  stop(): Promise<{ ok: number; failed: string[]; versions: Set<string> }>;
+}
+
+/** Four clients posting through the endpoint until stopped. */
+function traffic(endpoint: string): Traffic {
+  const seen = { ok: 0, failed: [] as string[], versions: new Set<string>() };
+  let running = true;
+  const worker = async () => {
+    while (running) {
+      try {
+        const r = await postModerate(endpoint, 'continuous');
+        if (r.status === 200) {
+          seen.ok++;
+          seen.versions.add(String(r.body.modelVersion));
+        } else seen.failed.push(`HTTP ${r.status}`);
+      } catch (error) {
+        seen.failed.push(String((error as Error).cause ?? error));
+      }
+    }
+  };
+  const workers = [worker(), worker(), worker(), worker()];
+  return {
+    async stop() {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      running = false;
+      await Promise.all(workers);
+      return seen;
+    },
+  };
+}
+
+describe('canary releases on the local provider through bin/mod.js (issue 12.2, 12.4)', () => {
+  let app: FixtureApp;
+  let endpoint: string;
+  const record = async (deploymentId: string) => JSON.parse(await readFile(path.join(app.dir, '.mod', 'envs', 'stage', 'deployments', `${deploymentId}.json`), 'utf8')) as DeploymentRecord;
+
+  beforeAll(async () => {
+    app = await FixtureApp.create({ instances: 2, rollout: 'OneAtATime', extra: CANARY });
+    await app.write('app/server.js', server(0));
+    await app.commit('Service with decision headers');
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
+  it('issue 12.4: a first deploy has nothing to compare with: the canary is skipped, and says so', async () => {
+    const first = await app.json<{ status: string; deploymentId: string; endpoint: string }>(['deploy', '--env', 'stage']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.body.status).toBe('Succeeded');
+    endpoint = first.body.endpoint;
+    expect((await record(first.body.deploymentId)).canary).toMatchObject({ status: 'Skipped', note: expect.stringMatching(/first deploy/) });
+  });
+
+  it('issue 12.2: a harmless change passes its canary with requests running (none failing), then rolls out', async () => {
+    await app.write('VERSION', 'v2\n');
+    await app.commit('v2: harmless');
+    const load = traffic(endpoint);
+    const deploy = await app.json<{ status: string; deploymentId: string }>(['deploy', '--env', 'stage']);
+    const seen = await load.stop();
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    expect(deploy.body.status).toBe('Succeeded');
+    const canary = (await record(deploy.body.deploymentId)).canary!;
+    expect(canary).toMatchObject({ status: 'Judged', outcome: 'continued', canaryInstances: ['i-canary-1'], baselineInstances: ['i-baseline-1'] });
+    expect(canary.verdict?.verdict, canary.verdict?.reason).toBe('Pass');
+    expect(canary.live!.canary.requests).toBeGreaterThanOrEqual(20);
+    expect(canary.live!.baseline.requests).toBeGreaterThanOrEqual(20);
+    expect(seen.failed).toEqual([]);
+    expect([...seen.versions].sort()).toEqual(['v1', 'v2']);
+  });
+
+  it('issue 12.4: a release that rejects far more posts fails by decision.reject (exit 1, CANARY_FAILED) and the fleet keeps its revision', async () => {
+    await app.write('app/server.js', server(60));
+    await app.write('VERSION', 'v3\n');
+    await app.commit('v3: a model that rejects most posts');
+    const load = traffic(endpoint);
+    const deploy = await app.json<{ status: string; deploymentId: string; error: { code: string; message: string } }>(['deploy', '--env', 'stage']);
+    const seen = await load.stop();
+    expect(deploy.exitCode, deploy.stderr).toBe(1);
+    expect(deploy.body.status).toBe('Failed');
+    expect(deploy.body.error.code).toBe('CANARY_FAILED');
+    expect(deploy.body.error.message).toMatch(/decision\.reject/);
+    const canary = (await record(deploy.body.deploymentId)).canary!;
+    expect(canary.outcome).toBe('rolled-back');
+    expect(canary.verdict!.metrics.find((m) => m.name === 'decision.reject')).toMatchObject({ verdict: 'fail' });
+    expect(seen.failed).toEqual([]);
+    // The canary's share is gone: only the fleet's v2 answers now.
+    const after = await Promise.all(Array.from({ length: 8 }, () => postModerate(endpoint)));
+    expect(new Set(after.map((r) => r.body.modelVersion))).toEqual(new Set(['v2']));
+    expect(new Set(after.map((r) => r.instance))).toEqual(new Set(['i-local-1', 'i-local-2']));
+  });
+});
