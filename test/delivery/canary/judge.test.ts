@@ -225,3 +225,19 @@ describe('judgeCanary (issue 12.3)', () => {
     expect(JSON.parse(JSON.stringify(v))).toEqual(v);
   });
 });
+
+describe('judgeCanary on loopback-scale latencies', () => {
+  it('a sub-millisecond difference is jitter, not a regression, even at +30% (the 1 ms floor)', () => {
+    const v = judge({ medianMs: 1.5, n: 3000 }, { medianMs: 1.95, n: 3000, sigma: 0.35 });
+    const latency = metric(v, 'latency');
+    expect(latency.pValue).toBeLessThan(0.01);
+    expect(latency.ratio).toBeGreaterThan(1.2);
+    expect(latency.verdict).toBe('pass');
+    expect(metric(v, 'latency.p90').verdict).toBe('pass');
+    expect(v.verdict).toBe('Pass');
+  });
+
+  it('the same +30% on a 15 ms service fails', () => {
+    expect(metric(judge({ medianMs: 15 }, { medianMs: 19.5 }), 'latency').verdict).toBe('fail');
+  });
+});
