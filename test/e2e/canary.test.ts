@@ -138,3 +138,40 @@ describe('canary releases on the local provider through bin/mod.js (issue 12.2, 
     expect(new Set(after.map((r) => r.instance))).toEqual(new Set(['i-local-1', 'i-local-2']));
   });
 });
+
+describe('a Marginal canary paused for mod approve, through bin/mod.js (issue 12.4)', () => {
+  let app: FixtureApp;
+  beforeAll(async () => {
+    // minSamples far above what 2 s of traffic gives: insufficient data is Marginal (never Pass), and onMarginal pauses.
+    app = await FixtureApp.create({ instances: 1, extra: CANARY.replace('minSamples: 20', 'minSamples: 1000000').replace('onMarginal: fail', 'onMarginal: pause').replace('durationSeconds: 3', 'durationSeconds: 1') });
+    await app.write('app/server.js', server(0));
+    await app.commit('Service with decision headers');
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
+  it('issue 12.4: the deploy waits, mod approve sees the paused canary and answers it, and the rollout goes on', async () => {
+    const first = await app.json<{ status: string }>(['deploy', '--env', 'stage']);
+    expect(first.body.status).toBe('Succeeded');
+    const before = await app.mod(['approve', '--env', 'stage', '--summary', 'nothing to approve yet', '--yes']);
+    expect(before.exitCode).toBe(2);
+    await app.write('VERSION', 'v2\n');
+    await app.commit('v2');
+    const deploy = app.mod(['deploy', '--env', 'stage', '--json']);
+    let approved: Awaited<ReturnType<FixtureApp['mod']>> | undefined;
+    for (let i = 0; i < 150 && !approved; i++) {
+      const attempt = await app.mod(['approve', '--env', 'stage', '--summary', 'too little traffic on stage to judge; fine by me', '--yes', '--json']);
+      if (attempt.exitCode === 0) approved = attempt;
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(approved, 'mod approve never found the paused canary').toBeDefined();
+    expect(JSON.parse(approved!.stdout)).toMatchObject({ status: 'Approved', stageName: 'canary' });
+    const done = await deploy;
+    expect(done.exitCode, done.stderr).toBe(0);
+    const result = JSON.parse(done.stdout) as { status: string; deploymentId: string };
+    expect(result.status).toBe('Succeeded');
+    const record = JSON.parse(await readFile(path.join(app.dir, '.mod', 'envs', 'stage', 'deployments', `${result.deploymentId}.json`), 'utf8')) as DeploymentRecord;
+    expect(record.canary).toMatchObject({ status: 'Judged', outcome: 'approved', verdict: { verdict: 'Marginal' }, answer: { approved: true, summary: 'too little traffic on stage to judge; fine by me' } });
+  });
+});
