@@ -108,9 +108,9 @@ export async function codeDeployIdOf({ clients, names }: AwsContext, deployment:
   if (!bundle.startsWith('pipeline:')) return undefined;
   const executionId = bundle.slice('pipeline:'.length);
   const actions = await clients.call(clients.codepipeline, new ListActionExecutionsCommand({ pipelineName: names.pipeline, filter: { pipelineExecutionId: executionId } }), `pipeline ${names.pipeline}`);
-  const deploys = (actions.actionExecutionDetails ?? []).filter((a) => a.input?.actionTypeId?.provider === 'CodeDeploy');
   // The fleet's deploy action, not the canary's.
-  const fleet = deploys.find((a) => a.input?.configuration?.DeploymentGroupName === names.deploymentGroup) ?? deploys.find((a) => a.input?.configuration?.DeploymentGroupName === undefined) ?? deploys[0];
+  const deploys = (actions.actionExecutionDetails ?? []).filter((a) => a.input?.actionTypeId?.provider === 'CodeDeploy' && a.input.configuration?.DeploymentGroupName !== names.canaryDeploymentGroup);
+  const fleet = deploys.find((a) => a.input?.configuration?.DeploymentGroupName === names.deploymentGroup) ?? deploys[0];
   return fleet?.output?.executionResult?.externalExecutionId;
 }
 

@@ -4,7 +4,7 @@
 // of the revision an earlier deployment shipped, with no build, and watches
 // that.
 import { CreateDeploymentCommand, GetDeploymentCommand, type RevisionLocation } from '@aws-sdk/client-codedeploy';
-import { ListActionExecutionsCommand, ListPipelineExecutionsCommand, StartPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
+import { ListPipelineExecutionsCommand, StartPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import { ModError, UsageError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
@@ -12,7 +12,8 @@ import { newDeploymentId, newDeploymentRecord, type DeploymentRecord } from '../
 import type { DeliveryEvents } from '../../events.js';
 import type { DeployRequest } from '../../provider.js';
 import type { AwsContext } from './aws-context.js';
-import { rerouteToOriginalFleet } from './aws-blue-green.js';
+import { codeDeployIdOf, rerouteToOriginalFleet } from './aws-blue-green.js';
+import { AwsCanaryRun } from './aws-canary.js';
 import { deploymentHistory } from './aws-history.js';
 import { fastRollbackDescription } from './aws-records.js';
 import { watchDeployment, watchPipelineExecution, type WatchContext } from './pipeline-watch.js';
@@ -53,13 +54,33 @@ export async function deployOnAws(ctx: AwsContext, git: Git, request: DeployRequ
     return finish(await watchDeployment(watch, record.deploymentId, record), events);
   }
 
+  const canary = env.canary ? await canaryRun(ctx, env, record, watch) : undefined;
   const pushedAt = new Date();
   await pushBranch(ctx, git, env, commit.commit, events);
   const executionId = await findOrStartExecution(ctx, env, commit.commit, pushedAt, events, signal);
   record.deploymentId = executionId;
   record.revision.bundle = `pipeline:${executionId}`;
   events({ type: 'deploy.start', deploymentId: executionId, environment: env.name, commit: commit.commit, instanceIds: [], rollout: `pipeline ${names.pipeline}` });
-  return finish(await watchPipelineExecution(watch, executionId, record), events);
+  const watched = await watchPipelineExecution({ ...watch, canary }, executionId, record);
+  if (canary?.failure && watched.status !== 'Succeeded') {
+    // The pipeline failed because the canary gate was rejected: say why in the canary's words.
+    watched.status = 'Failed';
+    watched.error = canary.failure;
+  }
+  return finish(watched, events);
+}
+
+/** The canary of a pipeline deploy, with the current revision as its baseline (none on a first deploy). */
+async function canaryRun(ctx: AwsContext, env: Environment, record: DeploymentRecord, watch: WatchContext): Promise<AwsCanaryRun> {
+  const options = { settings: env.canary!, events: watch.events, signal: watch.signal, pollMs: watch.pollMs };
+  const current = (await deploymentHistory(ctx, env, 20)).find((d) => d.status === 'Succeeded');
+  if (!current) return new AwsCanaryRun(ctx, env, record, options);
+  try {
+    return new AwsCanaryRun(ctx, env, record, { ...options, baseline: { revision: await revisionOf(ctx, current), commit: current.revision.commit } });
+  } catch (error) {
+    if (!(error instanceof ModError) || error.code !== 'BUNDLE_MISSING') throw error;
+    return new AwsCanaryRun(ctx, env, record, { ...options, skipReason: `no revision of the current deployment ${current.deploymentId} to run as the baseline (${error.message})` });
+  }
 }
 
 /**
@@ -141,14 +162,9 @@ async function findOrStartExecution({ clients, names }: AwsContext, env: Environ
 }
 
 /** The CodeDeploy revision (S3 bundle) an earlier deployment shipped. */
-export async function revisionOf({ clients, names }: AwsContext, deployment: DeploymentRecord): Promise<RevisionLocation> {
-  const bundle = deployment.revision.bundle ?? `pipeline:${deployment.deploymentId}`;
-  let codeDeployId = bundle.startsWith('codedeploy:') ? bundle.slice('codedeploy:'.length) : deployment.aws?.codeDeployDeploymentId;
-  if (!codeDeployId && bundle.startsWith('pipeline:')) {
-    const executionId = bundle.slice('pipeline:'.length);
-    const actions = await clients.call(clients.codepipeline, new ListActionExecutionsCommand({ pipelineName: names.pipeline, filter: { pipelineExecutionId: executionId } }), `pipeline ${names.pipeline}`);
-    codeDeployId = actions.actionExecutionDetails?.find((a) => a.input?.actionTypeId?.provider === 'CodeDeploy')?.output?.executionResult?.externalExecutionId;
-  }
+export async function revisionOf(ctx: AwsContext, deployment: DeploymentRecord): Promise<RevisionLocation> {
+  const { clients } = ctx;
+  const codeDeployId = await codeDeployIdOf(ctx, deployment);
   if (!codeDeployId) {
     throw new ModError('BUNDLE_MISSING', `no CodeDeploy deployment found for ${deployment.deploymentId}, so there is no revision to redeploy`, { hint: 'run the rollback without --fast' });
   }

@@ -15,6 +15,7 @@ import type { DeliveryEvents } from '../../events.js';
 import type { AwsClients } from './aws-clients.js';
 import { blueGreenState, isBlueGreen, recordBlueGreen, type BlueGreenPhase } from './aws-blue-green.js';
 import type { AwsNames } from './aws-names.js';
+import type { CanaryHooks } from './aws-canary.js';
 
 export interface WatchContext {
   clients: AwsClients;
@@ -24,9 +25,12 @@ export interface WatchContext {
   signal: AbortSignal;
   timeoutMs: number;
   pollMs: number;
+  /** The environment's canary (issue 12.5): told when the pipeline's canary deploy starts and when it waits at the canary gate. */
+  canary?: CanaryHooks;
 }
 
-type ActionKind = 'build' | 'deploy' | 'approval' | 'other';
+/** `canary`: the CodeDeploy action of the canary's deployment group; `canary-gate`: the manual approval after it. */
+type ActionKind = 'build' | 'deploy' | 'approval' | 'canary' | 'canary-gate' | 'other';
 
 class ChangeLog {
   /** The last blue/green phase reported. */
@@ -187,12 +191,21 @@ export async function watchDeployment(ctx: WatchContext, deploymentId: string, r
   });
 }
 
-function actionKinds(pipeline: PipelineDeclaration | undefined): Map<string, ActionKind> {
+function actionKinds(pipeline: PipelineDeclaration | undefined, names: AwsNames): Map<string, ActionKind> {
   const kinds = new Map<string, ActionKind>();
+  let afterCanary = false;
   for (const stage of pipeline?.stages ?? []) {
-    for (const action of stage.actions ?? []) {
+    // Pipeline order: stages, then run order within a stage.
+    for (const action of [...(stage.actions ?? [])].sort((a, b) => (a.runOrder ?? 1) - (b.runOrder ?? 1))) {
       const type = action.actionTypeId;
-      const kind: ActionKind = type?.provider === 'CodeBuild' ? 'build' : type?.provider === 'CodeDeploy' ? 'deploy' : type?.category === 'Approval' ? 'approval' : 'other';
+      let kind: ActionKind = type?.provider === 'CodeBuild' ? 'build' : type?.provider === 'CodeDeploy' ? 'deploy' : type?.category === 'Approval' ? 'approval' : 'other';
+      if (kind === 'deploy' && action.configuration?.DeploymentGroupName === names.canaryDeploymentGroup) {
+        kind = 'canary';
+        afterCanary = true;
+      } else if (kind === 'approval' && afterCanary) {
+        kind = 'canary-gate';
+        afterCanary = false;
+      }
       kinds.set(`${stage.name}/${action.name}`, kind);
     }
   }
@@ -211,10 +224,12 @@ async function buildLogTail(ctx: WatchContext, build: Build): Promise<string[]> 
 export async function watchPipelineExecution(ctx: WatchContext, executionId: string, record: DeploymentRecord): Promise<DeploymentRecord> {
   const { clients, names } = ctx;
   const pipeline = (await clients.call(clients.codepipeline, new GetPipelineCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`)).pipeline;
-  const kinds = actionKinds(pipeline);
+  const kinds = actionKinds(pipeline, names);
   const changes = new ChangeLog();
   let buildId: string | undefined;
   let deploymentId: string | undefined;
+  let canaryDeploymentId: string | undefined;
+  let canaryDeployed = false;
 
   return pollUntilDone(ctx, `pipeline execution ${executionId}`, async () => {
     const [execution, state] = await Promise.all([
@@ -230,8 +245,18 @@ export async function watchPipelineExecution(ctx: WatchContext, executionId: str
         const kind = kinds.get(key) ?? 'other';
         if (kind === 'build' && latest.externalExecutionId) buildId = latest.externalExecutionId;
         if (kind === 'deploy' && latest.externalExecutionId) deploymentId = latest.externalExecutionId;
+        if (kind === 'canary' && latest.externalExecutionId) {
+          if (!canaryDeploymentId) await ctx.canary?.canaryDeployStarted(latest.externalExecutionId);
+          canaryDeploymentId = latest.externalExecutionId;
+          canaryDeployed = latest.status === 'Succeeded';
+        }
+        if (kind === 'canary-gate' && latest.status === 'InProgress' && latest.token && canaryDeployed && ctx.canary) {
+          if (changes.changed(key, latest.status)) ctx.events({ type: 'notice', level: 'info', message: `${key}: the canary gate; mod judges the canary, then answers it` });
+          await ctx.canary.gateReached({ stageName: stage.stageName!, actionName: action.actionName!, pipelineExecutionId: executionId, commit: record.revision.commit, token: latest.token }, canaryDeploymentId);
+          continue;
+        }
         if (changes.changed(key, latest.status)) {
-          const waiting = kind === 'approval' && latest.status === 'InProgress';
+          const waiting = (kind === 'approval' || kind === 'canary-gate') && latest.status === 'InProgress';
           ctx.events({
             type: 'notice',
             level: latest.status === 'Failed' ? 'warn' : 'info',
