@@ -6,7 +6,7 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, ListDeploymentTargetsCommand } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient, PutApprovalResultCommand } from '@aws-sdk/client-codepipeline';
-import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand, ModifyRuleCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../../../src/delivery/canary/canary-types.js';
@@ -187,7 +187,7 @@ describe('issue 12.5: canary traffic with ALB weighted target groups', () => {
   it('ModifyListener forwards weight% to the canary, weight% to the baseline, the rest to the fleet, then restores the listener', async () => {
     const ctx = context(environment());
     targetGroups();
-    const original = [{ Type: 'forward', TargetGroupArn: ARN.fleet, ForwardConfig: { TargetGroups: [{ TargetGroupArn: ARN.fleet, Weight: 1 }] } }] as const;
+    const original: Action[] = [{ Type: 'forward', TargetGroupArn: ARN.fleet, ForwardConfig: { TargetGroups: [{ TargetGroupArn: ARN.fleet, Weight: 1 }] } }];
     elbv2.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: ARN.listener, DefaultActions: [...original] }] });
     const forwarding = await findCanaryForwarding(ctx);
     await shiftToCanary(ctx, forwarding, 25);
