@@ -170,7 +170,7 @@ export class FixtureApp {
 
 /** Safety net: kill any service or host process a failed test left behind. */
 async function killLeftovers(stateDir: string): Promise<void> {
-  const { stdout } = await execa('sh', ['-c', `cat "${stateDir}"/envs/*/instances/*/root/var/run/mod/service.pid "${stateDir}"/envs/*/host.json 2>/dev/null || true`]);
+  const { stdout } = await execa('sh', ['-c', `cat "${stateDir}"/envs/*/instances/*/root/var/run/mod/service.pid "${stateDir}"/envs/*/canary/*/root/var/run/mod/service.pid "${stateDir}"/envs/*/host.json 2>/dev/null || true`]);
   for (const match of stdout.matchAll(/"pid":\s*(\d+)|^(\d+)$/gm)) {
     const pid = Number(match[1] ?? match[2]);
     try {

@@ -27,7 +27,7 @@ import type { HostClient } from './host-client.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import { freePort, type LocalInstance } from './local-instances.js';
 import { bundleDirOf } from './revision-builder.js';
-import { revisionVariables, serviceVariables, writeServiceEnv } from './service-env.js';
+import { environmentVariables, revisionVariables, serviceVariables, writeServiceEnv } from './service-env.js';
 
 /** What the canary needs of the environment's endpoint (the host's control API; a load balancer in unit tests). */
 export interface CanaryEndpoint {
@@ -373,11 +373,11 @@ async function newSideInstance(dir: string, id: string, avoid: Set<number>): Pro
 }
 
 /** Runs the instance's ApplicationStop, kills what it left running, and deletes it. */
-async function removeSideInstance(instance: LocalInstance, env: Environment, host: HostClient, events: DeliveryEvents): Promise<void> {
+async function removeSideInstance(instance: LocalInstance, env: Environment, host: HostClient | undefined, events: DeliveryEvents): Promise<void> {
   await stopInstance(instance, {
     applicationName: env.app,
     deploymentGroupName: `${env.app}-${env.name}`,
-    env: serviceVariables(env, host),
+    env: host ? serviceVariables(env, host) : environmentVariables(env),
     hookTimeoutCapSeconds: env.hookTimeoutSeconds,
     onHookFailed: (message) => events({ type: 'notice', level: 'warn', message: `${instance.id}: ApplicationStop: ${message}` }),
   }).catch(() => undefined);
@@ -396,9 +396,10 @@ async function removeSideInstance(instance: LocalInstance, env: Environment, hos
 /**
  * Removes the canary and baseline instances a deploy that died mid-canary
  * left behind (out of the endpoint first), so they neither take traffic nor
- * keep weights set. Run by every local deployment, canary or not.
+ * keep weights set. Run by every local deployment, canary or not, and by
+ * `mod stop` (without a host, only the instances are stopped).
  */
-export async function removeLeftoverCanary(paths: StatePaths, env: Environment, host: HostClient & CanaryEndpoint, events: DeliveryEvents): Promise<string[]> {
+export async function removeLeftoverCanary(paths: StatePaths, env: Environment, host: (HostClient & CanaryEndpoint) | undefined, events: DeliveryEvents): Promise<string[]> {
   const dir = canaryInstancesDir(paths, env.name);
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const removed: string[] = [];
@@ -407,13 +408,13 @@ export async function removeLeftoverCanary(paths: StatePaths, env: Environment, 
     const instanceDir = path.join(dir, entry.name);
     const file = await readJson<SideInstanceFile>(path.join(instanceDir, 'instance.json')).catch(() => undefined);
     const instance: LocalInstance = { id: file?.id ?? entry.name, dir: instanceDir, root: path.join(instanceDir, 'root'), port: file?.port ?? 0, createdAt: file?.createdAt ?? '' };
-    await host.deregister(instance.id).catch(() => undefined);
+    await host?.deregister(instance.id).catch(() => undefined);
     await removeSideInstance(instance, env, host, events);
     removed.push(instance.id);
   }
   if (removed.length > 0) {
-    await host.clearWeights().catch(() => undefined);
-    await host.stopSampling().catch(() => undefined);
+    await host?.clearWeights().catch(() => undefined);
+    await host?.stopSampling().catch(() => undefined);
     events({ type: 'notice', level: 'warn', message: `removed ${removed.join(', ')} left by an earlier canary that did not finish` });
   }
   return removed;

@@ -15,6 +15,7 @@ import type { DeploymentHistory } from './deployment-history.js';
 import { findHost } from './host-client.js';
 import { writeJsonAtomic } from './json-file.js';
 import { listInstances, type LocalInstance } from './local-instances.js';
+import { removeLeftoverCanary } from './local-canary.js';
 import { closeAbandonedDeployments } from './orphaned-hooks.js';
 import { serviceVariables } from './service-env.js';
 
@@ -61,6 +62,8 @@ export async function stopLocalEnvironment(paths: StatePaths, history: Deploymen
       events({ type: 'lifecycle', instanceId: instance.id, event: 'ApplicationStop', status: 'Succeeded' });
     }
   }
+  // A canary pair left by a deploy that died mid-analysis (issue 12).
+  stopped.push(...(await removeLeftoverCanary(paths, env, host, events)));
   if (host) {
     await host.shutdown();
     await writeJsonAtomic(path.join(paths.env(env.name), 'targets.json'), []);
