@@ -10,6 +10,7 @@
 // then it answers the gate: Pass approves (the fleet deploys), Fail rejects
 // (the pipeline stops, the fleet keeps its revision), Marginal does what
 // onMarginal says (pause leaves the gate to `mod approve`).
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { CreateDeploymentCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type RevisionLocation } from '@aws-sdk/client-codedeploy';
 import { judgeCanary } from '../../canary/judge.js';
 import type { CanaryRecord, CanarySettings, CanaryVerdict } from '../../canary/canary-types.js';
@@ -18,7 +19,7 @@ import type { DeploymentError, DeploymentRecord } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
 import type { PendingApproval } from '../../provider.js';
 import { answerPendingApproval } from './aws-approve.js';
-import { annotateVerdict, canaryMetricQueries, canarySamplesFromMetrics, dimensionOf, fetchCanaryMetrics } from './aws-canary-metrics.js';
+import { annotateVerdict, CANARY_GROUPS, canaryMetricQueries, canarySamplesFromMetrics, dimensionOf, fetchCanaryMetrics } from './aws-canary-metrics.js';
 import { findCanaryForwarding, restoreFleetTraffic, shiftToCanary } from './aws-canary-traffic.js';
 import type { AwsContext } from './aws-context.js';
 
@@ -39,7 +40,7 @@ export interface AwsCanaryOptions {
   events: DeliveryEvents;
   signal: AbortSignal;
   pollMs: number;
-  /** ALB metrics reach CloudWatch a minute or so late: wait this long after the window before reading them. */
+  /** ALB metrics reach CloudWatch a minute or so late: after the window, read again until the window's last minute is there, for at most this long (default 180 s). */
   metricsSettleMs?: number;
 }
 
@@ -121,8 +122,6 @@ export class AwsCanaryRun implements CanaryHooks {
     }
     if (signal.aborted) return;
     const endedAt = new Date();
-    await sleep(this.options.metricsSettleMs ?? 60_000, signal);
-    if (signal.aborted) return;
 
     const queries = canaryMetricQueries({
       environment: this.env.name,
@@ -130,7 +129,8 @@ export class AwsCanaryRun implements CanaryHooks {
       targetGroups: { canary: dimensionOf(forwarding.canaryArn), baseline: dimensionOf(forwarding.baselineArn) },
     });
     const start = new Date(Math.floor(startedAt.getTime() / 60_000) * 60_000);
-    const series = await fetchCanaryMetrics(this.ctx, queries, start, new Date(Math.ceil(endedAt.getTime() / 60_000) * 60_000));
+    const series = await this.settledMetrics(queries, start, endedAt);
+    if (signal.aborted) return;
     const samples = canarySamplesFromMetrics(series);
     const verdict = annotateVerdict(judgeCanary(samples.samples, settings), samples);
     const proceed = verdict.verdict === 'Pass' || (verdict.verdict === 'Marginal' && settings.onMarginal === 'continue');
@@ -145,6 +145,20 @@ export class AwsCanaryRun implements CanaryHooks {
     }
     if (!proceed) this.failure = { code: 'CANARY_FAILED', message: `canary ${verdict.verdict}: ${verdict.reason}`, hint: `mod canary report ${this.record.deploymentId} shows each metric; the fleet keeps its revision` };
     await this.answer(gate, proceed, summaryOf(verdict));
+  }
+
+  /** Reads the window's metrics, again until both sides have a datapoint for the minute it ended in (CloudWatch lags), or the settle time is up. */
+  private async settledMetrics(queries: MetricDataQuery[], start: Date, endedAt: Date) {
+    const lastMinute = Math.floor(endedAt.getTime() / 60_000) * 60_000;
+    const end = new Date(lastMinute + 60_000);
+    const deadline = Date.now() + (this.options.metricsSettleMs ?? 180_000);
+    for (;;) {
+      const series = await fetchCanaryMetrics(this.ctx, queries, start, end);
+      const settled = CANARY_GROUPS.every((g) => series.get(`${g}_requests`)?.has(lastMinute));
+      if (settled || Date.now() >= deadline || this.options.signal.aborted) return series;
+      this.options.events({ type: 'notice', level: 'info', message: 'canary: waiting for CloudWatch to publish the last minute of the window' });
+      await sleep(Math.min(15_000, Math.max(0, deadline - Date.now())), this.options.signal);
+    }
   }
 
   private async answer(gate: PendingApproval, approve: boolean, summary: string): Promise<void> {
