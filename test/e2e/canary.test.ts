@@ -137,6 +137,17 @@ describe('canary releases on the local provider through bin/mod.js (issue 12.2, 
     expect(new Set(after.map((r) => r.body.modelVersion))).toEqual(new Set(['v2']));
     expect(new Set(after.map((r) => r.instance))).toEqual(new Set(['i-local-1', 'i-local-2']));
   });
+
+  it('issue 12.4: a fast rollback never waits for analysis: its canary is skipped, and says so', async () => {
+    // The failed v3 is taken off the branch first, so the rollback's revert of v2 applies cleanly.
+    await app.git('revert', '--no-edit', 'HEAD');
+    const rollback = await app.mod(['rollback', '--env', 'stage', '--fast', '--no-push', '--yes', '--json']);
+    expect(rollback.exitCode, rollback.stderr).toBe(0);
+    const result = JSON.parse(rollback.stdout) as { status: string; deploymentId: string };
+    expect(result.status).toBe('Succeeded');
+    expect((await record(result.deploymentId)).canary).toMatchObject({ status: 'Skipped', note: expect.stringMatching(/fast rollback/) });
+    expect(rollback.stderr).toMatch(/fast rollback: no canary analysis/);
+  });
 });
 
 describe('a Marginal canary paused for mod approve, through bin/mod.js (issue 12.4)', () => {
