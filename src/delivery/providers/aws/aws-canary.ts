@@ -29,6 +29,8 @@ export interface CanaryHooks {
   canaryDeployStarted(deploymentId: string): Promise<void>;
   /** The canary is deployed and the pipeline waits at the canary gate. */
   gateReached(gate: PendingApproval, canaryDeploymentId: string | undefined): Promise<void>;
+  /** The gate was answered (by mod, or by `mod approve` on a paused canary). */
+  gateClosed(status: string, summary: string | undefined): void;
 }
 
 export interface AwsCanaryOptions {
@@ -159,6 +161,17 @@ export class AwsCanaryRun implements CanaryHooks {
       this.options.events({ type: 'notice', level: 'info', message: 'canary: waiting for CloudWatch to publish the last minute of the window' });
       await sleep(Math.min(15_000, Math.max(0, deadline - Date.now())), this.options.signal);
     }
+  }
+
+  gateClosed(status: string, summary: string | undefined): void {
+    const canary = this.record.canary;
+    if (canary?.status !== 'Paused') return;
+    const approved = status === 'Succeeded';
+    canary.status = 'Judged';
+    canary.outcome = approved ? 'approved' : 'rejected';
+    canary.answer = { approved, summary: summary ?? '', by: 'mod approve (the pipeline approval)', at: new Date().toISOString() };
+    this.options.events({ type: 'canary', phase: 'answered', approved, summary: summary ?? '' });
+    if (!approved) this.failure = { code: 'CANARY_FAILED', message: `the paused canary (Marginal, score ${canary.verdict?.score ?? '?'}) was rejected${summary ? `: ${summary}` : ''}`, hint: 'the fleet keeps its revision' };
   }
 
   private async answer(gate: PendingApproval, approve: boolean, summary: string): Promise<void> {

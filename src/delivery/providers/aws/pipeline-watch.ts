@@ -255,6 +255,7 @@ export async function watchPipelineExecution(ctx: WatchContext, executionId: str
           await ctx.canary.gateReached({ stageName: stage.stageName!, actionName: action.actionName!, pipelineExecutionId: executionId, commit: record.revision.commit, token: latest.token }, canaryDeploymentId);
           continue;
         }
+        if (kind === 'canary-gate' && latest.status !== 'InProgress') ctx.canary?.gateClosed(latest.status, latest.summary);
         if (changes.changed(key, latest.status)) {
           const waiting = (kind === 'approval' || kind === 'canary-gate') && latest.status === 'InProgress';
           ctx.events({

@@ -82,9 +82,14 @@ function cloudwatchAnswers(rejectPerMinute: { baseline: number; canary: number }
 }
 
 /** The pipeline: the canary deploys, the gate waits, and after the answer the fleet deploys (approved) or the execution fails (rejected). */
-function scriptPipeline() {
+function scriptPipeline(options: { approvedAfterPause?: boolean } = {}) {
   let polls = 0;
-  const answer = () => pipeline.commandCalls(PutApprovalResultCommand)[0]?.args[0].input.result?.status;
+  let pollsSincePause = 0;
+  // mod's own answer, or (approvedAfterPause) a user's mod approve a few polls after the canary paused.
+  const answer = () => {
+    if (options.approvedAfterPause && cloudwatch.commandCalls(GetMetricDataCommand).length > 0 && ++pollsSincePause > 6) return 'Approved';
+    return pipeline.commandCalls(PutApprovalResultCommand)[0]?.args[0].input.result?.status;
+  };
   pipeline.on(GetPipelineCommand).resolves(PIPELINE);
   pipeline.on(ListPipelineExecutionsCommand).resolves({
     pipelineExecutionSummaries: [
@@ -109,7 +114,7 @@ function scriptPipeline() {
           latestExecution: { pipelineExecutionId: 'exec-2', status: 'InProgress' },
           actionStates: [
             { actionName: 'CanaryDeploy', latestExecution: done(canaryStatus, 'd-CANARY') },
-            { actionName: 'CanaryGate', latestExecution: done(gateStatus, undefined, 'tok-1') },
+            { actionName: 'CanaryGate', latestExecution: { ...done(gateStatus, undefined, 'tok-1'), summary: gateStatus === 'Succeeded' ? 'looked at it: fine' : undefined } },
           ],
         },
         { stageName: 'Deploy', latestExecution: { pipelineExecutionId: 'exec-2', status: 'InProgress' }, actionStates: [{ actionName: 'Deploy', latestExecution: answer() === 'Approved' ? done('Succeeded', 'd-FLEET') : undefined }] },
@@ -146,7 +151,7 @@ describe('issue 12.5: mod deploy with a canary on AWS (mocked SDK)', () => {
     cloudwatchAnswers({ baseline: 6, canary: 6 });
     const run = await runCli(['deploy', '--env', 'stage', '--json'], { cwd: app.dir });
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.json()).toMatchObject({ status: 'Succeeded', deploymentId: 'exec-2' });
+    expect(run.json()).toMatchObject({ status: 'Succeeded', deploymentId: 'exec-2', canary: { verdict: 'Pass' } });
     expect(codedeploy.commandCalls(CreateDeploymentCommand).map((c) => c.args[0].input.deploymentGroupName)).toEqual(['fixture-stage-baseline']);
     expect(elbv2.commandCalls(ModifyListenerCommand)).toHaveLength(2);
     expect(pipeline.commandCalls(PutApprovalResultCommand).map((c) => c.args[0].input)).toEqual([
@@ -164,5 +169,26 @@ describe('issue 12.5: mod deploy with a canary on AWS (mocked SDK)', () => {
     expect(pipeline.commandCalls(PutApprovalResultCommand).map((c) => c.args[0].input.result?.status)).toEqual(['Rejected']);
     // The fleet got its traffic back after the window.
     expect(elbv2.commandCalls(ModifyListenerCommand).map((c) => c.args[0].input.DefaultActions)[1]).toEqual([{ Type: 'forward', TargetGroupArn: ARN.fleet }]);
+  });
+
+  it('a Marginal verdict with onMarginal: pause leaves the gate to mod approve; the deploy goes on once it is approved', async () => {
+    await app.write('mod.config.yml', AWS_CONFIG.replace('  stage:\n', '  stage:\n    canary: { weight: 10, durationSeconds: 1, minSamples: 50, onMarginal: pause }\n'));
+    head = await app.commit('Pause on Marginal');
+    pipeline.reset();
+    scriptPipeline({ approvedAfterPause: true });
+    // No mod/Decisions from the service: the decision metrics have no data, so the verdict is at most Marginal.
+    cloudwatch.on(GetMetricDataCommand).callsFake((input: { StartTime: Date; EndTime: Date }) => {
+      const minutes: Date[] = [];
+      for (let t = input.StartTime.getTime(); t < input.EndTime.getTime(); t += 60_000) minutes.push(new Date(t));
+      const series = (id: string, value: number): MetricDataResult => ({ Id: id, StatusCode: 'Complete', Timestamps: minutes, Values: minutes.map(() => value) });
+      return { MetricDataResults: ['baseline', 'canary'].flatMap((g) => [series(`${g}_requests`, 200), series(`${g}_p50`, 0.05), series(`${g}_p90`, 0.1)]) };
+    });
+    const run = await runCli(['deploy', '--env', 'stage', '--json'], { cwd: app.dir });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(pipeline.commandCalls(PutApprovalResultCommand)).toHaveLength(0);
+    expect(run.json()).toMatchObject({ status: 'Succeeded', canary: { verdict: 'Marginal', status: 'Judged', outcome: 'approved' } });
+    expect(run.stderr).toContain('Marginal');
+    await app.write('mod.config.yml', AWS_CONFIG.replace('  stage:\n', '  stage:\n    canary: { weight: 10, durationSeconds: 1, minSamples: 50, onMarginal: fail }\n'));
+    await app.commit('Back to onMarginal: fail');
   });
 });
