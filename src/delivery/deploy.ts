@@ -9,12 +9,15 @@ import { acquireLock } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
 import { refuseWhileRevertPending } from './pending-revert.js';
 import type { DeliveryEvents } from './events.js';
+import { canaryNotice } from './notifier.js';
 import { preflightChecks, refuseOnFailure } from './preflight.js';
 import type { Provider } from './provider.js';
 import type { Workspace } from './workspace.js';
 
 export interface DeployOptions {
   environment: string;
+  /** Nobody can answer a question here (CI, no terminal): a paused canary fails instead of waiting. */
+  unattended?: boolean;
   ref?: string;
   reason?: string;
   /** Failing gates to let through, each with a reason (recorded and notified). */
@@ -146,6 +149,7 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
       gates: report?.gates.map(({ name, status, reason, overridden }) => ({ name, status, reason, overridden })),
       signal: options.signal,
       events: options.events,
+      unattended: options.unattended,
     });
     const durationMs = result.endedAt ? Date.parse(result.endedAt) - Date.parse(result.startedAt) : undefined;
     await notifier.notify({
@@ -155,6 +159,7 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
       durationMs,
       deploymentId: result.deploymentId,
       detail: result.error?.message,
+      canary: canaryNotice(result.canary),
     });
     return result;
   });

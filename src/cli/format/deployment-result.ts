@@ -4,6 +4,7 @@ import { Chalk } from 'chalk';
 import type { DeploymentRecord } from '../../delivery/deployment.js';
 import { ExitCode } from '../../errors.js';
 import { short } from '../output/describe-event.js';
+import { canaryLine, canarySummaryJson, failingMetrics, type CanarySummaryJson } from './canary-view.js';
 
 export interface DeploymentResultJson {
   schemaVersion: 1;
@@ -15,6 +16,10 @@ export interface DeploymentResultJson {
   rollbackOf?: string | null;
   revertCommit?: string | null;
   error?: DeploymentRecord['error'] | null;
+  /** Issue 12: in-place or blue-green. */
+  deploymentType?: 'in-place' | 'blue-green';
+  /** Issue 12: the canary's verdict, score and metrics; null when the deployment had none. */
+  canary?: CanarySummaryJson | null;
 }
 
 export function deploymentJson(record: DeploymentRecord, endpoint: string | null): DeploymentResultJson {
@@ -26,6 +31,8 @@ export function deploymentJson(record: DeploymentRecord, endpoint: string | null
     revision: { commit: record.revision.commit },
     endpoint,
     error: record.error ?? null,
+    deploymentType: record.deploymentType ?? 'in-place',
+    canary: canarySummaryJson(record.canary),
   };
 }
 
@@ -53,6 +60,13 @@ export function deploymentText(record: DeploymentRecord, endpoint: string | null
     }
     if (e.logFile) lines.push(`  full log: ${e.logFile}`);
     if (e.hint) lines.push(`  hint: ${e.hint}`);
+  }
+  const canary = canaryLine(record.canary, color);
+  if (canary) lines.push(`  ${canary}`);
+  for (const m of failingMetrics(record.canary)) lines.push(`    ${paint.red(m.name)}${m.critical ? ' (critical)' : ''}: ${m.reason}`);
+  if (record.canary?.verdict && record.canary.verdict.verdict !== 'Pass') lines.push(`  the numbers behind it: mod canary report ${record.deploymentId}`);
+  if (record.blueGreen && !record.blueGreen.originalTerminated && record.blueGreen.keepOriginalUntil && record.status === 'Succeeded') {
+    lines.push(`  blue/green: the original fleet (${record.blueGreen.originalInstances.join(', ')}) stands by until ${record.blueGreen.keepOriginalUntil}: mod rollback --env ${record.environment} --fast switches back`);
   }
   if (record.autoRollback) {
     lines.push(`  auto-rollback to ${short(record.autoRollback.revision.commit)}: ${record.autoRollback.status}`);

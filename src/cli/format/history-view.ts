@@ -2,6 +2,7 @@
 import { Chalk } from 'chalk';
 import type { DeploymentRecord, InstanceRecord } from '../../delivery/deployment.js';
 import { short } from '../output/describe-event.js';
+import { canaryLine, canarySummaryJson } from './canary-view.js';
 import { truncateToWidth } from './terminal-text.js';
 
 export function historyJson(records: DeploymentRecord[]) {
@@ -25,6 +26,10 @@ export function historyJson(records: DeploymentRecord[]) {
       gates: r.gates ?? null,
       instances: r.instances.map(instanceJson),
       autoRollback: r.autoRollback ? { commit: r.autoRollback.revision.commit, status: r.autoRollback.status, instances: r.autoRollback.instances.map(instanceJson) } : null,
+      // Issue 12: how it rolled out, the blue/green fleets, the canary's verdict.
+      deploymentType: r.deploymentType ?? 'in-place',
+      blueGreen: r.blueGreen ? { originalInstances: r.blueGreen.originalInstances, replacementInstances: r.blueGreen.replacementInstances, keepOriginalUntil: r.blueGreen.keepOriginalUntil ?? null, originalTerminated: r.blueGreen.originalTerminated ?? false } : null,
+      canary: canarySummaryJson(r.canary),
     })),
   };
 }
@@ -46,11 +51,13 @@ export function historyText(records: DeploymentRecord[], color: boolean, verbose
     const took = r.endedAt ? `${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : 'running';
     const status = r.status === 'Succeeded' ? c.green(r.status) : r.status === 'InProgress' ? c.cyan(r.status) : r.status === 'Failed' ? c.red(r.status) : c.yellow(r.status);
     lines.push(`${r.deploymentId}  ${r.environment.padEnd(10)} ${status.padEnd(color ? 20 : 10)} ${short(r.revision.commit)} ${truncateToWidth(r.revision.subject ?? '')}`);
-    lines.push(c.dim(`    by ${r.initiator} at ${r.startedAt} (${took})${r.rollbackOf ? `, rollback of ${r.rollbackOf}` : ''}${r.revertCommit ? `, revert ${short(r.revertCommit)}` : ''}`));
+    lines.push(c.dim(`    by ${r.initiator} at ${r.startedAt} (${took})${r.deploymentType === 'blue-green' ? ', blue/green' : ''}${r.rollbackOf ? `, rollback of ${r.rollbackOf}` : ''}${r.revertCommit ? `, revert ${short(r.revertCommit)}` : ''}`));
     if (r.error) lines.push(`    ${c.red(r.error.message)}`);
     if (r.stopReason && r.stopReason !== r.error?.message) lines.push(`    ${c.yellow(`stopped: ${r.stopReason}`)}`);
     if (r.pendingRevert) lines.push(`    ${c.yellow(`revert pending on ${r.pendingRevert.branch} (${r.pendingRevert.reason}): mod rollback --env ${r.environment} --finish-revert`)}`);
     for (const g of r.gates?.filter((g) => g.overridden) ?? []) lines.push(`    ${c.yellow(`gate ${g.name} overridden by ${g.overridden!.by}: ${g.overridden!.reason}`)}`);
+    const canary = canaryLine(r.canary, color);
+    if (canary) lines.push(`    ${canary}`);
     if (r.autoRollback) lines.push(`    auto-rollback to ${short(r.autoRollback.revision.commit)}: ${r.autoRollback.status}`);
     for (const i of verbose ? [...r.instances, ...(r.autoRollback?.instances ?? [])] : []) {
       const events = i.events.filter((e) => e.status !== 'Skipped' && e.status !== 'Pending').map((e) => `${e.name} ${e.durationMs ?? '?'}ms${e.status === 'Failed' ? ' FAILED' : ''}`);

@@ -1,8 +1,10 @@
 // `mod status`: the JSON contract and the one-screen human view.
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
+import type { CanaryRecord } from '../../delivery/canary/canary-types.js';
 import { runsRecordedRevision, type EnvironmentStatus } from '../../delivery/status.js';
 import { short } from '../output/describe-event.js';
+import { canaryLine, liveText } from './canary-view.js';
 import { truncateToWidth } from './terminal-text.js';
 
 export function statusJson(environments: EnvironmentStatus[]) {
@@ -17,6 +19,7 @@ export function statusJson(environments: EnvironmentStatus[]) {
       pending: e.pending,
       endpoint: e.endpoint,
       inFlight: e.inFlight,
+      keptFleet: e.keptFleet ?? null,
       instances: e.instances.map((i) => ({
         id: i.id,
         healthy: i.healthy,
@@ -77,7 +80,9 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
       const state = e.inFlight.abandoned ? c.red('abandoned (its process is gone)') : c.cyan('in progress');
       lines.push(`  deploying ${e.inFlight.deploymentId} ${short(e.inFlight.commit)} ${state}`);
       for (const i of e.inFlight.instances) lines.push(`            ${i.id}: ${i.event ?? 'waiting'} (${i.status})`);
+      lines.push(...canaryInFlight(c, e.name, e.inFlight.canary, color));
     }
+    if (e.keptFleet) lines.push(`  standby   ${keptFleetText(c, e.name, e.keptFleet, now)}`);
     if (e.instances.length) {
       // "answers": what the instance's own process says it runs (its health path), when the provider can ask.
       const asked = e.instances.some((i) => i.running !== undefined);
@@ -100,6 +105,26 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
     blocks.push(lines.join('\n'));
   }
   return blocks.join('\n\n');
+}
+
+/** A canary in flight: who is compared with whom, the counts so far, the verdict and a pause's way out. */
+function canaryInFlight(c: InstanceType<typeof Chalk>, environment: string, canary: CanaryRecord | undefined, color: boolean): string[] {
+  if (!canary) return [];
+  const lines: string[] = [];
+  const who = canary.canaryInstances.length ? ` (canary ${canary.canaryInstances.join(', ')} vs baseline ${canary.baselineInstances.join(', ')})` : '';
+  lines.push(`  canary    ${canary.verdict ? canaryLine(canary, color) : canary.status === 'Running' ? c.cyan('running') : canary.status.toLowerCase()}${who}`);
+  const live = liveText(canary);
+  if (live && !canary.verdict) lines.push(`            so far: ${live}`);
+  if (canary.status === 'Paused') lines.push(`            ${c.yellow(`paused: mod approve --env ${environment} continues, --reject rolls it back`)}`);
+  return lines;
+}
+
+/** Blue/green: the original fleet kept for a fast rollback, and until when. */
+function keptFleetText(c: InstanceType<typeof Chalk>, environment: string, kept: NonNullable<EnvironmentStatus['keptFleet']>, now: number): string {
+  const fleet = `${kept.instances.join(', ')} (the previous fleet, kept by ${kept.deploymentId})`;
+  if (!kept.until) return `${fleet}: mod rollback --env ${environment} --fast switches back to it`;
+  if (Date.parse(kept.until) <= now) return `${fleet}: ${c.yellow(`its window ended ${age(kept.until, now)} ago; it is being stopped`)}`;
+  return `${fleet} until ${kept.until} (${age(new Date(now).toISOString(), Date.parse(kept.until))} left): mod rollback --env ${environment} --fast switches back to it`;
 }
 
 function answersText(c: InstanceType<typeof Chalk>, i: EnvironmentStatus['instances'][number]): string {

@@ -44,12 +44,45 @@ export function describeEvent(event: DeliveryEvent): { text: string; level: 'inf
       return { text: `auto-rollback: redeploying ${short(event.commit)} to ${event.instanceIds.join(', ')}`, level: 'warn' };
     case 'deploy.done':
       return undefined;
+    case 'canary':
+      return describeCanary(event);
     case 'gate': {
       if (event.status === 'skipped') return { text: `gate ${event.name}: skipped (${event.reason})`, level: 'debug' };
       if (event.overridden) return { text: `gate ${event.name}: OVERRIDDEN by ${event.overridden.by} (${event.overridden.reason}); it failed: ${event.reason}`, level: 'warn' };
       if (event.status === 'pass') return { text: `gate ${event.name}: pass (${event.reason})`, level: 'info' };
       return { text: `gate ${event.name}: FAIL: ${event.reason}${event.fix ? `; fix: ${event.fix}` : ''}`, level: 'error' };
     }
+  }
+}
+
+type CanaryEvent = Extract<DeliveryEvent, { type: 'canary' }>;
+
+/** The canary's progress (issue 12): who takes which share, the verdict with what failed, a pause and its answer. */
+function describeCanary(event: CanaryEvent): { text: string; level: 'info' | 'warn' | 'error' | 'debug' } {
+  switch (event.phase) {
+    case 'start':
+      return {
+        text: `canary: ${event.canaryInstances.join(', ')} (new revision) and baseline ${event.baselineInstances.join(', ')} (${short(event.baselineCommit)}) each take ${event.weight}% of the traffic for ${event.durationSeconds} s`,
+        level: 'info',
+      };
+    case 'sampling':
+      return { text: `canary: sampling requests for ${event.durationSeconds} s`, level: 'info' };
+    case 'verdict': {
+      const v = event.verdict;
+      const failing = v.metrics.filter((m) => m.verdict === 'fail');
+      const failed = failing.length ? `; failed: ${failing.map((m) => `${m.name} (${m.reason})`).join('; ')}` : '';
+      const outcome = { continued: 'the rollout continues', 'rolled-back': 'removing the canary and rolling back', paused: 'paused', approved: 'approved', rejected: 'rejected' }[event.outcome];
+      return {
+        text: `canary ${v.verdict} (score ${v.score}/100, ${event.samples.canary} canary vs ${event.samples.baseline} baseline requests): ${v.reason}${failed}; ${outcome}`,
+        level: v.verdict === 'Pass' ? 'info' : v.verdict === 'Marginal' ? 'warn' : 'error',
+      };
+    }
+    case 'paused':
+      return { text: `canary paused on a Marginal verdict: mod approve --env ${event.environment} continues ${event.deploymentId}, --reject rolls it back`, level: 'warn' };
+    case 'answered':
+      return { text: `canary ${event.approved ? 'approved' : 'rejected'}${event.summary ? `: ${event.summary}` : ''}`, level: event.approved ? 'info' : 'warn' };
+    case 'skipped':
+      return { text: `canary skipped: ${event.reason}`, level: 'info' };
   }
 }
 
