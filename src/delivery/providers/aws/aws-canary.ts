@@ -11,13 +11,14 @@
 // (the pipeline stops, the fleet keeps its revision), Marginal does what
 // onMarginal says (pause leaves the gate to `mod approve`).
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { CreateDeploymentCommand, GetDeploymentCommand, ListDeploymentTargetsCommand, type RevisionLocation } from '@aws-sdk/client-codedeploy';
+import { CreateDeploymentCommand, GetDeploymentCommand, GetDeploymentGroupCommand, ListDeploymentTargetsCommand, type RevisionLocation } from '@aws-sdk/client-codedeploy';
+import { GetPipelineCommand } from '@aws-sdk/client-codepipeline';
 import { judgeCanary } from '../../canary/judge.js';
 import type { CanaryRecord, CanarySettings, CanaryVerdict } from '../../canary/canary-types.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentError, DeploymentRecord } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
-import type { PendingApproval } from '../../provider.js';
+import type { DoctorCheck, PendingApproval } from '../../provider.js';
 import { answerPendingApproval } from './aws-approve.js';
 import { annotateVerdict, CANARY_GROUPS, canaryMetricQueries, canarySamplesFromMetrics, dimensionOf, fetchCanaryMetrics } from './aws-canary-metrics.js';
 import { findCanaryForwarding, restoreFleetTraffic, shiftToCanary } from './aws-canary-traffic.js';
@@ -197,6 +198,23 @@ export class AwsCanaryRun implements CanaryHooks {
     const ids = (await clients.call(clients.codedeploy, new ListDeploymentTargetsCommand({ deploymentId }), `deployment ${deploymentId}`)).targetIds ?? [];
     return ids.map((t) => t.split('/').pop()!);
   }
+}
+
+/** `mod doctor`: what the canary needs: the pipeline's canary deploy and gate, the two one-instance groups, the three target groups. */
+export async function canarySetupCheck(ctx: AwsContext): Promise<Omit<DoctorCheck, 'name'>> {
+  const { clients, names } = ctx;
+  const problems: string[] = [];
+  const pipeline = (await clients.call(clients.codepipeline, new GetPipelineCommand({ name: names.pipeline }), `pipeline ${names.pipeline}`)).pipeline;
+  const actions = (pipeline?.stages ?? []).flatMap((stage) => [...(stage.actions ?? [])].sort((a, b) => (a.runOrder ?? 1) - (b.runOrder ?? 1)));
+  const canaryAt = actions.findIndex((a) => a.actionTypeId?.provider === 'CodeDeploy' && a.configuration?.DeploymentGroupName === names.canaryDeploymentGroup);
+  if (canaryAt < 0) problems.push(`pipeline ${names.pipeline} has no CodeDeploy action for ${names.canaryDeploymentGroup}`);
+  else if (!actions.slice(canaryAt + 1).some((a) => a.actionTypeId?.category === 'Approval')) problems.push(`pipeline ${names.pipeline} has no manual approval (the canary gate) after ${names.canaryDeploymentGroup}`);
+  for (const group of [names.canaryDeploymentGroup, names.baselineDeploymentGroup]) {
+    await clients.call(clients.codedeploy, new GetDeploymentGroupCommand({ applicationName: names.codedeployApplication, deploymentGroupName: group }), `deployment group ${names.codedeployApplication}/${group}`).catch((error: Error) => problems.push(error.message));
+  }
+  await findCanaryForwarding(ctx).catch((error: Error) => problems.push(error.message));
+  if (problems.length) return { status: 'fail', detail: `${problems.join('; ')} (README: "The AWS provider", canary)` };
+  return { status: 'pass', detail: `${names.canaryDeploymentGroup} + ${names.baselineDeploymentGroup}, target groups ${names.canaryTargetGroup} and ${names.baselineTargetGroup} beside ${names.targetGroups[0]}, gate after the canary deploy` };
 }
 
 function summaryOf(verdict: CanaryVerdict): string {

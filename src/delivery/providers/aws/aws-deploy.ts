@@ -62,6 +62,11 @@ export async function deployOnAws(ctx: AwsContext, git: Git, request: DeployRequ
   record.revision.bundle = `pipeline:${executionId}`;
   events({ type: 'deploy.start', deploymentId: executionId, environment: env.name, commit: commit.commit, instanceIds: [], rollout: `pipeline ${names.pipeline}` });
   const watched = await watchPipelineExecution({ ...watch, canary }, executionId, record);
+  if (canary && !watched.canary && watched.status === 'Succeeded') {
+    const reason = `pipeline ${names.pipeline} has no CodeDeploy action for ${names.canaryDeploymentGroup} followed by a manual approval (the canary gate), so no canary ran (mod doctor --env ${env.name} checks the setup)`;
+    watched.canary = { status: 'Skipped', note: reason, canaryInstances: [], baselineInstances: [] };
+    events({ type: 'canary', phase: 'skipped', reason });
+  }
   if (canary?.failure && watched.status !== 'Succeeded') {
     // The pipeline failed because the canary gate was rejected: say why in the canary's words.
     watched.status = 'Failed';

@@ -1,7 +1,8 @@
 // `mod doctor` on AWS: one check per thing a deployment needs (credentials,
 // the pipeline and its source branch, the CodeBuild project, the deployment
 // group's auto-rollback and style (in-place or blue/green with the ALB), its
-// CloudWatch alarms, the build log group). A check
+// CloudWatch alarms, the build log group, and the canary's setup when the
+// environment has one). A check
 // that throws fails on its own; the others still run.
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -13,6 +14,7 @@ import type { ModError } from '../../../errors.js';
 import type { Environment } from '../../config.js';
 import type { DoctorCheck } from '../../provider.js';
 import { blueGreenGroupCheck } from './aws-blue-green.js';
+import { canarySetupCheck } from './aws-canary.js';
 import type { AwsContext } from './aws-context.js';
 
 async function check(name: string, run: () => Promise<Omit<DoctorCheck, 'name'>>): Promise<DoctorCheck> {
@@ -23,7 +25,8 @@ async function check(name: string, run: () => Promise<Omit<DoctorCheck, 'name'>>
   }
 }
 
-export async function doctorChecks({ clients, names }: AwsContext, env: Environment): Promise<DoctorCheck[]> {
+export async function doctorChecks(ctx: AwsContext, env: Environment): Promise<DoctorCheck[]> {
+  const { clients, names } = ctx;
   const groupResource = `deployment group ${names.codedeployApplication}/${names.deploymentGroup}`;
   const deploymentGroup = async () => (await clients.call(clients.codedeploy, new GetDeploymentGroupCommand({ applicationName: names.codedeployApplication, deploymentGroupName: names.deploymentGroup }), groupResource)).deploymentGroupInfo;
   return Promise.all([
@@ -50,6 +53,7 @@ export async function doctorChecks({ clients, names }: AwsContext, env: Environm
       return { status: 'pass', detail: `${names.codedeployApplication}/${names.deploymentGroup}, auto-rollback on ${rollback.events.join(', ')}` };
     }),
     check('deployment style', async () => blueGreenGroupCheck(await deploymentGroup(), env, names)),
+    ...(env.canary ? [check('canary', () => canarySetupCheck(ctx))] : []),
     check('alarms', async () => {
       const group = await deploymentGroup();
       const alarmNames = group?.alarmConfiguration?.enabled ? (group.alarmConfiguration.alarms ?? []).map((a) => a.name!).filter(Boolean) : [];

@@ -4,8 +4,8 @@
 // run at the pipeline's canary gate (baseline deploy, shift, sample, judge,
 // restore, answer).
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, ListDeploymentTargetsCommand } from '@aws-sdk/client-codedeploy';
-import { CodePipelineClient, PutApprovalResultCommand } from '@aws-sdk/client-codepipeline';
+import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, GetDeploymentGroupCommand, ListDeploymentTargetsCommand } from '@aws-sdk/client-codedeploy';
+import { CodePipelineClient, GetPipelineCommand, PutApprovalResultCommand } from '@aws-sdk/client-codepipeline';
 import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand, ModifyRuleCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { judgeCanary } from '../../../../src/delivery/canary/judge.js';
 import { ConfigSchema, resolveEnvironment, type Environment } from '../../../../src/delivery/config.js';
 import type { DeploymentRecord } from '../../../../src/delivery/deployment.js';
 import type { DeliveryEvent } from '../../../../src/delivery/events.js';
-import { AwsCanaryRun } from '../../../../src/delivery/providers/aws/aws-canary.js';
+import { AwsCanaryRun, canarySetupCheck } from '../../../../src/delivery/providers/aws/aws-canary.js';
 import { annotateVerdict, canaryMetricQueries, canarySamplesFromMetrics, fetchCanaryMetrics, type MetricSeries } from '../../../../src/delivery/providers/aws/aws-canary-metrics.js';
 import { findCanaryForwarding, restoreFleetTraffic, shiftToCanary } from '../../../../src/delivery/providers/aws/aws-canary-traffic.js';
 import { AwsClients } from '../../../../src/delivery/providers/aws/aws-clients.js';
@@ -300,5 +300,49 @@ describe('issue 12.5: the canary run at the pipeline’s canary gate', () => {
     expect(approvals()).toEqual([expect.objectContaining({ status: 'Approved', summary: 'canary skipped: first deploy: nothing to compare the canary with' })]);
     expect(elbv2.commandCalls(ModifyListenerCommand)).toHaveLength(0);
     expect(codedeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+  });
+});
+
+describe('issue 12.5: mod doctor checks the canary setup on AWS', () => {
+  beforeEach(() => {
+    for (const m of [elbv2, codedeploy, pipeline]) m.reset();
+    targetGroups();
+    elbv2.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: ARN.listener, DefaultActions: [{ Type: 'forward', TargetGroupArn: ARN.fleet }] }] });
+  });
+  const deploy = (group: string) => ({ name: `Deploy-${group}`, actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CodeDeploy', version: '1' }, configuration: { DeploymentGroupName: group } }) as const;
+  const gateAction = { name: 'CanaryGate', runOrder: 2, actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' } } as const;
+
+  it('passes with a canary deploy, a gate after it, both one-instance groups and the three target groups', async () => {
+    pipeline.on(GetPipelineCommand).resolves({
+      pipeline: {
+        name: 'fixture-stage',
+        roleArn: 'r',
+        stages: [
+          { name: 'Canary', actions: [deploy('fixture-stage-canary'), gateAction] },
+          { name: 'Deploy', actions: [deploy('fixture-stage')] },
+        ],
+      },
+    });
+    codedeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: {} });
+    expect(await canarySetupCheck(context(environment()))).toMatchObject({ status: 'pass' });
+  });
+
+  it('names what is missing: the gate after the canary deploy, the baseline group', async () => {
+    pipeline.on(GetPipelineCommand).resolves({
+      pipeline: {
+        name: 'fixture-stage',
+        roleArn: 'r',
+        stages: [
+          { name: 'Canary', actions: [deploy('fixture-stage-canary')] },
+          { name: 'Deploy', actions: [deploy('fixture-stage')] },
+        ],
+      },
+    });
+    codedeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: {} });
+    codedeploy.on(GetDeploymentGroupCommand, { deploymentGroupName: 'fixture-stage-baseline' }).rejects(Object.assign(new Error('no such group'), { name: 'DeploymentGroupDoesNotExistException' }));
+    const check = await canarySetupCheck(context(environment()));
+    expect(check.status).toBe('fail');
+    expect(check.detail).toContain('pipeline fixture-stage has no manual approval (the canary gate) after fixture-stage-canary');
+    expect(check.detail).toContain('deployment group fixture-stage/fixture-stage-baseline does not exist');
   });
 });
