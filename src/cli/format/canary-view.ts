@@ -115,11 +115,24 @@ function reasonWrap(head: string[], rows: string[][], columns: number | undefine
   if (!columns) return {};
   // Each cell has one space of padding on both sides, and each column one border.
   const widths = head.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
-  const left = columns - 2 - widths.reduce((a, b) => a + b, 0) - head.length - 1;
+  let left = columns - 2 - widths.reduce((a, b) => a + b, 0) - head.length - 1;
   const longest = Math.max(head.at(-1)!.length, ...rows.map((r) => r.at(-1)!.length)) + 2;
   if (left >= longest) return {};
-  return { colWidths: [...widths, Math.max(24, left)], wordWrap: true };
+  // A narrow terminal: the numbers (baseline, canary, ratio / interval / p) wrap too, the widest first, so the reason keeps room.
+  const WRAPPABLE = [3, 4, 5];
+  while (left < Math.min(REASON_WIDTH, longest)) {
+    const widest = WRAPPABLE.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
+    if (widths[widest]! <= NUMBERS_MIN_WIDTH) break;
+    widths[widest]! -= 1;
+    left += 1;
+  }
+  return { colWidths: [...widths, Math.max(MIN_REASON_WIDTH, left)], wordWrap: true };
 }
+
+/** The reason column's width the numbers give way to, and the least either keeps (cells include their padding). */
+const REASON_WIDTH = 40;
+const MIN_REASON_WIDTH = 24;
+const NUMBERS_MIN_WIDTH = 16;
 
 /** What one side measured, in the metric's own terms: `41 ms (p90 88, n=512)` (the median) or `12/1000 (1.2%)`. */
 export function sideText(metric: MetricVerdict, side: MetricSide): string {
