@@ -19,6 +19,8 @@ export interface DeployRequest {
   timeoutMs?: number;
   /** The release gates judged before it, recorded with the deployment. */
   gates?: DeploymentRecord['gates'];
+  /** Nobody can answer a question (CI, no terminal): a canary paused on a Marginal verdict fails instead of waiting. */
+  unattended?: boolean;
 }
 
 export interface InstanceStatus {

@@ -6,10 +6,11 @@
 // exits 1 with CANARY_FAILED and leaves the fleet on its revision; and a
 // Marginal verdict with onMarginal: pause waits for `mod approve`.
 import { readFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../../src/delivery/deployment.js';
-import { FixtureApp, postModerate } from '../support/fixture-app.js';
+import { FixtureApp, MOD_BIN, postModerate } from '../support/fixture-app.js';
 
 /** The fixture's service, answering with the decision headers the real service sets, rejecting `rejectPercent`% of posts. */
 const server = (rejectPercent: number) => `// Test service with the real service's decision headers; rejects ${rejectPercent}% of posts.
@@ -162,16 +163,26 @@ describe('a Marginal canary paused for mod approve, through bin/mod.js (issue 12
     await app?.dispose();
   });
 
-  it('issue 12.4: the deploy waits, mod approve sees the paused canary and answers it, and the rollout goes on', async () => {
+  it('issue 12.4: in CI (no terminal) a paused canary cannot be answered: it fails instead of waiting', async () => {
     const first = await app.json<{ status: string }>(['deploy', '--env', 'stage']);
     expect(first.body.status).toBe('Succeeded');
-    const before = await app.mod(['approve', '--env', 'stage', '--summary', 'nothing to approve yet', '--yes']);
-    expect(before.exitCode).toBe(2);
     await app.write('VERSION', 'v2\n');
     await app.commit('v2');
-    const deploy = app.mod(['deploy', '--env', 'stage', '--json']);
+    const ci = await app.json<{ status: string; error: { code: string; message: string } }>(['deploy', '--env', 'stage']);
+    expect(ci.exitCode).toBe(1);
+    expect(ci.body).toMatchObject({ status: 'Failed', error: { code: 'CANARY_FAILED' } });
+    expect(ci.body.error.message).toContain('not interactive');
+  });
+
+  it('issue 12.4: from a terminal the deploy waits, mod approve sees the paused canary and answers it, and the rollout goes on', async () => {
+    const before = await app.mod(['approve', '--env', 'stage', '--summary', 'nothing to approve yet', '--yes']);
+    expect(before.exitCode).toBe(2);
+    // A real pseudo-terminal (script(1)), not CI: someone could answer, so the canary pauses.
+    const env: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k !== 'CI' && v !== undefined)) as Record<string, string>;
+    env.TERM = 'dumb';
+    const deploy = execa('script', ['-qec', `stty cols 160 rows 40; ${process.execPath} ${MOD_BIN} deploy --env stage`, '/dev/null'], { cwd: app.dir, env, extendEnv: false, reject: false, timeout: 120_000, stdin: 'ignore' });
     let approved: Awaited<ReturnType<FixtureApp['mod']>> | undefined;
-    for (let i = 0; i < 150 && !approved; i++) {
+    for (let i = 0; i < 300 && !approved; i++) {
       const attempt = await app.mod(['approve', '--env', 'stage', '--summary', 'too little traffic on stage to judge; fine by me', '--yes', '--json']);
       if (attempt.exitCode === 0) approved = attempt;
       else await new Promise((resolve) => setTimeout(resolve, 200));
@@ -179,10 +190,11 @@ describe('a Marginal canary paused for mod approve, through bin/mod.js (issue 12
     expect(approved, 'mod approve never found the paused canary').toBeDefined();
     expect(JSON.parse(approved!.stdout)).toMatchObject({ status: 'Approved', stageName: 'canary' });
     const done = await deploy;
-    expect(done.exitCode, done.stderr).toBe(0);
-    const result = JSON.parse(done.stdout) as { status: string; deploymentId: string };
-    expect(result.status).toBe('Succeeded');
-    const record = JSON.parse(await readFile(path.join(app.dir, '.mod', 'envs', 'stage', 'deployments', `${result.deploymentId}.json`), 'utf8')) as DeploymentRecord;
+    expect(done.exitCode, done.stdout).toBe(0);
+    const history = await app.json<{ deployments: { deploymentId: string; status: string }[] }>(['history', '--env', 'stage']);
+    const latest = history.body.deployments[0]!;
+    expect(latest.status).toBe('Succeeded');
+    const record = JSON.parse(await readFile(path.join(app.dir, '.mod', 'envs', 'stage', 'deployments', `${latest.deploymentId}.json`), 'utf8')) as DeploymentRecord;
     expect(record.canary).toMatchObject({ status: 'Judged', outcome: 'approved', verdict: { verdict: 'Marginal' }, answer: { approved: true, summary: 'too little traffic on stage to judge; fine by me' } });
   });
 });

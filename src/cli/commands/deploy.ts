@@ -63,6 +63,7 @@ export async function runDeploy(options: DeployCommandOptions, globals: GlobalOp
       signal: interrupt.signal,
       events: (e) => output.event(e),
       confirm,
+      unattended: !context.interactive,
     });
     output.result(deploymentJson(record, endpoint), () => deploymentText(record, endpoint, output.mode === 'tty'));
     return exitCodeFor(record);

@@ -74,6 +74,8 @@ export interface CanaryRun {
   baselineCommit: string;
   /** How often the samples are collected (and the record's live counts refreshed) while the canary runs. */
   sampleEveryMs?: number;
+  /** Nobody can run `mod approve` from here (CI without a terminal): `onMarginal: pause` fails instead. */
+  unattended?: boolean;
 }
 
 /** Whether the rollout goes on, and if not how the deployment ends. */
@@ -169,7 +171,10 @@ export async function runCanary(run: CanaryRun): Promise<CanaryResult> {
   canary.status = 'Judged';
   canary.endedAt = new Date().toISOString();
   const sides = { baseline: samples.filter((s) => s.group === 'baseline').length, canary: samples.filter((s) => s.group === 'canary').length };
-  const action = verdict.verdict === 'Pass' ? 'continue' : verdict.verdict === 'Fail' ? 'fail' : settings.onMarginal;
+  // A pause nobody can answer (CI without a terminal) would hold the lock forever: it fails, unless onMarginal says continue.
+  const unanswerable = verdict.verdict === 'Marginal' && settings.onMarginal === 'pause' && run.unattended === true;
+  const action = verdict.verdict === 'Pass' ? 'continue' : verdict.verdict === 'Fail' || unanswerable ? 'fail' : settings.onMarginal;
+  if (unanswerable) canary.note = `Marginal (score ${verdict.score}) and onMarginal: pause, but nobody can answer mod approve here (not interactive): failed; set onMarginal: continue to roll out, or deploy from a terminal`;
   canary.outcome = action === 'continue' ? 'continued' : action === 'fail' ? 'rolled-back' : 'paused';
   events({ type: 'canary', phase: 'verdict', verdict, samples: sides, outcome: canary.outcome });
   if (action === 'continue') {
@@ -179,7 +184,9 @@ export async function runCanary(run: CanaryRun): Promise<CanaryResult> {
   }
   if (action === 'fail') {
     await run.save();
-    return { proceed: false, status: 'Failed', error: canaryFailure(record, verdict, run.baselineCommit) };
+    const error = canaryFailure(record, verdict, run.baselineCommit);
+    if (unanswerable) error.message += `: ${canary.note}`;
+    return { proceed: false, status: 'Failed', error };
   }
 
   // Marginal, onMarginal: pause. The pair is gone: the deployment waits, holding its lock, for an answer.
@@ -283,7 +290,7 @@ export interface LocalCanaryContext {
  * (and said so) for a fast rollback, which never waits for analysis, and for
  * a first deploy, which has nothing to compare with.
  */
-export async function runLocalCanary(context: LocalCanaryContext, revision: { bundleKey: string; previousGood: DeploymentRecord | undefined; fastRollback: boolean }): Promise<CanaryResult> {
+export async function runLocalCanary(context: LocalCanaryContext, revision: { bundleKey: string; previousGood: DeploymentRecord | undefined; fastRollback: boolean; unattended?: boolean }): Promise<CanaryResult> {
   const { env, paths, host, history, record, events, signal } = context;
   const settings = env.canary;
   if (!settings) return { proceed: true };
@@ -350,6 +357,7 @@ export async function runLocalCanary(context: LocalCanaryContext, revision: { bu
     install: (instance, role, into) => deployToInstance(instance, agent(role), into),
     remove: (instance) => removeSideInstance(instance, env, host, events),
     judge: context.judge,
+    unattended: revision.unattended,
     waitForAnswer: (abort) => waitForCanaryAnswer(canaryAnswerFile(paths, env.name), record.deploymentId, abort),
   };
   await rm(canaryAnswerFile(paths, env.name), { force: true });

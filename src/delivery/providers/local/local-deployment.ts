@@ -18,6 +18,7 @@ import { ensureInstances } from './local-instances.js';
 import { listInstances } from './local-instances.js';
 import { judgeCanary } from '../../canary/judge.js';
 import { removeLeftoverCanary, runLocalCanary } from './local-canary.js';
+import { rerouteToKeptFleet, runBlueGreenRollout, terminateSupersededStandby } from './local-blue-green.js';
 import { rollOutWithAutoRollback } from './local-rollout.js';
 import { closeAbandonedDeployments } from './orphaned-hooks.js';
 import { buildRevision, bundleDirOf, usableBundle } from './revision-builder.js';
@@ -66,6 +67,11 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
   const hostReady = ensureHost(paths, env);
   hostReady.catch(() => {});
   try {
+    // Blue/green, a fast rollback within the window: traffic back to the kept fleet, no reinstall (issue 12).
+    if (request.reuseRevisionOf && env.deploymentType === 'blue-green') {
+      const rerouted = await rerouteToKeptFleet({ env, paths, host: await hostReady, history, record, events }, request.reuseRevisionOf);
+      if (rerouted) return await finish(rerouted.status, rerouted.error);
+    }
     // The revision: reuse an earlier bundle (fast rollback) or build the commit.
     let bundleKey: string;
     if (request.reuseRevisionOf) {
@@ -94,18 +100,24 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
     if (signal.aborted) return await finish('Stopped', { code: 'INTERRUPTED', message: 'interrupted before the rollout started' });
 
     const host = await hostReady;
-    const instances = await ensureInstances(paths.instances(env.name), env.instances);
+    const blueGreen = env.deploymentType === 'blue-green';
+    // In place after blue/green: a kept fleet is superseded (terminated) before the rollout picks its instances.
+    if (!blueGreen) await terminateSupersededStandby(env, paths, host, events);
+    const instances = blueGreen ? [] : await ensureInstances(paths.instances(env.name), env.instances);
     await writeServiceEnv(env, host, instances);
     // Read before this deployment can succeed: the revision an auto-rollback returns to.
     const previousGood = (await history.list()).find((d) => d.status === 'Succeeded' && d.deploymentId !== record.deploymentId);
 
-    events({ type: 'deploy.start', deploymentId: record.deploymentId, environment: env.name, commit: commit.commit, instanceIds: instances.map((i) => i.id), rollout: env.rollout });
+    // Blue/green announces its replacement fleet once it is launched.
+    if (!blueGreen) events({ type: 'deploy.start', deploymentId: record.deploymentId, environment: env.name, commit: commit.commit, instanceIds: instances.map((i) => i.id), rollout: env.rollout });
     const repairBundle = (revision: RevisionRef) => usableBundle({ git, paths, bundleKey: revision.bundle, commit: revision.commit, environment: env, events, signal });
     // Issue 12: a canary and a fresh baseline, judged before the rollout touches the fleet.
     await removeLeftoverCanary(paths, env, host, events);
-    const canary = await runLocalCanary({ env, paths, host, history, record, events, signal, judge: judgeCanary, repairBundle }, { bundleKey, previousGood, fastRollback: request.reuseRevisionOf !== undefined });
+    const canary = await runLocalCanary({ env, paths, host, history, record, events, signal, judge: judgeCanary, repairBundle }, { bundleKey, previousGood, fastRollback: request.reuseRevisionOf !== undefined, unattended: request.unattended });
     if (!canary.proceed) return await finish(canary.status, canary.error);
-    const result = await rollOutWithAutoRollback({ env, paths, host, history, record, events, signal, repairBundle }, instances, bundleKey, previousGood);
+    const result = blueGreen
+      ? await runBlueGreenRollout({ env, paths, host, history, record, events, signal, repairBundle }, bundleKey, previousGood)
+      : await rollOutWithAutoRollback({ env, paths, host, history, record, events, signal, repairBundle }, instances, bundleKey, previousGood);
     return await finish(result.status, result.error);
   } catch (error) {
     if (signal.aborted) return await finish('Stopped', { code: 'INTERRUPTED', message: `interrupted: ${(error as Error).message}` });
