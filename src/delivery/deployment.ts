@@ -80,7 +80,14 @@ export interface DeploymentRecord {
   /** In-place or blue/green (issue 12); unset = in-place. */
   deploymentType?: 'in-place' | 'blue-green';
   /** Blue/green: the fleets, and until when the original one is kept for a fast rollback. */
-  blueGreen?: { originalInstances: string[]; replacementInstances: string[]; keepOriginalUntil?: string; originalTerminated?: boolean };
+  blueGreen?: {
+    originalInstances: string[];
+    replacementInstances: string[];
+    keepOriginalUntil?: string;
+    originalTerminated?: boolean;
+    /** A fast rollback that re-routed to the kept fleet instead of reinstalling: why (local provider). */
+    reroute?: string;
+  };
   /** The canary analysis of this deployment, when the environment has one. */
   canary?: CanaryRecord;
 }

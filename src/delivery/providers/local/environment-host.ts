@@ -12,6 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../store/emb
 import { readJson, writeJsonAtomic } from './json-file.js';
 import { InstanceRestarter, type RestartSettings } from './instance-restarter.js';
 import { LoadBalancer, type LoadBalancerOptions } from './load-balancer.js';
+import { scheduleStandbyTermination } from './local-blue-green.js';
 
 export interface HostSettings {
   environment: string;
@@ -82,8 +83,10 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
           const reason = `its health check failed ${target.failures ?? 0} times (${target.lastError ?? 'no answer'})`;
           void restarter
             .restart(target.id, reason, () => {
-              if (lb.get(target.id)?.url !== target.url) return; // deregistered or moved meanwhile (a deployment)
-              lb.register(target.id, target.url, { inService: true });
+              const now = lb.get(target.id);
+              if (now?.url !== target.url) return; // deregistered or moved meanwhile (a deployment)
+              // A kept blue/green fleet stays on standby: restarted, not routed.
+              lb.register(target.id, target.url, { inService: true, ...(now.standby ? { standby: true } : {}) });
             })
             .catch((error: Error) => console.log(`${new Date().toISOString()} ${target.id}: restart failed: ${error.message}`));
         }
@@ -97,9 +100,11 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
   endpoint.keepAliveTimeout = 5000;
   await listen(endpoint, settings.endpointPort);
 
+  let stopTermination = () => {};
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      stopTermination();
       if (restartTimer) clearInterval(restartTimer);
       control.close();
       endpoint.closeIdleConnections();
@@ -182,6 +187,25 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
     startedAt: new Date().toISOString(),
     ...(settings.stateDir ? { stateDir: settings.stateDir } : {}),
   };
+  if (settings.restart) {
+    // Blue/green: the kept original fleet is terminated here when its time is up (the CLI has exited by then).
+    const restart = settings.restart;
+    stopTermination = scheduleStandbyTermination({
+      envDir: path.dirname(settings.targetsFile),
+      lockFile: restart.lockFile,
+      deploymentsDir: restart.deploymentsDir,
+      instancesDir: restart.instancesDir,
+      applicationName: restart.applicationName,
+      deploymentGroupName: restart.deploymentGroupName,
+      variables: { ...restart.variables, DATABASE_URL: info.databaseUrl },
+      hookTimeoutCapSeconds: restart.hookTimeoutCapSeconds,
+      deregister: async (id) => {
+        await lb.deregister(id);
+        await saveTargets();
+      },
+      log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+    });
+  }
   await writeJsonAtomic(settings.infoFile, info);
   if (settings.registryFile) await writeHostRecord(settings.registryFile, info);
   return { info, stop };

@@ -21,6 +21,8 @@ interface InstanceFile {
   id: string;
   port: number;
   createdAt: string;
+  /** Blue/green: the fleet it belonged to was terminated (its directory stays for its logs; its id is never reused). */
+  terminatedAt?: string;
 }
 
 /** Returns the environment's instances, creating or adding ones up to `count`. */
@@ -29,9 +31,11 @@ export async function ensureInstances(instancesDir: string, count: number): Prom
   const existing = await listInstances(instancesDir);
   const instances = existing.slice(0, count);
   const usedPorts = new Set(existing.map((i) => i.port));
+  // A terminated instance's id is not reused: its directory keeps its logs.
+  const taken = new Set((await readdir(instancesDir).catch(() => [] as string[])).map(String));
   for (let n = 1; instances.length < count; n++) {
     const id = `i-local-${n}`;
-    if (instances.some((i) => i.id === id)) continue;
+    if (instances.some((i) => i.id === id) || taken.has(id)) continue;
     const port = await freePort(usedPorts);
     usedPorts.add(port);
     const dir = path.join(instancesDir, id);
@@ -43,6 +47,38 @@ export async function ensureInstances(instancesDir: string, count: number): Prom
   return instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
 
+/**
+ * Blue/green's replacement fleet: `count` new instances with ids after every
+ * one the environment ever had (i-local-3, i-local-4 after i-local-1, -2) and
+ * ports no live instance uses.
+ */
+export async function launchInstances(instancesDir: string, count: number): Promise<LocalInstance[]> {
+  await mkdir(instancesDir, { recursive: true });
+  const names = (await readdir(instancesDir).catch(() => [] as string[])).map(String);
+  let next = Math.max(0, ...names.map((name) => Number(/^i-local-(\d+)$/.exec(name)?.[1] ?? 0))) + 1;
+  const usedPorts = new Set((await listInstances(instancesDir)).map((i) => i.port));
+  const launched: LocalInstance[] = [];
+  while (launched.length < count) {
+    const id = `i-local-${next++}`;
+    const port = await freePort(usedPorts);
+    usedPorts.add(port);
+    const dir = path.join(instancesDir, id);
+    const file: InstanceFile = { id, port, createdAt: new Date().toISOString() };
+    await mkdir(path.join(dir, 'root'), { recursive: true });
+    await writeJsonAtomic(path.join(dir, 'instance.json'), file);
+    launched.push(toInstance(dir, file));
+  }
+  return launched;
+}
+
+/** Records the instance as terminated: listInstances no longer returns it. */
+export async function markTerminated(instance: Pick<LocalInstance, 'dir'>): Promise<void> {
+  const file = path.join(instance.dir, 'instance.json');
+  const current = await readJson<InstanceFile>(file).catch(() => undefined);
+  if (current) await writeJsonAtomic(file, { ...current, terminatedAt: new Date().toISOString() });
+}
+
+/** The environment's instances that are not terminated, by id. */
 export async function listInstances(instancesDir: string): Promise<LocalInstance[]> {
   const entries = await readdir(instancesDir, { withFileTypes: true }).catch(() => []);
   const instances: LocalInstance[] = [];
@@ -50,7 +86,7 @@ export async function listInstances(instancesDir: string): Promise<LocalInstance
     if (!entry.isDirectory()) continue;
     const dir = path.join(instancesDir, entry.name);
     const file = await readJson<InstanceFile>(path.join(dir, 'instance.json')).catch(() => undefined);
-    if (file) instances.push(toInstance(dir, file));
+    if (file && !file.terminatedAt) instances.push(toInstance(dir, file));
   }
   return instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }

@@ -13,11 +13,20 @@ import { findHost, hostProcessRunning } from './host-client.js';
 import { readJson } from './json-file.js';
 import { listInstances, restartRecordFile } from './local-instances.js';
 import { isMarkedStopped } from './local-stop.js';
+import { clock, standbyOf, type StandbyFleet } from './local-blue-green.js';
+
+/** "standby until 14:05" for a kept blue/green fleet ("terminating" once its time is up), with its health when not healthy. */
+function standbyState(health: string, kept: StandbyFleet | undefined): string {
+  const what = kept ? (kept.terminating || Date.parse(kept.until) <= Date.now() ? 'standby, terminating' : `standby until ${clock(kept.until)}`) : 'standby';
+  return health === 'healthy' ? what : `${what} (${health})`;
+}
 
 export async function localEnvironmentStatus(paths: StatePaths, env: Environment, history: DeploymentHistory): Promise<ProviderEnvironmentStatus> {
   const host = await findHost(paths, env.name);
   const instances = await listInstances(paths.instances(env.name));
   const targets = host ? await host.targets().catch(() => []) : [];
+  // Blue/green: the original fleet kept on standby after a switch (not routed, health-checked).
+  const kept = await standbyOf(paths, env.name);
   const statuses: InstanceStatus[] = [];
   const recent = await history.list(50);
   await Promise.all(
@@ -34,7 +43,7 @@ export async function localEnvironmentStatus(paths: StatePaths, env: Environment
       statuses[index] = {
         id: instance.id,
         healthy: target?.state === 'healthy',
-        state: host ? (target?.state ?? 'unregistered') : running ? 'no endpoint' : 'stopped',
+        state: host ? (target?.standby && target.state !== 'draining' ? standbyState(target.state, kept?.instances.includes(instance.id) ? kept : undefined) : (target?.state ?? 'unregistered')) : running ? 'no endpoint' : 'stopped',
         commit: revision?.commit ?? null,
         deploymentId: last?.deploymentId ?? null,
         since: running ? startedAt : null,
