@@ -51,7 +51,7 @@ describe('issue 12.4: mod canary report', () => {
     expect(stdout).toContain(`canary of ${seeded.deploymentId}`);
     expect(stdout).toContain('verdict Fail: score 50/100 (pass >= 90, marginal >= 75)');
     expect(stdout).toContain('why: critical metric decision.reject failed');
-    expect(stdout).toContain('the canary was removed and the release rolled back');
+    expect(stdout).toContain('the canary was removed, the fleet keeps its revision');
     expect(stdout).toContain('canary i-local-3 (new revision) vs baseline i-local-4 (current revision)');
     for (const head of ['metric', 'group', 'verdict', 'baseline', 'canary', 'ratio / interval / p', 'reason']) expect(stdout).toContain(head);
     const row = (metric: string) => stdout.split('\n').find((l) => l.includes(`│ ${metric} `))!;

@@ -75,7 +75,7 @@ describe('issue 12.4: mod deploy --json and its result line', () => {
 
   it('the human result shows the verdict and each failing metric with why, and where the numbers are', () => {
     const text = deploymentText(record({ status: 'RolledBack', canary: failedCanary() }), null, false);
-    expect(text).toContain('  canary Fail (score 50/100): decision.reject failed; the canary was removed and the release rolled back');
+    expect(text).toContain('  canary Fail (score 50/100): decision.reject failed; the canary was removed, the fleet keeps its revision');
     expect(text).toContain(`    decision.reject (critical): ${REJECT_FAIL.reason}`);
     expect(text).toContain('mod canary report d-20261202T030000-abcdef');
     expect(text).not.toContain('latency');
@@ -104,7 +104,7 @@ describe('issue 12.4: mod history', () => {
   it('the listing shows the canary verdict and a blue/green deployment', () => {
     const text = historyText([record({ status: 'RolledBack', deploymentType: 'blue-green', canary: failedCanary() })], false, false);
     expect(text).toContain('(151.0s), blue/green');
-    expect(text).toContain('    canary Fail (score 50/100): decision.reject failed; the canary was removed and the release rolled back');
+    expect(text).toContain('    canary Fail (score 50/100): decision.reject failed; the canary was removed, the fleet keeps its revision');
     expect(historyText([record()], false, false)).not.toMatch(/canary|blue\/green/);
   });
 });
@@ -146,7 +146,7 @@ describe('issue 12.4: canary progress events', () => {
     expect(describeEvent({ type: 'canary', phase: 'sampling', durationSeconds: 120 })?.text).toBe('canary: sampling requests for 120 s');
     const failed = describeEvent({ type: 'canary', phase: 'verdict', verdict: failedCanary().verdict!, samples: { baseline: 1000, canary: 1000 }, outcome: 'rolled-back' });
     expect(failed).toEqual({
-      text: `canary Fail (score 50/100, 1000 canary vs 1000 baseline requests): critical metric decision.reject failed; failed: decision.reject (${REJECT_FAIL.reason}); removing the canary and rolling back`,
+      text: `canary Fail (score 50/100, 1000 canary vs 1000 baseline requests): critical metric decision.reject failed; failed: decision.reject (${REJECT_FAIL.reason}); the canary is removed, the fleet keeps its revision`,
       level: 'error',
     });
     expect(describeEvent({ type: 'canary', phase: 'verdict', verdict: passedCanary().verdict!, samples: { baseline: 500, canary: 498 }, outcome: 'continued' })?.level).toBe('info');

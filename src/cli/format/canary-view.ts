@@ -61,13 +61,13 @@ export function outcomeText(outcome: NonNullable<CanaryRecord['outcome']>): stri
     case 'continued':
       return 'the rollout continued';
     case 'rolled-back':
-      return 'the canary was removed and the release rolled back';
+      return 'the canary was removed, the fleet keeps its revision';
     case 'paused':
       return 'waiting for mod approve';
     case 'approved':
       return 'approved, the rollout continued';
     case 'rejected':
-      return 'rejected, rolled back';
+      return 'rejected: the canary was removed, the fleet keeps its revision';
   }
 }
 
@@ -136,6 +136,8 @@ const NUMBERS_MIN_WIDTH = 16;
 
 /** What one side measured, in the metric's own terms: `41 ms (p90 88, n=512)` (the median) or `12/1000 (1.2%)`. */
 export function sideText(metric: MetricVerdict, side: MetricSide): string {
+  // The tail metric compares the p90: it comes first.
+  if (metric.name.endsWith('p90') && side.p90 !== undefined) return `p90 ${formatNumber(side.p90)} ms (${side.median !== undefined ? `median ${formatNumber(side.median)}, ` : ''}n=${side.samples})`;
   if (side.median !== undefined) return `${formatNumber(side.median)} ms (${side.p90 !== undefined ? `p90 ${formatNumber(side.p90)}, ` : ''}n=${side.samples})`;
   if (side.count !== undefined) return `${side.count}/${side.samples}${side.rate !== undefined ? ` (${percent(side.rate)})` : side.samples ? ` (${percent(side.count / side.samples)})` : ''}`;
   return metric.verdict === 'nodata' ? `n=${side.samples}` : `${side.samples} samples`;

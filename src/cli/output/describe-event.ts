@@ -71,7 +71,7 @@ function describeCanary(event: CanaryEvent): { text: string; level: 'info' | 'wa
       const v = event.verdict;
       const failing = v.metrics.filter((m) => m.verdict === 'fail');
       const failed = failing.length ? `; failed: ${failing.map((m) => `${m.name} (${m.reason})`).join('; ')}` : '';
-      const outcome = { continued: 'the rollout continues', 'rolled-back': 'removing the canary and rolling back', paused: 'paused', approved: 'approved', rejected: 'rejected' }[event.outcome];
+      const outcome = { continued: 'the rollout continues', 'rolled-back': 'the canary is removed, the fleet keeps its revision', paused: 'paused', approved: 'approved', rejected: 'rejected, the fleet keeps its revision' }[event.outcome];
       return {
         text: `canary ${v.verdict} (score ${v.score}/100, ${event.samples.canary} canary vs ${event.samples.baseline} baseline requests): ${v.reason}${failed}; ${outcome}`,
         level: v.verdict === 'Pass' ? 'info' : v.verdict === 'Marginal' ? 'warn' : 'error',
