@@ -121,10 +121,7 @@ async function instantRollback(ctx: AwsContext, request: DeployRequest, record: 
     record.endedAt = new Date().toISOString();
     return record;
   }
-  const watched = await watchDeployment(watch, id, record);
-  // CodeDeploy's rollback deployment reports the original fleet's instances; they serve again.
-  if (watched.blueGreen) watched.blueGreen = { ...watched.blueGreen, originalTerminated: false };
-  return watched;
+  return watchDeployment({ ...watch, quietBlueGreen: true }, id, record);
 }
 
 function finish(record: DeploymentRecord, events: DeliveryEvents): DeploymentRecord {

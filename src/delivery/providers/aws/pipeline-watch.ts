@@ -27,6 +27,8 @@ export interface WatchContext {
   pollMs: number;
   /** The environment's canary (issue 12.5): told when the pipeline's canary deploy starts and when it waits at the canary gate. */
   canary?: CanaryHooks;
+  /** Watching CodeDeploy's rollback deployment of a blue/green fast rollback: its Blue/Green labels are the other way round, so no phases. */
+  quietBlueGreen?: boolean;
 }
 
 /** `canary`: the CodeDeploy action of the canary's deployment group; `canary-gate`: the manual approval after it. */
@@ -135,7 +137,7 @@ export async function readDeployment(ctx: WatchContext, deploymentId: string, ch
  * terminationWaitSeconds, and says how to roll back to the kept fleet.
  */
 function followBlueGreen(ctx: WatchContext, record: DeploymentRecord, read: { info: DeploymentInfo; targets: DeploymentTarget[] }, changes: ChangeLog): boolean {
-  if (!isBlueGreen(read.info)) return false;
+  if (ctx.quietBlueGreen || !isBlueGreen(read.info)) return false;
   const state = blueGreenState(read.info, read.targets);
   recordBlueGreen(record, state, ctx.events, changes.blueGreenPhase);
   changes.blueGreenPhase = state.phase;

@@ -15,7 +15,7 @@ import {
   type DeploymentInfo,
   type DeploymentTarget,
 } from '@aws-sdk/client-codedeploy';
-import { CodePipelineClient, ListActionExecutionsCommand, ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, GetPipelineStateCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Git } from '../../../../src/git/git.js';
@@ -27,7 +27,8 @@ import { AwsClients } from '../../../../src/delivery/providers/aws/aws-clients.j
 import { runIndependent, type AwsContext } from '../../../../src/delivery/providers/aws/aws-context.js';
 import { deployOnAws } from '../../../../src/delivery/providers/aws/aws-deploy.js';
 import { awsNames } from '../../../../src/delivery/providers/aws/aws-names.js';
-import { watchDeployment } from '../../../../src/delivery/providers/aws/pipeline-watch.js';
+import { deploymentHistory } from '../../../../src/delivery/providers/aws/aws-history.js';
+import { watchDeployment, watchPipelineExecution } from '../../../../src/delivery/providers/aws/pipeline-watch.js';
 
 const codedeploy = mockClient(CodeDeployClient);
 const pipeline = mockClient(CodePipelineClient);
@@ -138,6 +139,34 @@ describe('issue 12.5: AWS blue/green deployments', () => {
     expect(done.status).toBe('Succeeded');
     expect(done.deploymentType).toBe('blue-green');
     expect(done.blueGreen).toEqual({ originalInstances: ['i-blue1'], replacementInstances: ['i-green1'], keepOriginalUntil: until, originalTerminated: false });
+  });
+
+  it('a pipeline execution whose blue/green deploy is in the termination wait ends the watch Succeeded, and history counts it as deployed', async () => {
+    const env = environment();
+    const live = { ...BG, deploymentId: 'd-GREEN', status: 'InProgress', instanceTerminationWaitTimeStarted: true } as const;
+    const targets = [target('i-blue1', 'Blue', [['BlockTraffic', 'Succeeded']]), target('i-green1', 'Green', [...INSTALL, ['AllowTraffic', 'Succeeded']])];
+    pipeline.on(GetPipelineCommand).resolves({ pipeline: { name: 'fixture-stage', roleArn: 'r', stages: [{ name: 'Deploy', actions: [{ name: 'Deploy', actionTypeId: { category: 'Deploy', owner: 'AWS', provider: 'CodeDeploy', version: '1' } }] }] } });
+    pipeline.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { status: 'InProgress' } });
+    pipeline.on(GetPipelineStateCommand).resolves({
+      stageStates: [{ stageName: 'Deploy', latestExecution: { pipelineExecutionId: 'exec-2', status: 'InProgress' }, actionStates: [{ actionName: 'Deploy', latestExecution: { status: 'InProgress', externalExecutionId: 'd-GREEN' } }] }],
+    });
+    codedeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: live });
+    codedeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: ['i-blue1', 'i-green1'] });
+    codedeploy.on(BatchGetDeploymentTargetsCommand).resolves({ deploymentTargets: targets });
+    const record = newDeploymentRecord({ environment: env, commit: { commit: 'b'.repeat(40), subject: 's', author: 'a', authorEmail: 'a@x', date: '' }, initiator: 'me' } as never, 'aws', 'exec-2');
+    const done = await watchPipelineExecution({ clients: context(env).clients, names: awsNames(env), environment: 'stage', events: () => {}, signal: new AbortController().signal, timeoutMs: 10_000, pollMs: 1 }, 'exec-2', record);
+    expect(done).toMatchObject({ status: 'Succeeded', deploymentType: 'blue-green', blueGreen: { originalInstances: ['i-blue1'], replacementInstances: ['i-green1'], originalTerminated: false } });
+
+    history('InProgress');
+    codedeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: ['i-blue1', 'i-green1'] });
+    const listed = await deploymentHistory(context(env), env, 20);
+    expect(listed.map((d) => [d.deploymentId, d.status])).toEqual([
+      ['exec-2', 'Succeeded'],
+      ['exec-1', 'Succeeded'],
+    ]);
+    expect(listed[0]).toMatchObject({ deploymentType: 'blue-green', aws: { codeDeployDeploymentId: 'd-GREEN' }, blueGreen: { originalInstances: ['i-blue1'] } });
+    // An in-place environment's history makes no such calls and keeps the execution in progress.
+    expect((await deploymentHistory(context(env), environment({ deploymentType: 'in-place' }), 20))[0]!.status).toBe('InProgress');
   });
 
   function history(liveStatus: 'InProgress' | 'Succeeded') {
