@@ -1,8 +1,9 @@
 // The AWS provider: the domain's Provider interface on CodePipeline,
 // CodeBuild, CodeDeploy, EC2, ELBv2 and CloudWatch. Each operation lives in
 // its own file (aws-deploy, aws-history, aws-status, aws-stop, aws-approve,
-// aws-doctor); this class holds the SDK clients per region and profile and
-// hands each operation its environment's context.
+// aws-doctor; blue/green in aws-blue-green, the canary in aws-canary with its
+// traffic and metrics files); this class holds the SDK clients per region and
+// profile and hands each operation its environment's context.
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
