@@ -91,7 +91,9 @@ export class GateRefusedError extends ModError {
 }
 
 /** Runs the environment's release gates (if it has any), emitting one event per gate. */
-export async function judgeGates(ws: Workspace, env: Environment, provider: Provider, commit: CommitInfo, options: { overrides?: GateOverride[]; initiator: string; events: DeliveryEvents; only?: GateName[]; now?: () => Date }): Promise<GateReport | undefined> {
+export async function judgeGates(ws: Workspace, loaded: Environment, provider: Provider, commit: CommitInfo, options: { overrides?: GateOverride[]; initiator: string; events: DeliveryEvents; only?: GateName[]; now?: () => Date }): Promise<GateReport | undefined> {
+  // The gates come from the config committed in the revision, not the working tree (deploy and mod gates alike).
+  const env = await withCommittedGates(ws.git, loaded, commit, options.events);
   if (Object.keys(gatesOf(env)).length === 0) {
     if (options.overrides?.length) throw new UsageError(`${env.name} has no release gates to override`);
     return undefined;
@@ -125,9 +127,7 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
 
   // What can fail without building fails now: the specs and hook scripts as committed.
   refuseOnFailure(await preflightChecks(ws.git, commit.commit), (message) => options.events({ type: 'notice', level: 'warn', message }));
-  // The gates come from the config committed in the revision, not the working tree.
-  const judged = await withCommittedGates(ws.git, env, commit, options.events);
-  const report = await judgeGates(ws, judged, provider, commit, { overrides: options.overrides, initiator, events: options.events, now: options.now });
+  const report = await judgeGates(ws, env, provider, commit, { overrides: options.overrides, initiator, events: options.events, now: options.now });
   if (report && !report.passed) {
     const failed = report.gates.filter((g) => g.status === 'fail');
     await notifier.notify({ ...about, kind: 'gate.refused', detail: failed.map((g) => `${g.name}: ${g.reason}`).join('\n') });

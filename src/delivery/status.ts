@@ -162,6 +162,16 @@ function compareWithRunning(providerStatus: ProviderEnvironmentStatus, history: 
     const still = serving.length ? `; ${serving.length} instance(s) still serve (${serving.map((i) => i.id).join(', ')}) on their own ports` : '';
     problems.push({ code: 'ENDPOINT_DOWN', message: `the endpoint is down: ${providerStatus.endpointDown}${still}`, hint: `\`mod deploy --env ${envName}\` starts it again; \`mod stop --env ${envName}\` stops the instances on purpose` });
   }
+  // The endpoint runs but routes to nobody: every request gets 503, which is as down as a dead endpoint.
+  const deployed = providerStatus.instances.some((i) => i.commit);
+  const live = providerStatus.instances.filter((i) => i.state !== 'stopped');
+  if (!providerStatus.endpointDown && providerStatus.endpoint && deployed && live.length > 0 && !providerStatus.instances.some((i) => i.healthy)) {
+    problems.push({
+      code: 'ENDPOINT_DOWN',
+      message: `the endpoint ${providerStatus.endpoint} has no healthy instance: every request is refused (503)`,
+      hint: `see why with \`mod logs --env ${envName}\`; \`mod deploy --env ${envName}\` (or \`mod rollback --env ${envName}\`) brings a revision back`,
+    });
+  }
   // The newest finished deployment: a failed auto-rollback leaves instances on neither revision.
   const latest = history.find((d) => d.status !== 'InProgress');
   if (latest?.autoRollback && latest.autoRollback.status !== 'Succeeded') {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/delivery/deploy-lock.js';
-import { deploy, GateRefusedError, type DeployOptions, type DeploySummary } from '../../src/delivery/deploy.js';
+import { deploy, GateRefusedError, judgeGates, type DeployOptions, type DeploySummary } from '../../src/delivery/deploy.js';
 import { ExitCode, ModError } from '../../src/errors.js';
 import { FakeDeliveryEvents } from '../fakes/fake-delivery-events.js';
 import { FakeGateDependencies } from '../fakes/fake-gate-dependencies.js';
@@ -262,6 +262,18 @@ describe('deploy behind release gates', () => {
     const error = await run({ environment: 'production', now: () => IN_WINDOW, confirm: async () => void asked++ }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GateRefusedError);
     expect(asked).toBe(0);
+  });
+
+  it('issue 17.16: mod gates (judgeGates) judges the committed gates as deploy does, and says when the working tree differs', async () => {
+    const committed = await repo.commit('Ticket gate only (#8)', { 'mod.config.yml': 'app: shop\nenvironments:\n  stage:\n    branch: stage\n  production:\n    branch: master\n    gates:\n      ticket: {}\n' });
+    gates.github.addPull({ number: 8, body: 'SHOP-8', mergeCommitSha: committed }, [committed]);
+    gates.github.addPull({ number: 7, body: 'SHOP-7', mergeCommitSha: mergeOf7 }, [mergeOf7]);
+    const env = ws.environment('production');
+    const report = await judgeGates(ws, env, provider, await ws.git.commitInfo(committed), { initiator: 'carol', events: events.emit, now: () => SATURDAY });
+    // The working tree's window gate (closed on Saturday) is not in the committed config: not judged.
+    expect(report!.gates.find((g) => g.name === 'window')).toMatchObject({ status: 'skipped' });
+    expect(report!.passed).toBe(true);
+    expect(events.ofType('notice').map((n) => n.message)).toContainEqual(expect.stringContaining('differ from mod.config.yml at'));
   });
 
   it('issue 17.16: judges by the gates committed in the deployed revision, not an edited working tree', async () => {

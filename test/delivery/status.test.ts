@@ -214,6 +214,29 @@ describe('what runs against the record (issue 17)', () => {
     expect(result.drift).toBeNull();
   });
 
+  it('issue 17.3: an endpoint that runs but has no healthy instance is ENDPOINT_DOWN too (every request gets 503)', async () => {
+    const good = provider.seed('stage', { commit: c1 });
+    provider.tellStatus('stage', {
+      endpoint: 'http://127.0.0.1:4100',
+      instances: [
+        { ...base, id: 'i-1', healthy: false, state: 'unhealthy', commit: c1, deploymentId: good.deploymentId, running: null },
+        { ...base, id: 'i-2', healthy: false, state: 'unhealthy', commit: c1, deploymentId: good.deploymentId, running: null },
+      ],
+    });
+    const result = await environmentStatus(ws, ws.environment('stage'));
+    expect(result.problems).toEqual([expect.objectContaining({ code: 'ENDPOINT_DOWN', message: 'the endpoint http://127.0.0.1:4100 has no healthy instance: every request is refused (503)' })]);
+
+    // One healthy instance is enough to serve: no problem.
+    provider.tellStatus('stage', {
+      endpoint: 'http://127.0.0.1:4100',
+      instances: [
+        { ...base, id: 'i-1', healthy: true, state: 'healthy', commit: c1, deploymentId: good.deploymentId, running: { commit: c1 } },
+        { ...base, id: 'i-2', healthy: false, state: 'unhealthy', commit: c1, deploymentId: good.deploymentId, running: null },
+      ],
+    });
+    expect((await environmentStatus(ws, ws.environment('stage'))).problems).toEqual([]);
+  });
+
   it('issue 17.3: after a failed auto-rollback the header does not say up to date', async () => {
     provider.seed('stage', { commit: c1 });
     await repo.sh('reset', '-q', '--hard', c1);

@@ -40,4 +40,14 @@ describe('validate before building', () => {
     const history = await app.json<{ deployments: unknown[] }>(['history', '--env', 'stage']);
     expect(history.body.deployments).toEqual([]);
   });
+
+  it('issue 11.9: a revision whose AppSpec file is appspec.yaml deploys, as the agent accepts it', async () => {
+    await app.write('appspec.yml', (await app.read('appspec.yml')).replace('scripts/aplication_start.sh', 'scripts/application_start.sh'));
+    await app.git('mv', 'appspec.yml', 'appspec.yaml');
+    await app.write('buildspec.yml', (await app.read('buildspec.yml')).replace('- appspec.yml', '- appspec.yaml'));
+    await app.commit('AppSpec as appspec.yaml');
+    const deploy = await app.mod(['deploy', '--env', 'stage']);
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    expect(deploy.stdout).toContain('Succeeded');
+  });
 });

@@ -35,7 +35,7 @@ export async function runGatesCommand(options: GatesCommandOptions, globals: Glo
   const provider = await ws.provider(env);
   const events = (e: Parameters<Output['event']>[0]) => output.event(e);
   const commit = await targetCommit(ws, env, options.ref, events, 'judging');
-  const report = await judgeGates(ws, env, provider, commit, { overrides: overridesFrom(options.override, options.reason), initiator: await ws.initiator(), events: () => {} });
+  const report = await judgeGates(ws, env, provider, commit, { overrides: overridesFrom(options.override, options.reason), initiator: await ws.initiator(), events: (e) => e.type === 'notice' && output.event(e) });
   if (!report) {
     output.result({ schemaVersion: 1, environment: env.name, passed: true, gates: [] }, () => `${env.name} has no release gates`);
     return ExitCode.Ok;

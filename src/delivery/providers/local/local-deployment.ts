@@ -10,7 +10,7 @@ import { newDeploymentId, newDeploymentRecord, type DeploymentError, type Deploy
 import type { DeployRequest } from '../../provider.js';
 import type { StatePaths } from '../../state-paths.js';
 import { readHolder, readStopRequest } from '../../deploy-lock.js';
-import { readAppspec } from './appspec.js';
+import { readAppspec, revisionAppspecFile } from './appspec.js';
 import { BuildFailedError } from './buildspec-runner.js';
 import type { DeploymentHistory } from './deployment-history.js';
 import { ensureHost } from './host-client.js';
@@ -136,8 +136,9 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
 
 /** Fails fast, before any instance is touched, on an appspec the agent would reject. */
 async function checkBundle(bundleDir: string, commit: string): Promise<void> {
-  const display = `appspec.yml (commit ${commit.slice(0, 8)})`;
-  const appspec = await readAppspec(path.join(bundleDir, 'appspec.yml'), display);
+  const file = await revisionAppspecFile(bundleDir);
+  const display = `${path.basename(file)} (commit ${commit.slice(0, 8)})`;
+  const appspec = await readAppspec(file, display);
   for (const [event, hooks] of Object.entries(appspec.hooks)) {
     for (const [index, hook] of (hooks ?? []).entries()) {
       const file = path.join(bundleDir, hook.location);

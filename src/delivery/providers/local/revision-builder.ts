@@ -6,6 +6,7 @@
 // when it was built (bundle-manifest.ts): a damaged bundle is rebuilt.
 import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { revisionAppspecFile } from './appspec.js';
 import { ConfigError, ModError } from '../../../errors.js';
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
@@ -124,8 +125,9 @@ export async function buildRevision(options: { git: Git; paths: StatePaths; comm
       }
       throw error;
     });
-    if (!(await stat(path.join(outDir, 'appspec.yml')).catch(() => undefined))) {
-      throw new ModError('BUNDLE_INVALID', `the revision bundle of ${commit.slice(0, 8)} has no appspec.yml at its root`, {
+    // The agent reads appspec.yml, else appspec.yaml (command_executor.rb app_spec_real_path).
+    if (!(await stat(await revisionAppspecFile(outDir)).catch(() => undefined))) {
+      throw new ModError('BUNDLE_INVALID', `the revision bundle of ${commit.slice(0, 8)} has no appspec.yml (or appspec.yaml) at its root`, {
         hint: 'add appspec.yml to artifacts.files in buildspec.yml (CodeDeploy reads it from the bundle root)',
       });
     }
