@@ -83,7 +83,14 @@ export async function runInit(dir: string | undefined, options: InitCommandOptio
   }
 
   const written = result.files.filter((f) => f.action !== 'unchanged').map((f) => f.path);
-  if (written.length > 0) result.next.push(`git add ${[...new Set(written.map((f) => f.split('/')[0]))].join(' ')} && git commit -m "Deliver with mod"`);
+  // What is still to commit, this run's or an earlier one's (a second `mod init` before the commit).
+  const uncommitted = head
+    ? (await git.run(['status', '--porcelain', '--untracked-files=all', '--', ...result.files.map((f) => f.path)]))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.slice(3))
+    : result.files.map((f) => f.path);
+  if (uncommitted.length > 0) result.next.push(`git add ${[...new Set(uncommitted.map((f) => f.split('/')[0]))].join(' ')} && git commit -m "Deliver with mod"`);
   if (!head) result.next.push('mod init (again, once there is a commit: it creates the stage and master branches)');
   const created = result.branches.filter((b) => b.action === 'created').map((b) => b.name);
   // The new branches point at the commit before these files: move them to the one that has them.

@@ -71,7 +71,8 @@ export function deploymentText(record: DeploymentRecord, endpoint: string | null
   if (record.autoRollback) {
     lines.push(`  auto-rollback to ${short(record.autoRollback.revision.commit)}: ${record.autoRollback.status}`);
   }
-  if (record.status === 'Stopped') lines.push('  the endpoint keeps serving the instances that were not being changed; run mod status to see them');
+  // After `mod stop` the environment is shut down too: nothing keeps serving.
+  if (record.status === 'Stopped' && record.error?.code !== 'DEPLOYMENT_STOPPED') lines.push('  the endpoint keeps serving the instances that were not being changed; run mod status to see them');
   if (endpoint) lines.push(`  endpoint: ${endpoint}`);
   return lines.join('\n');
 }
