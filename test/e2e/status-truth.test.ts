@@ -240,6 +240,33 @@ describe('issue 17.1: the host owns its records', () => {
     expect(await hostPid(app)).toBe(pid);
     expect((await postModerate(again.body.endpoint)).status).toBe(200);
   });
+  it('issue 17.1: with .mod deleted under a host on the embedded database, the next deploy replaces that host (its database is gone) and stops the services it left', async () => {
+    const app = await FixtureApp.create({ database: 'embedded' });
+    fixtures.push(app);
+    const first = await app.json<DeployJson>(['deploy', '--env', 'stage']);
+    expect(first.body.status).toBe('Succeeded');
+    const oldHost = await hostPid(app);
+    const oldServices = await Promise.all(['i-local-1', 'i-local-2'].map(async (i) => Number((await readFile(servicePidFile(app, i), 'utf8')).trim())));
+    pidsToKill.push(oldHost, ...oldServices);
+    await rm(path.join(app.dir, '.mod'), { recursive: true, force: true });
+
+    const again = await app.json<DeployJson>(['deploy', '--env', 'stage']);
+    expect(again.body.status, again.stderr).toBe('Succeeded');
+    expect(again.stderr).toContain('lost its embedded database with the state directory');
+    expect(await hostPid(app)).not.toBe(oldHost);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && [oldHost, ...oldServices].some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    expect([oldHost, ...oldServices].filter(alive)).toEqual([]);
+    expect((await postModerate(again.body.endpoint)).status).toBe(200);
+  });
+
   it('issue 17.1: a host that is alive but does not answer is refused (HOST_ORPHANED, naming its pid), not fought over by a second one', async () => {
     const app = await fixture();
     await app.json<DeployJson>(['deploy', '--env', 'stage']);

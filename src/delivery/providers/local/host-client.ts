@@ -2,18 +2,20 @@
 // the command) when it is not running, and talks to its control API.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InterruptedError, ModError, TimeoutError } from '../../../errors.js';
 import type { Environment } from '../../config.js';
+import type { DeliveryEvents } from '../../events.js';
 import { isAlive } from '../../deploy-lock.js';
 import type { HostInfo, HostSettings } from './environment-host.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import type { RequestSample } from '../../canary/canary-types.js';
 import type { EndpointSample, TargetHealth } from './load-balancer.js';
 import { freePort } from './local-instances.js';
+import { pidsListeningOn } from './port-owner.js';
 import { environmentVariables } from './service-env.js';
 import type { StatePaths } from '../../state-paths.js';
 
@@ -146,6 +148,44 @@ export async function findHost(paths: StatePaths, envName: string): Promise<Host
   return orphan;
 }
 
+/**
+ * A host found by its copy outside the state directory whose embedded
+ * database went with that directory (`git clean -fdx`, `rm -rf .mod`): it
+ * can serve nothing any more. It is shut down, with the services its
+ * instances started (found by the ports it routes to, since their pid files
+ * went too), and a fresh one is started in its place.
+ */
+async function lostItsDatabase(paths: StatePaths, envName: string, host: HostClient, events?: DeliveryEvents): Promise<boolean> {
+  if (!host.info.databaseEmbedded) return false;
+  if (
+    await stat(paths.database(envName)).then(
+      () => true,
+      () => false,
+    )
+  )
+    return false;
+  const targets = await host.targets().catch(() => []);
+  await host.shutdown().catch(() => {});
+  const killed: number[] = [];
+  for (const target of targets) {
+    const port = Number(new URL(target.url).port);
+    for (const pid of port ? await pidsListeningOn(port) : []) {
+      try {
+        process.kill(pid, 'SIGTERM');
+        killed.push(pid);
+      } catch {
+        // gone already
+      }
+    }
+  }
+  events?.({
+    type: 'notice',
+    level: 'warn',
+    message: `${envName}: the running host (pid ${host.info.pid}) lost its embedded database with the state directory: stopped it${killed.length ? ` and its instances' services (pids ${killed.join(', ')})` : ''}; starting a fresh one (the data in the deleted directory is gone)`,
+  });
+  return true;
+}
+
 /** A host process that is alive but does not answer its control API (hung, or still starting), by either record. */
 async function unansweringHost(paths: StatePaths, envName: string): Promise<HostInfo | undefined> {
   for (const file of [paths.host(envName), hostRegistryFile(paths, envName)]) {
@@ -176,9 +216,9 @@ function hostEntry(): string {
 }
 
 /** Finds the environment's host or starts one, and returns a client for it. */
-export async function ensureHost(paths: StatePaths, env: Environment): Promise<HostClient> {
+export async function ensureHost(paths: StatePaths, env: Environment, events?: DeliveryEvents): Promise<HostClient> {
   const running = await findHost(paths, env.name);
-  if (running) return running;
+  if (running && !(await lostItsDatabase(paths, env.name, running, events))) return running;
   const stuck = await unansweringHost(paths, env.name);
   if (stuck) {
     throw new ModError('HOST_ORPHANED', `the ${env.name} environment's host (pid ${stuck.pid}, endpoint ${stuck.endpoint}) still runs but does not answer on ${stuck.controlUrl}; a second one would fight it for the endpoint and database`, {

@@ -64,7 +64,7 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
   };
 
   // The endpoint and database start (first time: seconds) while the build runs.
-  const hostReady = ensureHost(paths, env);
+  const hostReady = ensureHost(paths, env, events);
   hostReady.catch(() => {});
   try {
     // Blue/green, a fast rollback within the window: traffic back to the kept fleet, no reinstall (issue 12).
