@@ -100,7 +100,12 @@ async function runningCommit(endpoint: string): Promise<string | null> {
   }
 }
 
-/** Requests through the endpoint until stopped (GET /healthz: the real service's POST needs a token). */
+/**
+ * Requests through the endpoint until stopped (GET /healthz: the real
+ * service's POST needs a token): 4 clients, each waiting BENCH_PACE_MS
+ * (default 25; 0 = back to back, which saturates 2 cores) between requests.
+ */
+const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 25);
 function traffic(endpoint: string) {
   let running = true;
   const counts = { ok: 0, failed: 0 };
@@ -114,6 +119,7 @@ function traffic(endpoint: string) {
       } catch {
         counts.failed++;
       }
+      if (PACE_MS > 0) await new Promise((resolve) => setTimeout(resolve, PACE_MS));
     }
   };
   const workers = [worker(), worker(), worker(), worker()];
@@ -148,7 +154,7 @@ async function fastRollback(repo: Repo, env: string, endpoint: string, commit: s
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const repo = useFixture ? await fixtureRepo() : await realServiceRepo();
-console.log(`${useFixture ? 'fixture app' : 'the real service (a clone of this repo)'}, ${INSTANCES} instances per environment, in ${repo.dir}`);
+console.log(`${useFixture ? 'fixture app' : 'the real service (a clone of this repo)'}, ${INSTANCES} instances per environment, 4 clients ${PACE_MS ? `pausing ${PACE_MS} ms between requests` : 'back to back'}, in ${repo.dir}`);
 try {
   const c1 = (await repo.git('rev-parse', 'HEAD')).trim();
   await repo.git('branch', 'bg');
