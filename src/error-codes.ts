@@ -59,6 +59,7 @@ export const errorCodes = {
   HOST_ORPHANED: { exitCode: ExitCode.Failed, meaning: "a local environment's host from before its state directory was deleted still runs but does not answer (the message names its pid)" },
   ENDPOINT_DOWN: { exitCode: ExitCode.Failed, meaning: "`mod status`: a deployed environment's endpoint is down without `mod stop` (the local host died); its instances may still serve" },
   NO_HEALTHY_TARGET: { httpStatus: 503, meaning: "a local environment's endpoint has no healthy instance registered" },
+  SWITCH_FAILED: { httpStatus: 409, meaning: "a local blue/green traffic switch did not happen: the replacement fleet never became healthy (the host's control API; the deployment records why)" },
   BAD_GATEWAY: { httpStatus: 502, meaning: "a local environment's endpoint could not reach the instance it chose" },
   UNEXPECTED: { exitCode: ExitCode.Failed, meaning: 'a bug: an error mod did not expect (`--debug` shows the stack)' },
 

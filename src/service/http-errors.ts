@@ -6,12 +6,13 @@
 // internals. Errors found before Fastify has a request (Node's HTTP parser,
 // timeouts, an Expect header, CONNECT, a URL the router cannot decode) are
 // answered here too, in the same shape.
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { type HttpErrorCode, type HttpStatusOf, httpStatusOf } from '../error-codes.js';
 import { isModError } from '../errors.js';
 import { DatabaseUnavailableError, isUnavailable } from '../store/errors.js';
+import { describeClientError, rawErrorResponse } from '../raw-http-errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import { NO_NUL, NO_NUL_OR_LONE_SURROGATE } from './routes/schemas.js';
 
@@ -150,28 +151,7 @@ export function clientErrorCode(status: number, code: string | undefined): strin
   return code.startsWith('FST_') ? 'BAD_REQUEST' : code;
 }
 
-/** An error answer written on the socket itself, for errors found before Fastify has a request. */
-export function rawErrorResponse(status: number, code: HttpErrorCode, message: string): string {
-  const body = JSON.stringify(errorBody(code, message));
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-}
-
-/** The answer to a connection-level error from Node's HTTP server (its parser or its timeouts). */
-export function describeClientError(error: { code?: string; reason?: string }): { status: number; code: HttpErrorCode; message: string; reason: 'timeout' | 'headers_too_large' | 'malformed' } {
-  switch (error.code) {
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, code: 'REQUEST_TIMEOUT', message: 'the request was not received in time (see HTTP_HEADERS_TIMEOUT_MS and HTTP_REQUEST_TIMEOUT_MS)', reason: 'timeout' };
-    case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, code: 'HEADERS_TOO_LARGE', message: 'the request line and headers are over 16 KiB', reason: 'headers_too_large' };
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'a chunk extension is over the size limit', reason: 'malformed' };
-    case 'HPE_PAUSED_H2_UPGRADE':
-      return { status: 400, code: 'BAD_REQUEST', message: 'HTTP/2 without TLS is not served here: send HTTP/1.1', reason: 'malformed' };
-    default:
-      // llhttp's reason names the rule the request broke, never its bytes.
-      return { status: 400, code: 'BAD_REQUEST', message: `not a valid HTTP/1.1 request${error.reason ? `: ${error.reason}` : ''}`, reason: 'malformed' };
-  }
-}
+export { answerServerLevelRequests, describeClientError, rawErrorResponse } from '../raw-http-errors.js';
 
 type ServerSocket = Socket & { _httpMessage?: ServerResponse | null };
 
@@ -203,23 +183,6 @@ export function createClientErrorHandler(metrics: ServiceMetrics) {
     if (socket.writable && (!inFlight || !inFlight.headersSent)) socket.write(rawErrorResponse(answer.status, answer.code, answer.message));
     socket.destroy();
   };
-}
-
-/**
- * The server-level events Node answers with an empty body unless someone
- * listens: an Expect header other than 100-continue (417) and CONNECT
- * (this is not a proxy).
- */
-export function answerServerLevelRequests(server: Server): void {
-  server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
-    const body = JSON.stringify(errorBody('EXPECTATION_FAILED', 'only "Expect: 100-continue" is supported'));
-    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
-    response.end(body);
-  });
-  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
-    socket.on('error', () => undefined);
-    socket.end(rawErrorResponse(400, 'BAD_REQUEST', 'CONNECT is not supported: this is not a proxy'), () => socket.destroy());
-  });
 }
 
 /**

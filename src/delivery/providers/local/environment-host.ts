@@ -13,6 +13,7 @@ import { readJson, writeJsonAtomic } from './json-file.js';
 import { InstanceRestarter, type RestartSettings } from './instance-restarter.js';
 import { LoadBalancer, type LoadBalancerOptions } from './load-balancer.js';
 import { scheduleStandbyTermination } from './local-blue-green.js';
+import { answerClientErrors } from '../../../raw-http-errors.js';
 
 export interface HostSettings {
   environment: string;
@@ -97,6 +98,8 @@ export async function startEnvironmentHost(settings: HostSettings): Promise<{ in
   }
 
   const endpoint = http.createServer(lb.handle);
+  // Malformed requests get the documented {"error":{"code","message"}} shape, as from the service behind it.
+  answerClientErrors(endpoint);
   endpoint.keepAliveTimeout = 5000;
   await listen(endpoint, settings.endpointPort);
 
