@@ -132,17 +132,14 @@ describe('release gates', () => {
 
   it('accepts an approval by a member of the approvers team, and refuses the author approving themselves', async () => {
     github.teams.set('acme/release-managers', ['lead-lee']);
-    const own = await mergedPull({ author: 'lead-lee' });
-    const other = await mergedPull();
+    // The gates are judged by mod.config.yml as committed in the judged revision: the PRs carry the team setting.
+    const teamConfig = config().replace('        approvers: [manager-mia]', '        approvers: []\n        team: acme/release-managers');
+    const own = await mergedPull({ author: 'lead-lee', files: { 'mod.config.yml': teamConfig, 'own.txt': 'own\n' } });
+    const other = await mergedPull({ files: { 'mod.config.yml': teamConfig, 'other.txt': 'other\n' } });
     github.reviews.set(own.number, [approve('bob', own.head), approve('lead-lee', own.head)]);
     github.reviews.set(other.number, [approve('bob', other.head), approve('lead-lee', other.head)]);
-    await app.write('mod.config.yml', config().replace('        approvers: [manager-mia]', '        approvers: []\n        team: acme/release-managers'));
-    try {
-      expect(gate((await gates(['--ref', own.ref])).json<Report>(), 'approval')).toMatchObject({ status: 'fail', reason: `no approver's approval on #${own.number}` });
-      expect(gate((await gates(['--ref', other.ref])).json<Report>(), 'approval')).toMatchObject({ status: 'pass', reason: `approved: #${other.number} by lead-lee` });
-    } finally {
-      await app.write('mod.config.yml', config());
-    }
+    expect(gate((await gates(['--ref', own.ref])).json<Report>(), 'approval')).toMatchObject({ status: 'fail', reason: `no approver's approval on #${own.number}` });
+    expect(gate((await gates(['--ref', other.ref])).json<Report>(), 'approval')).toMatchObject({ status: 'pass', reason: `approved: #${other.number} by lead-lee` });
   });
 
   it('refuses a PR without a ticket link', async () => {
