@@ -24,8 +24,8 @@ describe('terminal output', () => {
     expect(run.stdout).toContain('✔');
     expect(run.stdout).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/); // ora's spinner frames
     expect(run.stdout).toContain('Succeeded');
-    // Issue 17.14: the spinner names the running build command, and the build's log file is printed.
-    expect(run.stdout).toContain('build phase build: mkdir -p dist/service');
+    // Issue 17.14: the build's log file is printed (which command a spinner frame catches depends on timing,
+    // so the running command's text is proven in test/cli/progress-events.test.ts instead).
     expect(run.stdout).toMatch(/running buildspec\.yml \(log: \S+build\.log\)/);
   });
 });
