@@ -10,6 +10,7 @@
 // The kept fleet is recorded in `.mod/envs/<env>/fleets.json`; the host
 // terminates it when its time is up (never while a deployment holds the
 // lock: a new deployment terminates it itself, as superseded).
+import { agentDeployment, recordSaver } from './agent-deployment.js';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Environment } from '../../config.js';
@@ -17,14 +18,13 @@ import { isAlive } from '../../deploy-lock.js';
 import type { DeploymentRecord, InstanceRecord, RevisionRef } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
 import type { StatePaths } from '../../state-paths.js';
-import { deployToInstance, newInstanceRecord, stopInstance, type AgentDeployment, type TrafficControl } from './codedeploy-agent.js';
+import { deployToInstance, newInstanceRecord, stopInstance, type TrafficControl } from './codedeploy-agent.js';
 import { DeploymentHistory } from './deployment-history.js';
 import type { HostClient } from './host-client.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import { launchInstances, listInstances, markTerminated, type LocalInstance } from './local-instances.js';
 import type { LocalRollout, RolloutResult } from './local-rollout.js';
-import { bundleDirOf } from './revision-builder.js';
-import { revisionVariables, serviceVariables, writeServiceEnv } from './service-env.js';
+import { serviceVariables, writeServiceEnv } from './service-env.js';
 
 /** The original fleet kept after a switch. */
 export interface StandbyFleet {
@@ -208,22 +208,8 @@ export async function runBlueGreenRollout(rollout: LocalRollout, bundleKey: stri
       await switchDone;
     },
   };
-  let saving = Promise.resolve();
-  const deployment: AgentDeployment = {
-    deploymentId: record.deploymentId,
-    applicationName: env.app,
-    deploymentGroupName: `${env.app}-${env.name}`,
-    bundleDir: bundleDirOf(paths, bundleKey),
-    hookTimeoutCapSeconds: env.hookTimeoutSeconds,
-    env: { ...serviceVariables(env, host), ...revisionVariables(record, bundleKey) },
-    traffic,
-    signal,
-    onHookOutput: (instanceId, event, line) => events({ type: 'hook.output', instanceId, event, line }),
-    onEvent: (instanceId, event) => {
-      events({ type: 'lifecycle', instanceId, event: event.name, status: event.status, durationMs: event.durationMs, message: event.message });
-      saving = saving.then(() => history.save(record)).catch(() => {});
-    },
-  };
+  const saver = recordSaver(() => history.save(record));
+  const deployment = agentDeployment({ env, paths, host, record, bundleKey, traffic, events, signal, save: saver.save });
   events({ type: 'batch.start', batch: 1, of: 1, instanceIds: ids });
   const outcomes = await Promise.all(
     replacement.map((instance) => {
@@ -236,7 +222,7 @@ export async function runBlueGreenRollout(rollout: LocalRollout, bundleKey: stri
     }),
   );
   signal.removeEventListener('abort', onAbort);
-  await saving;
+  await saver.settled();
   const failure = outcomes.find((o) => o.failure)?.failure;
   const terminator = cliTerminator(env, paths, host, events);
 

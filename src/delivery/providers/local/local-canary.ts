@@ -9,6 +9,7 @@
 // with `onMarginal: pause` waits for `mod approve --env E` (or `--reject`),
 // answered through the provider's approval interface: an answer file the
 // waiting deploy polls.
+import { agentDeployment, endpointTraffic, recordSaver } from './agent-deployment.js';
 import { mkdir, readdir, rm, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,8 +27,7 @@ import type { DeploymentHistory } from './deployment-history.js';
 import type { HostClient } from './host-client.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import { freePort, type LocalInstance } from './local-instances.js';
-import { bundleDirOf } from './revision-builder.js';
-import { environmentVariables, revisionVariables, serviceVariables, writeServiceEnv } from './service-env.js';
+import { environmentVariables, serviceVariables, writeServiceEnv } from './service-env.js';
 
 /** What the canary needs of the environment's endpoint (the host's control API; a load balancer in unit tests). */
 export interface CanaryEndpoint {
@@ -312,38 +312,27 @@ export async function runLocalCanary(context: LocalCanaryContext, revision: { bu
     const port = Number(/:(\d+)\/?$/.exec(target.url ?? '')?.[1]);
     if (port) fleetPorts.add(port);
   }
-  let saving = Promise.resolve();
-  const save = () => (saving = saving.then(() => history.save(record)).catch(() => {}));
-  const agent = (role: CanaryRole): AgentDeployment => {
-    const bundleKey = role === 'canary' ? revision.bundleKey : baselineBundle;
-    return {
-      deploymentId: record.deploymentId,
-      applicationName: env.app,
-      deploymentGroupName: `${env.app}-${env.name}`,
-      bundleDir: bundleDirOf(paths, bundleKey),
-      hookTimeoutCapSeconds: env.hookTimeoutSeconds,
-      env: { ...serviceVariables(env, host), ...revisionVariables(role === 'canary' ? record : { revision: previous.revision }, bundleKey) },
-      traffic: {
-        block: (instance) => host.deregister(instance.id),
-        allow: async (instance, abort) => {
-          await host.register(instance.id, `http://127.0.0.1:${instance.port}`);
-          await host.waitHealthy(instance.id, env.healthCheck.timeoutSeconds * 1000, abort);
-        },
-      },
+  const { save, settled } = recordSaver(() => history.save(record));
+  const agent = (role: CanaryRole): AgentDeployment =>
+    agentDeployment({
+      env,
+      paths,
+      host,
+      record,
+      revisionOf: role === 'canary' ? record : { revision: previous.revision },
+      bundleKey: role === 'canary' ? revision.bundleKey : baselineBundle,
+      traffic: endpointTraffic(host, env),
+      events,
       signal,
-      onHookOutput: (instanceId, event, line) => events({ type: 'hook.output', instanceId, event, line }),
-      onEvent: (instanceId, event) => {
-        events({ type: 'lifecycle', instanceId, event: event.name, status: event.status, durationMs: event.durationMs, message: event.message });
-        void save();
-      },
-    };
-  };
+      save,
+    });
   const run: CanaryRun = {
     settings,
     environment: env.name,
     record,
     save: async () => {
-      await save();
+      save();
+      await settled();
     },
     events,
     signal,

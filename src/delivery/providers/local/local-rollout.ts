@@ -2,18 +2,18 @@
 // batch by batch (rollout-plan), each instance through the agent's lifecycle
 // and validated by the load balancer's health check before the next batch;
 // on failure, CodeDeploy-style auto-rollback of the instances it touched.
+import { agentDeployment, endpointTraffic, recordSaver } from './agent-deployment.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentError, DeploymentRecord, InstanceRecord, RevisionRef } from '../../deployment.js';
 import type { DeliveryEvents } from '../../events.js';
 import { planBatches } from '../../rollout-plan.js';
 import type { StatePaths } from '../../state-paths.js';
-import { deployToInstance, newInstanceRecord, type AgentDeployment, type LifecycleEventFailedError, type TrafficControl } from './codedeploy-agent.js';
+import { deployToInstance, newInstanceRecord, type LifecycleEventFailedError } from './codedeploy-agent.js';
 import type { DeploymentHistory } from './deployment-history.js';
 import type { HostClient } from './host-client.js';
 import type { LocalInstance } from './local-instances.js';
-import { bundleDirOf, bundleExists } from './revision-builder.js';
+import { bundleExists } from './revision-builder.js';
 import { clearStoppedMarker } from './local-stop.js';
-import { revisionVariables, serviceVariables } from './service-env.js';
 
 /** What every rollout of one deployment shares; `record` is updated in place and saved as it goes. */
 export interface LocalRollout {
@@ -80,30 +80,8 @@ export async function rollOutWithAutoRollback(rollout: LocalRollout, instances: 
 /** Rolls `bundleKey` out to `instances` batch by batch, recording each instance into `into`; returns how it ended. */
 async function rollOut(rollout: LocalRollout, instances: LocalInstance[], bundleKey: string, into: InstanceRecord[]): Promise<RolloutOutcome> {
   const { env, paths, host, history, record, events, signal } = rollout;
-  const traffic: TrafficControl = {
-    block: (instance) => host.deregister(instance.id),
-    allow: async (instance, abort) => {
-      await host.register(instance.id, `http://127.0.0.1:${instance.port}`);
-      await host.waitHealthy(instance.id, env.healthCheck.timeoutSeconds * 1000, abort);
-    },
-  };
-  let saving = Promise.resolve();
-  const deployment: AgentDeployment = {
-    deploymentId: record.deploymentId,
-    applicationName: env.app,
-    deploymentGroupName: `${env.app}-${env.name}`,
-    bundleDir: bundleDirOf(paths, bundleKey),
-    hookTimeoutCapSeconds: env.hookTimeoutSeconds,
-    env: { ...serviceVariables(env, host), ...revisionVariables(record, bundleKey) },
-    traffic,
-    signal,
-    onHookOutput: (instanceId, event, line) => events({ type: 'hook.output', instanceId, event, line }),
-    onEvent: (instanceId, event) => {
-      events({ type: 'lifecycle', instanceId, event: event.name, status: event.status, durationMs: event.durationMs, message: event.message });
-      // Serialised atomic writes: `mod status` in another terminal sees each step.
-      saving = saving.then(() => history.save(record)).catch(() => {});
-    },
-  };
+  const saver = recordSaver(() => history.save(record));
+  const deployment = agentDeployment({ env, paths, host, record, bundleKey, traffic: endpointTraffic(host, env), events, signal, save: saver.save });
   const batches = planBatches(instances, env.rollout);
   for (const [index, batch] of batches.entries()) {
     if (signal.aborted) return 'stopped';
@@ -116,7 +94,7 @@ async function rollOut(rollout: LocalRollout, instances: LocalInstance[], bundle
         return clearStoppedMarker(instance).then(() => deployToInstance(instance, deployment, instanceRecord));
       }),
     );
-    await saving;
+    await saver.settled();
     await history.save(record);
     const failure = outcomes.find((o) => o.failure)?.failure;
     if (failure) return signal.aborted ? 'stopped' : failure;

@@ -7,6 +7,7 @@ import { BatchGetDeploymentTargetsCommand, CodeDeployClient, CreateDeploymentCom
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, GetPipelineStateCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand, PutApprovalResultCommand } from '@aws-sdk/client-codepipeline';
 import { DescribeListenersCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AWS_CONFIG, createAwsFixture } from '../../../support/aws-fixture.js';
@@ -18,6 +19,8 @@ const codebuild = mockClient(CodeBuildClient);
 const codedeploy = mockClient(CodeDeployClient);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const cloudwatch = mockClient(CloudWatchClient);
+// Every client the flow may touch is mocked: nothing reaches a real AWS endpoint (a failed build reads its CloudWatch log).
+const logs = mockClient(CloudWatchLogsClient);
 
 const CODEDEPLOY = { category: 'Deploy', owner: 'AWS', provider: 'CodeDeploy', version: '1' } as const;
 const PIPELINE = {
@@ -124,7 +127,7 @@ function scriptPipeline(options: { approvedAfterPause?: boolean } = {}) {
 }
 
 beforeEach(async () => {
-  for (const mock of [pipeline, codebuild, codedeploy, elbv2, cloudwatch]) mock.reset();
+  for (const mock of [pipeline, codebuild, codedeploy, elbv2, cloudwatch, logs]) mock.reset();
   await app.write('VERSION', `v-${Date.now()}\n`);
   head = await app.commit('A change');
   scriptPipeline();
