@@ -90,6 +90,25 @@ export interface DeploymentRecord {
   };
   /** The canary analysis of this deployment, when the environment has one. */
   canary?: CanaryRecord;
+  /** What was released: code (a bundle; unset = code) or a model on its own (issue 13). */
+  kind?: 'code' | 'model';
+  /** A model release: which model, from which data, replacing which. */
+  model?: ModelReleaseInfo;
+}
+
+/** What a model release (`kind: 'model'`) records (issue 13). */
+export interface ModelReleaseInfo {
+  /** release: a new live model; rollback: the previous one again; shadow / unshadow: a shadow model set or cleared. */
+  action: 'release' | 'rollback' | 'shadow' | 'unshadow';
+  version: string;
+  checksum: string;
+  location: string;
+  /** The manifest's training-data fingerprint. */
+  dataFingerprint: string;
+  /** The moderators' labels it was trained on (manifest.training.labels), when trained --from-db. */
+  labels?: { count: number; from: string | null; to: string | null; fingerprint: string };
+  /** The live model before this release (null: the bundled model decided). */
+  previous: { version: string; checksum: string; location: string } | null;
 }
 
 /** The revert a rollback still owes its branch: what to revert, and why it was not made. */

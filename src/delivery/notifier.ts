@@ -4,7 +4,9 @@
 import type { CanaryRecord, Verdict } from './canary/canary-types.js';
 
 export interface DeliveryNotification {
-  kind: 'deploy.started' | 'deploy.succeeded' | 'deploy.failed' | 'rollback' | 'gate.refused' | 'gate.overridden';
+  kind: 'deploy.started' | 'deploy.succeeded' | 'deploy.failed' | 'rollback' | 'gate.refused' | 'gate.overridden' | 'model.started' | 'model.released' | 'model.failed' | 'model.rolledback' | 'model.shadow';
+  /** Model releases (issue 13): the model version released, shadowed or rolled back to. */
+  model?: string;
   environment: string;
   commit: string;
   subject?: string;

@@ -4,6 +4,8 @@ import type { CommitInfo } from '../git/git.js';
 import type { Environment } from './config.js';
 import type { DeploymentRecord } from './deployment.js';
 import type { DeliveryEvents } from './events.js';
+import type { ModelStore } from './model/model-store.js';
+import type { ServiceModelState } from '../moderation/model-pointer.js';
 
 export interface DeployRequest {
   environment: Environment;
@@ -51,6 +53,8 @@ export interface RunningRevision {
   tree?: string | null;
   builtFrom?: string | null;
   deploymentId?: string | null;
+  /** The models it decides and shadows with (its /healthz `model`, issue 13); absent from a process that predates it. */
+  model?: ServiceModelState;
 }
 
 export interface InstanceRestart {
@@ -137,6 +141,8 @@ export interface Provider {
   databaseUrl(environment: Environment): Promise<string | undefined>;
   /** The service's and the lifecycle hooks' logs: locally the instances' files, on AWS the environment's CloudWatch Logs group. */
   logs(environment: Environment, request: LogRequest): Promise<void>;
+  /** Where the environment's released models and their pointer live (issue 13). */
+  models(environment: Environment): ModelStore;
   /** Answers the pending manual approval. */
   answerApproval(environment: Environment, approval: PendingApproval, answer: { approve: boolean; summary: string }): Promise<void>;
 }

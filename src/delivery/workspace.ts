@@ -9,6 +9,7 @@ import { Git } from '../git/git.js';
 import { DEFAULT_CONFIG_YAML, loadConfig, resolveEnvironment, type Environment, type ModConfig } from './config.js';
 import type { PullRequests } from './gates/pull-requests.js';
 import { silentNotifier, type Notifier } from './notifier.js';
+import type { ReleaseDatabase } from './model/model-store.js';
 import type { Provider } from './provider.js';
 import { StatePaths } from './state-paths.js';
 
@@ -23,6 +24,8 @@ export interface Workspace {
   openGitHub(): Promise<PullRequests>;
   /** version -> checksum of the migrations applied to a database (the store's records). */
   appliedMigrations(databaseUrl: string): Promise<Map<string, string>>;
+  /** The env's database as a model canary reads it (the store adapter); issue 13. */
+  openReleaseDatabase(databaseUrl: string): Promise<ReleaseDatabase>;
   /** Slack when a webhook is configured (notifications.slackWebhookUrl or SLACK_WEBHOOK_URL), else nothing. */
   notifier(onWarning: (message: string) => void): Promise<Notifier>;
 }
@@ -78,6 +81,10 @@ export async function openWorkspace(cwd: string, env: NodeJS.ProcessEnv = proces
     async appliedMigrations(databaseUrl) {
       const { appliedMigrationChecksums } = await import('../store/migrations.js');
       return appliedMigrationChecksums(databaseUrl);
+    },
+    async openReleaseDatabase(databaseUrl) {
+      const { openReleaseDatabase } = await import('../store/release-database.js');
+      return openReleaseDatabase(databaseUrl);
     },
     async notifier(onWarning) {
       const url = config.notifications.slackWebhookUrl ?? env.SLACK_WEBHOOK_URL;

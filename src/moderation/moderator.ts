@@ -47,6 +47,13 @@ export interface ModerationResult {
   score: number;
   reasons: ModerationReason[];
   modelVersion: string;
+  /**
+   * How close the decision is to changing (issue 13, active learning): the
+   * smallest distance, in score, from the post's NG score or a category's
+   * score to a threshold that would change the decision; 0 = on a threshold.
+   * The review queue serves the smallest margins first.
+   */
+  margin?: number;
 }
 
 export interface ModeratorOptions {

@@ -3,6 +3,7 @@
 // built from the moderation types, so the HTTP service and the store share
 // them without the service depending on the database adapter.
 import type { Label } from './labelled-data.js';
+import type { ShadowScore } from './model-pointer.js';
 import type { ModerationResult } from './moderator.js';
 
 /**
@@ -10,11 +11,13 @@ import type { ModerationResult } from './moderator.js';
  * moderator's answer (for posts stored before categories, category null and
  * categories empty).
  */
-export interface NewPost extends Pick<ModerationResult, 'decision' | 'category' | 'categories' | 'score' | 'reasons' | 'modelVersion'> {
+export interface NewPost extends Pick<ModerationResult, 'decision' | 'category' | 'categories' | 'score' | 'reasons' | 'modelVersion' | 'margin'> {
   id: string;
   kind: string | null;
   userId: string | null;
   text: string;
+  /** The shadow model's answer, when one scored the post (issue 13): stored with it, never the answer. */
+  shadow?: ShadowScore | null;
 }
 
 /** The decision stored for an id: the one just written, or the first one if the id existed. */

@@ -10,6 +10,11 @@ const ICON: Record<DeliveryNotification['kind'], string> = {
   rollback: ':rewind:',
   'gate.refused': ':no_entry:',
   'gate.overridden': ':warning:',
+  'model.started': ':brain:',
+  'model.released': ':white_check_mark:',
+  'model.failed': ':x:',
+  'model.rolledback': ':rewind:',
+  'model.shadow': ':busts_in_silhouette:',
 };
 
 const TITLE: Record<DeliveryNotification['kind'], string> = {
@@ -19,11 +24,17 @@ const TITLE: Record<DeliveryNotification['kind'], string> = {
   rollback: 'Rollback',
   'gate.refused': 'Release gates refused the deploy',
   'gate.overridden': 'Release gate overridden',
+  'model.started': 'Model release started',
+  'model.released': 'Model released',
+  'model.failed': 'Model release failed',
+  'model.rolledback': 'Model rolled back',
+  'model.shadow': 'Shadow model changed',
 };
 
 export function slackText(n: DeliveryNotification): string {
   const lines = [`${ICON[n.kind]} *${TITLE[n.kind]}* — ${n.environment}`];
-  lines.push(`commit \`${n.commit.slice(0, 8)}\`${n.subject ? ` ${n.subject}` : ''}${n.author ? ` (${n.author})` : ''}`);
+  if (n.model) lines.push(`model \`${n.model}\``);
+  else lines.push(`commit \`${n.commit.slice(0, 8)}\`${n.subject ? ` ${n.subject}` : ''}${n.author ? ` (${n.author})` : ''}`);
   const facts = [`by ${n.initiator}`, n.status ? `status ${n.status}` : undefined, n.durationMs !== undefined ? `took ${(n.durationMs / 1000).toFixed(1)} s` : undefined, n.deploymentId ? `deployment ${n.deploymentId}` : undefined].filter(Boolean);
   lines.push(facts.join(' · '));
   if (n.detail) lines.push(n.detail);

@@ -80,15 +80,21 @@ export function samePost(a: Pick<NewPost, 'text' | 'kind' | 'userId'>, b: Pick<N
 // them up afterwards, and only when there are some.
 
 const RECORD_POSTS = `
-WITH ins AS (
-  INSERT INTO posts (id, kind, user_id, text, decision, category, categories, score, reasons, model_version, created_at)
-  SELECT id, kind, user_id, text, decision, category, categories, score, reasons, model_version, $2
-  FROM json_to_recordset($1::json)
-    AS t(id text, kind text, user_id text, text text, decision text, category text, categories jsonb, score float8, reasons jsonb, model_version text)
+WITH src AS MATERIALIZED (
+  SELECT * FROM json_to_recordset($1::json)
+    AS t(id text, kind text, user_id text, text text, decision text, category text, categories jsonb, score float8, reasons jsonb, model_version text,
+         shadow_model_version text, shadow_decision text, shadow_category text, shadow_score float8, margin float8)
+), ins AS (
+  INSERT INTO posts (id, kind, user_id, text, decision, category, categories, score, reasons, model_version, shadow_model_version, shadow_decision, shadow_category, shadow_score, created_at)
+  SELECT id, kind, user_id, text, decision, category, categories, score, reasons, model_version, shadow_model_version, shadow_decision, shadow_category, shadow_score, $2
+  FROM src
   ON CONFLICT (id) DO NOTHING
   RETURNING id, decision
 ), queued AS (
-  INSERT INTO reviews (post_id, enqueued_at) SELECT id, $2 FROM ins WHERE decision = 'review'
+  -- margin: the review queue's priority (issue 13, migration 0004).
+  INSERT INTO reviews (post_id, enqueued_at, margin)
+  SELECT ins.id, $2, src.margin FROM ins JOIN src ON src.id = ins.id
+  WHERE ins.decision = 'review'
 )
 SELECT id FROM ins`;
 
@@ -197,6 +203,12 @@ export class PostgresStore {
       score: p.score,
       reasons: p.reasons,
       model_version: p.modelVersion,
+      // Issue 13: the shadow model's answer (stored, never returned) and the review queue's priority.
+      shadow_model_version: p.shadow?.modelVersion ?? null,
+      shadow_decision: p.shadow?.decision ?? null,
+      shadow_category: p.shadow?.category ?? null,
+      shadow_score: p.shadow?.score ?? null,
+      margin: p.margin ?? null,
     }));
     const { rows } = await this.query<{ id: string }>('mod_record_posts', RECORD_POSTS, [JSON.stringify(group), at]);
     const byId = new Map<string, RecordedPost>();

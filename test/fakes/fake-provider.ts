@@ -5,6 +5,8 @@
 // says so and a good revision exists), be interrupted (wait for the request's
 // signal, then stop), or throw. Everything else it answers is what it was
 // told: environment status, doctor checks, what stop stops, approvals.
+import type { ModelStore } from '../../src/delivery/model/model-store.js';
+import { FakeModelStore } from './fake-model-store.js';
 import type { Environment } from '../../src/delivery/config.js';
 import { newDeploymentRecord, type DeploymentRecord, type InstanceRecord, type LifecycleEventRecord } from '../../src/delivery/deployment.js';
 import type { DeliveryEvents } from '../../src/delivery/events.js';
@@ -261,6 +263,13 @@ export class FakeProvider implements Provider {
   async pipelineHasManualApproval(env: Environment): Promise<boolean> {
     this.calls.push({ method: 'pipelineHasManualApproval', environment: env.name });
     return this.approvals.get(env.name)?.step ?? false;
+  }
+
+  /** Issue 13: the env's models, in memory. */
+  readonly modelStore = new FakeModelStore();
+
+  models(): ModelStore {
+    return this.modelStore;
   }
 
   async databaseUrl(env: Environment): Promise<string | undefined> {

@@ -3,6 +3,7 @@
 // directory for the environment locks, and fakes for every outside service:
 // the provider, GitHub and the databases' migration records (through a
 // FakeGateDependencies), the notifier, and a fixed initiator.
+import type { ReleaseDatabase } from '../../src/delivery/model/model-store.js';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigSchema, resolveEnvironment, type Environment, type ModConfig } from '../../src/delivery/config.js';
@@ -71,6 +72,14 @@ export class FakeWorkspace implements Workspace {
 
   appliedMigrations(databaseUrl: string): Promise<Map<string, string>> {
     return this.gateDependencies.readAppliedMigrations(databaseUrl);
+  }
+
+  /** Issue 13: the model canary's reads; tests that release models set `releaseDatabase`. */
+  releaseDatabase: ReleaseDatabase | undefined;
+
+  async openReleaseDatabase(databaseUrl: string): Promise<ReleaseDatabase> {
+    if (!this.releaseDatabase) throw new Error(`connect ECONNREFUSED ${databaseUrl}`);
+    return this.releaseDatabase;
   }
 
   async notifier(): Promise<Notifier> {

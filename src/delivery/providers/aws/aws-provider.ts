@@ -4,6 +4,8 @@
 // aws-doctor; blue/green in aws-blue-green, the canary in aws-canary with its
 // traffic and metrics files); this class holds the SDK clients per region and
 // profile and hands each operation its environment's context.
+import type { ModelStore } from '../../model/model-store.js';
+import { AwsModelStore } from './aws-model-store.js';
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
@@ -35,7 +37,10 @@ export class AwsProvider implements Provider {
     private readonly options: AwsProviderOptions = {},
   ) {
     this.all = runIndependent(Boolean(options.sequential));
+    this.modelStore = new AwsModelStore((env) => this.context(env));
   }
+
+  private readonly modelStore: ModelStore;
 
   /** AWS calls made so far (all environments). */
   get calls(): number {
@@ -76,6 +81,11 @@ export class AwsProvider implements Provider {
 
   async pipelineHasManualApproval(env: Environment): Promise<boolean> {
     return hasManualApprovalStep(this.context(env));
+  }
+
+  /** Issue 13: the env's released models (a versioned S3 bucket and an SSM parameter). */
+  models(_env: Environment): ModelStore {
+    return this.modelStore;
   }
 
   async databaseUrl(env: Environment): Promise<string | undefined> {

@@ -3,6 +3,8 @@
 // environment host's load balancer, with CodeDeploy-style auto-rollback.
 // This class is the Provider face; the work is in local-deployment,
 // local-rollout, local-doctor and the CodeDeploy agent.
+import type { ModelStore } from '../../model/model-store.js';
+import { LocalModelStore } from './local-model-store.js';
 import type { Git } from '../../../git/git.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
@@ -23,7 +25,11 @@ export class LocalProvider implements Provider {
   constructor(
     private readonly git: Git,
     private readonly paths: StatePaths,
-  ) {}
+  ) {
+    this.modelStore = new LocalModelStore(paths);
+  }
+
+  private readonly modelStore: ModelStore;
 
   private history(env: Environment): DeploymentHistory {
     return new DeploymentHistory(this.paths.deployments(env.name));
@@ -49,6 +55,11 @@ export class LocalProvider implements Provider {
 
   async pipelineHasManualApproval(): Promise<boolean> {
     return false;
+  }
+
+  /** Issue 13: the env's released models (the state directory and its pointer file). */
+  models(_env: Environment): ModelStore {
+    return this.modelStore;
   }
 
   async databaseUrl(env: Environment): Promise<string | undefined> {
