@@ -52,6 +52,13 @@ export class FakeModelStore implements ModelStore {
     }
   }
 
+  async clearPointer(environment: Environment): Promise<void> {
+    this.pointers.delete(environment.name);
+    for (const instance of this.instances.get(environment.name) ?? []) {
+      if (instance.model && this.followPointer) instance.model = { ...instance.model, version: instance.model.bundled, source: 'bundled', releaseId: null, shadow: null, canary: null };
+    }
+  }
+
   async releases(environment: Environment, limit = 50): Promise<DeploymentRecord[]> {
     return [...(this.records.get(environment.name) ?? [])].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.deploymentId.localeCompare(a.deploymentId)).slice(0, limit);
   }

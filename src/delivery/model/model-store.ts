@@ -28,6 +28,8 @@ export interface ModelStore {
   readPointer(environment: Environment): Promise<ModelPointer | null>;
   /** Replaces the pointer (atomically: instances read the old one or the new one, never half). */
   writePointer(environment: Environment, pointer: ModelPointer): Promise<void>;
+  /** Removes the pointer: the instances go back to the model their code bundle ships (a rollback past the first release). */
+  clearPointer(environment: Environment): Promise<void>;
   /** Model release records (`kind: 'model'`), newest first. */
   releases(environment: Environment, limit?: number): Promise<DeploymentRecord[]>;
   /** Creates or replaces a release record (by deploymentId). */

@@ -20,6 +20,9 @@ export class LocalModelStore implements ModelStore {
   writePointer(_e: Environment, _p: ModelPointer): Promise<void> {
     throw new Error('not implemented yet');
   }
+  clearPointer(_e: Environment): Promise<void> {
+    throw new Error('not implemented yet');
+  }
   releases(_e: Environment, _limit?: number): Promise<DeploymentRecord[]> {
     throw new Error('not implemented yet');
   }
