@@ -38,4 +38,16 @@ export class StatePaths {
   database(env: string): string {
     return path.join(this.env(env), 'pgdata');
   }
+  /** Issue 13: the pointer file the env's instances poll (MODEL_SOURCE=file:<this, absolute>). */
+  modelPointer(env: string): string {
+    return path.join(this.env(env), 'models', 'pointer.json');
+  }
+  /** Issue 13: the env's published model artifacts, one directory per version and checksum. */
+  models(env: string): string {
+    return path.join(this.env(env), 'models', 'artifacts');
+  }
+  /** Issue 13: the env's model release records, one JSON file per release. */
+  modelReleases(env: string): string {
+    return path.join(this.env(env), 'models', 'releases');
+  }
 }

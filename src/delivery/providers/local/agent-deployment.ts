@@ -45,7 +45,7 @@ export function agentDeployment(parts: AgentDeploymentParts): AgentDeployment {
     deploymentGroupName: `${env.app}-${env.name}`,
     bundleDir: bundleDirOf(parts.paths, parts.bundleKey),
     hookTimeoutCapSeconds: env.hookTimeoutSeconds,
-    env: { ...serviceVariables(env, host), ...revisionVariables(parts.revisionOf ?? record, parts.bundleKey) },
+    env: { ...serviceVariables(env, host, parts.paths), ...revisionVariables(parts.revisionOf ?? record, parts.bundleKey) },
     traffic: parts.traffic,
     signal: parts.signal,
     onHookOutput: (instanceId, event, line) => events({ type: 'hook.output', instanceId, event, line }),

@@ -245,7 +245,7 @@ export async function ensureHost(paths: StatePaths, env: Environment, events?: D
       instancesDir: paths.instances(env.name),
       applicationName: env.app,
       deploymentGroupName: `${env.app}-${env.name}`,
-      variables: environmentVariables(env),
+      variables: environmentVariables(env, paths),
       hookTimeoutCapSeconds: env.hookTimeoutSeconds,
       lockFile: paths.lock(env.name),
       deploymentsDir: paths.deployments(env.name),

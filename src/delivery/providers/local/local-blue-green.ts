@@ -96,7 +96,7 @@ function cliTerminator(env: Environment, paths: StatePaths, host: HostClient, ev
     instancesDir: paths.instances(env.name),
     applicationName: env.app,
     deploymentGroupName: `${env.app}-${env.name}`,
-    variables: serviceVariables(env, host),
+    variables: serviceVariables(env, host, paths),
     hookTimeoutCapSeconds: env.hookTimeoutSeconds,
     deregister: (id) => host.deregister(id),
     log: (message) => events({ type: 'notice', level: 'warn', message }),
@@ -173,7 +173,7 @@ export async function runBlueGreenRollout(rollout: LocalRollout, bundleKey: stri
   const original = (await listInstances(paths.instances(env.name))).map((i) => i.id);
   const replacement = await launchInstances(paths.instances(env.name), env.instances);
   const ids = replacement.map((i) => i.id);
-  await writeServiceEnv(env, host, replacement);
+  await writeServiceEnv(env, host, paths, replacement);
   record.deploymentType = 'blue-green';
   record.blueGreen = { originalInstances: original, replacementInstances: ids };
   await history.save(record);

@@ -340,11 +340,11 @@ export async function runLocalCanary(context: LocalCanaryContext, revision: { bu
     baselineCommit: previous.revision.commit,
     launch: async (role) => {
       const instance = await newSideInstance(dir, `i-${role}-1`, fleetPorts);
-      await writeServiceEnv(env, host, [instance]);
+      await writeServiceEnv(env, host, paths, [instance]);
       return instance;
     },
     install: (instance, role, into) => deployToInstance(instance, agent(role), into),
-    remove: (instance) => removeSideInstance(instance, env, host, events),
+    remove: (instance) => removeSideInstance(instance, env, paths, host, events),
     judge: context.judge,
     unattended: revision.unattended,
     waitForAnswer: (abort) => waitForCanaryAnswer(canaryAnswerFile(paths, env.name), record.deploymentId, abort),
@@ -370,11 +370,11 @@ async function newSideInstance(dir: string, id: string, avoid: Set<number>): Pro
 }
 
 /** Runs the instance's ApplicationStop, kills what it left running, and deletes it. */
-async function removeSideInstance(instance: LocalInstance, env: Environment, host: HostClient | undefined, events: DeliveryEvents): Promise<void> {
+async function removeSideInstance(instance: LocalInstance, env: Environment, paths: StatePaths, host: HostClient | undefined, events: DeliveryEvents): Promise<void> {
   await stopInstance(instance, {
     applicationName: env.app,
     deploymentGroupName: `${env.app}-${env.name}`,
-    env: host ? serviceVariables(env, host) : environmentVariables(env),
+    env: host ? serviceVariables(env, host, paths) : environmentVariables(env, paths),
     hookTimeoutCapSeconds: env.hookTimeoutSeconds,
     onHookFailed: (message) => events({ type: 'notice', level: 'warn', message: `${instance.id}: ApplicationStop: ${message}` }),
   }).catch(() => undefined);
@@ -406,7 +406,7 @@ export async function removeLeftoverCanary(paths: StatePaths, env: Environment, 
     const file = await readJson<SideInstanceFile>(path.join(instanceDir, 'instance.json')).catch(() => undefined);
     const instance: LocalInstance = { id: file?.id ?? entry.name, dir: instanceDir, root: path.join(instanceDir, 'root'), port: file?.port ?? 0, createdAt: file?.createdAt ?? '' };
     await host?.deregister(instance.id).catch(() => undefined);
-    await removeSideInstance(instance, env, host, events);
+    await removeSideInstance(instance, env, paths, host, events);
     removed.push(instance.id);
   }
   if (removed.length > 0) {

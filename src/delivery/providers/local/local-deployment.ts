@@ -104,7 +104,7 @@ export async function runLocalDeployment(request: DeployRequest, context: LocalD
     // In place after blue/green: a kept fleet is superseded (terminated) before the rollout picks its instances.
     if (!blueGreen) await terminateSupersededStandby(env, paths, host, events);
     const instances = blueGreen ? [] : await ensureInstances(paths.instances(env.name), env.instances);
-    await writeServiceEnv(env, host, instances);
+    await writeServiceEnv(env, host, paths, instances);
     // Read before this deployment can succeed: the revision an auto-rollback returns to.
     const previousGood = (await history.list()).find((d) => d.status === 'Succeeded' && d.deploymentId !== record.deploymentId);
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord, LifecycleEventRecord, RevisionRef } from '../../deployment.js';
 import type { InstanceRestart, InstanceStatus, ProviderEnvironmentStatus, RunningRevision } from '../../provider.js';
+import type { ServiceModelState } from '../../../moderation/model-pointer.js';
 import type { StatePaths } from '../../state-paths.js';
 import type { DeploymentHistory } from './deployment-history.js';
 import type { HostInfo } from './environment-host.js';
@@ -120,15 +121,41 @@ export async function askRunning(url: string, timeoutMs = 1500): Promise<Running
   return runningRevisionOf(body);
 }
 
-/** Reads the service's /healthz answer: `revision` (a commit, or an object), or `commit`, `tree`, `builtFrom`, `deploymentId`. */
+/**
+ * Reads the service's /healthz answer: `revision` (a commit, or an object),
+ * or `commit`, `tree`, `builtFrom`, `deploymentId`; and `model`, the models
+ * it decides with (issue 13; absent from a service that predates it).
+ */
 export function runningRevisionOf(body: Record<string, unknown> | undefined): RunningRevision {
   const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
   const nested = body && typeof body.revision === 'object' && body.revision !== null ? (body.revision as Record<string, unknown>) : undefined;
   const source = nested ?? body ?? {};
+  const model = serviceModelStateOf(body?.model);
   return {
     commit: text(source.commit) ?? text(body?.revision) ?? null,
     tree: text(source.tree),
     builtFrom: text(source.builtFrom),
     deploymentId: text(source.deploymentId),
+    ...(model ? { model } : {}),
+  };
+}
+
+/** The /healthz `model` field when it is one (a version and where it came from); undefined otherwise. */
+export function serviceModelStateOf(value: unknown): ServiceModelState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const model = value as Record<string, unknown>;
+  if (typeof model.version !== 'string' || !model.version || (model.source !== 'released' && model.source !== 'bundled')) return undefined;
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  const canary = typeof model.canary === 'object' && model.canary !== null ? (model.canary as Record<string, unknown>) : undefined;
+  const error = typeof model.error === 'object' && model.error !== null ? (model.error as Record<string, unknown>) : undefined;
+  return {
+    version: model.version,
+    source: model.source,
+    releaseId: text(model.releaseId),
+    bundled: text(model.bundled) ?? '',
+    shadow: text(model.shadow),
+    canary: canary && typeof canary.version === 'string' && typeof canary.weight === 'number' ? { version: canary.version, weight: canary.weight } : null,
+    loadedAt: text(model.loadedAt) ?? '',
+    ...(error && typeof error.message === 'string' ? { error: { releaseId: text(error.releaseId) ?? '', message: error.message, at: text(error.at) ?? '' } } : {}),
   };
 }

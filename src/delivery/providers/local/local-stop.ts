@@ -52,7 +52,7 @@ export async function stopLocalEnvironment(paths: StatePaths, history: Deploymen
     const { ranApplicationStop } = await stopInstance(instance, {
       applicationName: env.app,
       deploymentGroupName: `${env.app}-${env.name}`,
-      env: host ? serviceVariables(env, host) : {},
+      env: host ? serviceVariables(env, host, paths) : {},
       hookTimeoutCapSeconds: env.hookTimeoutSeconds,
       onHookFailed: (message) => events({ type: 'notice', level: 'warn', message: `${instance.id}: ApplicationStop: ${message}` }),
     });
