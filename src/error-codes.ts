@@ -70,6 +70,7 @@ export const errorCodes = {
   AWS_NOT_FOUND: { exitCode: ExitCode.Usage, meaning: 'an AWS resource named in `mod.config.yml` does not exist' },
   AWS_THROTTLED: { exitCode: ExitCode.Failed, meaning: 'AWS kept throttling the calls after retries' },
   AWS_ERROR: { exitCode: ExitCode.Failed, meaning: 'any other AWS API failure' },
+  MODEL_BUCKET_UNVERSIONED: { exitCode: ExitCode.Usage, meaning: 'the S3 bucket `aws.modelBucket` does not have versioning enabled, so a model release could not name exact object versions (the hint gives the command)' },
   GITHUB_UNAVAILABLE: { exitCode: ExitCode.Failed, meaning: 'GitHub could not be read: no or rejected token, rate limit, repository or PR not found' },
 
   // Moderation library, store and service
@@ -87,6 +88,7 @@ export const errorCodes = {
   REVIEW_NOT_FOUND: { httpStatus: 404, meaning: 'no review for that post' },
   ALREADY_DECIDED: { httpStatus: 409, meaning: 'the post has already been labelled' },
   CLAIMED_BY_OTHER: { httpStatus: 409, meaning: 'another moderator has claimed the review' },
+  ALREADY_LABELLED: { httpStatus: 409, meaning: 'the moderator has already labelled the post, which waits for a second moderator (a second opinion)' },
   ID_CONFLICT: { httpStatus: 409, meaning: 'the post id was stored earlier with another text, kind or user id (the same request again is answered its first decision)' },
   INVALID_REQUEST: { httpStatus: 400, meaning: 'the request does not match the route (missing field, wrong type, value out of range)' },
   UNKNOWN_FIELD: { httpStatus: 400, meaning: 'the body has a field the route does not know' },

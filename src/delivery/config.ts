@@ -48,6 +48,18 @@ const AwsSettingsSchema = z.strictObject({
   baselineTargetGroup: z.string().min(1).optional(),
   /** The baseline's one-instance deployment group (mod deploys the current revision there), default <app>-<env>-baseline. */
   baselineDeploymentGroup: z.string().min(1).optional(),
+  /** Issue 13: the S3 bucket (versioning enabled) model releases upload to; required for `mod model release` on AWS. */
+  modelBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens')
+    .optional(),
+  /** The SSM parameter holding the model pointer the instances poll (MODEL_SOURCE=ssm:<name>); default /mod/<env>/model. */
+  modelParameter: z
+    .string()
+    .max(1011)
+    .regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'an SSM parameter name like /mod/stage/model (letters, digits, _ . - and / between levels)')
+    .refine((name) => !/^\/?(aws|ssm)/i.test(name), 'names starting with aws or ssm are reserved by SSM')
+    .optional(),
   /** The git remote CodePipeline's source watches. */
   remote: z.string().min(1).default('origin'),
   /** How long to wait for the push to start a pipeline execution before starting one. */

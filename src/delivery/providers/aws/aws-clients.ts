@@ -11,6 +11,8 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Command, MetadataBearer } from '@smithy/types';
 import { toModError } from './aws-errors.js';
@@ -33,6 +35,8 @@ const IAM_PREFIX: Record<string, string> = {
   CloudWatchLogsClient: 'logs',
   CloudWatchClient: 'cloudwatch',
   STSClient: 'sts',
+  S3Client: 's3',
+  SSMClient: 'ssm',
 };
 
 type Sendable = { send(command: unknown, options?: unknown): Promise<unknown> };
@@ -84,6 +88,14 @@ export class AwsClients {
   }
   get sts() {
     return this.client('sts', (c) => new STSClient(c));
+  }
+  /** Issue 13: the model bucket. Path-style addressing when an endpoint is set (an emulator has no per-bucket host names). */
+  get s3() {
+    return this.client('s3', (c) => new S3Client({ ...c, ...(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL ? { forcePathStyle: true } : {}) }));
+  }
+  /** Issue 13: the model pointer parameter. */
+  get ssm() {
+    return this.client('ssm', (c) => new SSMClient(c));
   }
 
   /**

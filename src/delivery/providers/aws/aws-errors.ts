@@ -18,6 +18,9 @@ const NOT_FOUND = new Set([
   'ResourceNotFoundException',
   'TargetGroupNotFoundException',
   'LoadBalancerNotFoundException',
+  'NoSuchBucket',
+  'NoSuchKey',
+  'NoSuchVersion',
 ]);
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException', 'InvalidClientTokenId']);
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'RequestExpired']);

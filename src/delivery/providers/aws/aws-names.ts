@@ -20,6 +20,10 @@ export interface AwsNames {
   canaryTargetGroup: string;
   baselineDeploymentGroup: string;
   baselineTargetGroup: string;
+  /** Issue 13: the versioned S3 bucket of released models (no default: model releases on AWS need it set). */
+  modelBucket: string | undefined;
+  /** The SSM parameter holding the model pointer the instances poll (MODEL_SOURCE=ssm:<name>). */
+  modelParameter: string;
 }
 
 export function awsNames(env: Environment, overrides: { region?: string; profile?: string } = {}): AwsNames {
@@ -41,5 +45,7 @@ export function awsNames(env: Environment, overrides: { region?: string; profile
     canaryTargetGroup: env.aws.canaryTargetGroup ?? `${base}-canary`,
     baselineDeploymentGroup: env.aws.baselineDeploymentGroup ?? `${base}-baseline`,
     baselineTargetGroup: env.aws.baselineTargetGroup ?? `${base}-baseline`,
+    modelBucket: env.aws.modelBucket,
+    modelParameter: env.aws.modelParameter ?? `/mod/${env.name}/model`,
   };
 }
