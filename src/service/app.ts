@@ -20,6 +20,7 @@ import { healthRoutes, type MigrationStatusSource } from './routes/health.js';
 import { labelRoutes, type LabelSource } from './routes/labels.js';
 import { moderateRoutes, type ServiceModerator } from './routes/moderate.js';
 import { postRoutes, type PostLookup } from './routes/posts.js';
+import type { ReviewOrder } from '../moderation/post-records.js';
 import { reviewRoutes, type ReviewQueue } from './routes/reviews.js';
 
 export { MAX_BATCH_ITEMS, type ServiceModerator } from './routes/moderate.js';
@@ -41,6 +42,8 @@ export interface AppDependencies {
   bodyLimitBytes?: number;
   retryAfterSeconds?: number;
   reviewClaimSeconds?: number;
+  /** The review queue's REVIEW_ORDER, REVIEW_MAX_WAIT_SECONDS and REVIEW_SECOND_OPINION_SHARE (defaults: routes/reviews.ts). */
+  reviewQueue?: { order?: ReviewOrder; maxWaitSeconds?: number; secondOpinionShare?: number };
   /**
    * Statements the post writer keeps in flight (default 2; at most the pool
    * size). Two keep the database busy (one commits while the next is sent);
@@ -65,7 +68,12 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   const retryAfter = String(deps.retryAfterSeconds ?? 2);
   const { store, moderator } = deps;
   const writer = new PostWriter(store, clock, { maxConcurrent: deps.writeConcurrency ?? 2 });
-  const metrics = createMetrics({ modelVersion: moderator.modelVersion, queueDepth: () => store.pendingReviewCount(), defaultMetrics: deps.defaultMetrics });
+  const metrics = createMetrics({
+    modelVersion: moderator.modelVersion,
+    queueDepth: () => store.pendingReviewCount(),
+    defaultMetrics: deps.defaultMetrics,
+    models: moderator.loaded ? () => moderator.loaded!() : () => [{ version: moderator.modelVersion, role: 'live', source: 'bundled' }],
+  });
 
   const headersTimeout = deps.headersTimeoutMs ?? 10_000;
   const requestTimeout = deps.requestTimeoutMs ?? 30_000;
@@ -145,7 +153,15 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   void app.register(healthRoutes, { store, moderator, metrics, revision: deps.revision, readinessTimeoutMs: deps.readinessTimeoutMs ?? 2000, retryAfter });
   void app.register(moderateRoutes, { moderator, writer, metrics, maxTextLength: deps.maxTextLength ?? 10_000 });
   void app.register(postRoutes, { store, authenticate });
-  void app.register(reviewRoutes, { store, authenticate, clock, claimMs: (deps.reviewClaimSeconds ?? 600) * 1000 });
+  void app.register(reviewRoutes, {
+    store,
+    authenticate,
+    clock,
+    claimMs: (deps.reviewClaimSeconds ?? 600) * 1000,
+    order: deps.reviewQueue?.order,
+    maxWaitMs: deps.reviewQueue?.maxWaitSeconds === undefined ? undefined : deps.reviewQueue.maxWaitSeconds * 1000,
+    secondOpinionShare: deps.reviewQueue?.secondOpinionShare,
+  });
   void app.register(labelRoutes, { store, authenticate });
 
   return app as FastifyInstance & { metrics: ServiceMetrics };

@@ -25,11 +25,26 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   retryAfterSeconds: number;
   reviewClaimSeconds: number;
+  /** REVIEW_ORDER: after the overdue posts, the most uncertain (smallest margin) or the oldest first. */
+  reviewOrder: 'uncertain' | 'oldest';
+  /** REVIEW_MAX_WAIT_SECONDS: a post pending longer is served first, oldest first. */
+  reviewMaxWaitSeconds: number;
+  /** REVIEW_SECOND_OPINION_SHARE (0..1): the share of reviews that need two moderators' labels. */
+  reviewSecondOpinionShare: number;
   modelDir: string | undefined;
   /** A decision-policy file (actions and thresholds per category); unset: the model's own policy. */
   policyFile: string | undefined;
   migrateOnStart: boolean;
+  /** Issue 13: where the env's released model is named (MODEL_SOURCE); undefined: the bundled model decides. */
+  modelSource: ModelSourceSetting | undefined;
+  /** How often the pointer is read (MODEL_POLL_MS; default 2000 for file:, 5000 for ssm:). */
+  modelPollMs: number;
+  /** Downloaded artifacts (MODEL_CACHE_DIR; default <dataDir>/models). */
+  modelCacheDir: string;
 }
+
+/** MODEL_SOURCE: `file:<path of the pointer JSON>` (local provider) or `ssm:<parameter name>` (AWS). */
+export type ModelSourceSetting = { kind: 'file'; path: string } | { kind: 'ssm'; parameterName: string; region: string | undefined; endpoint: string | undefined };
 
 export class ServiceConfigError extends ModError {
   constructor(readonly problems: string[]) {
@@ -74,6 +89,8 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected one of ${LOG_LEVELS.join(', ')}`);
   const migrate = value('MIGRATE_ON_START') ?? 'false';
   if (!['true', 'false', '1', '0'].includes(migrate)) problems.push(`MIGRATE_ON_START=${JSON.stringify(migrate)}: expected true or false`);
+  const dataDir = path.resolve(cwd, value('MOD_DATA_DIR') ?? path.join('.mod', 'data'));
+  const modelSource = parseModelSource(value('MODEL_SOURCE'), env, cwd, problems);
   const dbPoolMax = value('DB_POOL_MAX') === undefined ? undefined : integer('DB_POOL_MAX', 10, 1, 1000);
 
   const config: ServiceConfig = {
@@ -81,7 +98,7 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
     host: value('HOST') ?? '0.0.0.0',
     logLevel,
     databaseUrl,
-    dataDir: path.resolve(cwd, value('MOD_DATA_DIR') ?? path.join('.mod', 'data')),
+    dataDir,
     dbPoolMax,
     dbConnectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
@@ -95,12 +112,43 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     retryAfterSeconds: integer('RETRY_AFTER_SECONDS', 2, 1, 3600),
     reviewClaimSeconds: integer('REVIEW_CLAIM_SECONDS', 600, 1, 7 * 24 * 3600),
+    reviewOrder: reviewOrder(value('REVIEW_ORDER'), problems),
+    reviewMaxWaitSeconds: integer('REVIEW_MAX_WAIT_SECONDS', 14_400, 1, 365 * 24 * 3600),
+    reviewSecondOpinionShare: share(value('REVIEW_SECOND_OPINION_SHARE'), problems),
     modelDir: value('MODEL_DIR') ? path.resolve(cwd, value('MODEL_DIR')!) : undefined,
     policyFile: value('MODERATION_POLICY') ? path.resolve(cwd, value('MODERATION_POLICY')!) : undefined,
     migrateOnStart: migrate === 'true' || migrate === '1',
+    modelSource,
+    modelPollMs: integer('MODEL_POLL_MS', modelSource?.kind === 'ssm' ? 5000 : 2000, 100, 600_000),
+    modelCacheDir: value('MODEL_CACHE_DIR') ? path.resolve(cwd, value('MODEL_CACHE_DIR')!) : path.join(dataDir, 'models'),
   };
   // Node refuses a headers timeout longer than the request's.
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push(`HTTP_HEADERS_TIMEOUT_MS=${config.headersTimeoutMs} is longer than HTTP_REQUEST_TIMEOUT_MS=${config.requestTimeoutMs}: the headers are part of the request`);
   if (problems.length > 0) throw new ServiceConfigError(problems);
   return config;
+}
+
+function parseModelSource(raw: string | undefined, env: NodeJS.ProcessEnv, cwd: string, problems: string[]): ModelSourceSetting | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.startsWith('file:') && raw.length > 'file:'.length) return { kind: 'file', path: path.resolve(cwd, raw.slice('file:'.length)) };
+  if (raw.startsWith('ssm:') && raw.length > 'ssm:'.length) {
+    const text = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
+    return { kind: 'ssm', parameterName: raw.slice('ssm:'.length), region: text('AWS_REGION') ?? text('AWS_DEFAULT_REGION'), endpoint: text('AWS_ENDPOINT_URL_SSM') ?? text('AWS_ENDPOINT_URL') };
+  }
+  problems.push(`MODEL_SOURCE=${JSON.stringify(raw)}: expected file:<path of the model pointer JSON> or ssm:<parameter name>, or unset for the bundled model`);
+  return undefined;
+}
+
+function reviewOrder(raw: string | undefined, problems: string[]): 'uncertain' | 'oldest' {
+  if (raw === undefined || raw === 'uncertain' || raw === 'oldest') return raw ?? 'uncertain';
+  problems.push(`REVIEW_ORDER=${JSON.stringify(raw)}: expected uncertain (smallest margin first, the default) or oldest`);
+  return 'uncertain';
+}
+
+function share(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 0.1;
+  const n = Number(raw);
+  if (/^(0|1)?(\.\d+)?$/.test(raw) && raw !== '.' && Number.isFinite(n) && n >= 0 && n <= 1) return n;
+  problems.push(`REVIEW_SECOND_OPINION_SHARE=${JSON.stringify(raw)}: expected a number from 0 to 1 (0.1 = one review in ten gets a second moderator)`);
+  return 0.1;
 }

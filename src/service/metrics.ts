@@ -1,6 +1,8 @@
 // Prometheus metrics for /metrics: requests and latency by route, method and
 // status; decisions by decision, and by decision and category; the review
-// queue's depth (read from the DB at scrape time); the model version;
+// queue's depth (read from the DB at scrape time); the models loaded (live,
+// shadow, canary; read at scrape time), their swaps and load failures, and
+// the shadow's agreement with the deciding model;
 // requests that could not be answered because of the client (aborted,
 // malformed, too slow), apart from the database's own failures. One
 // registry per app, so tests can build several apps in one process.
@@ -19,13 +21,26 @@ export interface ServiceMetrics {
   requestsAborted: Counter;
   /** Connections answered (or dropped) before a request could be routed: malformed HTTP, timeouts, resets. */
   clientErrors: Counter<'reason'>;
+  /** Issue 13: a new set of models took over (the pointer changed, or was removed). */
+  modelSwaps: Counter;
+  /** Issue 13: a pointer that could not be read or whose models could not be loaded and verified. */
+  modelLoadFailures: Counter;
+  /** Issue 13: new posts the shadow scored, by whether it agreed with the deciding model (same decision and category). */
+  shadowScored: Counter<'agreement'>;
   /** Counts one answered decision in both decision counters (category null: "none"). */
   countDecision(decision: Decision, category: Category | null): void;
   /** Counts a request and records its latency (label children cached per route/method/status). */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
 }
 
-export function createMetrics(options: { modelVersion: string; queueDepth: () => Promise<number>; defaultMetrics?: boolean }): ServiceMetrics {
+/** One loaded model for mod_model_info. */
+export interface LoadedModelInfo {
+  version: string;
+  role: 'live' | 'shadow' | 'canary';
+  source: 'released' | 'bundled';
+}
+
+export function createMetrics(options: { modelVersion: string; queueDepth: () => Promise<number>; defaultMetrics?: boolean; models?: () => LoadedModelInfo[] }): ServiceMetrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'mod_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
@@ -59,8 +74,27 @@ export function createMetrics(options: { modelVersion: string; queueDepth: () =>
       this.set(await options.queueDepth().catch(() => -1));
     },
   });
-  const model = new Gauge({ name: 'mod_model_info', help: 'The loaded moderation model (value 1, version as a label)', labelNames: ['version'] as const, registers: [registry] });
-  model.set({ version: options.modelVersion }, 1);
+  const models = options.models ?? (() => [{ version: options.modelVersion, role: 'live' as const, source: 'bundled' as const }]);
+  new Gauge({
+    name: 'mod_model_info',
+    help: 'The moderation models loaded now (value 1): version, role (live, shadow, canary) and source (released: named by the env pointer; bundled: the build)',
+    labelNames: ['version', 'role', 'source'] as const,
+    registers: [registry],
+    collect() {
+      // Read at scrape time: a swap leaves no stale series behind.
+      this.reset();
+      for (const m of models()) this.set({ version: m.version, role: m.role, source: m.source }, 1);
+    },
+  });
+  const modelSwaps = new Counter({ name: 'mod_model_swaps_total', help: 'Times a new set of models took over without a restart (a new pointer loaded, or the pointer removed)', registers: [registry] });
+  const modelLoadFailures = new Counter({
+    name: 'mod_model_load_failures_total',
+    help: 'Model pointers that could not be read, or whose models could not be loaded and verified (the process kept its models)',
+    registers: [registry],
+  });
+  const shadowScored = new Counter({ name: 'mod_shadow_scored_total', help: 'New posts the shadow model scored, by agreement with the deciding model (agree: same decision and category)', labelNames: ['agreement'] as const, registers: [registry] });
+  shadowScored.inc({ agreement: 'agree' }, 0);
+  shadowScored.inc({ agreement: 'disagree' }, 0);
   // prom-client hashes the label object on every call; a request's labels
   // take few values, so keep each combination's children.
   const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
@@ -88,5 +122,5 @@ export function createMetrics(options: { modelVersion: string; queueDepth: () =>
     child.total.inc();
     child.byCategory.inc();
   };
-  return { registry, requests, latency, decisions, decisionsByCategory, databaseUnavailable, requestsAborted, clientErrors, observeRequest, countDecision };
+  return { registry, requests, latency, decisions, decisionsByCategory, databaseUnavailable, requestsAborted, clientErrors, modelSwaps, modelLoadFailures, shadowScored, observeRequest, countDecision };
 }

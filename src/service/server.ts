@@ -1,4 +1,6 @@
-// Starts the service as a process runs it: loads the model, opens the
+// Starts the service as a process runs it: loads the bundled model and, when
+// MODEL_SOURCE names one, the env's released model (read once before
+// listening, then polled: model-watcher.ts), opens the
 // database (PostgreSQL, or the embedded PGlite started here), optionally
 // applies migrations, builds the app and listens. Shared by the process
 // entry point (main.ts, what the CodeDeploy hooks and systemd start) and
@@ -15,13 +17,19 @@ import { migrate, loadMigrations, type Migration } from '../store/migrations.js'
 import { openDatabase, redactUrl, type Database } from '../store/database.js';
 import { buildApp } from './app.js';
 import type { ServiceConfig } from './config.js';
+import { loadModerator as loadModeratorFrom } from '../moderation/load-moderator.js';
+import { LiveModels } from './live-models.js';
+import { ModelWatcher } from './model-watcher.js';
 import { loadModerator } from './moderator.js';
+import { openModelSource } from './open-model-source.js';
 
 export interface RunningService {
   url: string;
   app: FastifyInstance;
   database: Database;
   appliedMigrations: Migration[];
+  /** The models deciding now (issue 13): the bundled one, or the env's released ones. */
+  models: LiveModels;
   /**
    * Stops accepting, finishes in-flight requests, closes the pool (and the
    * embedded DB), within the configured shutdown timeout; `forced`: requests
@@ -60,7 +68,9 @@ export interface StartOptions {
 }
 
 export async function startService(config: ServiceConfig, options: StartOptions): Promise<RunningService> {
-  const moderator = await loadModerator({ modelDir: config.modelDir, maxTextLength: config.maxTextLength, policyFile: config.policyFile });
+  const bundled = await loadModerator({ modelDir: config.modelDir, maxTextLength: config.maxTextLength, policyFile: config.policyFile });
+  const models = new LiveModels(bundled);
+  const source = await openModelSource(config);
   const migrations = await loadMigrations(options.migrationsDir);
   let app: FastifyInstance | undefined;
   const database = await openDatabase({
@@ -76,23 +86,42 @@ export async function startService(config: ServiceConfig, options: StartOptions)
   const connections = trackConnections(database.store.pool);
   try {
     const appliedMigrations = options.migrate ? (await migrate(database.store.pool, migrations)).applied : [];
-    app = buildApp({
+    const built = buildApp({
       store: database.store,
-      moderator,
+      moderator: models,
       logger: { level: config.logLevel, stream: options.logStream },
       revision: options.revision,
       maxTextLength: config.maxTextLength,
       bodyLimitBytes: config.bodyLimitBytes,
       retryAfterSeconds: config.retryAfterSeconds,
       reviewClaimSeconds: config.reviewClaimSeconds,
+      reviewQueue: { order: config.reviewOrder, maxWaitSeconds: config.reviewMaxWaitSeconds, secondOpinionShare: config.reviewSecondOpinionShare },
       headersTimeoutMs: config.headersTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
       writeConcurrency: Math.min(2, database.store.poolSize),
       defaultMetrics: true,
     });
-    app.log.info({ database: database.embedded ? `embedded PGlite in ${config.dataDir}` : redactUrl(database.url), pool: database.store.poolSize, model: moderator.modelVersion, migrationsApplied: appliedMigrations.map((m) => m.file) }, 'starting');
+    app = built;
+    // A released model decides from the first request: the pointer is read
+    // once before listening. A pointer that cannot be loaded never stops the
+    // start: the bundled model decides and /healthz says why.
+    const watcher = source ? new ModelWatcher({ source, models, load: (dir) => loadModeratorFrom(dir, { maxTextLength: config.maxTextLength, policyFile: config.policyFile }), pollMs: config.modelPollMs, log: built.log, metrics: built.metrics }) : undefined;
+    await watcher?.check();
+    const model = models.state();
+    app.log.info(
+      {
+        database: database.embedded ? `embedded PGlite in ${config.dataDir}` : redactUrl(database.url),
+        pool: database.store.poolSize,
+        model: model.version,
+        modelSource: model.source,
+        ...(source ? { modelPointer: source.description, releaseId: model.releaseId } : {}),
+        migrationsApplied: appliedMigrations.map((m) => m.file),
+      },
+      'starting',
+    );
     const address = await app.listen({ port: config.port, host: config.host });
+    watcher?.start();
     const started = app;
     let closing: Promise<{ forced: boolean }> | undefined;
     const close = async (): Promise<{ forced: boolean }> => {
@@ -100,6 +129,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       const start = Date.now();
       const at = (share: number) => start + budget * share - Date.now();
       let forced = false;
+      const watching = watcher?.stop();
       // Fastify closes the listener and the idle connections, and waits for the others.
       const drained = started.close().then(
         () => 'done' as const,
@@ -129,6 +159,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
         for (const client of connections) (client as pg.PoolClient & { end(): Promise<void> }).end().catch(() => undefined);
         await Promise.race([ended, delay(at(SHUTDOWN_SHARE.settle))]);
       }
+      await watching;
       return { forced };
     };
     return {
@@ -136,6 +167,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       app: started,
       database,
       appliedMigrations,
+      models,
       close: () => (closing ??= close()),
     };
   } catch (error) {

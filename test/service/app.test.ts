@@ -434,7 +434,7 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect(metrics).toMatch(/mod_decisions_by_category_total\{decision="reject",category="contact"\} \d+/);
     expect(metrics).toMatch(/mod_decisions_by_category_total\{decision="approve",category="none"\} \d+/);
     expect(metrics).toMatch(/mod_review_queue_depth \d+/);
-    expect(metrics).toContain(`mod_model_info{version="${moderator.modelVersion}"} 1`);
+    expect(metrics).toContain(`mod_model_info{version="${moderator.modelVersion}",role="live",source="bundled"} 1`);
     expect(metrics).toMatch(/mod_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/v1\/moderate",status="200"\}/);
 
     const all = logs.lines.join('\n');

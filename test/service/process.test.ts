@@ -74,7 +74,7 @@ it('migrates and manages tokens and labels through mod db and mod service', asyn
   expect(pending.stdout).toContain('pending  0001_posts_reviews_tokens.sql');
   const migrated = await cli(['--json', 'db', 'migrate']);
   expect(migrated.code).toBe(0);
-  expect(JSON.parse(migrated.stdout)).toMatchObject({ schemaVersion: 1, applied: ['0001_posts_reviews_tokens.sql', '0002_post_categories.sql'] });
+  expect(JSON.parse(migrated.stdout)).toMatchObject({ schemaVersion: 1, applied: ['0001_posts_reviews_tokens.sql', '0002_post_categories.sql', '0003_shadow_scores.sql', '0004_review_priority_second_opinions.sql'] });
   expect((await cli(['db', 'migrate'])).stdout).toContain('no pending migrations');
   expect((await cli(['db', 'status'])).code).toBe(0);
   expect(JSON.parse((await cli(['--json', 'db', 'status'])).stdout)).toMatchObject({ schemaVersion: 1, current: true, pending: [] });

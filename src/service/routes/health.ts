@@ -3,6 +3,7 @@
 // build expects) and /metrics (Prometheus).
 import type { FastifyPluginAsync } from 'fastify';
 import type { HttpErrorCode } from '../../error-codes.js';
+import type { ServiceModelState } from '../../moderation/model-pointer.js';
 import type { ServiceMetrics } from '../metrics.js';
 
 /** What readiness needs from the database (PostgresStore implements it). */
@@ -42,7 +43,8 @@ export function serviceRevision(revisionJson: unknown, env: Record<string, strin
 
 export interface HealthRouteOptions {
   store: MigrationStatusSource;
-  moderator: { readonly modelVersion: string };
+  /** `state`: the models held (issue 13; LiveModels); without it, one bundled model. */
+  moderator: { readonly modelVersion: string; state?(): ServiceModelState };
   metrics: ServiceMetrics;
   /** The revision this process runs (serviceRevision). */
   revision: ServiceRevision | undefined;
@@ -53,7 +55,14 @@ export interface HealthRouteOptions {
 }
 
 export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, { store, moderator, metrics, revision, readinessTimeoutMs, retryAfter }) => {
+  const startedAt = new Date().toISOString();
+  const modelState = (): ServiceModelState => {
+    if (moderator.state) return moderator.state();
+    const version = moderator.modelVersion;
+    return { version, source: 'bundled', releaseId: null, bundled: version, shadow: null, canary: null, loadedAt: startedAt };
+  };
   // `revision` stays the commit (what load balancers and scripts read); the rest says which build of it.
+  // `model`: what decides now (issue 13; mod status shows it per instance).
   app.get('/healthz', async () => ({
     status: 'ok',
     revision: revision?.commit ?? null,
@@ -61,6 +70,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
     tree: revision?.tree ?? null,
     builtFrom: revision?.builtFrom ?? null,
     deploymentId: revision?.deploymentId ?? null,
+    model: modelState(),
   }));
 
   app.get('/readyz', async (_request, reply) => {

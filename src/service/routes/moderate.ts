@@ -10,23 +10,59 @@
 // batch item is found before anything is written, and refuses the whole
 // batch with a 400 that names the item (items.N...): a batch is stored whole
 // or not at all, apart from its conflicting ids.
+//
+// Issue 13: a request reads the process's models once (a swap meanwhile
+// does not change them); the canary decides the new posts whose
+// canaryBucket(id) is below its weight, the live model the others, and a
+// shadow, when loaded, scores each post after that decision: its answer is
+// stored with the post, never returned. Every answer names its deciding
+// model in x-mod-model (a batch: the live model; each item has modelVersion).
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { isModError } from '../../errors.js';
+import { canaryBucket, type ServiceModelState, type ShadowScore } from '../../moderation/model-pointer.js';
 import type { ModerationRequest, ModerationResult } from '../../moderation/moderator.js';
 import type { NewPost } from '../../moderation/post-records.js';
 import { samePost, storablePost } from '../../store/postgres-store.js';
 import { HttpError } from '../http-errors.js';
-import type { ServiceMetrics } from '../metrics.js';
+import type { DecidingModel, ModelSet } from '../live-models.js';
+import type { LoadedModelInfo, ServiceMetrics } from '../metrics.js';
 import type { PostWriter, WrittenDecision } from '../post-writer.js';
 import { moderationItemSchema } from './schemas.js';
 
 export const MAX_BATCH_ITEMS = 100;
 
-/** What the service needs from the classifier (src/moderation's Moderator). */
+/**
+ * What the service needs from the classifier: one Moderator (src/moderation),
+ * or the process's swappable models (LiveModels, issue 13), which also say
+ * which models they hold.
+ */
 export interface ServiceModerator {
   readonly modelVersion: string;
   moderate(request: ModerationRequest): ModerationResult;
+  /** The set of models one request decides with (read once per request); absent: this moderator decides every post, no shadow. */
+  models?(): ModelSet;
+  /** /healthz `model`; absent: the one model, bundled. */
+  state?(): ServiceModelState;
+  /** mod_model_info's series; absent: the one model, live and bundled. */
+  loaded?(): LoadedModelInfo[];
+}
+
+/** The set of a moderator without one (a plain Moderator, a test's fixed moderator). */
+export function modelSetOf(moderator: ServiceModerator): ModelSet {
+  if (moderator.models) return moderator.models();
+  const version = moderator.modelVersion;
+  return { live: moderator, shadow: null, canary: null, state: { version, source: 'bundled', releaseId: null, bundled: version, shadow: null, canary: null, loadedAt: new Date(0).toISOString() } };
+}
+
+/** The shadow's answer for a post, or null if it could not score (a shadow never fails a request). */
+function shadowScore(shadow: DecidingModel, request: ModerationRequest): ShadowScore | null {
+  try {
+    const r = shadow.moderate(request);
+    return { modelVersion: r.modelVersion, decision: r.decision, category: r.category, score: r.score };
+  } catch {
+    return null;
+  }
 }
 
 export interface ModerateRouteOptions {
@@ -74,10 +110,13 @@ function conflictMessage(id: string): string {
 export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (app, { moderator, writer, metrics, maxTextLength }) => {
   const itemSchema = moderationItemSchema(maxTextLength);
 
-  /** Scores one text; the post is as it will be stored (storablePost), so the answer is the stored decision. */
-  function score(body: ModerateBody): NewPost {
+  /** Scores one text with the request's set; the post is as it will be stored (storablePost), so the answer is the stored decision. */
+  function score(body: ModerateBody, set: ModelSet): NewPost {
     const id = body.id ?? randomUUID();
-    const result = moderator.moderate({ text: body.text, kind: body.kind, userId: body.userId, id });
+    const request: ModerationRequest = { text: body.text, kind: body.kind, userId: body.userId, id };
+    const decider = set.canary !== null && canaryBucket(id) < set.canary.weight ? set.canary.model : set.live;
+    const result = decider.moderate(request);
+    const shadow = set.shadow === null ? undefined : shadowScore(set.shadow, request);
     return storablePost({
       id,
       kind: body.kind ?? null,
@@ -89,14 +128,26 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
       score: result.score,
       reasons: result.reasons,
       modelVersion: result.modelVersion,
+      ...(result.margin === undefined ? {} : { margin: result.margin }),
+      ...(shadow === undefined ? {} : { shadow }),
     });
   }
 
+  /** A new post the shadow scored: did it agree with the deciding model? */
+  function countShadow(post: NewPost, stored: WrittenDecision): void {
+    if (!post.shadow || !stored.created) return;
+    metrics.shadowScored.inc({ agreement: post.shadow.decision === post.decision && post.shadow.category === post.category ? 'agree' : 'disagree' });
+  }
+
   app.post('/v1/moderate', { schema: { body: itemSchema, response: { 200: resultSchema } } }, async (request, reply) => {
-    const post = score(request.body as ModerateBody);
+    const set = modelSetOf(moderator);
+    const post = score(request.body as ModerateBody, set);
     const [stored] = await writer.write([post]);
     if (stored!.conflict) throw new HttpError('ID_CONFLICT', conflictMessage(post.id));
     metrics.countDecision(stored!.decision, stored!.category);
+    countShadow(post, stored!);
+    // The model that decided (a repeated id: the one that decided it first).
+    void reply.header('x-mod-model', stored!.modelVersion);
     // The endpoint in front counts decisions per instance from these (a canary's analysis, issue 12); a batch has many, so none.
     void reply.header('x-mod-decision', stored!.decision);
     if (stored!.category) void reply.header('x-mod-category', stored!.category);
@@ -112,12 +163,14 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
         response: { 200: { type: 'object', properties: { results: { type: 'array', items: batchResultSchema } } } },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const set = modelSetOf(moderator);
+      void reply.header('x-mod-model', set.live.modelVersion);
       // Every item is scored before anything is written: one that cannot be
       // accepted refuses the batch, naming it, and nothing is stored.
       const posts = (request.body as { items: ModerateBody[] }).items.map((item, i) => {
         try {
-          return score(item);
+          return score(item, set);
         } catch (error) {
           if (isModError(error) && error.code === 'TEXT_TOO_LONG') throw new HttpError('TEXT_TOO_LONG', `items.${i}.text: ${error.message}`);
           throw error;
@@ -150,6 +203,7 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
         const decision = decided[i]!;
         if (decision.conflict) return { id: post.id, error: { code: 'ID_CONFLICT' as const, message: conflictMessage(post.id) } };
         metrics.countDecision(decision.decision, decision.category);
+        countShadow(post, decision);
         return answer(decision);
       });
       request.log.debug({ items: posts.length }, 'moderated batch');
