@@ -50,6 +50,19 @@ const manifestSchema = z.strictObject({
     testFraction: z.number(),
     folds: z.number().int(),
     seconds: z.number(),
+    /** Issue 13: the moderators' labels merged in (`mod model train --from-db`); absent in older manifests. */
+    labels: z
+      .strictObject({
+        source: z.literal('database'),
+        environment: z.string().min(1),
+        count: z.number().int().min(0),
+        from: z.string().nullable(),
+        to: z.string().nullable(),
+        fingerprint: z.string(),
+        conflictsExcluded: z.number().int().min(0),
+        replacedRepoLabels: z.number().int().min(0),
+      })
+      .optional(),
   }),
   features: z.strictObject({
     bits: z.number().int().min(10).max(24),
@@ -96,6 +109,14 @@ const manifestSchema = z.strictObject({
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
+/** Where the moderators' labels a model trained on came from (manifest training.labels). */
+export type TrainingLabelsRecord = NonNullable<ModelManifest['training']['labels']>;
+
+/** What the manifest records beyond the trained model itself. */
+export interface PackOptions {
+  /** The moderators' labels merged into the training data (`--from-db`). */
+  labels?: TrainingLabelsRecord;
+}
 
 export interface LoadedModel {
   /** The artifact directory. */
@@ -131,7 +152,7 @@ function weightsBytes(weights: Float32Array): Buffer {
 }
 
 /** Builds the manifest and weight bytes of a trained model (nothing written yet). */
-export function packModel(trained: TrainedModel, created: Date = new Date()): { manifest: ModelManifest; weights: Buffer } {
+export function packModel(trained: TrainedModel, created: Date = new Date(), options: PackOptions = {}): { manifest: ModelManifest; weights: Buffer } {
   const weights = weightsBytes(trained.classifier.model.weights);
   const day = created.toISOString().slice(0, 10).replaceAll('-', '');
   const weightsHash = createHash('sha256').update(weights).digest('hex').slice(0, 8);
@@ -141,7 +162,7 @@ export function packModel(trained: TrainedModel, created: Date = new Date()): { 
     formatVersion: MODEL_FORMAT_VERSION,
     version: `${day}-${weightsHash}`,
     created: created.toISOString(),
-    training: summary,
+    training: options.labels ? { ...summary, labels: options.labels } : summary,
     features: trained.features,
     model: {
       kind: 'softmax-regression',
@@ -162,8 +183,8 @@ export function packModel(trained: TrainedModel, created: Date = new Date()): { 
 }
 
 /** Writes the artifact into `dir` (created; an existing artifact there is replaced whole). */
-export async function writeModelArtifact(dir: string, trained: TrainedModel, created?: Date): Promise<ModelManifest> {
-  const { manifest, weights } = packModel(trained, created);
+export async function writeModelArtifact(dir: string, trained: TrainedModel, created?: Date, options: PackOptions = {}): Promise<ModelManifest> {
+  const { manifest, weights } = packModel(trained, created, options);
   const staging = `${dir.replace(/[\\/]+$/, '')}.tmp-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });

@@ -3,12 +3,19 @@
 // Which data eval and check use is src/moderation/evaluation-data.ts; the
 // reports are src/cli/format/model-report.ts.
 import { commandAction, type CommandRegistration } from '../command-registration.js';
-import type { GlobalOptions } from '../context.js';
+import type { LabelledText } from '../../moderation/labelled-data.js';
+import type { TrainingLabelsRecord } from '../../moderation/model-artifact.js';
+import type { ModeratorLabel } from '../../moderation/training-labels.js';
+import type { CliContext, GlobalOptions } from '../context.js';
 import { integerInRange, numberBetween } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
 
 export interface TrainCommandOptions {
-  data: string;
+  /** Required without --from-db; with it, default `default`. */
+  data?: string;
+  /** Merge the moderators' labels of --env's database into the data (issue 13). */
+  fromDb?: boolean;
+  env?: string;
   out: string;
   name?: string;
   seed: string;
@@ -43,7 +50,9 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
   model
     .command('train')
     .description('train a model artifact (held-out metrics, calibrated thresholds, checksum)')
-    .requiredOption('-d, --data <file|dataset>', DATA_HELP)
+    .option('-d, --data <file|dataset>', `${DATA_HELP} (required without --from-db; with it, default: default)`)
+    .option('--from-db', "merge the moderators' labels from --env's database into the data (a moderator's label beats the data's for the same text)")
+    .option('-e, --env <name>', 'the environment whose database --from-db reads')
     .requiredOption('-o, --out <dir>', 'parent directory for the artifact (e.g. models/)')
     .option('--name <name>', 'artifact directory name (default: the model version)')
     .option('--seed <n>', 'seed for the split, folds and training', '42')
@@ -53,7 +62,7 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
     .option('--approve-recall <x>', 'share of NG the whole decision must not auto-approve (on out-of-fold scores)', '0.99')
     .option('--max-ok-rejected <x>', 'share of ordinary posts the whole decision may auto-reject (on out-of-fold scores)', '0.005')
     .option('--reject-precision <x>', "least share of NG in what a category's reject threshold rejects (on out-of-fold scores)", '0.95')
-    .action(commandAction<TrainCommandOptions>(context, setExit, ({ options, globals }, output) => runTrain(options, globals, output)));
+    .action(commandAction<TrainCommandOptions>(context, setExit, ({ options, globals }, output) => runTrain(options, globals, output, context)));
 
   model
     .command('eval')
@@ -74,7 +83,7 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
     .action(commandAction<CheckCommandOptions>(context, setExit, ({ options, globals }, output) => runCheck(options, globals, output)));
 };
 
-export async function runTrain(options: TrainCommandOptions, globals: GlobalOptions, output: Output): Promise<number> {
+export async function runTrain(options: TrainCommandOptions, globals: GlobalOptions, output: Output, context?: CliContext): Promise<number> {
   const path = await import('node:path');
   const { loadData } = await import('../../moderation/datasets.js');
   const { trainModel } = await import('../../moderation/training.js');
@@ -90,12 +99,22 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
   const minRejectPrecision = numberBetween(options.rejectPrecision, '--reject-precision', { above: 0, atMost: 1 });
   const maxOkRejected = numberBetween(options.maxOkRejected, '--max-ok-rejected', { atLeast: 0, below: 1 });
   if (options.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(options.name)) throw new UsageError(`--name must be a plain directory name, got ${options.name}`);
+  if (!options.fromDb && options.data === undefined) throw new UsageError('--data is required', "pass a CSV/JSONL file or a data set (e.g. --data default), or --from-db --env <name> to train on the moderators' labels too");
+  if (!options.fromDb && options.env !== undefined) throw new UsageError('--env is only used with --from-db', "add --from-db to merge that environment's labels, or drop --env");
+  if (options.fromDb && options.env === undefined) throw new UsageError('--from-db needs --env <name>: the environment whose database holds the labels');
 
   const cwd = globals.cwd ?? process.cwd();
-  output.info(`loading ${options.data}`);
-  const data = await loadData(options.data, cwd);
-  output.info(`training on ${data.examples.length} examples (${data.sources.map((s) => `${s.source}: ${s.examples}`).join(', ')})`);
-  const trained = trainModel(data.examples, data.spec, {
+  const dataSpec = options.data ?? 'default';
+  // The database first: a wrong or unreachable environment fails before the data set is loaded.
+  const labels = options.fromDb ? await readDatabaseLabels(options.env as string, globals, context, output) : undefined;
+  output.info(`loading ${dataSpec}`);
+  const data = await loadData(dataSpec, cwd);
+  const fromDb = labels ? await mergeDatabaseLabels(labels, data.examples, output) : undefined;
+  const examples = fromDb?.examples ?? data.examples;
+  const spec = fromDb ? `${data.spec}+db:${fromDb.record.environment}` : data.spec;
+  const sources = [...data.sources, ...(fromDb ? [{ source: `db:${fromDb.record.environment}`, examples: fromDb.record.count }] : [])];
+  output.info(`training on ${examples.length} examples (${sources.map((s) => `${s.source}: ${s.examples}`).join(', ')})`);
+  const trained = trainModel(examples, spec, {
     seed,
     testFraction,
     features: bits === undefined ? {} : { bits },
@@ -112,9 +131,43 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
   const created = new Date();
   const version = packModel(trained, created).manifest.version;
   const dir = path.resolve(cwd, options.out, options.name ?? version);
-  const manifest = await writeModelArtifact(dir, trained, created);
-  output.result(trainJson(dir, manifest, trained), () => trainText(dir, manifest, data.spec, trained));
+  const manifest = await writeModelArtifact(dir, trained, created, fromDb ? { labels: fromDb.record } : {});
+  output.result(trainJson(dir, manifest, trained), () => trainText(dir, manifest, spec, trained));
   return 0;
+}
+
+/** --from-db: the env's moderators' labels (conflicting reviews left out and counted). */
+async function readDatabaseLabels(envName: string, globals: GlobalOptions, context: CliContext | undefined, output: Output) {
+  const { openEnvDatabase } = await import('./env-database.js');
+  const { readModeratorLabels } = await import('../../store/label-reader.js');
+  if (!context) throw new Error('--from-db needs the CLI context');
+  const db = await openEnvDatabase(envName, globals, context);
+  try {
+    output.info(`reading the moderators' labels from the database of ${db.environment}`);
+    return { environment: db.environment, ...(await db.read("the moderators' labels", (client) => readModeratorLabels(client))) };
+  } finally {
+    await db.close();
+  }
+}
+
+/** The labels merged with the repo data (training-labels.ts), and the manifest's record of them. */
+async function mergeDatabaseLabels(read: { environment: string; labels: ModeratorLabel[]; conflictsExcluded: number }, repo: LabelledText[], output: Output) {
+  const { mergeLabels } = await import('../../moderation/training-labels.js');
+  const merged = mergeLabels(repo, read.labels);
+  const conflicts = `${read.conflictsExcluded} conflicting left out`;
+  if (merged.used === 0) output.warn(`the database of ${read.environment} holds no moderators' labels to train on yet (${conflicts}): training on the repository data alone`);
+  else output.info(`${merged.used} moderators' labels from ${read.environment} (${read.labels.length} read, ${merged.superseded} superseded by a later decision, ${conflicts}); ${merged.replacedRepoLabels} repository labels replaced`);
+  const record: TrainingLabelsRecord = {
+    source: 'database',
+    environment: read.environment,
+    count: merged.used,
+    from: merged.from?.toISOString() ?? null,
+    to: merged.to?.toISOString() ?? null,
+    fingerprint: merged.fingerprint,
+    conflictsExcluded: read.conflictsExcluded,
+    replacedRepoLabels: merged.replacedRepoLabels,
+  };
+  return { examples: merged.examples, record };
 }
 
 export async function runEval(options: EvalCommandOptions, globals: GlobalOptions, output: Output): Promise<number> {

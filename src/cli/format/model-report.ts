@@ -3,7 +3,7 @@
 import type { DecisionReport, DecisionShares } from '../../moderation/decision-metrics.js';
 import type { Evaluation, GateResult } from '../../moderation/evaluation.js';
 import type { ClassifierMetrics } from '../../moderation/metrics.js';
-import type { ModelManifest } from '../../moderation/model-artifact.js';
+import type { ModelManifest, TrainingLabelsRecord } from '../../moderation/model-artifact.js';
 import type { Thresholds } from '../../moderation/thresholds.js';
 import type { TrainedModel } from '../../moderation/training.js';
 
@@ -93,12 +93,19 @@ export function trainText(dir: string, manifest: ModelManifest, dataSpec: string
     `trained model ${manifest.version} -> ${dir}`,
     `  data          ${dataSpec}: ${s.examples} unique examples (${s.ok} ok, ${s.ng} ng; ${s.duplicatesRemoved} duplicates removed), ${s.seconds.toFixed(1)}s`,
     `  held-out set  ${s.heldOutExamples} examples (seed ${s.seed})`,
+    ...(manifest.training.labels ? [labelsLine(manifest.training.labels)] : []),
     metricsText(trained.metrics, trained.thresholds),
     `  reject above  ${Object.entries(trained.thresholds.categories)
       .map(([c, t]) => `${c} ${fixed(t)}`)
       .join(', ')}`,
     decisionsText(trained.decisions),
   ].join('\n');
+}
+
+/** `--from-db`: the moderators' labels the model trained on, as the manifest records them. */
+export function labelsLine(l: TrainingLabelsRecord): string {
+  const span = l.from && l.to ? ` decided ${l.from} .. ${l.to}` : '';
+  return `  labels        ${l.count} from the database of ${l.environment}${span}; ${l.conflictsExcluded} conflicting left out, ${l.replacedRepoLabels} repository labels replaced (${l.fingerprint})`;
 }
 
 export function evalJson(evaluation: Evaluation, data: string) {
