@@ -51,6 +51,7 @@ export const errorCodes = {
   BUNDLE_MISSING: { exitCode: ExitCode.Failed, meaning: 'the revision bundle to redeploy (`rollback --fast`) is damaged or gone and its commit is not in this clone to rebuild it' },
   BUNDLE_INVALID: { exitCode: ExitCode.Failed, meaning: 'the built bundle has no `appspec.yml` at its root' },
   LIFECYCLE_EVENT_FAILED: { exitCode: ExitCode.Failed, meaning: 'an `appspec.yml` hook failed on an instance' },
+  MODEL_NOT_LOADED: { exitCode: ExitCode.Failed, meaning: '`mod model release`, `rollback` or `shadow`: not every instance loaded the model the pointer names in time (`--timeout`); the message names each instance and its own error; the pointer is put back as it was' },
   CANARY_FAILED: { exitCode: ExitCode.Failed, meaning: 'the canary analysis failed the new revision (or `mod approve --reject` rejected a paused one): the rollout did not start, the fleet keeps its revision' },
   DEPLOYMENT_FAILED: { exitCode: ExitCode.Failed, meaning: "a CodeDeploy deployment failed with no failed hook (CodeDeploy's own code is reported instead when it gives one)" },
   PIPELINE_FAILED: { exitCode: ExitCode.Failed, meaning: 'the CodePipeline execution failed outside the build and the deployment' },

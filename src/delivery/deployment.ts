@@ -108,7 +108,11 @@ export interface ModelReleaseInfo {
   /** The moderators' labels it was trained on (manifest.training.labels), when trained --from-db. */
   labels?: { count: number; from: string | null; to: string | null; fingerprint: string };
   /** The live model before this release (null: the bundled model decided). */
-  previous: { version: string; checksum: string; location: string } | null;
+  previous: { version: string; checksum: string; location: string; objectVersions?: Record<string, string> } | null;
+  /** AWS: the S3 VersionIds of the artifact's files (ModelRef.objectVersions), so a rollback names the same bytes. */
+  objectVersions?: Record<string, string>;
+  /** A release's model gate: what it was compared with, on which check set, and each row (model-gate.ts). */
+  gate?: { baseline: { version: string; source: 'released' | 'bundled' }; checkSet: string; examples: number; tolerance: number; passed: boolean; rows: { metric: string; baseline: number; candidate: number; delta: number; worse: boolean }[] };
 }
 
 /** The revert a rollback still owes its branch: what to revert, and why it was not made. */

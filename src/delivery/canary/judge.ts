@@ -57,7 +57,15 @@ export interface JudgeOptions {
   decisions: CountGate;
   categories: CountGate;
   weights: Record<'latency' | 'errors' | 'decisions' | 'categories', number>;
+  /**
+   * The metric groups judged; unset = all. A model canary (issue 13) judges
+   * decisions and categories only: both models are served by the same
+   * processes, so latency and errors cannot be told apart per model.
+   */
+  groups?: readonly JudgeGroup[];
 }
+
+export type JudgeGroup = 'latency' | 'errors' | 'decisions' | 'categories';
 
 export const JUDGE_DEFAULTS: JudgeOptions = {
   alpha: 0.01,
@@ -78,46 +86,51 @@ export function judgeCanary(samples: readonly RequestSample[], settings: CanaryS
   const canary = samples.filter((s) => s.group === 'canary');
   const minSamples = Math.max(1, settings.minSamples);
   const metrics: MetricVerdict[] = [];
+  const judges = (group: JudgeGroup): boolean => !options.groups || options.groups.includes(group);
 
   const latencies = (side: readonly RequestSample[]): number[] => sortNumbers(side.map((s) => s.latencyMs).filter((v) => Number.isFinite(v)));
   const latB = latencies(baseline);
   const latC = latencies(canary);
-  metrics.push(latencyMetric(latB, latC, minSamples, options));
-  metrics.push(latencyTailMetric(latB, latC, minSamples, options));
+  if (judges('latency')) {
+    metrics.push(latencyMetric(latB, latC, minSamples, options));
+    metrics.push(latencyTailMetric(latB, latC, minSamples, options));
+  }
 
   const statusCount = (side: readonly RequestSample[], low: number): number => side.filter((s) => s.status >= low && s.status < low + 100).length;
-  metrics.push(
-    countMetric({
-      name: 'errors.5xx',
-      group: 'errors',
-      critical: true,
-      what: '5xx',
-      baseline: { count: statusCount(baseline, 500), samples: baseline.length },
-      canary: { count: statusCount(canary, 500), samples: canary.length },
-      alternative: 'greater',
-      gate: options.errors5xx,
-      minSamples,
-      alpha: options.alpha,
-    }),
-    countMetric({
-      name: 'errors.4xx',
-      group: 'errors',
-      critical: false,
-      what: '4xx',
-      baseline: { count: statusCount(baseline, 400), samples: baseline.length },
-      canary: { count: statusCount(canary, 400), samples: canary.length },
-      alternative: 'greater',
-      gate: options.errors4xx,
-      minSamples,
-      alpha: options.alpha,
-    }),
-  );
+  if (judges('errors')) {
+    metrics.push(
+      countMetric({
+        name: 'errors.5xx',
+        group: 'errors',
+        critical: true,
+        what: '5xx',
+        baseline: { count: statusCount(baseline, 500), samples: baseline.length },
+        canary: { count: statusCount(canary, 500), samples: canary.length },
+        alternative: 'greater',
+        gate: options.errors5xx,
+        minSamples,
+        alpha: options.alpha,
+      }),
+      countMetric({
+        name: 'errors.4xx',
+        group: 'errors',
+        critical: false,
+        what: '4xx',
+        baseline: { count: statusCount(baseline, 400), samples: baseline.length },
+        canary: { count: statusCount(canary, 400), samples: canary.length },
+        alternative: 'greater',
+        gate: options.errors4xx,
+        minSamples,
+        alpha: options.alpha,
+      }),
+    );
+  }
 
   // Decisions and categories: shares among the requests the service judged.
   const judged = (side: readonly RequestSample[]): RequestSample[] => side.filter((s) => s.decision !== undefined || s.category !== undefined);
   const judgedB = judged(baseline);
   const judgedC = judged(canary);
-  for (const decision of DECISIONS) {
+  for (const decision of judges('decisions') ? DECISIONS : []) {
     metrics.push(
       countMetric({
         name: `decision.${decision}`,
@@ -134,7 +147,7 @@ export function judgeCanary(samples: readonly RequestSample[], settings: CanaryS
     );
   }
   const categories = [...new Set([...judgedB, ...judgedC].map((s) => s.category).filter((c): c is string => !!c))].sort();
-  for (const category of categories) {
+  for (const category of judges('categories') ? categories : []) {
     metrics.push(
       countMetric({
         name: `category.${category}`,

@@ -1,0 +1,86 @@
+// A model release's record (issue 13): its id (`m-<stamp>-<random6>`), the
+// candidate artifact read and verified, and the DeploymentRecord of kind
+// 'model' that release, rollback and shadow write to the ModelStore as they go.
+import { UsageError } from '../../errors.js';
+import { ModelArtifactError } from '../../moderation/errors.js';
+import { readModelArtifact, type LoadedModel, type ModelManifest } from '../../moderation/model-artifact.js';
+import type { ModelPointer, ModelRef } from '../../moderation/model-pointer.js';
+import type { Environment } from '../config.js';
+import { newDeploymentId, type DeploymentRecord, type ModelReleaseInfo } from '../deployment.js';
+import type { Provider } from '../provider.js';
+
+/** `m-<UTC stamp>-<random6>`, like newDeploymentId's `d-...`. */
+export function newModelReleaseId(now = new Date()): string {
+  return `m-${newDeploymentId(now).slice(2)}`;
+}
+
+/** Reads and verifies the artifact in `dir` (its checksum); a directory that is not a model is a usage error. */
+export async function readCandidate(dir: string): Promise<LoadedModel> {
+  try {
+    return await readModelArtifact(dir);
+  } catch (error) {
+    if (error instanceof ModelArtifactError) throw new UsageError(`--model ${dir} is not a model artifact: ${error.message.replace(`${error.artifact}: `, '')}`, 'pass a directory `mod model train --out` wrote (manifest.json and weights.f32.gz)');
+    throw error;
+  }
+}
+
+/** The moderators' labels the model was trained on (manifest.training.labels, written by --from-db training), read defensively. */
+export function trainingLabels(manifest: ModelManifest): ModelReleaseInfo['labels'] {
+  const labels = (manifest.training as Record<string, unknown>).labels;
+  if (!labels || typeof labels !== 'object') return undefined;
+  const l = labels as Record<string, unknown>;
+  if (typeof l.count !== 'number' || typeof l.fingerprint !== 'string') return undefined;
+  const when = (v: unknown) => (typeof v === 'string' ? v : null);
+  return { count: l.count, from: when(l.from), to: when(l.to), fingerprint: l.fingerprint };
+}
+
+export function sameModel(a: Pick<ModelRef, 'version' | 'checksum'> | null | undefined, b: Pick<ModelRef, 'version' | 'checksum'> | null | undefined): boolean {
+  return !!a && !!b && a.version === b.version && a.checksum === b.checksum;
+}
+
+export function refOf(info: Pick<ModelReleaseInfo, 'version' | 'checksum' | 'location' | 'objectVersions'>): ModelRef {
+  return { version: info.version, checksum: info.checksum, location: info.location, ...(info.objectVersions ? { objectVersions: info.objectVersions } : {}) };
+}
+
+export function previousOf(pointer: ModelPointer | null): ModelReleaseInfo['previous'] {
+  if (!pointer) return null;
+  const { version, checksum, location, objectVersions } = pointer.live;
+  return { version, checksum, location, ...(objectVersions ? { objectVersions } : {}) };
+}
+
+/** The model a model record names: `model <version>` as its revision subject. */
+export function newModelRecord(options: { id: string; env: Environment; provider: Provider; initiator: string; reason?: string; commit: string; model: ModelReleaseInfo; rollbackOf?: string }): DeploymentRecord {
+  return {
+    schemaVersion: 1,
+    deploymentId: options.id,
+    environment: options.env.name,
+    provider: options.provider.name,
+    status: 'InProgress',
+    revision: { commit: options.commit, subject: `model ${options.model.version}` },
+    initiator: options.initiator,
+    startedAt: new Date().toISOString(),
+    ...(options.reason ? { reason: options.reason } : {}),
+    ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
+    instances: [],
+    kind: 'model',
+    model: options.model,
+  };
+}
+
+/** The code commit the env runs (its newest Succeeded deployment), '' when none: what a model record names as its revision. */
+export async function deployedCommit(provider: Provider, env: Environment): Promise<string> {
+  const history = await provider.deployments(env, 50).catch(() => []);
+  return history.find((d) => d.status === 'Succeeded')?.revision.commit ?? '';
+}
+
+export function newPointer(env: Environment, releaseId: string, parts: Pick<ModelPointer, 'live' | 'shadow' | 'canary'>): ModelPointer {
+  return {
+    schemaVersion: 1,
+    environment: env.name,
+    releaseId,
+    updatedAt: new Date().toISOString(),
+    live: parts.live,
+    ...(parts.shadow ? { shadow: parts.shadow } : {}),
+    ...(parts.canary ? { canary: parts.canary } : {}),
+  };
+}

@@ -1,0 +1,208 @@
+// `mod model release`: a model is a release of its own kind (issue 13). Read
+// and verify the artifact, take the env's deployment lock (the same one code
+// deploys take), judge the model gate (and the window), publish the artifact
+// where the instances read it, run a model canary where the env has canary
+// settings, then point live at it and wait until every instance reports it.
+// A failure puts the pointer back as it was. The record (kind 'model') is
+// saved to the ModelStore as it goes: InProgress, then final.
+import { ModError, ExitCode, InterruptedError, UsageError } from '../../errors.js';
+import type { ModelPointer } from '../../moderation/model-pointer.js';
+import type { Environment } from '../config.js';
+import { withEnvironmentLock } from '../deploy.js';
+import type { DeploymentError, DeploymentRecord } from '../deployment.js';
+import type { DeliveryEvents } from '../events.js';
+import { canaryNotice, type Notifier } from '../notifier.js';
+import type { Provider } from '../provider.js';
+import type { Workspace } from '../workspace.js';
+import { runModelCanary } from './model-canary.js';
+import { gateRecord, judgeModelGates, type ModelGateOverride, type ModelGateReport } from './model-gate.js';
+import { deployedCommit, newModelRecord, newModelReleaseId, newPointer, previousOf, readCandidate, sameModel, trainingLabels } from './model-record.js';
+import type { ModelStore } from './model-store.js';
+import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
+
+export interface ReleaseModelOptions {
+  environment: string;
+  /** The artifact directory (`mod model train --out`). */
+  model: string;
+  overrides?: ModelGateOverride[];
+  reason?: string;
+  signal: AbortSignal;
+  events: DeliveryEvents;
+  /** How long the instances are given to load the model (each wait); default 120 s. */
+  timeoutMs?: number;
+  /** Nobody can answer here (CI): a Marginal canary with onMarginal pause fails saying so. */
+  unattended?: boolean;
+  /** The model gate's tolerance (absolute, 0.01 = one point). */
+  tolerance?: number;
+  /** The code commit this model comes with (`mod deploy --release-model`); default: the env's deployed commit. */
+  commit?: string;
+  now?: () => Date;
+  /** Tests: shorter poll intervals. */
+  wait?: Pick<WaitOptions, 'pollMs' | 'unaskedWaitMs'>;
+}
+
+export interface ModelReleaseOutcome {
+  record: DeploymentRecord;
+  environment: Environment;
+  gates: ModelGateReport;
+}
+
+export class ModelGateRefusedError extends ModError {
+  constructor(readonly report: ModelGateReport) {
+    const failed = report.gates.filter((g) => g.status === 'fail').map((g) => g.name);
+    super('GATE_REFUSED', `release gates refused model ${report.candidate} for ${report.environment}: ${failed.join(', ')}`, {
+      hint: 'do what each failing gate says, or let one through with --override <gate> --reason "..." (recorded)',
+      exitCode: ExitCode.GateRefused,
+    });
+  }
+}
+
+/** What a model release's steps share. */
+export interface ModelReleaseContext {
+  ws: Workspace;
+  env: Environment;
+  provider: Provider;
+  store: ModelStore;
+  notifier: Notifier;
+  initiator: string;
+}
+
+export async function openModelRelease(ws: Workspace, environment: string, events: DeliveryEvents): Promise<ModelReleaseContext> {
+  const env = ws.environment(environment);
+  const provider = await ws.provider(env);
+  const store = provider.models(env);
+  const initiator = await ws.initiator();
+  const notifier = await ws.notifier((message) => events({ type: 'notice', level: 'warn', message }));
+  return { ws, env, provider, store, notifier, initiator };
+}
+
+export async function releaseModel(ws: Workspace, options: ReleaseModelOptions): Promise<ModelReleaseOutcome> {
+  const candidate = await readCandidate(options.model);
+  const ctx = await openModelRelease(ws, options.environment, options.events);
+  const { env, provider, store, notifier, initiator } = ctx;
+  const manifest = candidate.manifest;
+  const version = manifest.version;
+  const checksum = manifest.checksum.value;
+  return withEnvironmentLock(ws, env, `mod model release --env ${env.name}`, options.events, async () => {
+    const pointer = await store.readPointer(env);
+    if (sameModel(pointer?.live, { version, checksum })) throw new UsageError(`model ${version} is already live in ${env.name} (release ${pointer!.releaseId})`, 'nothing to release; mod status shows what each instance holds');
+    const commit = options.commit ?? (await deployedCommit(provider, env));
+    const about = { environment: env.name, commit, subject: `model ${version}`, initiator, model: version };
+
+    const gates = await judgeModelGates(ws, env, provider, store, { candidate, pointer, overrides: options.overrides ?? [], initiator, events: options.events, tolerance: options.tolerance, now: options.now });
+    if (!gates.passed) {
+      const failed = gates.gates.filter((g) => g.status === 'fail');
+      await notifier.notify({ ...about, kind: 'gate.refused', detail: failed.map((g) => `${g.name}: ${g.reason}`).join('\n') });
+      throw new ModelGateRefusedError(gates);
+    }
+    for (const o of gates.overrides) await notifier.notify({ ...about, kind: 'gate.overridden', detail: `${o.gate} overridden by ${o.by}: ${o.reason}` });
+
+    // The canary reads the env's database: know it before anything is published.
+    const canarySettings = env.canary && pointer ? env.canary : undefined;
+    const databaseUrl = canarySettings ? await provider.databaseUrl(env) : undefined;
+    if (canarySettings && !databaseUrl) throw new UsageError(`the model canary of ${env.name} reads its database, and none is known`, `set environments.${env.name}.databaseUrl, or start the environment with mod deploy --env ${env.name}`);
+
+    const id = newModelReleaseId();
+    const record = newModelRecord({
+      id,
+      env,
+      provider,
+      initiator,
+      reason: options.reason,
+      commit,
+      model: { action: 'release', version, checksum, location: candidate.path, dataFingerprint: manifest.training.fingerprint, ...(trainingLabels(manifest) ? { labels: trainingLabels(manifest) } : {}), previous: previousOf(pointer), gate: gateRecord(gates) },
+    });
+    record.gates = gates.gates.map(({ name, status, reason, overridden }) => ({ name, status, reason, ...(overridden ? { overridden } : {}) }));
+    const save = () => store.saveRelease(env, record);
+    await save();
+    await notifier.notify({ ...about, kind: 'model.started', deploymentId: id });
+    options.events({ type: 'notice', level: 'info', message: `releasing model ${version} to ${env.name} (${id}); live now: ${pointer ? `${pointer.live.version} (${pointer.releaseId})` : 'the bundled model'}` });
+
+    const wait = { timeoutMs: options.timeoutMs, ...options.wait };
+    try {
+      const ref = await store.publish(env, candidate.path, { version, checksum });
+      record.model = { ...record.model!, location: ref.location, ...(ref.objectVersions ? { objectVersions: ref.objectVersions } : {}) };
+      await save();
+
+      if (env.canary && !pointer) {
+        options.events({ type: 'canary', phase: 'skipped', reason: `no model is released to ${env.name} yet: nothing to compare with (the instances decide with their bundled model)` });
+        record.canary = { status: 'Skipped', note: 'first model release: no released model to compare with', canaryInstances: [], baselineInstances: [] };
+      }
+      if (canarySettings && pointer) {
+        const result = await runModelCanary({
+          env,
+          settings: canarySettings,
+          store,
+          pointer,
+          candidate: ref,
+          releaseId: id,
+          openDatabase: () => ws.openReleaseDatabase(databaseUrl!),
+          unattended: Boolean(options.unattended),
+          signal: options.signal,
+          events: options.events,
+          wait,
+          save: async (canary) => {
+            record.canary = canary;
+            await save();
+          },
+        });
+        record.canary = result.canary;
+        if (!result.proceed) {
+          await fail(ctx, record, pointer, result.error!, about, 'Failed');
+          return { record, environment: env, gates };
+        }
+      }
+
+      // The release: live is the candidate; a shadow is kept unless it is the candidate.
+      const shadow = pointer?.shadow && !sameModel(pointer.shadow, ref) ? pointer.shadow : undefined;
+      await store.writePointer(env, newPointer(env, id, { live: ref, shadow }));
+      const loaded = await waitForInstances(store, env, (m) => m.version === version && m.source === 'released', { ...wait, what: `model ${version} as live`, signal: options.signal, events: options.events });
+      if (!loaded.loaded) {
+        await fail(
+          ctx,
+          record,
+          pointer,
+          {
+            code: 'MODEL_NOT_LOADED',
+            message: `not every instance of ${env.name} loaded model ${version}: ${describePending(loaded.pending)}`,
+            hint: `the pointer is back to ${pointer ? `model ${pointer.live.version}` : 'the bundled model'}; see why with mod logs --env ${env.name}`,
+          },
+          about,
+          'Failed',
+        );
+        return { record, environment: env, gates };
+      }
+      record.status = 'Succeeded';
+      record.endedAt = new Date().toISOString();
+      await save();
+      await notifier.notify({ ...about, kind: 'model.released', status: record.status, deploymentId: id, durationMs: Date.parse(record.endedAt) - Date.parse(record.startedAt), canary: canaryNotice(record.canary) });
+      return { record, environment: env, gates };
+    } catch (error) {
+      if (error instanceof InterruptedError) {
+        record.stopReason = 'interrupted (Ctrl-C or a signal)';
+        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'the model release was interrupted' }, about, 'Stopped');
+        return { record, environment: env, gates };
+      }
+      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+export type About = { environment: string; commit: string; subject: string; initiator: string; model: string };
+
+/** Puts the pointer back as it was (or clears it), records the failure, tells the team. */
+export async function fail(ctx: ModelReleaseContext, record: DeploymentRecord, pointer: ModelPointer | null, error: DeploymentError, about: About, status: 'Failed' | 'Stopped'): Promise<void> {
+  await restorePointer(ctx.store, ctx.env, pointer);
+  record.status = status;
+  record.error = error;
+  record.endedAt = new Date().toISOString();
+  await ctx.store.saveRelease(ctx.env, record);
+  await ctx.notifier.notify({ ...about, kind: 'model.failed', status, deploymentId: record.deploymentId, detail: error.message, canary: canaryNotice(record.canary) });
+}
+
+/** The pointer as it was before: written again (its own release id), or cleared when there was none. */
+export async function restorePointer(store: ModelStore, env: Environment, pointer: ModelPointer | null): Promise<void> {
+  if (pointer) await store.writePointer(env, { ...pointer, updatedAt: new Date().toISOString() });
+  else await store.clearPointer(env);
+}

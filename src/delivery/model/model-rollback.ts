@@ -1,0 +1,116 @@
+// `mod model rollback`: the env's live model before the current one, in
+// seconds (issue 13): no gate, no canary, only the pointer. The target is the
+// newest Succeeded release or rollback whose version differs from the
+// current live one (so a second rollback returns to the model the first one
+// left); when there is none, the current model was the first release and the
+// pointer is cleared: the instances go back to their bundled model.
+import { InterruptedError, ModError, UsageError } from '../../errors.js';
+import type { ModelRef } from '../../moderation/model-pointer.js';
+import type { Environment } from '../config.js';
+import { withEnvironmentLock } from '../deploy.js';
+import type { DeploymentRecord } from '../deployment.js';
+import type { DeliveryEvents } from '../events.js';
+import type { Workspace } from '../workspace.js';
+import { deployedCommit, newModelRecord, newModelReleaseId, newPointer, previousOf, refOf, sameModel } from './model-record.js';
+import { fail, openModelRelease } from './model-release.js';
+import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
+
+/** What a rollback to the bundled model records as its version (no artifact: each instance's own bundle decides). */
+export const BUNDLED_VERSION = 'bundled';
+
+export interface RollbackModelOptions {
+  environment: string;
+  reason?: string;
+  signal: AbortSignal;
+  events: DeliveryEvents;
+  timeoutMs?: number;
+  wait?: Pick<WaitOptions, 'pollMs' | 'unaskedWaitMs'>;
+}
+
+export interface ModelRollbackOutcome {
+  record: DeploymentRecord;
+  environment: Environment;
+  /** The model rolled back to; null: the bundled model. */
+  target: ModelRef | null;
+}
+
+/** The release records' answer: the model to go back to (null: the bundled model). */
+export function rollbackTarget(records: readonly DeploymentRecord[], current: Pick<ModelRef, 'version' | 'checksum'>): ModelRef | null {
+  const found = records.find((r) => r.status === 'Succeeded' && r.model && (r.model.action === 'release' || r.model.action === 'rollback') && !sameModel(r.model, current));
+  if (!found?.model || found.model.version === BUNDLED_VERSION) return null;
+  return refOf(found.model);
+}
+
+export async function rollbackModel(ws: Workspace, options: RollbackModelOptions): Promise<ModelRollbackOutcome> {
+  const ctx = await openModelRelease(ws, options.environment, options.events);
+  const { env, provider, store, notifier, initiator } = ctx;
+  return withEnvironmentLock(ws, env, `mod model rollback --env ${env.name}`, options.events, async () => {
+    const pointer = await store.readPointer(env);
+    if (!pointer) throw new UsageError(`no model is released to ${env.name}: its instances decide with their bundled model already`, `nothing to roll back; mod history --env ${env.name} lists the model releases`);
+    const records = await store.releases(env, 200);
+    const target = rollbackTarget(records, pointer.live);
+    const version = target?.version ?? BUNDLED_VERSION;
+    const commit = await deployedCommit(provider, env);
+    const about = { environment: env.name, commit, subject: `model ${version}`, initiator, model: version };
+    const id = newModelReleaseId();
+    const record = newModelRecord({
+      id,
+      env,
+      provider,
+      initiator,
+      reason: options.reason,
+      commit,
+      // The release that made the current model live (a shadow write gives the pointer its own id).
+      rollbackOf: records.find((r) => r.status === 'Succeeded' && r.model && r.model.action !== 'shadow' && r.model.action !== 'unshadow' && sameModel(r.model, pointer.live))?.deploymentId ?? pointer.releaseId,
+      model: { action: 'rollback', version, checksum: target?.checksum ?? '', location: target?.location ?? '', ...(target?.objectVersions ? { objectVersions: target.objectVersions } : {}), dataFingerprint: '', previous: previousOf(pointer) },
+    });
+    const fingerprint = target ? records.find((r) => r.model && sameModel(r.model, target))?.model?.dataFingerprint : undefined;
+    if (fingerprint) record.model!.dataFingerprint = fingerprint;
+    await store.saveRelease(env, record);
+    options.events({
+      type: 'notice',
+      level: 'info',
+      message: target ? `rolling ${env.name} back from model ${pointer.live.version} to ${target.version} (${id})` : `rolling ${env.name} back from model ${pointer.live.version}, its first release, to the bundled model: the pointer is cleared (${id})`,
+    });
+
+    const wait = { timeoutMs: options.timeoutMs, ...options.wait, signal: options.signal, events: options.events };
+    try {
+      if (target) {
+        const shadow = pointer.shadow && !sameModel(pointer.shadow, target) ? pointer.shadow : undefined;
+        await store.writePointer(env, newPointer(env, id, { live: target, shadow }));
+      } else {
+        await store.clearPointer(env);
+      }
+      const loaded = await waitForInstances(store, env, (m) => (target ? m.version === target.version && m.source === 'released' : m.source === 'bundled'), { ...wait, what: target ? `model ${target.version} as live` : 'their bundled model' });
+      if (!loaded.loaded) {
+        await fail(
+          ctx,
+          record,
+          pointer,
+          {
+            code: 'MODEL_NOT_LOADED',
+            message: `not every instance of ${env.name} went back to ${target ? `model ${target.version}` : 'the bundled model'}: ${describePending(loaded.pending)}`,
+            hint: `the pointer is back to model ${pointer.live.version}; see why with mod logs --env ${env.name}`,
+          },
+          about,
+          'Failed',
+        );
+        return { record, environment: env, target };
+      }
+      if (!target && loaded.instances[0]?.model) record.revision.subject = `model ${BUNDLED_VERSION} (${loaded.instances[0].model.bundled})`;
+      record.status = 'Succeeded';
+      record.endedAt = new Date().toISOString();
+      await store.saveRelease(env, record);
+      await notifier.notify({ ...about, kind: 'model.rolledback', status: 'Succeeded', deploymentId: id, durationMs: Date.parse(record.endedAt) - Date.parse(record.startedAt), detail: `from ${pointer.live.version} (${pointer.releaseId})` });
+      return { record, environment: env, target };
+    } catch (error) {
+      if (error instanceof InterruptedError) {
+        record.stopReason = 'interrupted (Ctrl-C or a signal)';
+        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'the model rollback was interrupted' }, about, 'Stopped');
+        return { record, environment: env, target };
+      }
+      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed').catch(() => undefined);
+      throw error;
+    }
+  });
+}
