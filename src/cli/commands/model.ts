@@ -8,6 +8,7 @@ import type { TrainingLabelsRecord } from '../../moderation/model-artifact.js';
 import type { ModeratorLabel } from '../../moderation/training-labels.js';
 import type { CliContext, GlobalOptions } from '../context.js';
 import { integerInRange, numberBetween } from '../flag-parsers.js';
+import { registerShadowReport } from './model-shadow-report.js';
 import type { Output } from '../output/output.js';
 
 export interface TrainCommandOptions {
@@ -81,6 +82,8 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
     .option('-d, --data <file|dataset>', `${DATA_HELP} (default: the held-out split of the baseline's training data)`)
     .option('-t, --tolerance <x>', 'how much worse (absolute, 0.01 = one point) each metric may be', '0.01')
     .action(commandAction<CheckCommandOptions>(context, setExit, ({ options, globals }, output) => runCheck(options, globals, output)));
+
+  registerShadowReport(model, context, setExit);
 };
 
 export async function runTrain(options: TrainCommandOptions, globals: GlobalOptions, output: Output, context?: CliContext): Promise<number> {

@@ -1,0 +1,57 @@
+// mod model shadow-report: how the env's shadow model (issue 13) answered
+// next to the live decisions, from the posts its database stored with
+// shadow_* columns since --since (default 7 days). The aggregation is
+// src/moderation/shadow-report.ts; the reads src/store/shadow-report-store.ts.
+import type { Command } from 'commander';
+import { commandAction, type SetExit } from '../command-registration.js';
+import type { CliContext, GlobalOptions } from '../context.js';
+import { integerInRange } from '../flag-parsers.js';
+import type { Output } from '../output/output.js';
+
+export interface ShadowReportCommandOptions {
+  env: string;
+  model?: string;
+  since: string;
+  examples: string;
+  showText?: boolean;
+}
+
+/** Adds `shadow-report` under `mod model`. */
+export function registerShadowReport(model: Command, context: CliContext, setExit: SetExit): void {
+  model
+    .command('shadow-report')
+    .description("compare the shadow model's answers with the live decisions on the env's recent posts")
+    .requiredOption('-e, --env <name>', 'the environment whose database holds the posts')
+    .option('-m, --model <version>', 'the shadow model version (default: the newest one seen since --since)')
+    .option('--since <ISO|duration>', 'posts created since this time (ISO 8601) or this long ago (30m, 24h, 7d, 2w)', '7d')
+    .option('--examples <n>', 'post ids shown per disagreeing cell', '5')
+    .option('--show-text', "print the example posts' texts (off by default: they are users' posts)")
+    .action(commandAction<ShadowReportCommandOptions>(context, setExit, ({ options, globals }, output) => runShadowReport(options, globals, context, output)));
+}
+
+export async function runShadowReport(options: ShadowReportCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const { UsageError } = await import('../../errors.js');
+  const { parseSince, shadowReport } = await import('../../moderation/shadow-report.js');
+  const { liveVersionsSince, postTexts, shadowGroupsSince, shadowVersionsSince } = await import('../../store/shadow-report-store.js');
+  const { openEnvDatabase } = await import('./env-database.js');
+  const { shadowReportJson, shadowReportText } = await import('../format/shadow-report-view.js');
+
+  const since = parseSince(options.since, new Date());
+  if (!since) throw new UsageError(`--since must be an ISO 8601 time or a duration like 30m, 24h, 7d, got ${options.since}`);
+  const examples = integerInRange(options.examples, '--examples', { min: 0, max: 1000 });
+  const db = await openEnvDatabase(options.env, globals, context);
+  try {
+    const versionsSeen = await db.read('the shadow scores', (client) => shadowVersionsSince(client, since));
+    const version = options.model ?? versionsSeen[0]?.version ?? null;
+    const groups = version === null ? [] : await db.read('the shadow scores', (client) => shadowGroupsSince(client, since, version, examples));
+    const liveVersions = version === null ? [] : await db.read('the shadow scores', (client) => liveVersionsSince(client, since, version));
+    const report = shadowReport(groups, { shadowVersion: version, since, examples });
+    const ids = report.disagreements.flatMap((d) => d.examples);
+    const texts = options.showText ? await db.read('the example posts', (client) => postTexts(client, ids)) : undefined;
+    const view = { environment: db.environment, report, liveVersions, versionsSeen, ...(texts ? { texts } : {}) };
+    output.result(shadowReportJson(view), () => shadowReportText(view));
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
