@@ -2,12 +2,13 @@
 // classifier's NG score and categories, then the decision policy (the
 // model's thresholds, chosen end to end, and the configured action per
 // category).
-//   { text, kind?, userId?, id? } -> { decision, category, categories, score, reasons, modelVersion }
+//   { text, kind?, userId?, id? } -> { decision, category, categories, score, reasons, modelVersion, margin }
 import type { Category } from './categories.js';
 import type { CategoryScore } from './classifier.js';
 import type { CategoryRuleCode } from './category-rules.js';
 import type { ContactReasonCode, RuleSeverity } from './contact-rules.js';
-import { decideText, ruleCategory } from './decide-text.js';
+import { decideText, ruleCategory, ruleVerdicts } from './decide-text.js';
+import { decisionMargin } from './decision-margin.js';
 import { TextTooLongError } from './errors.js';
 import { DEFAULT_MAX_TEXT_LENGTH } from './limits.js';
 import { modelPolicy, readModelArtifact, type LoadedModel } from './model-artifact.js';
@@ -49,9 +50,14 @@ export interface ModerationResult {
   modelVersion: string;
   /**
    * How close the decision is to changing (issue 13, active learning): the
-   * smallest distance, in score, from the post's NG score or a category's
-   * score to a threshold that would change the decision; 0 = on a threshold.
-   * The review queue serves the smallest margins first.
+   * smallest |score - threshold| over the thresholds that decide the post
+   * (the approve threshold of the NG score, the reject threshold of the
+   * post's category, or of a category a rule hit can be switched to) where
+   * crossing it changes the decision; 0 = on a threshold. A decision no
+   * score can change (a reject-severity rule such as contact details, a
+   * category the policy always reviews, with a rule hit) is certain: 1.
+   * Rounded to 6 decimals (decision-margin.ts). The review queue serves the
+   * smallest margins first.
    */
   margin?: number;
 }
@@ -112,6 +118,7 @@ export class Moderator {
     const { text } = request;
     this.checkLength(text, request.id);
     const { hits, termHits, score, categories, decision, category } = decideText(this.model.classifier, this.policy, text);
+    const margin = decisionMargin(score, categories, ruleVerdicts(hits, termHits), this.policy);
     const reasons: ModerationReason[] = hits.map((hit) => ({
       code: hit.code,
       message: `contains ${RULE_MESSAGES[hit.code]}: "${hit.match}"`,
@@ -138,6 +145,7 @@ export class Moderator {
       score: round(score),
       reasons,
       modelVersion: this.modelVersion,
+      margin,
     };
     return request.id === undefined ? result : { id: request.id, ...result };
   }

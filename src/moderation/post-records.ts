@@ -31,15 +31,56 @@ export interface StoredPost extends NewPost {
   review: null | { state: 'pending' | 'decided'; label: Label | null; category: string | null; decidedBy: string | null; decidedAt: Date | null };
 }
 
+/**
+ * The order GET /v1/reviews serves pending posts in (REVIEW_ORDER, or the
+ * request's `order`), after the overdue ones: uncertain = smallest margin
+ * first (posts without one last, oldest first); oldest = by age.
+ */
+export type ReviewOrder = 'uncertain' | 'oldest';
+
+/** Why a post was served: waiting longer than REVIEW_MAX_WAIT_SECONDS, its margin, or its age. */
+export type ReviewReason = 'overdue' | 'uncertain' | 'oldest';
+
+export interface ClaimOptions {
+  order: ReviewOrder;
+  /** Posts enqueued at or before this are overdue: served first, oldest first. */
+  overdueBefore: Date;
+}
+
 /** A pending review held by one moderator until `claimedUntil`. */
-export interface ClaimedReview extends Omit<NewPost, 'id'> {
+export interface ClaimedReview extends Omit<NewPost, 'id' | 'margin'> {
   postId: string;
   createdAt: Date;
   enqueuedAt: Date;
   claimedUntil: Date;
+  /** The decision's margin (ModerationResult.margin); null for posts queued without one. */
+  margin: number | null;
+  reason: ReviewReason;
 }
 
-export type ReviewDecisionOutcome = 'decided' | 'not_found' | 'already_decided' | 'claimed_by_other';
+/** already_labelled: this moderator gave the review its first label and it waits for another's. */
+export type ReviewDecisionOutcome = 'decided' | 'not_found' | 'already_decided' | 'claimed_by_other' | 'already_labelled';
+
+/**
+ * A moderator's label as recorded: `decided` with the review's state after
+ * it (pending: a second opinion is still needed), or why it was refused.
+ */
+export type ReviewDecisionResult =
+  | {
+      outcome: 'decided';
+      state: 'pending' | 'decided';
+      /** The review needs two moderators' labels. */
+      secondOpinion: boolean;
+      /** The two labels differ (the later one is the review's label). */
+      conflict: boolean;
+    }
+  | { outcome: Exclude<ReviewDecisionOutcome, 'decided'> };
+
+/** Reviews with two labels, for the agreement report: the label pairs counted, and the conflicts. */
+export interface SecondOpinionStats {
+  pairs: { first: string; second: string; count: number }[];
+  conflicts: { count: number; /** Newest first, at most 100. */ ids: string[] };
+}
 
 /** A moderator's label for a post: training data for `mod model train`. */
 export interface LabelledPost {
@@ -50,4 +91,6 @@ export interface LabelledPost {
   category: string | null;
   decidedBy: string | null;
   decidedAt: Date;
+  /** Two moderators labelled the post differently (issue 13): not to be trained on blindly. */
+  conflict?: boolean;
 }

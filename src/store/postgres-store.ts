@@ -8,7 +8,8 @@ import type { Category } from '../moderation/categories.js';
 import type { CategoryScore } from '../moderation/classifier.js';
 import type { Label } from '../moderation/labelled-data.js';
 import type { ModerationReason } from '../moderation/moderator.js';
-import type { ClaimedReview, LabelledPost, NewPost, RecordedDecision, ReviewDecisionOutcome, StoredPost } from '../moderation/post-records.js';
+import { labelWord } from '../moderation/agreement.js';
+import type { ClaimedReview, ClaimOptions, LabelledPost, NewPost, RecordedDecision, ReviewDecisionResult, ReviewOrder, ReviewReason, SecondOpinionStats, StoredPost } from '../moderation/post-records.js';
 import type { Decision } from '../moderation/thresholds.js';
 import { DatabaseUnavailableError, isUnavailable } from './errors.js';
 import { migrationStatus, type Migration, type MigrationStatus } from './migrations.js';
@@ -16,7 +17,7 @@ import { createPool, type PoolOptions, type StorePool } from './pool.js';
 
 // The post and review records are domain types (src/moderation); they are
 // re-exported so that code written against the store keeps compiling.
-export type { ClaimedReview, LabelledPost, NewPost, RecordedDecision, ReviewDecisionOutcome, StoredPost } from '../moderation/post-records.js';
+export type { ClaimedReview, ClaimOptions, LabelledPost, NewPost, RecordedDecision, ReviewDecisionOutcome, ReviewDecisionResult, ReviewOrder, SecondOpinionStats, StoredPost } from '../moderation/post-records.js';
 export type { Decision, Label };
 
 /** A moderator's token as listed: the name and its dates, never the hash. */
@@ -109,27 +110,89 @@ SELECT p.id, p.kind, p.user_id, p.text, p.decision, p.category AS post_category,
 FROM posts p LEFT JOIN reviews r ON r.post_id = p.id
 WHERE p.id = $1`;
 
-// Oldest pending items that nobody else holds; SKIP LOCKED lets two
-// moderators claim at the same moment without waiting for or sharing rows.
-const CLAIM_REVIEWS = `
-UPDATE reviews r SET claimed_by = $1, claimed_until = $3
-FROM posts p
-WHERE p.id = r.post_id AND r.post_id IN (
-  SELECT post_id FROM reviews
-  WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until <= $2 OR claimed_by = $1)
-  ORDER BY enqueued_at, post_id
-  LIMIT $4
-  FOR UPDATE SKIP LOCKED
-)
-RETURNING r.post_id, r.enqueued_at, r.claimed_until, p.text, p.kind, p.user_id, p.decision, p.category, p.categories, p.score, p.reasons, p.model_version, p.created_at`;
+// Claimable: pending, not held by another moderator (an expired claim is
+// free again; the caller's own live claims are served again), and not
+// labelled by this moderator already (a second opinion is someone else's).
+// SKIP LOCKED lets two moderators claim at the same moment without waiting
+// for or sharing rows.
+const CLAIMABLE = `state = 'pending' AND (claimed_until IS NULL OR claimed_until <= $2 OR claimed_by = $1)
+        AND NOT EXISTS (SELECT 1 FROM review_labels l WHERE l.post_id = r.post_id AND l.moderator = $1)`;
 
+// The queue's order (issue 13) as a UNION ALL of index scans, each locking
+// only the rows the outer LIMIT pulls from it: first the overdue posts
+// (enqueued at or before $5), oldest first (reviews_pending); then either
+// the smallest margins (reviews_pending_margin; posts without a margin last,
+// oldest first) or the oldest (reviews_pending).
+const byAge = (reason: string, where: string) => `SELECT post_id, '${reason}' AS reason FROM (
+      SELECT post_id FROM reviews r WHERE ${CLAIMABLE} AND ${where}
+      ORDER BY enqueued_at, post_id LIMIT $4 FOR UPDATE SKIP LOCKED) ${reason}_scan`;
+const byMargin = `SELECT post_id, 'uncertain' AS reason FROM (
+      SELECT post_id FROM reviews r WHERE ${CLAIMABLE} AND enqueued_at > $5 AND margin IS NOT NULL
+      ORDER BY margin, post_id LIMIT $4 FOR UPDATE SKIP LOCKED) uncertain_scan`;
+
+// The UPDATE finds the picked rows through `= ANY(ARRAY(...))`, an index
+// lookup by primary key (a join with the CTE was planned as a hash join over
+// a sequential scan of reviews).
+const claimStatement = (branches: string[]) => `
+WITH picked AS (
+  SELECT post_id, reason FROM (
+    ${branches.join('\n    UNION ALL\n    ')}
+  ) candidates
+  LIMIT $4
+), claimed AS (
+  UPDATE reviews r SET claimed_by = $1, claimed_until = $3
+  FROM posts p
+  WHERE r.post_id = ANY(ARRAY(SELECT post_id FROM picked)) AND p.id = r.post_id
+  RETURNING r.post_id, r.enqueued_at, r.claimed_until, r.margin, p.text, p.kind, p.user_id, p.decision, p.category, p.categories, p.score, p.reasons, p.model_version, p.created_at
+)
+SELECT claimed.*, picked.reason FROM claimed JOIN picked USING (post_id)`;
+
+/** Exported for the plan test (test/store/review-queue.test.ts). */
+export const CLAIM_REVIEWS: Record<ReviewOrder, string> = {
+  uncertain: claimStatement([byAge('overdue', 'enqueued_at <= $5'), byMargin, byAge('oldest', 'enqueued_at > $5 AND margin IS NULL')]),
+  oldest: claimStatement([byAge('overdue', 'enqueued_at <= $5'), byAge('oldest', 'enqueued_at > $5')]),
+};
+
+const REASON_RANK: Record<ReviewReason, number> = { overdue: 0, uncertain: 1, oldest: 2 };
+
+/** The order claimReviews answers in: the queue's (overdue by age, then by margin, then by age). */
+function queueOrder(a: ClaimedReview, b: ClaimedReview): number {
+  const rank = REASON_RANK[a.reason] - REASON_RANK[b.reason];
+  if (rank !== 0) return rank;
+  if (a.reason === 'uncertain' && a.margin !== b.margin) return (a.margin ?? Infinity) - (b.margin ?? Infinity);
+  if (a.reason !== 'uncertain' && a.enqueuedAt.getTime() !== b.enqueuedAt.getTime()) return a.enqueuedAt.getTime() - b.enqueuedAt.getTime();
+  return a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0;
+}
+
+// A label is recorded in one transaction that first locks the review row,
+// so two moderators labelling the same post at once are serialised and the
+// second sees the first's label (READ COMMITTED: each statement a new snapshot).
+const LOCK_REVIEW = 'SELECT state, claimed_by, claimed_until, opinions_needed FROM reviews WHERE post_id = $1 FOR UPDATE';
+const REVIEW_LABELS = 'SELECT moderator, label, category FROM review_labels WHERE post_id = $1 ORDER BY decided_at, moderator';
+const INSERT_LABEL = 'INSERT INTO review_labels (post_id, moderator, label, category, decided_at) VALUES ($1, $2, $3, $4, $5)';
 const DECIDE_REVIEW = `
-UPDATE reviews SET state = 'decided', label = $3, category = $4, decided_by = $2, decided_at = $5, claimed_by = $2
-WHERE post_id = $1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until <= $5)
-RETURNING post_id`;
+UPDATE reviews SET state = 'decided', label = $3, category = $4, decided_by = $2, decided_at = $5, claimed_by = $2, opinions_needed = $6, conflict = $7
+WHERE post_id = $1`;
+// After a second-opinion review's first label: pending, free for anyone else to claim.
+const AWAIT_SECOND_OPINION = "UPDATE reviews SET opinions_needed = 2, claimed_by = NULL, claimed_until = NULL WHERE post_id = $1 AND state = 'pending'";
+
+// The two labels of each review that needed two, counted by (first, second).
+const SECOND_OPINION_PAIRS = `
+WITH ranked AS (
+  SELECT l.post_id, l.label, l.category, row_number() OVER (PARTITION BY l.post_id ORDER BY l.decided_at, l.moderator) AS n
+  FROM review_labels l JOIN reviews r ON r.post_id = l.post_id
+  WHERE r.state = 'decided' AND r.opinions_needed = 2
+)
+SELECT f.label AS first_label, f.category AS first_category, s.label AS second_label, s.category AS second_category, count(*)::int AS n
+FROM ranked f JOIN ranked s ON s.post_id = f.post_id AND s.n = 2
+WHERE f.n = 1
+GROUP BY 1, 2, 3, 4`;
+const CONFLICTS = `
+SELECT (SELECT count(*)::int FROM reviews WHERE conflict) AS count,
+       COALESCE((SELECT json_agg(post_id) FROM (SELECT post_id FROM reviews WHERE conflict ORDER BY decided_at DESC, post_id DESC LIMIT 100) newest), '[]'::json) AS ids`;
 
 const LABELS_PAGE = `
-SELECT r.post_id, p.text, r.label, r.category, r.decided_by, r.decided_at
+SELECT r.post_id, p.text, r.label, r.category, r.decided_by, r.decided_at, r.conflict
 FROM reviews r JOIN posts p ON p.id = r.post_id
 WHERE r.state = 'decided' AND (r.decided_at, r.post_id) > ($1::timestamptz, $2::text)
 ORDER BY r.decided_at, r.post_id
@@ -177,6 +240,34 @@ export class PostgresStore {
     return this.pool.query<R>(this.embedded || name === null ? { text, values } : { name, text, values }).catch((error: unknown) => {
       throw isUnavailable(error) ? new DatabaseUnavailableError(`database unavailable: ${(error as Error).message}`, error) : error;
     });
+  }
+
+  /** Runs `body` in one transaction on one connection (rolled back if it throws). */
+  private async transaction<T>(body: (run: <R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]) => Promise<pg.QueryResult<R>>) => Promise<T>): Promise<T> {
+    const unavailable = (error: unknown) => (isUnavailable(error) ? new DatabaseUnavailableError(`database unavailable: ${(error as Error).message}`, error) : error);
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw unavailable(error);
+    });
+    let broken: Error | undefined;
+    try {
+      const run = <R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]) =>
+        client.query<R>(this.embedded || name === null ? { text, values } : { name, text, values }).catch((error: unknown) => {
+          throw unavailable(error);
+        });
+      await client.query('BEGIN');
+      try {
+        const result = await body(run);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollback: Error) => {
+          broken = rollback;
+        });
+        throw unavailable(error);
+      }
+    } finally {
+      client.release(broken);
+    }
   }
 
   /**
@@ -266,9 +357,19 @@ export class PostgresStore {
     };
   }
 
-  /** Claims up to `limit` pending reviews (oldest first) for `moderator` until `until`; re-returns its own live claims. */
-  async claimReviews(moderator: string, limit: number, now: Date, until: Date): Promise<ClaimedReview[]> {
-    const { rows } = await this.query<PostRow & { post_id: string; enqueued_at: Date; claimed_until: Date }>('mod_claim_reviews', CLAIM_REVIEWS, [moderator, now, until, limit]);
+  /**
+   * Claims up to `limit` pending reviews for `moderator` until `until`, in
+   * the queue's order (ClaimOptions; default: by margin, none overdue);
+   * re-returns its own live claims, never a post it labelled.
+   */
+  async claimReviews(moderator: string, limit: number, now: Date, until: Date, options: ClaimOptions = { order: 'uncertain', overdueBefore: new Date(0) }): Promise<ClaimedReview[]> {
+    const { rows } = await this.query<PostRow & { post_id: string; enqueued_at: Date; claimed_until: Date; margin: number | null; reason: ReviewReason }>(`mod_claim_reviews_${options.order}`, CLAIM_REVIEWS[options.order], [
+      moderator,
+      now,
+      until,
+      limit,
+      options.overdueBefore,
+    ]);
     return rows
       .map((r) => ({
         postId: r.post_id,
@@ -284,18 +385,49 @@ export class PostgresStore {
         createdAt: r.created_at,
         enqueuedAt: r.enqueued_at,
         claimedUntil: r.claimed_until,
+        margin: r.margin,
+        reason: r.reason,
       }))
-      .sort((a, b) => a.enqueuedAt.getTime() - b.enqueuedAt.getTime() || (a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0));
+      .sort(queueOrder);
   }
 
-  /** Records a moderator's label (and, for NG, its category) for a pending review they hold (or nobody holds). */
-  async decideReview(postId: string, moderator: string, label: Label, category: Category | null, now: Date): Promise<ReviewDecisionOutcome> {
-    const { rowCount } = await this.query('mod_decide_review', DECIDE_REVIEW, [postId, moderator, label, category, now]);
-    if (rowCount === 1) return 'decided';
-    const { rows } = await this.query<{ state: string }>('mod_review_state', 'SELECT state FROM reviews WHERE post_id = $1', [postId]);
-    const state = rows[0]?.state;
-    if (state === undefined) return 'not_found';
-    return state === 'decided' ? 'already_decided' : 'claimed_by_other';
+  /**
+   * Records a moderator's label (and, for NG, its category) for a pending
+   * review they hold (or nobody holds). `opinionsNeeded` (2: a second
+   * opinion) is fixed by the review's first label: with 2, the first label
+   * leaves it pending and free for another moderator, the second decides it
+   * (conflict when the two differ; the later label is the review's).
+   */
+  async decideReview(postId: string, moderator: string, label: Label, category: Category | null, now: Date, opinionsNeeded: 1 | 2 = 1): Promise<ReviewDecisionResult> {
+    return this.transaction(async (run) => {
+      const review = (await run<{ state: 'pending' | 'decided'; claimed_by: string | null; claimed_until: Date | null; opinions_needed: number }>('mod_lock_review', LOCK_REVIEW, [postId])).rows[0];
+      if (!review) return { outcome: 'not_found' };
+      if (review.state === 'decided') return { outcome: 'already_decided' };
+      const labels = (await run<{ moderator: string; label: Label; category: string | null }>('mod_review_labels', REVIEW_LABELS, [postId])).rows;
+      if (labels.some((l) => l.moderator === moderator)) return { outcome: 'already_labelled' };
+      const heldByOther = review.claimed_by !== null && review.claimed_by !== moderator && !(review.claimed_until !== null && review.claimed_until <= now);
+      if (heldByOther) return { outcome: 'claimed_by_other' };
+      const needed = labels.length === 0 ? opinionsNeeded : review.opinions_needed === 2 ? 2 : 1;
+      await run('mod_insert_label', INSERT_LABEL, [postId, moderator, label, category, now]);
+      if (labels.length + 1 < needed) {
+        await run('mod_await_second_opinion', AWAIT_SECOND_OPINION, [postId]);
+        return { outcome: 'decided', state: 'pending', secondOpinion: true, conflict: false };
+      }
+      const first = labels[0];
+      const conflict = first !== undefined && labelWord(first.label, first.category) !== labelWord(label, category);
+      await run('mod_decide_review', DECIDE_REVIEW, [postId, moderator, label, category, now, needed, conflict]);
+      return { outcome: 'decided', state: 'decided', secondOpinion: needed === 2, conflict };
+    });
+  }
+
+  /** The label pairs of reviews that had two opinions, and the conflicts among them (newest first). */
+  async secondOpinionStats(): Promise<SecondOpinionStats> {
+    const pairs = await this.query<{ first_label: Label; first_category: string | null; second_label: Label; second_category: string | null; n: number }>(null, SECOND_OPINION_PAIRS, []);
+    const conflicts = await this.query<{ count: number; ids: string[] }>(null, CONFLICTS, []);
+    return {
+      pairs: pairs.rows.map((r) => ({ first: labelWord(r.first_label, r.first_category), second: labelWord(r.second_label, r.second_category), count: r.n })),
+      conflicts: { count: conflicts.rows[0]?.count ?? 0, ids: conflicts.rows[0]?.ids ?? [] },
+    };
   }
 
   async pendingReviewCount(): Promise<number> {
@@ -303,12 +435,12 @@ export class PostgresStore {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Human labels in decision order, a page at a time (keyset pagination: constant memory). */
+  /** Human labels in decision order, a page at a time (keyset pagination: constant memory); `conflict`: two moderators disagreed. */
   async *labels(pageSize = 1000): AsyncGenerator<LabelledPost> {
     let after: { at: Date | string; id: string } = { at: '-infinity', id: '' };
     for (;;) {
-      const { rows } = await this.query<{ post_id: string; text: string; label: Label; category: string | null; decided_by: string | null; decided_at: Date }>('mod_labels_page', LABELS_PAGE, [after.at, after.id, pageSize]);
-      for (const r of rows) yield { postId: r.post_id, text: r.text, label: r.label, category: r.category, decidedBy: r.decided_by, decidedAt: r.decided_at };
+      const { rows } = await this.query<{ post_id: string; text: string; label: Label; category: string | null; decided_by: string | null; decided_at: Date; conflict: boolean }>('mod_labels_page', LABELS_PAGE, [after.at, after.id, pageSize]);
+      for (const r of rows) yield { postId: r.post_id, text: r.text, label: r.label, category: r.category, decidedBy: r.decided_by, decidedAt: r.decided_at, conflict: r.conflict };
       const last = rows[rows.length - 1];
       if (!last || rows.length < pageSize) return;
       after = { at: last.decided_at, id: last.post_id };
