@@ -14,10 +14,7 @@ export async function openModelSource(config: Pick<ServiceConfig, 'modelSource' 
   if (setting.kind === 'file') return createFileModelSource(setting.path);
   let create: (options: SsmModelSourceOptions) => ModelSource;
   try {
-    // A variable specifier: the module is written by the AWS side and may be absent from a build.
-    const specifier = './aws-model-source.js';
-    ({ createSsmModelSource: create } = (await import(specifier)) as { createSsmModelSource: typeof create });
-    if (typeof create !== 'function') throw new Error('it does not export createSsmModelSource');
+    ({ createSsmModelSource: create } = await import('./aws-model-source.js'));
   } catch (error) {
     throw new ModError('SERVICE_CONFIG_INVALID', `MODEL_SOURCE=ssm:${setting.parameterName}: this build cannot read models from SSM/S3 (${(error as Error).message})`, {
       hint: 'use MODEL_SOURCE=file:<pointer path>, or unset MODEL_SOURCE for the bundled model',
