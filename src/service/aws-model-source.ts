@@ -13,6 +13,11 @@ import path from 'node:path';
 import { parseModelPointer, type ModelPointer, type ModelRef } from '../moderation/model-pointer.js';
 import type { ModelSource, SsmModelSourceOptions } from './model-source.js';
 
+// The SDK warns that its releases after January 2027 need Node 22 (this build
+// pins one that supports Node 20); the warning would break the service's
+// one-JSON-line-per-event log. Setting the variable opts back in.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** What a ref without object versions (not published by mod) is made of. */
 const DEFAULT_FILES = ['manifest.json', 'weights.f32.gz'];
 

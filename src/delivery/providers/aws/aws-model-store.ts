@@ -50,7 +50,11 @@ export class AwsModelStore implements ModelStore {
   /** Buckets whose versioning was checked (once per bucket and process). */
   private readonly versioned = new Set<string>();
 
-  constructor(readonly context: (env: Environment) => AwsContext) {}
+  /** `cacheRoot`: where fetch downloads artifacts (default <tmpdir>/mod-models). */
+  constructor(
+    readonly context: (env: Environment) => AwsContext,
+    private readonly cacheRoot: string = path.join(os.tmpdir(), 'mod-models'),
+  ) {}
 
   private bucket(env: Environment): string {
     const bucket = this.context(env).names.modelBucket;
@@ -108,7 +112,7 @@ export class AwsModelStore implements ModelStore {
 
   async fetch(environment: Environment, ref: ModelRef): Promise<string> {
     const { bucket, prefix } = parseS3Location(ref.location);
-    const dir = path.join(os.tmpdir(), 'mod-models', `${environment.app}-${environment.name}`, `${ref.version}-${ref.checksum.slice(0, 12)}`);
+    const dir = path.join(this.cacheRoot, `${environment.app}-${environment.name}`, `${ref.version}-${ref.checksum.slice(0, 12)}`);
     const cached = await readModelArtifact(dir).catch(() => null);
     if (cached?.manifest.checksum.value === ref.checksum) return dir;
 
