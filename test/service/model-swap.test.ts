@@ -138,7 +138,8 @@ describe('the released model (issue 13)', () => {
     await cp(BASELINE_DIR, corrupt, { recursive: true });
     const weights = path.join(corrupt, 'weights.f32.gz');
     const bytes = await readFile(weights);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
     await writeFile(weights, bytes);
     const failuresBefore = Number(/mod_model_load_failures_total (\d+)/.exec(await metrics())![1]);
 
