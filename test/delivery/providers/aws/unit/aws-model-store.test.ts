@@ -119,6 +119,25 @@ describe('AwsModelStore.publish', () => {
   });
 });
 
+describe('aws.modelBucket and aws.modelParameter', () => {
+  it('default the parameter to /mod/<env>/model and refuse names AWS would refuse', () => {
+    expect(awsNames(environment()).modelParameter).toBe('/mod/stage/model');
+    expect(awsNames(environment()).modelBucket).toBe('mod-models-test');
+    expect(() => environment({ modelBucket: 'Mod_Models' })).toThrow(/an S3 bucket name/);
+    expect(() => environment({ modelParameter: 'mod stage model' })).toThrow(/an SSM parameter name/);
+    expect(() => environment({ modelParameter: '/aws/mod' })).toThrow(/reserved by SSM/);
+  });
+
+  it('a missing bucket is AWS_NOT_FOUND naming it', async () => {
+    s3.on(GetBucketVersioningCommand).rejects(Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }));
+    const failure = await store()
+      .publish(environment(), MODEL_DIR, MANIFEST)
+      .catch((error: unknown) => error);
+    expect((failure as ModError).code).toBe('AWS_NOT_FOUND');
+    expect((failure as ModError).message).toBe('s3://mod-models-test does not exist (s3:GetBucketVersioning: NoSuchBucket)');
+  });
+});
+
 describe('AwsModelStore pointer', () => {
   const pointer: ModelPointer = {
     schemaVersion: 1,
