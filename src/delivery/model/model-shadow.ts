@@ -30,7 +30,7 @@ export interface ModelShadowOutcome {
 }
 
 export async function shadowModel(ws: Workspace, options: ShadowModelOptions): Promise<ModelShadowOutcome> {
-  if (options.stop === Boolean(options.model)) throw new UsageError(options.stop ? '--stop takes no --model' : 'give --model <dir> (the model to shadow) or --stop', `mod model shadow --env ${options.environment} --model <dir>, or --stop to clear the shadow`);
+  if (Boolean(options.stop) === Boolean(options.model)) throw new UsageError(options.stop ? '--stop takes no --model' : 'give --model <dir> (the model to shadow) or --stop', `mod model shadow --env ${options.environment} --model <dir>, or --stop to clear the shadow`);
   const candidate = options.model ? await readCandidate(options.model) : undefined;
   const ctx = await openModelRelease(ws, options.environment, options.events);
   const { env, provider, store, notifier, initiator } = ctx;

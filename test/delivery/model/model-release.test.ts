@@ -1,0 +1,250 @@
+// releaseModel through its ports (issue 13): the model gate on the real
+// models of this package (models/default names categories far better than
+// models/baseline; baseline lets none of the 32 spam posts of the check set
+// through, default one), overrides, the model canary judged on rows of a
+// fake release database, the wait for the instances and the pointer put back
+// when they do not load it, the shared environment lock, records and
+// notifications.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../../src/delivery/deploy-lock.js';
+import { ModelGateRefusedError, releaseModel, type ReleaseModelOptions } from '../../../src/delivery/model/model-release.js';
+import { ExitCode, LockHeldError, UsageError } from '../../../src/errors.js';
+import { FakeDeliveryEvents } from '../../fakes/fake-delivery-events.js';
+import { FakeProvider } from '../../fakes/fake-provider.js';
+import { FakeWorkspace } from '../../fakes/fake-workspace.js';
+import { TempRepository } from '../../fakes/temp-repository.js';
+import { BASELINE_DIR, bundledInstances, CONFIG, DEFAULT_DIR, FakeReleaseDatabase, manifestOf, rows } from './model-support.js';
+
+let repo: TempRepository;
+let provider: FakeProvider;
+let ws: FakeWorkspace;
+let events: FakeDeliveryEvents;
+let dflt: { version: string; checksum: string };
+let base: { version: string; checksum: string };
+
+beforeEach(async () => {
+  repo = await TempRepository.create('stage');
+  await repo.commit('First', { 'app.txt': 'v1\n' });
+  provider = new FakeProvider();
+  ws = await FakeWorkspace.create(repo, { config: CONFIG, provider, initiator: 'carol' });
+  events = new FakeDeliveryEvents();
+  dflt = await manifestOf(DEFAULT_DIR);
+  base = await manifestOf(BASELINE_DIR);
+  bundledInstances(provider.modelStore, 'stage', dflt.version);
+  bundledInstances(provider.modelStore, 'qa', dflt.version, ['i-q1']);
+});
+afterEach(() => repo.dispose());
+
+function release(options: Partial<ReleaseModelOptions> = {}) {
+  return releaseModel(ws, { environment: 'stage', model: DEFAULT_DIR, signal: new AbortController().signal, events: events.emit, wait: { pollMs: 10, unaskedWaitMs: 10 }, ...options });
+}
+
+/** Makes `dir` the env's live model, as a release would have left it. */
+async function live(env: string, dir: string, releaseId = 'm-20261201T000000-live01') {
+  const store = provider.modelStore;
+  const ref = await store.publish(ws.environment(env), dir, await manifestOf(dir));
+  await store.writePointer(ws.environment(env), { schemaVersion: 1, environment: env, releaseId, updatedAt: '2026-12-01T00:00:00.000Z', live: ref });
+  return ref;
+}
+
+describe('releaseModel', () => {
+  it('first release: judged against the bundled model (said so), published, pointed at, waited for; recorded and notified', async () => {
+    const outcome = await release({ reason: 'weekly retrain' });
+    const store = provider.modelStore;
+    expect(outcome.record).toMatchObject({ kind: 'model', status: 'Succeeded', environment: 'stage', initiator: 'carol', reason: 'weekly retrain' });
+    expect(outcome.record.deploymentId).toMatch(/^m-\d{8}T\d{6}-[a-z0-9]{1,6}$/);
+    expect(outcome.record.model).toMatchObject({ action: 'release', version: dflt.version, checksum: dflt.checksum, location: DEFAULT_DIR, previous: null });
+    expect(outcome.record.model!.dataFingerprint).toMatch(/^sha256:/);
+    expect(outcome.gates.baseline).toEqual({ version: dflt.version, source: 'bundled' });
+    expect(outcome.gates.gates.map((g) => [g.name, g.status])).toEqual([['model', 'pass']]);
+    expect(events.notices().map((n) => n.message)).toContainEqual(expect.stringContaining('no model is released to stage yet: the model gate compares with the bundled models/default'));
+    expect(events.ofType('gate')).toEqual([expect.objectContaining({ name: 'model', status: 'pass' })]);
+
+    const pointer = await store.readPointer(ws.environment('stage'));
+    expect(pointer).toMatchObject({ releaseId: outcome.record.deploymentId, live: { version: dflt.version, checksum: dflt.checksum } });
+    expect(pointer!.canary).toBeUndefined();
+    expect(store.instances.get('stage')!.map((i) => i.model!.version)).toEqual([dflt.version, dflt.version]);
+    const saved = await store.releases(ws.environment('stage'));
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatchObject({ deploymentId: outcome.record.deploymentId, status: 'Succeeded', kind: 'model' });
+    expect(ws.fakeNotifier.kinds()).toEqual(['model.started', 'model.released']);
+    expect(ws.fakeNotifier.ofKind('model.released')[0]).toMatchObject({ model: dflt.version, environment: 'stage', deploymentId: outcome.record.deploymentId });
+  });
+
+  it('the model gate refuses a candidate worse in a category (exit 3), naming the rows; nothing is published or recorded', async () => {
+    await live('stage', BASELINE_DIR);
+    const writes = provider.modelStore.pointerWrites.length;
+    const error = await release().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelGateRefusedError);
+    const refused = error as ModelGateRefusedError;
+    expect(refused.exitCode).toBe(ExitCode.GateRefused);
+    expect(refused.report.baseline).toEqual({ version: base.version, source: 'released' });
+    expect(refused.report.rows.filter((r) => r.worse).map((r) => r.metric)).toEqual(['caught.spam']);
+    expect(refused.report.gates[0]).toMatchObject({ name: 'model', status: 'fail' });
+    expect(refused.report.gates[0]!.reason).toContain('caught.spam 100.0% -> 96.9%');
+    expect(provider.modelStore.pointerWrites).toHaveLength(writes);
+    expect(await provider.modelStore.releases(ws.environment('stage'))).toEqual([]);
+    expect(ws.fakeNotifier.kinds()).toEqual(['gate.refused']);
+  });
+
+  it('the other way round: models/baseline names categories far worse than the bundled default', async () => {
+    const error = (await release({ model: BASELINE_DIR }).catch((e: unknown) => e)) as ModelGateRefusedError;
+    expect(error).toBeInstanceOf(ModelGateRefusedError);
+    const worse = error.report.rows.filter((r) => r.worse).map((r) => r.metric);
+    expect(worse).toContain('named.scam');
+    expect(worse).toContain('category.named');
+    expect(worse.some((m) => m.startsWith('caught.'))).toBe(false);
+  });
+
+  it('--override model --reason lets it through: recorded with who and why, notified gate.overridden', async () => {
+    await live('stage', BASELINE_DIR);
+    const outcome = await release({ overrides: [{ gate: 'model', reason: 'spam filter upstream' }] });
+    expect(outcome.record.status).toBe('Succeeded');
+    expect(outcome.record.gates).toEqual([expect.objectContaining({ name: 'model', status: 'pass', overridden: { reason: 'spam filter upstream', by: 'carol' } })]);
+    expect(outcome.record.model!.gate).toMatchObject({ passed: false, baseline: { version: base.version, source: 'released' }, checkSet: 'data/ja-check.csv', tolerance: 0.01 });
+    expect(outcome.record.model!.previous).toMatchObject({ version: base.version });
+    expect(ws.fakeNotifier.kinds()).toEqual(['gate.overridden', 'model.started', 'model.released']);
+  });
+
+  it('a wider tolerance passes the candidate; an override of a code gate is refused', async () => {
+    await live('stage', BASELINE_DIR);
+    expect((await release({ tolerance: 0.05 })).record.status).toBe('Succeeded');
+    await expect(release({ model: BASELINE_DIR, overrides: [{ gate: 'ticket', reason: 'x' }] })).rejects.toThrow(/judges the gates model and window only/);
+  });
+
+  it('the time-based gate of the env is judged too', async () => {
+    bundledInstances(provider.modelStore, 'production', dflt.version, ['i-p1']);
+    const saturday = () => new Date('2026-11-28T03:00:00Z');
+    const error = (await release({ environment: 'production', now: saturday }).catch((e: unknown) => e)) as ModelGateRefusedError;
+    expect(error).toBeInstanceOf(ModelGateRefusedError);
+    expect(error.report.gates.map((g) => [g.name, g.status])).toEqual([
+      ['model', 'pass'],
+      ['window', 'fail'],
+    ]);
+    const outcome = await release({ environment: 'production', now: saturday, overrides: [{ gate: 'window', reason: 'hotfix' }] });
+    expect(outcome.record.gates!.find((g) => g.name === 'window')).toMatchObject({ overridden: { reason: 'hotfix', by: 'carol' } });
+  });
+
+  it('a directory that is not a model, or the live model again, is a usage error', async () => {
+    await expect(release({ model: repo.dir })).rejects.toThrow(UsageError);
+    await expect(release({ model: repo.dir })).rejects.toThrow(/is not a model artifact: no manifest.json here/);
+    await release();
+    await expect(release()).rejects.toThrow(/is already live in stage/);
+  });
+
+  it('takes the same environment lock as code deploys', async () => {
+    const lock = await acquireLock(ws.paths.lock('stage'), 'mod deploy --env stage');
+    try {
+      await expect(release()).rejects.toBeInstanceOf(LockHeldError);
+      expect(provider.modelStore.pointerWrites).toEqual([]);
+    } finally {
+      await lock.release();
+    }
+    expect((await release()).record.status).toBe('Succeeded');
+  });
+
+  it('instances that do not load it in time: the pointer is put back, Failed with MODEL_NOT_LOADED naming each and its error', async () => {
+    const store = provider.modelStore;
+    store.followPointer = false;
+    store.instances.get('stage')![1]!.model!.error = { releaseId: 'm-x', message: 'checksum mismatch', at: '2026-12-01T00:00:01.000Z' };
+    const outcome = await release({ timeoutMs: 50 });
+    expect(outcome.record.status).toBe('Failed');
+    expect(outcome.record.error!.code).toBe('MODEL_NOT_LOADED');
+    expect(outcome.record.error!.message).toContain('i-1 still holds');
+    expect(outcome.record.error!.message).toContain('i-2 still holds');
+    expect(outcome.record.error!.message).toContain('checksum mismatch');
+    // No pointer before: cleared again.
+    expect(await store.readPointer(ws.environment('stage'))).toBeNull();
+    expect((await store.releases(ws.environment('stage')))[0]).toMatchObject({ status: 'Failed' });
+    expect(ws.fakeNotifier.kinds()).toEqual(['model.started', 'model.failed']);
+  });
+
+  it('a pointer that was there is written back as it was', async () => {
+    const before = await live('stage', BASELINE_DIR);
+    provider.modelStore.followPointer = false;
+    const outcome = await release({ timeoutMs: 30, overrides: [{ gate: 'model', reason: 'try' }] });
+    expect(outcome.record.status).toBe('Failed');
+    expect(await provider.modelStore.readPointer(ws.environment('stage'))).toMatchObject({ releaseId: 'm-20261201T000000-live01', live: before });
+  });
+
+  it('where the instances cannot be asked, one MODEL_POLL interval is waited (said so)', async () => {
+    provider.modelStore.instances.delete('stage');
+    const outcome = await release();
+    expect(outcome.record.status).toBe('Succeeded');
+    expect(events.notices().map((n) => n.message)).toContainEqual(expect.stringContaining('cannot be asked which model they hold: waiting one MODEL_POLL interval'));
+  });
+
+  it('keeps the shadow model unless it is the candidate', async () => {
+    const store = provider.modelStore;
+    const baseRef = await live('stage', BASELINE_DIR);
+    const pointer = (await store.readPointer(ws.environment('stage')))!;
+    const shadow = { ...baseRef, version: 'shadow-1', checksum: 'abc' };
+    await store.writePointer(ws.environment('stage'), { ...pointer, shadow });
+    await release({ overrides: [{ gate: 'model', reason: 'x' }] });
+    expect((await store.readPointer(ws.environment('stage')))!.shadow).toEqual(shadow);
+  });
+});
+
+describe('the model canary', () => {
+  function qa(options: Partial<ReleaseModelOptions> = {}) {
+    return release({ environment: 'qa', tolerance: 0.05, unattended: true, ...options });
+  }
+
+  it('first model release of a canary env: skipped, nothing to compare with', async () => {
+    const outcome = await qa();
+    expect(outcome.record.status).toBe('Succeeded');
+    expect(outcome.record.canary).toMatchObject({ status: 'Skipped' });
+    expect(events.ofType('canary')).toEqual([expect.objectContaining({ phase: 'skipped' })]);
+  });
+
+  it('Pass: the candidate decides its share, the rows of both models are judged, then it goes live', async () => {
+    await live('qa', BASELINE_DIR);
+    provider.tellDatabaseUrl('qa', 'postgres://db/qa');
+    const db = new FakeReleaseDatabase([...rows(base.version, 400, 20), ...rows(dflt.version, 100, 5), ...rows('other', 50, 50)]);
+    ws.releaseDatabase = db;
+    const outcome = await qa();
+    expect(outcome.record.status).toBe('Succeeded');
+    expect(outcome.record.canary).toMatchObject({ status: 'Judged', outcome: 'continued', verdict: { verdict: 'Pass' } });
+    // Latency and errors are not judged: one process serves both models.
+    expect(outcome.record.canary!.verdict!.metrics.map((m) => m.group)).not.toContain('latency');
+    expect(outcome.record.canary!.verdict!.metrics.map((m) => m.group)).not.toContain('errors');
+    expect(db.queries).toEqual([{ since: expect.any(Date), versions: [base.version, dflt.version] }]);
+    expect(db.closed).toBe(1);
+    const writes = provider.modelStore.pointerWrites.slice(-2);
+    expect(writes[0]).toMatchObject({ live: { version: base.version }, canary: { version: dflt.version, weight: 20 } });
+    expect(writes[1]).toMatchObject({ live: { version: dflt.version } });
+    expect(writes[1]!.canary).toBeUndefined();
+    expect(events.ofType('canary').map((e) => e.phase)).toEqual(['sampling', 'verdict']);
+  });
+
+  it('Fail: the pointer goes back to live without the canary; Failed with CANARY_FAILED, notified model.failed', async () => {
+    await live('qa', BASELINE_DIR);
+    provider.tellDatabaseUrl('qa', 'postgres://db/qa');
+    ws.releaseDatabase = new FakeReleaseDatabase([...rows(base.version, 400, 20), ...rows(dflt.version, 100, 40)]);
+    const outcome = await qa();
+    expect(outcome.record.status).toBe('Failed');
+    expect(outcome.record.error).toMatchObject({ code: 'CANARY_FAILED' });
+    expect(outcome.record.canary).toMatchObject({ outcome: 'rolled-back', verdict: { verdict: 'Fail' } });
+    const pointer = await provider.modelStore.readPointer(ws.environment('qa'));
+    expect(pointer).toMatchObject({ releaseId: 'm-20261201T000000-live01', live: { version: base.version } });
+    expect(pointer!.canary).toBeUndefined();
+    expect(ws.fakeNotifier.kinds()).toEqual(['model.started', 'model.failed']);
+  });
+
+  it('Marginal with onMarginal pause fails: a model canary does not wait for mod approve', async () => {
+    await live('qa', BASELINE_DIR);
+    provider.tellDatabaseUrl('qa', 'postgres://db/qa');
+    ws.releaseDatabase = new FakeReleaseDatabase([...rows(base.version, 400, 20), ...rows(dflt.version, 10, 1)]);
+    const outcome = await qa();
+    expect(outcome.record.status).toBe('Failed');
+    expect(outcome.record.canary!.verdict!.verdict).toBe('Marginal');
+    expect(outcome.record.error!.hint).toContain('does not pause for mod approve');
+  });
+
+  it('no database known: refused before anything is published', async () => {
+    await live('qa', BASELINE_DIR);
+    const writes = provider.modelStore.pointerWrites.length;
+    await expect(qa()).rejects.toThrow(/reads its database, and none is known/);
+    expect(provider.modelStore.pointerWrites).toHaveLength(writes);
+  });
+});

@@ -1,0 +1,115 @@
+// rollbackModel and shadowModel through their ports (issue 13): back to the
+// live model before the current one (a second rollback returns to the one
+// the first left), back to the bundled model past the first release, nothing
+// to roll back; a shadow set and stopped; records and notifications.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { releaseModel } from '../../../src/delivery/model/model-release.js';
+import { rollbackModel, rollbackTarget } from '../../../src/delivery/model/model-rollback.js';
+import { shadowModel } from '../../../src/delivery/model/model-shadow.js';
+import { UsageError } from '../../../src/errors.js';
+import { FakeDeliveryEvents } from '../../fakes/fake-delivery-events.js';
+import { FakeProvider } from '../../fakes/fake-provider.js';
+import { FakeWorkspace } from '../../fakes/fake-workspace.js';
+import { TempRepository } from '../../fakes/temp-repository.js';
+import { BASELINE_DIR, bundledInstances, CONFIG, DEFAULT_DIR, manifestOf } from './model-support.js';
+
+let repo: TempRepository;
+let provider: FakeProvider;
+let ws: FakeWorkspace;
+let events: FakeDeliveryEvents;
+let dflt: { version: string; checksum: string };
+let base: { version: string; checksum: string };
+const common = () => ({ environment: 'stage', signal: new AbortController().signal, events: events.emit, wait: { pollMs: 10, unaskedWaitMs: 10 } });
+
+beforeEach(async () => {
+  repo = await TempRepository.create('stage');
+  await repo.commit('First', { 'app.txt': 'v1\n' });
+  provider = new FakeProvider();
+  ws = await FakeWorkspace.create(repo, { config: CONFIG, provider, initiator: 'carol' });
+  events = new FakeDeliveryEvents();
+  dflt = await manifestOf(DEFAULT_DIR);
+  base = await manifestOf(BASELINE_DIR);
+  bundledInstances(provider.modelStore, 'stage', dflt.version);
+});
+afterEach(() => repo.dispose());
+
+const stage = () => ws.environment('stage');
+
+describe('rollbackModel', () => {
+  it('goes back to the live model before the current one, in seconds: no gate, no canary; a second rollback returns', async () => {
+    const first = await releaseModel(ws, { ...common(), model: DEFAULT_DIR });
+    const second = await releaseModel(ws, { ...common(), model: BASELINE_DIR, overrides: [{ gate: 'model', reason: 'experiment' }] });
+    const gatesBefore = events.ofType('gate').length;
+    const outcome = await rollbackModel(ws, common());
+    expect(outcome.record).toMatchObject({ kind: 'model', status: 'Succeeded', rollbackOf: second.record.deploymentId, model: { action: 'rollback', version: dflt.version, checksum: dflt.checksum, previous: { version: base.version } } });
+    expect(outcome.record.model!.dataFingerprint).toBe(first.record.model!.dataFingerprint);
+    expect(events.ofType('gate')).toHaveLength(gatesBefore);
+    expect((await provider.modelStore.readPointer(stage()))!).toMatchObject({ releaseId: outcome.record.deploymentId, live: { version: dflt.version } });
+    expect(provider.modelStore.instances.get('stage')!.every((i) => i.model!.version === dflt.version && i.model!.source === 'released')).toBe(true);
+    expect(ws.fakeNotifier.kinds().at(-1)).toBe('model.rolledback');
+
+    const again = await rollbackModel(ws, common());
+    expect(again.record.model!.version).toBe(base.version);
+    expect(again.record.rollbackOf).toBe(outcome.record.deploymentId);
+  });
+
+  it('past the first release: the pointer is cleared and the instances go back to their bundled model (said so)', async () => {
+    await releaseModel(ws, { ...common(), model: BASELINE_DIR, overrides: [{ gate: 'model', reason: 'x' }] });
+    const outcome = await rollbackModel(ws, common());
+    expect(outcome.target).toBeNull();
+    expect(outcome.record).toMatchObject({ status: 'Succeeded', model: { action: 'rollback', version: 'bundled', previous: { version: base.version } } });
+    expect(outcome.record.revision.subject).toBe(`model bundled (${dflt.version})`);
+    expect(await provider.modelStore.readPointer(stage())).toBeNull();
+    expect(provider.modelStore.instances.get('stage')!.map((i) => i.model!.source)).toEqual(['bundled', 'bundled']);
+    expect(events.notices().map((n) => n.message)).toContainEqual(expect.stringContaining('its first release, to the bundled model: the pointer is cleared'));
+    // Nothing released any more.
+    await expect(rollbackModel(ws, common())).rejects.toThrow(/no model is released to stage/);
+  });
+
+  it('nothing released: a clear usage error', async () => {
+    await expect(rollbackModel(ws, common())).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('instances that do not go back: the pointer stays as it was, MODEL_NOT_LOADED', async () => {
+    await releaseModel(ws, { ...common(), model: DEFAULT_DIR });
+    await releaseModel(ws, { ...common(), model: BASELINE_DIR, overrides: [{ gate: 'model', reason: 'x' }] });
+    const before = await provider.modelStore.readPointer(stage());
+    provider.modelStore.followPointer = false;
+    const outcome = await rollbackModel(ws, { ...common(), timeoutMs: 30 });
+    expect(outcome.record).toMatchObject({ status: 'Failed', error: { code: 'MODEL_NOT_LOADED' } });
+    expect((await provider.modelStore.readPointer(stage()))!.live).toEqual(before!.live);
+  });
+
+  it('rollbackTarget skips failed releases and shadow records', () => {
+    const rec = (version: string, action: 'release' | 'rollback' | 'shadow', status: 'Succeeded' | 'Failed') => ({ status, model: { action, version, checksum: `c-${version}`, location: `/m/${version}`, dataFingerprint: '', previous: null } }) as never;
+    expect(rollbackTarget([rec('C', 'release', 'Succeeded'), rec('S', 'shadow', 'Succeeded'), rec('B', 'release', 'Failed'), rec('A', 'release', 'Succeeded')], { version: 'C', checksum: 'c-C' })).toEqual({ version: 'A', checksum: 'c-A', location: '/m/A' });
+  });
+});
+
+describe('shadowModel', () => {
+  it('sets a shadow next to the live model, waits until the instances report it, and --stop clears it', async () => {
+    await releaseModel(ws, { ...common(), model: DEFAULT_DIR });
+    const outcome = await shadowModel(ws, { ...common(), model: BASELINE_DIR });
+    expect(outcome.record).toMatchObject({ kind: 'model', status: 'Succeeded', model: { action: 'shadow', version: base.version } });
+    const pointer = await provider.modelStore.readPointer(stage());
+    expect(pointer).toMatchObject({ live: { version: dflt.version }, shadow: { version: base.version } });
+    expect(provider.modelStore.instances.get('stage')!.map((i) => i.model!.shadow)).toEqual([base.version, base.version]);
+    expect(ws.fakeNotifier.kinds().at(-1)).toBe('model.shadow');
+
+    const stopped = await shadowModel(ws, { ...common(), stop: true });
+    expect(stopped.record.model).toMatchObject({ action: 'unshadow', version: base.version });
+    expect((await provider.modelStore.readPointer(stage()))!.shadow).toBeUndefined();
+    expect(provider.modelStore.instances.get('stage')!.map((i) => i.model!.shadow)).toEqual([null, null]);
+    // The shadow records are not release targets: a rollback goes past the first release.
+    expect((await rollbackModel(ws, common())).target).toBeNull();
+  });
+
+  it('refuses what cannot be: no released model, the live model itself, --stop without a shadow, both or neither flag', async () => {
+    await expect(shadowModel(ws, { ...common(), model: BASELINE_DIR })).rejects.toThrow(/no model is released to stage/);
+    await releaseModel(ws, { ...common(), model: DEFAULT_DIR });
+    await expect(shadowModel(ws, { ...common(), model: DEFAULT_DIR })).rejects.toThrow(/cannot shadow itself/);
+    await expect(shadowModel(ws, { ...common(), stop: true })).rejects.toThrow(/no shadow model to stop/);
+    await expect(shadowModel(ws, { ...common() })).rejects.toThrow(/give --model/);
+    await expect(shadowModel(ws, { ...common(), model: BASELINE_DIR, stop: true })).rejects.toThrow(/--stop takes no --model/);
+  });
+});
