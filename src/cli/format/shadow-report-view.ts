@@ -83,7 +83,7 @@ export function shadowReportText(view: ShadowReportView): string {
     lines.push('', 'disagreements (newest posts first):');
     for (const d of report.disagreements) {
       const cell = d.liveCategory === undefined ? `live ${d.live} / shadow ${d.shadow}` : `both ${d.live}, live ${d.liveCategory} / shadow ${d.shadowCategory}`;
-      lines.push(`  ${cell}: ${d.posts} posts`);
+      lines.push(`  ${cell}: ${d.posts} post${d.posts === 1 ? '' : 's'}`);
       if (texts) for (const id of d.examples) lines.push(`    ${id}  ${oneLine(texts.get(id) ?? '')}`);
       else if (d.examples.length > 0) lines.push(`    ${d.examples.join(', ')}`);
     }
