@@ -48,11 +48,18 @@ export interface ServiceModerator {
   loaded?(): LoadedModelInfo[];
 }
 
-/** The set of a moderator without one (a plain Moderator, a test's fixed moderator). */
+const singleSets = new WeakMap<ServiceModerator, ModelSet>();
+
+/** The set a request decides with; a moderator without sets (a plain Moderator, a test's fixed one) is its own live model. */
 export function modelSetOf(moderator: ServiceModerator): ModelSet {
   if (moderator.models) return moderator.models();
-  const version = moderator.modelVersion;
-  return { live: moderator, shadow: null, canary: null, state: { version, source: 'bundled', releaseId: null, bundled: version, shadow: null, canary: null, loadedAt: new Date(0).toISOString() } };
+  let set = singleSets.get(moderator);
+  if (!set) {
+    const version = moderator.modelVersion;
+    set = { live: moderator, shadow: null, canary: null, state: { version, source: 'bundled', releaseId: null, bundled: version, shadow: null, canary: null, loadedAt: new Date().toISOString() } };
+    singleSets.set(moderator, set);
+  }
+  return set;
 }
 
 /** The shadow's answer for a post, or null if it could not score (a shadow never fails a request). */
