@@ -21,9 +21,9 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('Moderator with the shipped model', () => {
-  it('answers { decision, category, categories, score, reasons, modelVersion }', () => {
+  it('answers { decision, category, categories, score, reasons, modelVersion, margin }', () => {
     const result = moderator.moderate({ text: 'はじめまして！プロフィール拝見しました' });
-    expect(Object.keys(result).sort()).toEqual(['categories', 'category', 'decision', 'modelVersion', 'reasons', 'score']);
+    expect(Object.keys(result).sort()).toEqual(['categories', 'category', 'decision', 'margin', 'modelVersion', 'reasons', 'score']);
     expect(result.decision).toBe('approve');
     expect(result.category).toBeNull();
     expect(result.modelVersion).toBe(moderator.model.manifest.version);

@@ -380,7 +380,7 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     for (const [id, payload, stored] of forms) {
       const res = await decide(id, payload);
       expect(res.statusCode, JSON.stringify(payload)).toBe(200);
-      expect(res.json()).toEqual({ id, ...stored, decidedBy: 'bob' });
+      expect(res.json()).toEqual({ id, ...stored, decidedBy: 'bob', state: 'decided', secondOpinion: false });
       expect((await env.db.admin('SELECT state, label, category, decided_by FROM reviews WHERE post_id = $1', [id])).rows).toEqual([{ state: 'decided', ...stored, decided_by: 'bob' }]);
       expect((await app.inject({ method: 'GET', url: `/v1/posts/${id}` })).json().review).toMatchObject({ state: 'decided', ...stored });
     }

@@ -1,4 +1,5 @@
 // Migration 0002 (post categories) on a database that already holds posts,
+// (then 0003 and 0004, which the queue and recordPosts need)
 // reviews and labels written before it, on real PostgreSQL and PGlite: the
 // old rows read back as category null with no scores, a repeated old id
 // keeps its first decision, and new rows carry their category (a word the
@@ -44,19 +45,23 @@ describe.each<Backend>(['postgres', 'pglite'])('migration 0002_post_categories o
   });
 
   it('applies to the old rows, which read back as category null with no scores', async () => {
-    expect((await migrationStatus(store.pool, migrations)).pending.map((m) => m.file)).toEqual(['0002_post_categories.sql']);
-    expect((await migrate(store.pool, migrations)).applied.map((m) => m.file)).toEqual(['0002_post_categories.sql']);
+    const upTo0002 = migrations.filter((m) => m.version <= '0002');
+    expect((await migrationStatus(store.pool, upTo0002)).pending.map((m) => m.file)).toEqual(['0002_post_categories.sql']);
+    expect((await migrate(store.pool, upTo0002)).applied.map((m) => m.file)).toEqual(['0002_post_categories.sql']);
     expect((await db.admin("SELECT category, categories FROM posts WHERE id = 'old-reject'")).rows).toEqual([{ category: null, categories: null }]);
 
     expect(await store.getPost('old-reject')).toMatchObject({ id: 'old-reject', decision: 'reject', category: null, categories: [], score: 0.99, review: null });
     expect(await store.getPost('old-labelled')).toMatchObject({ category: null, categories: [], review: { state: 'decided', label: 'ng', category: 'spam' } });
+
+    // The later migrations (0003 shadow scores, 0004 review priority): the queue and recordPosts use their columns; old reviews have no margin.
+    expect((await migrate(store.pool, migrations)).applied.map((m) => m.version)).toEqual(migrations.filter((m) => m.version > '0002').map((m) => m.version));
     const claimed = await store.claimReviews('alice', 10, at, new Date(at.getTime() + 60_000));
-    expect(claimed.map((r) => [r.postId, r.category, r.categories])).toEqual([['old-review', null, []]]);
+    expect(claimed.map((r) => [r.postId, r.category, r.categories, r.margin, r.reason])).toEqual([['old-review', null, [], null, 'oldest']]);
 
     // The old label's category is a policy word: exported as that category.
     const labels = [];
     for await (const label of store.labels()) labels.push(label);
-    expect(labels).toEqual([{ postId: 'old-labelled', text: 'an old labelled post', label: 'ng', category: 'spam', decidedBy: 'carol', decidedAt: at }]);
+    expect(labels).toEqual([{ postId: 'old-labelled', text: 'an old labelled post', label: 'ng', category: 'spam', decidedBy: 'carol', decidedAt: at, conflict: false }]);
     expect(formatLabel(labels[0]!, 'csv')).toBe(`"an old labelled post",spam,"spam","old-labelled",${at.toISOString()}\n`);
   });
 

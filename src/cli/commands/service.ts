@@ -133,6 +133,8 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
       };
       if (format === 'csv') await write(LABELS_CSV_HEADER);
       for await (const item of database.store.labels()) {
+        // Conflicting second opinions are left out, as GET /v1/labels/export does.
+        if (item.conflict) continue;
         await write(formatLabel(item, format));
         count++;
       }
@@ -142,7 +144,7 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
       return 0;
     }
     const items: import('../../moderation/post-records.js').LabelledPost[] = [];
-    for await (const item of database.store.labels()) items.push(item);
+    for await (const item of database.store.labels()) if (!item.conflict) items.push(item);
     output.result({ schemaVersion: 1, format, count: items.length, labels: items.map(exportedLabel) }, () => `${format === 'csv' ? LABELS_CSV_HEADER : ''}${items.map((i) => formatLabel(i, format)).join('')}`.replace(/\n$/, ''));
     return 0;
   } finally {

@@ -1,6 +1,8 @@
 // GET /v1/labels/export, for moderators (bearer token): every human label,
 // streamed as CSV or JSONL in the format `mod model train` reads (the label
-// is ok, a category, or ng: see moderation/label-format.ts).
+// is ok, a category, or ng: see moderation/label-format.ts). A review two
+// moderators labelled differently (a conflict, issue 13) is left out: it is
+// not trained on until someone looks again (GET /v1/reviews/agreement lists them).
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { LABELS_CSV_HEADER, formatLabel } from '../../moderation/label-format.js';
@@ -26,7 +28,7 @@ export const labelRoutes: FastifyPluginAsync<LabelRouteOptions> = async (app, { 
     const first = await iterator.next();
     async function* lines(): AsyncGenerator<string> {
       if (format === 'csv') yield LABELS_CSV_HEADER;
-      for (let item = first; !item.done; item = await iterator.next()) yield formatLabel(item.value, format);
+      for (let item = first; !item.done; item = await iterator.next()) if (!item.value.conflict) yield formatLabel(item.value, format);
     }
     void reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').header('content-disposition', `attachment; filename="labels.${format}"`);
     return reply.send(Readable.from(lines()));
