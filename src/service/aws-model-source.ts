@@ -34,10 +34,14 @@ async function exists(file: string): Promise<boolean> {
 }
 
 export function createSsmModelSource(options: SsmModelSourceOptions): ModelSource {
-  const config = { ...(options.region ? { region: options.region } : {}), ...(options.endpoint ? { endpoint: options.endpoint } : {}) };
-  const ssm = new SSMClient(config);
-  // An emulator has no per-bucket host names: path-style addressing with an endpoint.
-  const s3 = new S3Client({ ...config, ...(options.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL ? { forcePathStyle: true } : {}) });
+  const region = options.region ? { region: options.region } : {};
+  const ssm = new SSMClient({ ...region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+  // The endpoint serves S3 too unless it is SSM's own (AWS_ENDPOINT_URL_SSM); the
+  // SDK reads AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL itself. An emulator has
+  // no per-bucket host names: path-style addressing with any custom endpoint.
+  const s3Endpoint = options.endpoint && options.endpoint !== process.env.AWS_ENDPOINT_URL_SSM ? options.endpoint : undefined;
+  const pathStyle = Boolean(s3Endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
+  const s3 = new S3Client({ ...region, ...(s3Endpoint ? { endpoint: s3Endpoint } : {}), ...(pathStyle ? { forcePathStyle: true } : {}) });
   const name = options.parameterName;
 
   async function download(ref: ModelRef, dir: string): Promise<void> {
