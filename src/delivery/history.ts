@@ -1,7 +1,11 @@
 // `mod history`: the audit trail of deployments, newest first, across the
 // requested environments. A rollback whose revert is still pending says so
-// (the pending revert is kept beside the lock, not by the provider).
+// (the pending revert is kept beside the lock, not by the provider). Model
+// releases (issue 13, `kind: 'model'`, kept by the env's ModelStore) are
+// merged with the code deployments by time.
+import type { Environment } from './config.js';
 import type { DeploymentRecord } from './deployment.js';
+import type { Provider } from './provider.js';
 import { readPendingRevert } from './pending-revert.js';
 import type { Workspace } from './workspace.js';
 
@@ -9,14 +13,24 @@ export async function history(ws: Workspace, environments: string[], limit: numb
   const lists = await Promise.all(
     environments.map(async (name) => {
       const env = ws.environment(name);
-      const [records, pending] = await Promise.all([(await ws.provider(env)).deployments(env, limit), readPendingRevert(ws, env)]);
-      return pending ? records.map((r) => (r.deploymentId === pending.deploymentId ? { ...r, pendingRevert: pending } : r)) : records;
+      const provider = await ws.provider(env);
+      const [records, pending, models] = await Promise.all([provider.deployments(env, limit), readPendingRevert(ws, env), modelReleases(provider, env, limit)]);
+      return [...(pending ? records.map((r) => (r.deploymentId === pending.deploymentId ? { ...r, pendingRevert: pending } : r)) : records), ...models];
     }),
   );
   return lists
     .flat()
     .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
     .slice(0, limit);
+}
+
+/** The env's model releases; none where its provider's model store cannot be read (not set up, or not built yet). */
+async function modelReleases(provider: Provider, env: Environment, limit: number): Promise<DeploymentRecord[]> {
+  try {
+    return await provider.models(env).releases(env, limit);
+  } catch {
+    return [];
+  }
 }
 
 /** How many of each environment's newest deployments findDeployment looks through. */
@@ -32,7 +46,10 @@ export async function findDeployment(ws: Workspace, environments: string[], depl
   const lists = await Promise.allSettled(
     environments.map(async (name) => {
       const env = ws.environment(name);
-      return (await ws.provider(env)).deployments(env, FIND_DEPLOYMENT_DEPTH);
+      const provider = await ws.provider(env);
+      // A model release id (`m-...`) is looked up among the env's model releases.
+      if (deploymentId.startsWith('m-')) return modelReleases(provider, env, FIND_DEPLOYMENT_DEPTH);
+      return provider.deployments(env, FIND_DEPLOYMENT_DEPTH);
     }),
   );
   for (const list of lists) {

@@ -5,7 +5,7 @@ import type { Environment } from './config.js';
 import { isAlive } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
 import { readPendingRevert } from './pending-revert.js';
-import type { InstanceStatus, ProviderEnvironmentStatus, RunningRevision } from './provider.js';
+import type { InstanceStatus, Provider, ProviderEnvironmentStatus, RunningRevision } from './provider.js';
 import type { Workspace } from './workspace.js';
 
 export interface CommitSummary {
@@ -46,6 +46,22 @@ export interface EnvironmentStatus {
   /** What makes `mod status` exit non-zero (e.g. ENDPOINT_DOWN), with what to do. */
   problems: StatusProblem[];
   recent: (Pick<DeploymentRecord, 'deploymentId' | 'status' | 'startedAt' | 'endedAt' | 'initiator'> & { commit: string })[];
+  /**
+   * Issue 13: the env's released model (its pointer), which wins over the
+   * model a code bundle ships; null: none released, each instance's bundled
+   * model decides; undefined: the provider's model store could not be read.
+   */
+  model?: ModelStatus | null;
+}
+
+/** The env's model pointer as `mod status` shows it. */
+export interface ModelStatus {
+  live: { version: string; checksum: string; releaseId: string; releasedAt: string | null; by: string | null };
+  shadow: { version: string } | null;
+  canary: { version: string; weight: number } | null;
+  /** The release that wrote the pointer last (a shadow or a canary writes it too). */
+  pointerReleaseId: string;
+  updatedAt: string;
 }
 
 export interface StatusProblem {
@@ -57,7 +73,7 @@ export interface StatusProblem {
 export async function environmentStatus(ws: Workspace, env: Environment, recentLimit = 5): Promise<EnvironmentStatus> {
   const provider = await ws.provider(env);
   const warnings: string[] = [];
-  const [history, providerStatus, headSha] = await Promise.all([
+  const [history, providerStatus, headSha, model] = await Promise.all([
     provider.deployments(env, 50).catch((error: unknown) => {
       // History the provider cannot read (an emulator without pipeline executions, say) must not
       // hide the rest; a usage problem (credentials, permissions, missing resources) still fails.
@@ -67,6 +83,7 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
     }),
     provider.environmentStatus(env),
     ws.git.resolve(`refs/heads/${env.branch}`),
+    modelStatus(provider, env, warnings),
   ]);
   const lastGood = history.find((d) => d.status === 'Succeeded');
   const deployed = lastGood ? { ...(await summary(ws, lastGood.revision.commit)), deploymentId: lastGood.deploymentId, deployedAt: lastGood.endedAt ?? null } : null;
@@ -125,7 +142,32 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
     drift: truth.drift,
     problems: truth.problems,
     recent: history.slice(0, recentLimit).map((d) => ({ deploymentId: d.deploymentId, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, initiator: d.initiator, commit: d.revision.commit })),
+    ...(model !== undefined ? { model } : {}),
   };
+}
+
+/** The env's model pointer with the release that made its live model live (when, by whom); undefined when it cannot be read. */
+export async function modelStatus(provider: Provider, env: Environment, warnings: string[]): Promise<ModelStatus | null | undefined> {
+  try {
+    const store = provider.models(env);
+    const pointer = await store.readPointer(env);
+    if (!pointer) return null;
+    const records = await store.releases(env, 50).catch(() => []);
+    const live = pointer.live;
+    const made =
+      records.find((r) => r.status === 'Succeeded' && r.model && (r.model.action === 'release' || r.model.action === 'rollback') && r.model.version === live.version && r.model.checksum === live.checksum) ?? records.find((r) => r.deploymentId === pointer.releaseId);
+    return {
+      live: { version: live.version, checksum: live.checksum, releaseId: made?.deploymentId ?? pointer.releaseId, releasedAt: made ? (made.endedAt ?? made.startedAt) : null, by: made?.initiator ?? null },
+      shadow: pointer.shadow ? { version: pointer.shadow.version } : null,
+      canary: pointer.canary ? { version: pointer.canary.version, weight: pointer.canary.weight } : null,
+      pointerReleaseId: pointer.releaseId,
+      updatedAt: pointer.updatedAt,
+    };
+  } catch (error) {
+    // A store that is not set up (AWS without aws.modelBucket) says so; one not built yet stays quiet.
+    if (error instanceof ModError) warnings.push(`released models unavailable: ${error.message}`);
+    return undefined;
+  }
 }
 
 /** Whether an instance's process runs the revision its record names; undefined when it cannot be told. */

@@ -30,6 +30,9 @@ export function historyJson(records: DeploymentRecord[]) {
       deploymentType: r.deploymentType ?? 'in-place',
       blueGreen: r.blueGreen ? { originalInstances: r.blueGreen.originalInstances, replacementInstances: r.blueGreen.replacementInstances, keepOriginalUntil: r.blueGreen.keepOriginalUntil ?? null, originalTerminated: r.blueGreen.originalTerminated ?? false } : null,
       canary: canarySummaryJson(r.canary),
+      // Issue 13: a code deployment or a model release (with which model, from which data, replacing which).
+      kind: r.kind ?? 'code',
+      model: r.model ?? null,
     })),
   };
 }
@@ -50,6 +53,10 @@ export function historyText(records: DeploymentRecord[], color: boolean, verbose
   for (const r of records) {
     const took = r.endedAt ? `${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : 'running';
     const status = r.status === 'Succeeded' ? c.green(r.status) : r.status === 'InProgress' ? c.cyan(r.status) : r.status === 'Failed' ? c.red(r.status) : c.yellow(r.status);
+    if (r.kind === 'model' && r.model) {
+      lines.push(...modelReleaseLines(r, status, color, took));
+      continue;
+    }
     lines.push(`${r.deploymentId}  ${r.environment.padEnd(10)} ${status.padEnd(color ? 20 : 10)} ${short(r.revision.commit)} ${truncateToWidth(r.revision.subject ?? '')}`);
     lines.push(c.dim(`    by ${r.initiator} at ${r.startedAt} (${took})${r.deploymentType === 'blue-green' ? ', blue/green' : ''}${r.rollbackOf ? `, rollback of ${r.rollbackOf}` : ''}${r.revertCommit ? `, revert ${short(r.revertCommit)}` : ''}`));
     if (r.error) lines.push(`    ${c.red(r.error.message)}`);
@@ -65,4 +72,19 @@ export function historyText(records: DeploymentRecord[], color: boolean, verbose
     }
   }
   return lines.join('\n');
+}
+
+/** A model release (issue 13): `model <version>` and its action where a code deployment names its commit. */
+function modelReleaseLines(r: DeploymentRecord, status: string, color: boolean, took: string): string[] {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const m = r.model!;
+  const what = m.action === 'rollback' && m.version === 'bundled' ? 'model rollback to the bundled model' : `model ${m.action} ${m.version}`;
+  const lines = [`${r.deploymentId}  ${r.environment.padEnd(10)} ${status.padEnd(color ? 20 : 10)} ${what}`];
+  const previous = m.previous ? `, replacing ${m.previous.version}` : m.action === 'release' ? ', replacing the bundled model' : '';
+  lines.push(c.dim(`    by ${r.initiator} at ${r.startedAt} (${took}), kind model${previous}${r.rollbackOf ? `, rollback of ${r.rollbackOf}` : ''}${m.labels ? `, trained on ${m.labels.count} moderator labels` : ''}`));
+  if (r.error) lines.push(`    ${c.red(r.error.message)}`);
+  for (const g of r.gates?.filter((g) => g.overridden) ?? []) lines.push(`    ${c.yellow(`gate ${g.name} overridden by ${g.overridden!.by}: ${g.overridden!.reason}`)}`);
+  const canary = canaryLine(r.canary, color);
+  if (canary) lines.push(`    ${canary}`);
+  return lines;
 }

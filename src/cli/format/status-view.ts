@@ -32,6 +32,8 @@ export function statusJson(environments: EnvironmentStatus[]) {
         tree: i.tree ?? null,
         builtFrom: i.builtFrom ?? null,
         running: i.running === undefined ? undefined : i.running,
+        // Issue 13: the model its process decides with (its /healthz `model`); null when it does not say.
+        model: i.running?.model ?? null,
         restarted: i.restarted ?? null,
       })),
       pipeline: e.pipeline,
@@ -40,6 +42,8 @@ export function statusJson(environments: EnvironmentStatus[]) {
       drift: e.drift,
       problems: e.problems,
       recent: e.recent,
+      // Issue 13: the env's released model (null: none, each bundle's model decides).
+      model: e.model ?? null,
     })),
   };
 }
@@ -66,6 +70,7 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
     } else {
       lines.push(`  branch    ${c.dim(`${e.branch} does not exist (deploys use HEAD)`)}`);
     }
+    lines.push(...modelLines(c, e, now));
     if (e.pipeline) {
       const latest = e.pipeline.latestExecution;
       const stages = e.pipeline.stages.map((s) => `${s.name} ${s.status ?? '-'}`).join(' → ');
@@ -132,7 +137,30 @@ function answersText(c: InstanceType<typeof Chalk>, i: EnvironmentStatus['instan
   if (i.running === null) return c.dim('nothing');
   const agrees = runsRecordedRevision(i);
   const text = i.running.commit ? short(i.running.commit) : 'ok (no revision)';
-  return agrees === false ? c.red(`${text} (not the record)`) : agrees ? c.green(text) : text;
+  const revision = agrees === false ? c.red(`${text} (not the record)`) : agrees ? c.green(text) : text;
+  return `${revision}${modelAnswer(c, i.running.model)}`;
+}
+
+/** Issue 13: the model an instance's process decides with, next to its revision. */
+function modelAnswer(c: InstanceType<typeof Chalk>, model: NonNullable<EnvironmentStatus['instances'][number]['running']>['model']): string {
+  if (!model) return '';
+  const extra = [model.shadow ? `shadow ${model.shadow}` : '', model.canary ? `canary ${model.canary.version} ${model.canary.weight}%` : ''].filter(Boolean).join(', ');
+  const error = model.error ? c.red(` (could not load ${model.error.releaseId}: ${model.error.message})`) : '';
+  return ` · model ${model.version}${model.source === 'bundled' ? ' (bundled)' : ''}${extra ? ` (${extra})` : ''}${error}`;
+}
+
+/** Issue 13: the env's released model, and which wins: the pointer over the bundle's model. */
+function modelLines(c: InstanceType<typeof Chalk>, e: EnvironmentStatus, now: number): string[] {
+  if (e.model === undefined) return [];
+  const bundled = e.instances.map((i) => i.running?.model?.bundled).find((v): v is string => !!v);
+  if (e.model === null) return [`  model     ${c.dim(`no model released: ${bundled ? `the bundle's ${bundled} decides` : "each instance's bundled model decides"}`)}`];
+  const m = e.model;
+  const by = [m.live.releaseId, m.live.by ? `by ${m.live.by}` : '', m.live.releasedAt ? `${age(m.live.releasedAt, now)} ago` : ''].filter(Boolean).join(', ');
+  const wins = bundled && bundled !== m.live.version ? `, wins over the bundle's ${bundled}` : bundled ? ", the bundle's too" : '';
+  const lines = [`  model     ${m.live.version} (released ${by}${wins})`];
+  if (m.canary) lines.push(`            canary ${m.canary.version} decides ${m.canary.weight}% of new posts`);
+  if (m.shadow) lines.push(`            shadow ${m.shadow.version} scores every post, never decides`);
+  return lines;
 }
 
 function paintStatus(c: InstanceType<typeof Chalk>, status: string): string {
