@@ -14,6 +14,7 @@ import type { Decision } from '../moderation/thresholds.js';
 import { DatabaseUnavailableError, isUnavailable } from './errors.js';
 import { migrationStatus, type Migration, type MigrationStatus } from './migrations.js';
 import { createPool, type PoolOptions, type StorePool } from './pool.js';
+import { readSecondOpinionStats } from './second-opinion-stats.js';
 
 // The post and review records are domain types (src/moderation); they are
 // re-exported so that code written against the store keeps compiling.
@@ -175,21 +176,6 @@ UPDATE reviews SET state = 'decided', label = $3, category = $4, decided_by = $2
 WHERE post_id = $1`;
 // After a second-opinion review's first label: pending, free for anyone else to claim.
 const AWAIT_SECOND_OPINION = "UPDATE reviews SET opinions_needed = 2, claimed_by = NULL, claimed_until = NULL WHERE post_id = $1 AND state = 'pending'";
-
-// The two labels of each review that needed two, counted by (first, second).
-const SECOND_OPINION_PAIRS = `
-WITH ranked AS (
-  SELECT l.post_id, l.label, l.category, row_number() OVER (PARTITION BY l.post_id ORDER BY l.decided_at, l.moderator) AS n
-  FROM review_labels l JOIN reviews r ON r.post_id = l.post_id
-  WHERE r.state = 'decided' AND r.opinions_needed = 2
-)
-SELECT f.label AS first_label, f.category AS first_category, s.label AS second_label, s.category AS second_category, count(*)::int AS n
-FROM ranked f JOIN ranked s ON s.post_id = f.post_id AND s.n = 2
-WHERE f.n = 1
-GROUP BY 1, 2, 3, 4`;
-const CONFLICTS = `
-SELECT (SELECT count(*)::int FROM reviews WHERE conflict) AS count,
-       COALESCE((SELECT json_agg(post_id) FROM (SELECT post_id FROM reviews WHERE conflict ORDER BY decided_at DESC, post_id DESC LIMIT 100) newest), '[]'::json) AS ids`;
 
 const LABELS_PAGE = `
 SELECT r.post_id, p.text, r.label, r.category, r.decided_by, r.decided_at, r.conflict
@@ -422,12 +408,7 @@ export class PostgresStore {
 
   /** The label pairs of reviews that had two opinions, and the conflicts among them (newest first). */
   async secondOpinionStats(): Promise<SecondOpinionStats> {
-    const pairs = await this.query<{ first_label: Label; first_category: string | null; second_label: Label; second_category: string | null; n: number }>(null, SECOND_OPINION_PAIRS, []);
-    const conflicts = await this.query<{ count: number; ids: string[] }>(null, CONFLICTS, []);
-    return {
-      pairs: pairs.rows.map((r) => ({ first: labelWord(r.first_label, r.first_category), second: labelWord(r.second_label, r.second_category), count: r.n })),
-      conflicts: { count: conflicts.rows[0]?.count ?? 0, ids: conflicts.rows[0]?.ids ?? [] },
-    };
+    return readSecondOpinionStats({ query: <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => this.query<R>(null, text, values) });
   }
 
   async pendingReviewCount(): Promise<number> {

@@ -9,6 +9,7 @@ import type { ModeratorLabel } from '../../moderation/training-labels.js';
 import type { CliContext, GlobalOptions } from '../context.js';
 import { integerInRange, numberBetween } from '../flag-parsers.js';
 import { registerShadowReport } from './model-shadow-report.js';
+import { registerModelRelease } from './model-release.js';
 import type { Output } from '../output/output.js';
 
 export interface TrainCommandOptions {
@@ -33,6 +34,9 @@ export interface EvalCommandOptions {
   data?: string;
   heldOut?: boolean;
   policy?: string;
+  /** Moderators' agreement on second opinions in --env's database, instead of a model's figures. */
+  agreement?: boolean;
+  env?: string;
 }
 
 export interface CheckCommandOptions {
@@ -72,7 +76,9 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
     .option('-d, --data <file|dataset>', `${DATA_HELP} (default: the data the model was trained on, held-out split)`)
     .option('--held-out', 'evaluate only the held-out split the model was measured on (same seed and fraction)')
     .option('--policy <file>', "a decision-policy file (actions and thresholds per category) over the model's own")
-    .action(commandAction<EvalCommandOptions>(context, setExit, ({ options, globals }, output) => runEval(options, globals, output)));
+    .option('--agreement', "instead: how often two moderators agreed on the posts both labelled (observed agreement, Cohen's kappa, conflicts) in --env's database")
+    .option('-e, --env <name>', 'the environment whose database --agreement reads')
+    .action(commandAction<EvalCommandOptions>(context, setExit, ({ options, globals }, output) => (options.agreement || options.env !== undefined ? runAgreement(options, globals, context, output) : runEval(options, globals, output))));
 
   model
     .command('check')
@@ -84,6 +90,7 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
     .action(commandAction<CheckCommandOptions>(context, setExit, ({ options, globals }, output) => runCheck(options, globals, output)));
 
   registerShadowReport(model, context, setExit);
+  registerModelRelease(model, context, setExit);
 };
 
 export async function runTrain(options: TrainCommandOptions, globals: GlobalOptions, output: Output, context?: CliContext): Promise<number> {
@@ -189,6 +196,28 @@ export async function runEval(options: EvalCommandOptions, globals: GlobalOption
   const evaluation = evaluateModel(model, data.examples, data.description, policy);
   output.result(evalJson(evaluation, data.description), () => evalText(evaluation, data.description));
   return 0;
+}
+
+/** mod model eval --agreement --env E: the moderators' agreement on second opinions, from the env's database. */
+export async function runAgreement(options: EvalCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
+  const { UsageError } = await import('../../errors.js');
+  if (!options.agreement) throw new UsageError('--env goes with --agreement (mod model eval --agreement --env <name>); a model is evaluated on files or data sets, not on an environment');
+  if (options.env === undefined) throw new UsageError('--agreement needs --env <name>: the environment whose moderators are measured');
+  const given = (['model', 'data', 'heldOut', 'policy'] as const).filter((k) => options[k] !== undefined);
+  if (given.length > 0) throw new UsageError(`--agreement measures moderators, not a model: drop ${given.map((k) => `--${k === 'heldOut' ? 'held-out' : k}`).join(', ')}`);
+  const { openEnvDatabase } = await import('./env-database.js');
+  const { readSecondOpinionStats } = await import('../../store/second-opinion-stats.js');
+  const { agreementOf } = await import('../../moderation/agreement.js');
+  const { agreementJson, agreementText } = await import('../format/agreement-report.js');
+  const db = await openEnvDatabase(options.env, globals, context);
+  try {
+    const stats = await db.read('the second opinions', (client) => readSecondOpinionStats(client));
+    const report = { environment: db.environment, ...agreementOf(stats.pairs), conflicts: stats.conflicts };
+    output.result(agreementJson(report), () => agreementText(report));
+    return 0;
+  } finally {
+    await db.close();
+  }
 }
 
 export async function runCheck(options: CheckCommandOptions, globals: GlobalOptions, output: Output): Promise<number> {
