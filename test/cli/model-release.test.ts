@@ -1,0 +1,164 @@
+// Issue 13: `mod model release | rollback | shadow` as the CLI runs them on a
+// FakeWorkspace (real git repository, FakeProvider's in-memory ModelStore,
+// the real models of this package): the JSON document (schemaVersion 1, the
+// record), the text, the exit codes (a refused gate 3, a failed release 1),
+// flag checks; and how `mod status` and `mod history` show model releases.
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runModelRelease, runModelRollback, runModelShadow, type ModelReleaseCommandOptions } from '../../src/cli/commands/model-release.js';
+import { runCommand, type CliContext, type GlobalOptions } from '../../src/cli/context.js';
+import { historyJson, historyText } from '../../src/cli/format/history-view.js';
+import { statusJson, statusText } from '../../src/cli/format/status-view.js';
+import { history } from '../../src/delivery/history.js';
+import { status } from '../../src/delivery/status.js';
+import { ExitCode } from '../../src/errors.js';
+import { FakeProvider } from '../fakes/fake-provider.js';
+import { FakeWorkspace } from '../fakes/fake-workspace.js';
+import { TempRepository } from '../fakes/temp-repository.js';
+import { captureStreams } from '../support/captured-streams.js';
+import { BASELINE_DIR, bundledInstances, CONFIG, DEFAULT_DIR, manifestOf } from '../delivery/model/model-support.js';
+
+let repo: TempRepository;
+let provider: FakeProvider;
+let ws: FakeWorkspace;
+let dflt: { version: string; checksum: string };
+let base: { version: string; checksum: string };
+let commit: string;
+
+beforeEach(async () => {
+  repo = await TempRepository.create('stage');
+  commit = await repo.commit('First', { 'app.txt': 'v1\n' });
+  provider = new FakeProvider();
+  ws = await FakeWorkspace.create(repo, { config: CONFIG, provider, initiator: 'carol' });
+  dflt = await manifestOf(DEFAULT_DIR);
+  base = await manifestOf(BASELINE_DIR);
+  bundledInstances(provider.modelStore, 'stage', dflt.version);
+});
+afterEach(() => repo.dispose());
+
+async function cli(body: (globals: GlobalOptions, context: CliContext, output: Parameters<Parameters<typeof runCommand>[2]>[0]) => Promise<number>, globals: GlobalOptions = {}) {
+  const { streams, text } = captureStreams();
+  const context: CliContext = { streams, env: { CI: 'true' }, interactive: false };
+  const exit = await runCommand(globals, context, (output) => body(globals, context, output));
+  return { exit, ...text() };
+}
+
+const release = (options: Partial<ModelReleaseCommandOptions>, globals: GlobalOptions = {}) => cli((g, context, output) => runModelRelease({ env: 'stage', model: DEFAULT_DIR, override: [], tolerance: '0.01', ...options }, g, context, output, ws), globals);
+
+describe('issue 13: mod model release', () => {
+  it('--json: schemaVersion 1 and the record (kind model, the model, its gate rows), exit 0', async () => {
+    const { exit, stdout } = await release({ reason: 'retrained' }, { json: true });
+    expect(exit).toBe(ExitCode.Ok);
+    const doc = JSON.parse(stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, status: 'Succeeded', kind: 'model', environment: 'stage', initiator: 'carol', reason: 'retrained', rollbackOf: null, error: null, canary: null });
+    expect(doc.deploymentId).toMatch(/^m-/);
+    expect(doc.model).toMatchObject({ action: 'release', version: dflt.version, checksum: dflt.checksum, previous: null, gate: { baseline: { version: dflt.version, source: 'bundled' }, checkSet: 'data/ja-check.csv', passed: true } });
+    expect(doc.gateReport.rows.map((r: { metric: string }) => r.metric)).toContain('caught.scam');
+    expect(doc.gates).toEqual([{ name: 'model', status: 'pass', reason: expect.stringContaining('is not worse than the bundled') }]);
+  });
+
+  it('text: the release, what it replaces, the gate row by row', async () => {
+    const { exit, stdout } = await release({});
+    expect(exit).toBe(ExitCode.Ok);
+    expect(stdout).toMatch(new RegExp(`Succeeded: m-\\S+ model release ${dflt.version} -> stage`));
+    expect(stdout).toContain('replacing: the bundled model');
+    expect(stdout).toMatch(/ok {4}caught\.spam/);
+    expect(stdout).toContain('wins over the model a code bundle ships');
+  });
+
+  it('a refused gate exits 3 with the report (every row) and the error in one JSON document', async () => {
+    await release({ model: BASELINE_DIR, override: ['model'], reason: 'first' });
+    const { exit, stdout, stderr } = await release({}, { json: true });
+    expect(exit).toBe(ExitCode.GateRefused);
+    const doc = JSON.parse(stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, passed: false, candidate: dflt.version, baseline: { version: base.version, source: 'released' }, error: { code: 'GATE_REFUSED', exitCode: 3 } });
+    expect(doc.rows.filter((r: { worse: boolean }) => r.worse).map((r: { metric: string }) => r.metric)).toEqual(['caught.spam']);
+    expect(stderr).toContain('release gates refused model');
+  });
+
+  it('flags: --override without --reason, a bad --tolerance or --timeout, a dir that is not a model: exit 2', async () => {
+    expect((await release({ override: ['model'] })).exit).toBe(ExitCode.Usage);
+    expect((await release({ tolerance: '2' })).exit).toBe(ExitCode.Usage);
+    expect((await release({ timeout: 'soon' })).exit).toBe(ExitCode.Usage);
+    const notModel = await release({ model: path.join(repo.dir) });
+    expect(notModel.exit).toBe(ExitCode.Usage);
+    expect(notModel.stderr).toContain('is not a model artifact');
+  });
+
+  it('a release whose instances do not load it exits 1 (the deploy-failed code) with MODEL_NOT_LOADED', async () => {
+    provider.modelStore.followPointer = false;
+    const { exit, stdout } = await release({ timeout: '0.05' }, { json: true });
+    expect(exit).toBe(ExitCode.Failed);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'Failed', error: { code: 'MODEL_NOT_LOADED' } });
+  });
+});
+
+describe('issue 13: mod model rollback and shadow', () => {
+  it('rollback --json: the record with rollbackOf; past the first release the bundled model', async () => {
+    const first = JSON.parse((await release({}, { json: true })).stdout);
+    const { exit, stdout } = await cli((g, context, output) => runModelRollback({ env: 'stage' }, g, context, output, ws), { json: true });
+    expect(exit).toBe(ExitCode.Ok);
+    expect(JSON.parse(stdout)).toMatchObject({ schemaVersion: 1, status: 'Succeeded', kind: 'model', rollbackOf: first.deploymentId, model: { action: 'rollback', version: 'bundled' } });
+    const again = await cli((g, context, output) => runModelRollback({ env: 'stage' }, g, context, output, ws));
+    expect(again.exit).toBe(ExitCode.Usage);
+    expect(again.stderr).toContain('no model is released to stage');
+  });
+
+  it('shadow --model, then --stop; neither is exit 2', async () => {
+    await release({});
+    const set = await cli((g, context, output) => runModelShadow({ env: 'stage', model: BASELINE_DIR }, g, context, output, ws), { json: true });
+    expect(set.exit).toBe(ExitCode.Ok);
+    expect(JSON.parse(set.stdout)).toMatchObject({ kind: 'model', model: { action: 'shadow', version: base.version, previous: { version: dflt.version } } });
+    const stop = await cli((g, context, output) => runModelShadow({ env: 'stage', stop: true }, g, context, output, ws));
+    expect(stop.exit).toBe(ExitCode.Ok);
+    expect(stop.stdout).toContain(`model unshadow ${base.version}`);
+    expect((await cli((g, context, output) => runModelShadow({ env: 'stage' }, g, context, output, ws))).exit).toBe(ExitCode.Usage);
+  });
+});
+
+describe('issue 13: status and history show models', () => {
+  it("mod status: the released model wins over the bundle's (said so), each instance's model next to its revision", async () => {
+    await release({ model: BASELINE_DIR, override: ['model'], reason: 'x' });
+    provider.tellStatus('stage', {
+      endpoint: 'http://127.0.0.1:4100',
+      instances: provider.modelStore.instances.get('stage')!.map((i) => ({
+        id: i.instanceId,
+        healthy: true,
+        state: 'healthy',
+        commit,
+        deploymentId: 'd-1',
+        since: null,
+        launchedAt: null,
+        running: { commit, model: i.model! },
+      })) as never,
+    });
+    const [env] = await status(ws, ['stage']);
+    expect(env!.model).toMatchObject({ live: { version: base.version, by: 'carol' }, shadow: null, canary: null });
+    const text = statusText([env!], false);
+    expect(text).toMatch(new RegExp(`model {5}${base.version} \\(released m-\\S+, by carol, \\d+s ago, wins over the bundle's ${dflt.version}\\)`));
+    expect(text).toContain(`${commit.slice(0, 8)} · model ${base.version}`);
+    const json = statusJson([env!]).environments[0]!;
+    expect(json.model).toMatchObject({ live: { version: base.version } });
+    expect(json.instances[0]!.model).toMatchObject({ version: base.version, source: 'released', bundled: dflt.version });
+  });
+
+  it('mod status with no model released: the bundle decides', async () => {
+    const [env] = await status(ws, ['stage']);
+    expect(env!.model).toBeNull();
+    expect(statusText([env!], false)).toContain("model     no model released: each instance's bundled model decides");
+  });
+
+  it('mod history: model releases merged with code deployments by time, kind shown', async () => {
+    provider.seed('stage', { commit, subject: 'First' });
+    await release({});
+    const records = await history(ws, ['stage'], 10);
+    expect(records.map((r) => r.kind ?? 'code')).toEqual(['model', 'code']);
+    const json = historyJson(records);
+    expect(json.deployments.map((d) => d.kind)).toEqual(['model', 'code']);
+    expect(json.deployments[0]!.model).toMatchObject({ action: 'release', version: dflt.version });
+    expect(json.deployments[1]!.model).toBeNull();
+    const text = historyText(records, false, false);
+    expect(text).toContain(`model release ${dflt.version}`);
+    expect(text).toContain('kind model, replacing the bundled model');
+  });
+});
