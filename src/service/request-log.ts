@@ -4,7 +4,7 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 // Query parameters whose values are logged as they are: the ones the routes
 // take, none of them secret. Any other value (a token a client put in the
 // URL, `?token=...`, `?access_token=...`) is logged as [redacted].
-const LOGGED_QUERY_VALUES = new Set(['limit', 'format']);
+const LOGGED_QUERY_VALUES = new Set(['limit', 'format', 'order']);
 
 // A parameter name worth keeping (token, access_token, limit...); anything
 // longer or stranger may itself be a secret (`?modtok_...`).

@@ -123,7 +123,10 @@ const CLAIMABLE = `state = 'pending' AND (claimed_until IS NULL OR claimed_until
 // only the rows the outer LIMIT pulls from it: first the overdue posts
 // (enqueued at or before $5), oldest first (reviews_pending); then either
 // the smallest margins (reviews_pending_margin; posts without a margin last,
-// oldest first) or the oldest (reviews_pending).
+// oldest first) or the oldest (reviews_pending). A locking statement never
+// gets a parallel plan, so the Append runs its branches in this order and
+// the outer LIMIT takes them in priority order; claimReviews sorts the rows
+// it returns the same way (RETURNING has no order).
 const byAge = (reason: string, where: string) => `SELECT post_id, '${reason}' AS reason FROM (
       SELECT post_id FROM reviews r WHERE ${CLAIMABLE} AND ${where}
       ORDER BY enqueued_at, post_id LIMIT $4 FOR UPDATE SKIP LOCKED) ${reason}_scan`;

@@ -10,6 +10,7 @@ describe('loggableUrl', () => {
 
   it("keeps the routes' own parameters and redacts every other value", () => {
     expect(loggableUrl('/v1/reviews?limit=20')).toBe('/v1/reviews?limit=20');
+    expect(loggableUrl('/v1/reviews?limit=5&order=oldest')).toBe('/v1/reviews?limit=5&order=oldest');
     expect(loggableUrl('/v1/labels/export?format=jsonl&token=modtok_abc&access_token=x')).toBe('/v1/labels/export?format=jsonl&token=[redacted]&access_token=[redacted]');
     // A bare token, or one used as a parameter's name.
     expect(loggableUrl('/v1/reviews?modtok_abcdefghijklmnopqrstuvwxyz0123456789abcdefg')).toBe('/v1/reviews?[redacted]');
