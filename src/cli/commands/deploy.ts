@@ -12,6 +12,8 @@ export interface DeployCommandOptions {
   timeout?: string;
   reason?: string;
   override: string[];
+  /** Issue 13: after the code deploy, release the deployed commit's models/default (the model gate, the canary). */
+  releaseModel?: boolean;
 }
 
 export const registerDeploy: CommandRegistration = (program, context, setExit) => {
@@ -24,6 +26,7 @@ export const registerDeploy: CommandRegistration = (program, context, setExit) =
     .option('-y, --yes', 'confirm a production deploy without asking (required when not interactive)')
     .option('--reason <text>', 'recorded with the deployment (required with --override)')
     .option('--override <gate>', 'let a failing release gate through (repeatable; recorded and notified)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--release-model', "after the deploy succeeds, release the deployed commit's models/default to the env (the model gate and canary of mod model release); without it the env keeps its released model")
     .action(commandAction<DeployCommandOptions>(context, setExit, ({ options, globals }, output) => runDeploy(options, globals, context, output)));
 };
 
@@ -51,7 +54,10 @@ export async function runDeploy(options: DeployCommandOptions, globals: GlobalOp
     : undefined;
   const { overridesFrom, gateReportJson } = await import('../format/gate-report.js');
   const { GateRefusedError } = await import('../../delivery/deploy.js');
-  const overrides = overridesFrom(options.override, options.reason);
+  // --override model goes to the model release of --release-model (issue 13); window judges both.
+  const { UsageError } = await import('../../errors.js');
+  if (options.override.includes('model') && !options.releaseModel) throw new UsageError('--override model goes with --release-model', 'a code deploy judges no model gate; mod model release --override model --reason "..." releases a model on its own');
+  const overrides = overridesFrom(options.override, options.reason).filter((o) => (o.gate as string) !== 'model');
   const interrupt = onInterrupt((message) => output.warn(message));
   try {
     const { record, endpoint } = await deploy(ws, {
@@ -65,6 +71,10 @@ export async function runDeploy(options: DeployCommandOptions, globals: GlobalOp
       confirm,
       unattended: !context.interactive,
     });
+    if (options.releaseModel && record.status === 'Succeeded') {
+      const { releaseDeployedModelAfter } = await import('./deploy-release-model.js');
+      return await releaseDeployedModelAfter({ record, endpoint, options, context, output, ws, signal: interrupt.signal });
+    }
     output.result(deploymentJson(record, endpoint), () => deploymentText(record, endpoint, output.mode === 'tty'));
     return exitCodeFor(record);
   } catch (error) {
