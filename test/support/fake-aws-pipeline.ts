@@ -17,6 +17,7 @@ import {
 import { CodePipelineClient, GetPipelineCommand, GetPipelineExecutionCommand, GetPipelineStateCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand } from '@aws-sdk/client-codepipeline';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { execFileSync } from 'node:child_process';
 
@@ -124,6 +125,8 @@ export function fakeAwsPipeline(options: { remote: string; branch: string; pipel
     .on(DescribeInstancesCommand)
     .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-0aaa', ImageId: 'ami-1', State: { Name: 'running' } }] }] } as never);
   const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+  // Issue 13: mod status reads the env's model pointer (an SSM parameter): none released, and never a real endpoint.
+  mockClient(SSMClient);
   elbv2.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [] });
   elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
   elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });

@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsFixture, remoteHead } from '../../../support/aws-fixture.js';
@@ -39,6 +40,8 @@ const codedeploy = mockClient(CodeDeployClient);
 const logs = mockClient(CloudWatchLogsClient);
 const ec2 = mockClient(EC2Client);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+// Issue 13: mod status reads the env's model pointer (an SSM parameter); unanswered = none released.
+const ssm = mockClient(SSMClient);
 
 const PIPELINE = {
   pipeline: {
@@ -107,7 +110,7 @@ afterAll(async () => {
   await app?.dispose({ stop: false });
 });
 beforeEach(async () => {
-  for (const mock of [pipeline, codebuild, codedeploy, logs, ec2, elbv2]) mock.reset();
+  for (const mock of [pipeline, codebuild, codedeploy, logs, ec2, elbv2, ssm]) mock.reset();
   pipeline.on(GetPipelineCommand).resolves(PIPELINE);
   codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
   await app.write('VERSION', `v-${Date.now()}\n`);
