@@ -243,13 +243,22 @@ describe('a model released and rolled back on the local provider, live, through 
     expect([...answered.models]).toEqual([bundled]);
   });
 
-  it('issue 13: mod stop keeps the released models in the env state; the history lists the model releases', { timeout: 180_000 }, async () => {
+  it('issue 13: mod stop and a redeploy keep the released model (it lives in the env state; the pointer wins over the bundle); the history lists the model releases', { timeout: 300_000 }, async () => {
+    const again = await json<{ status: string; deploymentId: string }>(['model', 'release', '--env', 'stage', '--model', path.join(dir, 'models', 'baseline'), '--override', 'model', '--reason', 'e2e: the older model again']);
+    expect(again.exitCode, again.stderr).toBe(0);
     const history = await json<{ deployments: { deploymentId: string; kind?: string }[] }>(['history', '--env', 'stage']);
     expect(history.exitCode, history.stderr).toBe(0);
-    expect(history.body.deployments.filter((d) => d.kind === 'model')).toHaveLength(2);
+    expect(history.body.deployments.filter((d) => d.kind === 'model')).toHaveLength(3);
+
     const stop = await mod(['stop', '--env', 'stage', '--yes']);
     expect(stop.exitCode, stop.stderr).toBe(0);
     const artifacts = await readdir(path.join(dir, '.mod', 'envs', 'stage', 'models', 'artifacts'));
+    // Published once: the same version and checksum released again is the same directory.
     expect(artifacts.filter((a) => a.startsWith(`${baseline}-`))).toHaveLength(1);
+
+    const deploy = await json<{ status: string }>(['deploy', '--env', 'stage']);
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    expect(deploy.body.status).toBe('Succeeded');
+    for (const model of Object.values(await instanceModels())) expect(model).toMatchObject({ version: baseline, source: 'released', releaseId: again.body.deploymentId, bundled });
   });
 });
