@@ -55,7 +55,8 @@ export function modelGateText(report: ModelGateReport, color: boolean): string {
   }
   for (const g of report.gates) {
     const mark = g.overridden ? c.yellow('OVERRIDE') : g.status === 'pass' ? c.green('pass    ') : c.red('FAIL    ');
-    lines.push(`  ${mark} ${g.name.padEnd(8)} ${g.reason}`);
+    // The model gate's rows are above: its line says which failed, not their figures again.
+    lines.push(`  ${mark} ${g.name.padEnd(8)} ${g.name === 'model' && g.status !== 'skipped' && (g.overridden || g.status === 'fail') ? `worse than the tolerance in ${report.rows.filter((r) => r.worse).length} row(s) (WORSE above)` : g.reason}`);
     if (g.overridden) lines.push(`           overridden by ${g.overridden.by}: ${g.overridden.reason}`);
     else if (g.status === 'fail' && g.fix) lines.push(`           fix: ${g.fix}`);
   }

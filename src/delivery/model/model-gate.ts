@@ -135,8 +135,9 @@ function modelGateEntry(comparison: CategoryComparison, candidate: string, basel
   const against = `${baseline.source === 'released' ? 'the released' : 'the bundled'} ${baseline.version}`;
   const on = `on ${CHECK_SET} (${comparison.examples} posts), tolerance ${comparison.tolerance}`;
   if (comparison.passed) return { name: 'model', status: 'pass', reason: `${candidate} is not worse than ${against} in any category ${on}` };
-  const worse = comparison.rows.filter((r) => r.worse).map(describeRow);
-  const reason = `${candidate} is worse than ${against} ${on}: ${worse.join('; ')}`;
+  const worse = comparison.rows.filter((r) => r.worse);
+  // The figures of every row are in the report; the reason names the rows and their differences.
+  const reason = `${candidate} is worse than ${against} ${on}: ${worse.length === 1 ? describeRow(worse[0]!) : worse.map((r) => `${r.metric} ${points(r.delta)}`).join(', ')}`;
   const fix = `train it again on better data (mod model check --candidate <dir> --baseline <current> --data ${CHECK_SET}), or let it through with --override model --reason "..."`;
   const override = overrides.find((o) => o.gate === 'model');
   return override ? { name: 'model', status: 'pass', reason, fix, overridden: { reason: override.reason, by: initiator } } : { name: 'model', status: 'fail', reason, fix };
@@ -145,8 +146,11 @@ function modelGateEntry(comparison: CategoryComparison, candidate: string, basel
 /** `caught.spam 100.0% -> 96.9% (-3.1 pt, 32 posts)`. */
 export function describeRow(row: CategoryGateRow): string {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const delta = `${row.delta >= 0 ? '+' : '-'}${Math.abs(100 * row.delta).toFixed(1)} pt`;
-  return `${row.metric} ${pct(row.baseline)} -> ${pct(row.candidate)} (${delta}, ${row.examples} posts)`;
+  return `${row.metric} ${pct(row.baseline)} -> ${pct(row.candidate)} (${points(row.delta)}, ${row.examples} posts)`;
+}
+
+function points(delta: number): string {
+  return `${delta >= 0 ? '+' : '-'}${Math.abs(100 * delta).toFixed(1)} pt`;
 }
 
 /** The env's window gate (and its freeze calendar) as committed at the deployed commit (else the branch head, else HEAD). */
