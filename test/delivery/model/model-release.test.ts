@@ -242,6 +242,22 @@ describe('the model canary', () => {
     expect(outcome.record.error!.hint).toContain('does not pause for mod approve');
   });
 
+  it('Ctrl-C while the canary samples: Stopped, the pointer is back as it was', async () => {
+    await live('qa', BASELINE_DIR);
+    provider.tellDatabaseUrl('qa', 'postgres://db/qa');
+    ws.releaseDatabase = new FakeReleaseDatabase([]);
+    const controller = new AbortController();
+    events.onEvent((e) => {
+      if (e.type === 'canary' && e.phase === 'sampling') controller.abort();
+    });
+    const outcome = await qa({ signal: controller.signal });
+    expect(outcome.record).toMatchObject({ status: 'Stopped', error: { code: 'INTERRUPTED' } });
+    const pointer = await provider.modelStore.readPointer(ws.environment('qa'));
+    expect(pointer).toMatchObject({ releaseId: 'm-20261201T000000-live01', live: { version: base.version } });
+    expect(pointer!.canary).toBeUndefined();
+    expect(ws.fakeNotifier.kinds()).toEqual(['model.started', 'model.failed']);
+  });
+
   it('no database known: refused before anything is published', async () => {
     await live('qa', BASELINE_DIR);
     const writes = provider.modelStore.pointerWrites.length;
