@@ -13,7 +13,7 @@
 // (models/default, 2^20 features) next to models/baseline deciding: the
 // costlier case of the two models the repository ships.
 //   npm run bench -- shadow
-//   BENCH_REQUESTS (per round and mode, default 500), BENCH_ROUNDS (8), BENCH_CONNECTIONS (8),
+//   BENCH_REQUESTS (per round and mode, default 300), BENCH_ROUNDS (16), BENCH_CONNECTIONS (8),
 //   BENCH_LIVE / BENCH_SHADOW: default | baseline (the models/ directory of each)
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -30,8 +30,8 @@ import { startService } from '../src/service/server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 16);
 const LIVE = process.env.BENCH_LIVE ?? 'baseline';
 const SHADOW = process.env.BENCH_SHADOW ?? 'default';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -122,6 +122,8 @@ async function concurrent(n: number): Promise<number> {
 const modes = { baseline: false, shadow: true } as const;
 const latency: Record<keyof typeof modes, number[]> = { baseline: [], shadow: [] };
 const throughput: Record<keyof typeof modes, number[]> = { baseline: [], shadow: [] };
+/** Each round's mean latency per mode: the paired differences are less exposed to the machine's bursts than the pooled means. */
+const roundMeans: Record<keyof typeof modes, number[]> = { baseline: [], shadow: [] };
 try {
   // Warm-up: JIT, the pool, prepared statements, both models.
   for (const shadow of [true, false]) {
@@ -132,7 +134,9 @@ try {
     const order = (round % 2 === 0 ? ['baseline', 'shadow'] : ['shadow', 'baseline']) as (keyof typeof modes)[];
     for (const mode of order) {
       await use(modes[mode]);
-      latency[mode].push(...(await sequential(REQUESTS, mode)));
+      const times = await sequential(REQUESTS, mode);
+      latency[mode].push(...times);
+      roundMeans[mode].push(mean(times));
       throughput[mode].push(await concurrent(REQUESTS));
     }
   }
@@ -190,11 +194,14 @@ try {
   const s = [...latency.shadow].sort((x, y) => x - y);
   const extraMean = mean(s) - mean(b);
   const extraP50 = quantile(s, 0.5) - quantile(b, 0.5);
+  const paired = roundMeans.shadow.map((x, i) => x - roundMeans.baseline[i]!).sort((x, y) => x - y);
+  const extraPaired = quantile(paired, 0.5);
   console.log(`live model ${liveRef.version} (models/${LIVE}), shadow model ${shadowRef.version} (models/${SHADOW}); ${ROUNDS} rounds x ${REQUESTS} requests per mode; node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'})`);
   console.log(`one client, one request at a time:`);
   console.log(`  baseline (no shadow): mean ${ms(mean(b))}, p50 ${ms(quantile(b, 0.5))}, p99 ${ms(quantile(b, 0.99))}`);
   console.log(`  with the shadow:      mean ${ms(mean(s))}, p50 ${ms(quantile(s, 0.5))}, p99 ${ms(quantile(s, 0.99))}`);
   console.log(`  extra per request:    mean ${ms(extraMean)}, p50 ${ms(extraP50)}  (latency ratio shadow/baseline: mean ${(mean(s) / mean(b)).toFixed(3)}, p50 ${(quantile(s, 0.5) / quantile(b, 0.5)).toFixed(3)})`);
+  console.log(`  extra per request, median of the ${paired.length} rounds' paired differences: ${ms(extraPaired)} (rounds: ${paired.map((x) => x.toFixed(2)).join(', ')})`);
   console.log(`  the shadow model's scoring alone: ${ms(shadowAlone)} per post; extra/alone: mean ${(extraMean / shadowAlone).toFixed(2)}, p50 ${(extraP50 / shadowAlone).toFixed(2)}`);
   console.log(`  the shadow's scoring next to the live model (in turn, same process, no HTTP): ${ms(shadowNextToLive)} per post; extra/that: mean ${(extraMean / shadowNextToLive).toFixed(2)}`);
   console.log(`  the shadow's scoring alone with cold CPU caches: ${ms(shadowCold)} per post; extra/that: mean ${(extraMean / shadowCold).toFixed(2)}`);
