@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runModelRelease, runModelRollback, runModelShadow, type ModelReleaseCommandOptions } from '../../src/cli/commands/model-release.js';
 import { runCommand, type CliContext, type GlobalOptions } from '../../src/cli/context.js';
+import { main } from '../../src/cli/main.js';
 import { historyJson, historyText } from '../../src/cli/format/history-view.js';
 import { statusJson, statusText } from '../../src/cli/format/status-view.js';
 import { history } from '../../src/delivery/history.js';
@@ -90,6 +91,37 @@ describe('issue 13: mod model release', () => {
     const { exit, stdout } = await release({ timeout: '0.05' }, { json: true });
     expect(exit).toBe(ExitCode.Failed);
     expect(JSON.parse(stdout)).toMatchObject({ status: 'Failed', error: { code: 'MODEL_NOT_LOADED' } });
+  });
+});
+
+describe('issue 13: the commands as parsed', () => {
+  async function mod(args: string[]) {
+    const { streams, text } = captureStreams();
+    const exit = await main(['node', 'mod', '-C', repo.dir, ...args], { streams, env: { CI: 'true' }, interactive: false });
+    return { exit, ...text() };
+  }
+
+  it('release, rollback and shadow are under mod model, with their flags', async () => {
+    const help = await mod(['model', 'release', '--help']);
+    expect(help.exit).toBe(ExitCode.Ok);
+    for (const flag of ['--env', '--model', '--override', '--reason', '--tolerance', '--timeout', '--yes']) expect(help.stdout).toContain(flag);
+    expect((await mod(['model', 'shadow', '--help'])).stdout).toContain('--stop');
+    expect((await mod(['model', 'release', '--env', 'stage'])).exit).toBe(ExitCode.Usage);
+  });
+
+  it('production asks first: not interactive and no --yes is exit 2 before anything is judged', async () => {
+    await repo.commit('config', { 'mod.config.yml': 'app: shop\nenvironments:\n  production:\n    branch: master\n' });
+    const run = await mod(['model', 'release', '--env', 'production', '--model', DEFAULT_DIR]);
+    expect(run.exit).toBe(ExitCode.Usage);
+    expect(run.stderr).toContain('pass --yes to confirm');
+  });
+
+  it('mod deploy: --override model goes with --release-model', async () => {
+    await repo.commit('config', { 'mod.config.yml': 'app: shop\nenvironments:\n  stage:\n    branch: stage\n' });
+    const run = await mod(['deploy', '--env', 'stage', '--override', 'model', '--reason', 'x']);
+    expect(run.exit).toBe(ExitCode.Usage);
+    expect(run.stderr).toContain('--override model goes with --release-model');
+    expect((await mod(['deploy', '--help'])).stdout).toContain('--release-model');
   });
 });
 
