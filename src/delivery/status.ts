@@ -52,6 +52,19 @@ export interface EnvironmentStatus {
    * model decides; undefined: the provider's model store could not be read.
    */
   model?: ModelStatus | null;
+  /** Issue 13: a model release, rollback or shadow in flight (its record is InProgress); null when none. */
+  modelInFlight?: ModelInFlight | null;
+}
+
+export interface ModelInFlight {
+  deploymentId: string;
+  action: NonNullable<DeploymentRecord['model']>['action'];
+  version: string;
+  initiator: string;
+  startedAt: string;
+  /** Its mod process is gone (the record will stay InProgress). */
+  abandoned: boolean;
+  canary?: DeploymentRecord['canary'];
 }
 
 /** The env's model pointer as `mod status` shows it. */
@@ -142,26 +155,40 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
     drift: truth.drift,
     problems: truth.problems,
     recent: history.slice(0, recentLimit).map((d) => ({ deploymentId: d.deploymentId, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, initiator: d.initiator, commit: d.revision.commit })),
-    ...(model !== undefined ? { model } : {}),
+    ...(model !== undefined ? { model: model.pointer, modelInFlight: model.inFlight } : {}),
   };
 }
 
-/** The env's model pointer with the release that made its live model live (when, by whom); undefined when it cannot be read. */
-export async function modelStatus(provider: Provider, env: Environment, warnings: string[]): Promise<ModelStatus | null | undefined> {
+/** The env's model pointer with the release that made its live model live (when, by whom), and a model release in flight; undefined when they cannot be read. */
+export async function modelStatus(provider: Provider, env: Environment, warnings: string[]): Promise<{ pointer: ModelStatus | null; inFlight: ModelInFlight | null } | undefined> {
   try {
     const store = provider.models(env);
-    const pointer = await store.readPointer(env);
-    if (!pointer) return null;
-    const records = await store.releases(env, 50).catch(() => []);
+    const [pointer, records] = await Promise.all([store.readPointer(env), store.releases(env, 50).catch(() => [])]);
+    const running = records.find((r) => r.status === 'InProgress' && r.model);
+    const inFlight = running
+      ? {
+          deploymentId: running.deploymentId,
+          action: running.model!.action,
+          version: running.model!.version,
+          initiator: running.initiator,
+          startedAt: running.startedAt,
+          abandoned: running.pid !== undefined && !isAlive(running.pid),
+          ...(running.canary ? { canary: running.canary } : {}),
+        }
+      : null;
+    if (!pointer) return { pointer: null, inFlight };
     const live = pointer.live;
     const made =
       records.find((r) => r.status === 'Succeeded' && r.model && (r.model.action === 'release' || r.model.action === 'rollback') && r.model.version === live.version && r.model.checksum === live.checksum) ?? records.find((r) => r.deploymentId === pointer.releaseId);
     return {
-      live: { version: live.version, checksum: live.checksum, releaseId: made?.deploymentId ?? pointer.releaseId, releasedAt: made ? (made.endedAt ?? made.startedAt) : null, by: made?.initiator ?? null },
-      shadow: pointer.shadow ? { version: pointer.shadow.version } : null,
-      canary: pointer.canary ? { version: pointer.canary.version, weight: pointer.canary.weight } : null,
-      pointerReleaseId: pointer.releaseId,
-      updatedAt: pointer.updatedAt,
+      pointer: {
+        live: { version: live.version, checksum: live.checksum, releaseId: made?.deploymentId ?? pointer.releaseId, releasedAt: made ? (made.endedAt ?? made.startedAt) : null, by: made?.initiator ?? null },
+        shadow: pointer.shadow ? { version: pointer.shadow.version } : null,
+        canary: pointer.canary ? { version: pointer.canary.version, weight: pointer.canary.weight } : null,
+        pointerReleaseId: pointer.releaseId,
+        updatedAt: pointer.updatedAt,
+      },
+      inFlight,
     };
   } catch (error) {
     // A store that is not set up (AWS without aws.modelBucket) says so; one not built yet stays quiet.

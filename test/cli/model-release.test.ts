@@ -174,6 +174,32 @@ describe('issue 13: status and history show models', () => {
     expect(json.instances[0]!.model).toMatchObject({ version: base.version, source: 'released', bundled: dflt.version });
   });
 
+  it('mod status: a model release in flight, and one whose process is gone', async () => {
+    const store = provider.modelStore;
+    const record = {
+      schemaVersion: 1,
+      deploymentId: 'm-20261202T000000-flight',
+      environment: 'stage',
+      provider: 'fake',
+      status: 'InProgress',
+      revision: { commit: '' },
+      initiator: 'dave',
+      startedAt: new Date().toISOString(),
+      instances: [],
+      pid: process.pid,
+      kind: 'model',
+      model: { action: 'release', version: 'v-new', checksum: 'c', location: '/m', dataFingerprint: '', previous: null },
+    } as const;
+    await store.saveRelease(ws.environment('stage'), structuredClone(record) as never);
+    let [env] = await status(ws, ['stage']);
+    expect(env!.modelInFlight).toMatchObject({ deploymentId: record.deploymentId, action: 'release', version: 'v-new', initiator: 'dave', abandoned: false });
+    expect(statusText([env!], false)).toContain(`releasing model release v-new (${record.deploymentId}, by dave`);
+    await store.saveRelease(ws.environment('stage'), { ...structuredClone(record), pid: 2 ** 22 + 7 } as never);
+    [env] = await status(ws, ['stage']);
+    expect(env!.modelInFlight!.abandoned).toBe(true);
+    expect(statusJson([env!]).environments[0]!.modelInFlight).toMatchObject({ abandoned: true });
+  });
+
   it('mod status with no model released: the bundle decides', async () => {
     const [env] = await status(ws, ['stage']);
     expect(env!.model).toBeNull();

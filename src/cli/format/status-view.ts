@@ -44,6 +44,7 @@ export function statusJson(environments: EnvironmentStatus[]) {
       recent: e.recent,
       // Issue 13: the env's released model (null: none, each bundle's model decides).
       model: e.model ?? null,
+      modelInFlight: e.modelInFlight ?? null,
     })),
   };
 }
@@ -152,8 +153,18 @@ function modelAnswer(c: InstanceType<typeof Chalk>, model: NonNullable<Environme
 /** Issue 13: the env's released model, and which wins: the pointer over the bundle's model. */
 function modelLines(c: InstanceType<typeof Chalk>, e: EnvironmentStatus, now: number): string[] {
   if (e.model === undefined) return [];
+  const flight = e.modelInFlight;
+  const inFlight = flight
+    ? [
+        `  releasing ${flight.action === 'rollback' ? 'model rollback to' : `model ${flight.action}`} ${flight.version} (${flight.deploymentId}, by ${flight.initiator}, ${age(flight.startedAt, now)}) ${flight.abandoned ? c.red('abandoned (its process is gone)') : c.cyan('in progress')}${flight.canary ? `; ${canaryLine(flight.canary, false) ?? ''}` : ''}`,
+      ]
+    : [];
+  return [...pointerLines(c, e, now), ...inFlight];
+}
+
+function pointerLines(c: InstanceType<typeof Chalk>, e: EnvironmentStatus, now: number): string[] {
   const bundled = e.instances.map((i) => i.running?.model?.bundled).find((v): v is string => !!v);
-  if (e.model === null) return [`  model     ${c.dim(`no model released: ${bundled ? `the bundle's ${bundled} decides` : "each instance's bundled model decides"}`)}`];
+  if (!e.model) return [`  model     ${c.dim(`no model released: ${bundled ? `the bundle's ${bundled} decides` : "each instance's bundled model decides"}`)}`];
   const m = e.model;
   const by = [m.live.releaseId, m.live.by ? `by ${m.live.by}` : '', m.live.releasedAt ? `${age(m.live.releasedAt, now)} ago` : ''].filter(Boolean).join(', ');
   const wins = bundled && bundled !== m.live.version ? `, wins over the bundle's ${bundled}` : bundled ? ", the bundle's too" : '';

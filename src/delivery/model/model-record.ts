@@ -62,6 +62,8 @@ export function newModelRecord(options: { id: string; env: Environment; provider
     ...(options.reason ? { reason: options.reason } : {}),
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
     instances: [],
+    // The process running it: a dead pid means abandoned (mod status says so).
+    pid: process.pid,
     kind: 'model',
     model: options.model,
   };
