@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runModelRelease, runModelRollback, runModelShadow, type ModelReleaseCommandOptions } from '../../src/cli/commands/model-release.js';
 import { runCommand, type CliContext, type GlobalOptions } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
+import { runCanaryReport } from '../../src/cli/commands/canary.js';
+import { failedCanary } from '../fakes/canary-records.js';
 import { historyJson, historyText } from '../../src/cli/format/history-view.js';
 import { statusJson, statusText } from '../../src/cli/format/status-view.js';
 import { history } from '../../src/delivery/history.js';
@@ -198,6 +200,27 @@ describe('issue 13: status and history show models', () => {
     [env] = await status(ws, ['stage']);
     expect(env!.modelInFlight!.abandoned).toBe(true);
     expect(statusJson([env!]).environments[0]!.modelInFlight).toMatchObject({ abandoned: true });
+  });
+
+  it('mod canary report finds a model release by its m- id', async () => {
+    const record = {
+      schemaVersion: 1,
+      deploymentId: 'm-20261202T000000-canary',
+      environment: 'stage',
+      provider: 'fake',
+      status: 'Failed',
+      revision: { commit: '' },
+      initiator: 'dave',
+      startedAt: '2026-12-02T00:00:00.000Z',
+      instances: [],
+      kind: 'model',
+      canary: failedCanary(),
+      model: { action: 'release', version: 'v-new', checksum: 'c', location: '/m', dataFingerprint: '', previous: { version: 'v-old', checksum: 'd', location: '/o' } },
+    } as const;
+    await provider.modelStore.saveRelease(ws.environment('stage'), structuredClone(record) as never);
+    const { exit, stdout } = await cli((g, context, output) => runCanaryReport(record.deploymentId, {}, g, context, output, ws));
+    expect(exit).toBe(ExitCode.Ok);
+    expect(stdout).toContain('canary model v-new vs the live model v-old (decisions and categories only)');
   });
 
   it('mod status with no model released: the bundle decides', async () => {

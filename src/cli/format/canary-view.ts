@@ -81,7 +81,11 @@ export function canaryReportText(record: DeploymentRecord, color: boolean, colum
   const canary = record.canary!;
   const lines: string[] = [];
   lines.push(`${c.bold(`canary of ${record.deploymentId}`)} ${record.revision.commit.slice(0, 8)} ${record.revision.subject ?? ''} -> ${record.environment} (deployment ${record.status})`.trimEnd());
-  const groups = `canary ${list(canary.canaryInstances)} (new revision) vs baseline ${list(canary.baselineInstances)} (current revision)`;
+  // Issue 13: a model canary compares two models served by the same instances.
+  const groups =
+    record.kind === 'model' && record.model
+      ? `canary model ${record.model.version} vs the live model ${record.model.previous?.version ?? '(bundled)'} (decisions and categories only)`
+      : `canary ${list(canary.canaryInstances)} (new revision) vs baseline ${list(canary.baselineInstances)} (current revision)`;
   const window = canary.startedAt ? `, ${canary.startedAt}${canary.endedAt ? ` to ${canary.endedAt} (${seconds(canary.startedAt, canary.endedAt)})` : ', still running'}` : '';
   if (canary.status === 'Skipped') {
     lines.push(`  ${c.yellow('skipped')}${canary.note ? `: ${canary.note}` : ''}`);
