@@ -22,6 +22,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import type { ModelPointer, ModelRef, ServiceModelState } from '../src/moderation/model-pointer.js';
 import { Moderator } from '../src/moderation/moderator.js';
@@ -69,6 +71,11 @@ const pointerFile = path.join(tmp, 'pointer.json');
 const liveRef = await refOf(path.join(here, '..', 'models', LIVE));
 const shadowRef = await refOf(path.join(here, '..', 'models', SHADOW));
 let release = 0;
+// Each switch of mode loads the shadow again (the watcher keeps only the
+// models of the set in use) and drops the old copy: collected before a
+// round is measured, so the round measures scoring, not the reload's garbage.
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const service = await startService(parseServiceConfig({ DATABASE_URL: url.toString(), HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MODEL_SOURCE: `file:${pointerFile}`, MODEL_POLL_MS: '100' }, tmp), {
   migrate: true,
@@ -134,6 +141,8 @@ try {
     const order = (round % 2 === 0 ? ['baseline', 'shadow'] : ['shadow', 'baseline']) as (keyof typeof modes)[];
     for (const mode of order) {
       await use(modes[mode]);
+      gc();
+      await sequential(50);
       const times = await sequential(REQUESTS, mode);
       latency[mode].push(...times);
       roundMeans[mode].push(mean(times));
