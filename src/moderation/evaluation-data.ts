@@ -8,6 +8,7 @@
 // candidate passes is compareModels' (evaluation.ts): no gate metric worse
 // than the baseline's by more than the tolerance.
 import { loadData, type LoadedData } from './datasets.js';
+import { DataError } from './errors.js';
 import type { LabelledText } from './labelled-data.js';
 import type { ModelManifest } from './model-artifact.js';
 import { dedupe, fingerprint } from './splits.js';
@@ -66,6 +67,14 @@ export function selectEvaluationData(loaded: Pick<LoadedData, 'spec' | 'examples
 
 /** Loads the data a choice names (the model's training data when none) and selects from it. */
 export async function loadEvaluationData(choice: DataChoice, training: TrainingRecord, cwd: string): Promise<EvaluationData> {
+  // A model trained --from-db (data `<spec>+db:<env>`) learnt from moderators' labels that are not in the
+  // repository: its held-out split cannot be rebuilt from the repo's data alone.
+  const fromDatabase = choice.data === undefined ? training.data.split('+').find((part) => part.startsWith('db:')) : undefined;
+  if (fromDatabase) {
+    throw new DataError(`the model was trained on moderators' labels from ${fromDatabase.slice(3)}'s database (${training.data}), so its held-out split cannot be rebuilt from the repository's data`, {
+      hint: 'pass --data with examples it did not train on, e.g. --data data/ja-check.csv (the hand-written check set)',
+    });
+  }
   const loaded = await loadData(choice.data ?? training.data, cwd);
   return selectEvaluationData(loaded, choice, training);
 }

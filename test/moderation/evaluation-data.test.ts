@@ -2,7 +2,7 @@
 // warns, check refuses. Pure selection on synthetic data (no files).
 import { describe, expect, it } from 'vitest';
 import type { LabelledText } from '../../src/moderation/labelled-data.js';
-import { checkDataChoice, checkRefusal, evalDataChoice, evalWarning, selectEvaluationData, type TrainingRecord } from '../../src/moderation/evaluation-data.js';
+import { checkDataChoice, checkRefusal, evalDataChoice, evalWarning, loadEvaluationData, selectEvaluationData, type TrainingRecord } from '../../src/moderation/evaluation-data.js';
 import { dedupe, fingerprint } from '../../src/moderation/splits.js';
 import { heldOutSplit } from '../../src/moderation/training.js';
 
@@ -53,5 +53,10 @@ describe('model check policy', () => {
     const data = selectEvaluationData({ spec: 'other.csv', examples: other }, { data: 'other.csv', heldOut: true }, training);
     expect(data.stale).toBe(false);
     expect(data.description).toBe('other.csv (held-out split, seed 7)');
+  });
+
+  it("refuses to rebuild the held-out split of a model trained on moderators' labels (data <spec>+db:<env>), and says to pass --data", async () => {
+    const fromDb: TrainingRecord = { ...training, data: 'ja+ja-generated+db:stage' };
+    await expect(loadEvaluationData({ heldOut: true }, fromDb, process.cwd())).rejects.toMatchObject({ code: 'DATA_INVALID', message: expect.stringContaining("stage's database"), hint: expect.stringContaining('--data') });
   });
 });
