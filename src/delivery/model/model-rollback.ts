@@ -1,9 +1,9 @@
 // `mod model rollback`: the env's live model before the current one, in
 // seconds (issue 13): no gate, no canary, only the pointer. The target is the
-// newest Succeeded release or rollback whose version differs from the
-// current live one (so a second rollback returns to the model the first one
-// left); when there is none, the current model was the first release and the
-// pointer is cleared: the instances go back to their bundled model.
+// newest Succeeded release or rollback of another model that no rollback
+// has rolled away from (so a second rollback goes further back, never to the
+// model the first one removed); when there is none, the pointer is cleared:
+// the instances go back to their bundled model.
 import { InterruptedError, ModError, UsageError } from '../../errors.js';
 import type { ModelRef } from '../../moderation/model-pointer.js';
 import type { Environment } from '../config.js';
@@ -36,7 +36,18 @@ export interface ModelRollbackOutcome {
 
 /** The release records' answer: the model to go back to (null: the bundled model). */
 export function rollbackTarget(records: readonly DeploymentRecord[], current: Pick<ModelRef, 'version' | 'checksum'>): ModelRef | null {
-  const found = records.find((r) => r.status === 'Succeeded' && r.model && (r.model.action === 'release' || r.model.action === 'rollback') && !sameModel(r.model, current));
+  // Newest first: a model that a later rollback went away from was judged bad, and is not a target again
+  // (a release of it after that rollback is, as it was released on purpose).
+  const rolledAway: Pick<ModelRef, 'version' | 'checksum'>[] = [];
+  let found: DeploymentRecord | undefined;
+  for (const r of records) {
+    if (r.status !== 'Succeeded' || !r.model || (r.model.action !== 'release' && r.model.action !== 'rollback')) continue;
+    if (!sameModel(r.model, current) && !rolledAway.some((bad) => sameModel(bad, r.model))) {
+      found = r;
+      break;
+    }
+    if (r.model.action === 'rollback' && r.model.previous) rolledAway.push(r.model.previous);
+  }
   if (!found?.model || found.model.version === BUNDLED_VERSION) return null;
   return refOf(found.model);
 }

@@ -36,7 +36,7 @@ afterEach(() => repo.dispose());
 const stage = () => ws.environment('stage');
 
 describe('rollbackModel', () => {
-  it('goes back to the live model before the current one, in seconds: no gate, no canary; a second rollback returns', async () => {
+  it('goes back to the live model before the current one, in seconds: no gate, no canary; a second rollback goes further back, never to the model the first removed', async () => {
     const first = await releaseModel(ws, { ...common(), model: DEFAULT_DIR });
     const second = await releaseModel(ws, { ...common(), model: BASELINE_DIR, overrides: [{ gate: 'model', reason: 'experiment' }] });
     const gatesBefore = events.ofType('gate').length;
@@ -49,7 +49,8 @@ describe('rollbackModel', () => {
     expect(ws.fakeNotifier.kinds().at(-1)).toBe('model.rolledback');
 
     const again = await rollbackModel(ws, common());
-    expect(again.record.model!.version).toBe(base.version);
+    expect(again.target).toBeNull();
+    expect(again.record.model).toMatchObject({ version: 'bundled', previous: { version: dflt.version } });
     expect(again.record.rollbackOf).toBe(outcome.record.deploymentId);
   });
 
@@ -78,6 +79,15 @@ describe('rollbackModel', () => {
     const outcome = await rollbackModel(ws, { ...common(), timeoutMs: 30 });
     expect(outcome.record).toMatchObject({ status: 'Failed', error: { code: 'MODEL_NOT_LOADED' } });
     expect((await provider.modelStore.readPointer(stage()))!.live).toEqual(before!.live);
+  });
+
+  it('rollbackTarget never returns to a model a later rollback went away from, unless it was released again after it', () => {
+    const rec = (version: string, action: 'release' | 'rollback', previous?: string) =>
+      ({ status: 'Succeeded', model: { action, version, checksum: `c-${version}`, location: `/m/${version}`, dataFingerprint: '', previous: previous ? { version: previous, checksum: `c-${previous}`, location: `/m/${previous}` } : null } }) as never;
+    // A, B, rollback B -> A: from A, B is not a target; past A nothing is left but the bundled model.
+    expect(rollbackTarget([rec('A', 'rollback', 'B'), rec('B', 'release', 'A'), rec('A', 'release')], { version: 'A', checksum: 'c-A' })).toBeNull();
+    // ... then B released again on purpose, then C: rolling C back goes to B.
+    expect(rollbackTarget([rec('C', 'release', 'B'), rec('B', 'release', 'A'), rec('A', 'rollback', 'B'), rec('B', 'release', 'A'), rec('A', 'release')], { version: 'C', checksum: 'c-C' })).toMatchObject({ version: 'B' });
   });
 
   it('rollbackTarget skips failed releases and shadow records', () => {
