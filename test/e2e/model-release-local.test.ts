@@ -6,171 +6,38 @@
 // rollback` returns to the bundled one; no request fails, every instance's
 // /healthz and `mod status --json` name the model it decides with.
 //
-// The bundle has no node_modules (an `npm ci` per test run would take
-// minutes): the repository is made under this checkout's node_modules/.cache,
-// so the instances' copies of dist/ resolve their dependencies from this
-// checkout's node_modules, as Node looks up the directory tree.
-import { execa } from 'execa';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+// The repository (a buildspec that copies this checkout's dist/, made under
+// node_modules/.cache so the bundle resolves its dependencies) is
+// test/support/real-service-repo.ts's.
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOD_BIN, REPO_ROOT } from '../support/fixture-app.js';
+import { REPO_ROOT } from '../support/fixture-app.js';
+import { configYaml, createRealServiceRepo, traffic, versionOf, type HealthModel, type RealServiceRepo } from '../support/real-service-repo.js';
 import { createTestDatabase, type TestDatabase } from '../store/test-database.js';
 
-const BUILDSPEC = `version: 0.2
-phases:
-  build:
-    commands:
-      - cp -R "${path.join(REPO_ROOT, 'dist')}" dist
-      - node -e "require('fs').writeFileSync('revision.json', JSON.stringify({commit:process.env.CODEBUILD_RESOLVED_SOURCE_VERSION}))"
-artifacts:
-  files:
-    - appspec.yml
-    - package.json
-    - revision.json
-    - bin/**/*
-    - dist/**/*
-    - scripts/**/*
-    - models/**/*
-    - migrations/**/*
-`;
-
-function configYaml(databaseUrl: string): string {
-  return `app: mod
-environments:
-  stage:
-    branch: stage
-    instances: 2
-    rollout: OneAtATime
-    hookTimeoutSeconds: 300
-    databaseUrl: ${JSON.stringify(databaseUrl)}
-    variables:
-      MODEL_POLL_MS: 200
-      LOG_LEVEL: warn
-    healthCheck:
-      intervalSeconds: 0.2
-      healthyThreshold: 1
-      timeoutSeconds: 20
-    local:
-      drainSeconds: 0.5
-`;
-}
-
-async function versionOf(modelDir: string): Promise<string> {
-  return (JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as { version: string }).version;
-}
-
-interface HealthModel {
-  version: string;
-  source: 'released' | 'bundled';
-  releaseId: string | null;
-  bundled: string;
-  error?: { message: string };
-}
-
-/** Requests through the endpoint until stopped: 4 clients, a short pause between requests (two cores are shared). */
-function traffic(endpoint: string) {
-  let running = true;
-  let n = 0;
-  const seen = { ok: 0, failed: [] as string[], models: new Set<string>() };
-  const worker = async (w: number) => {
-    while (running) {
-      const text = n++ % 3 === 0 ? `LINE交換しよ！ID教えて ${w}-${n}` : `今日はいい天気ですね ${w}-${n}`;
-      try {
-        const response = await fetch(`${endpoint}/v1/moderate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }), signal: AbortSignal.timeout(20_000) });
-        const body = (await response.json()) as { modelVersion?: string };
-        if (response.status === 200) {
-          seen.ok++;
-          seen.models.add(response.headers.get('x-mod-model') ?? String(body.modelVersion));
-        } else seen.failed.push(`HTTP ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
-      } catch (error) {
-        seen.failed.push(String((error as Error).cause ?? error));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
-  const workers = [0, 1, 2, 3].map(worker);
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(workers);
-      return seen;
-    },
-  };
-}
-
 describe('a model released and rolled back on the local provider, live, through bin/mod.js (issue 13)', () => {
-  let base: string;
+  let repo: RealServiceRepo;
   let dir: string;
   let db: TestDatabase;
   let endpoint: string;
   let bundled: string;
   let baseline: string;
 
-  const git = async (...args: string[]) => (await execa('git', args, { cwd: dir })).stdout;
-  const mod = (args: string[], timeout = 300_000) => execa(process.execPath, [MOD_BIN, ...args], { cwd: dir, reject: false, env: { CI: 'true' }, timeout });
-  const json = async <T>(args: string[]) => {
-    const run = await mod([...args, '--json']);
-    let body: T;
-    try {
-      body = JSON.parse(run.stdout) as T;
-    } catch {
-      throw new Error(`mod ${args.join(' ')} --json printed no JSON (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
-    }
-    return { exitCode: run.exitCode ?? -1, body, stderr: run.stderr };
-  };
-
-  /** What each instance's own process says it decides with (its /healthz `model`). */
-  async function instanceModels(): Promise<Record<string, HealthModel | null>> {
-    const instancesDir = path.join(dir, '.mod', 'envs', 'stage', 'instances');
-    const result: Record<string, HealthModel | null> = {};
-    for (const id of (await readdir(instancesDir)).sort()) {
-      const instance = JSON.parse(await readFile(path.join(instancesDir, id, 'instance.json'), 'utf8')) as { port: number; terminatedAt?: string };
-      if (instance.terminatedAt) continue;
-      try {
-        const response = await fetch(`http://127.0.0.1:${instance.port}/healthz`, { signal: AbortSignal.timeout(5000) });
-        result[id] = ((await response.json()) as { model?: HealthModel }).model ?? null;
-      } catch {
-        result[id] = null;
-      }
-    }
-    return result;
-  }
+  const mod = (args: string[], timeout = 300_000) => repo.mod(args, { timeout });
+  const json = <T>(args: string[]) => repo.json<T>(args);
+  const instanceModels = () => repo.instanceModels('stage');
 
   beforeAll(async () => {
     bundled = await versionOf(path.join(REPO_ROOT, 'models', 'default'));
     baseline = await versionOf(path.join(REPO_ROOT, 'models', 'baseline'));
     db = await createTestDatabase('postgres');
-    const cache = path.join(REPO_ROOT, 'node_modules', '.cache');
-    await mkdir(cache, { recursive: true });
-    base = await mkdtemp(path.join(cache, 'mod-e2e-model-'));
-    dir = path.join(base, 'repo');
-    await mkdir(dir);
-    await git('init', '-q', '-b', 'stage');
-    await git('config', 'user.name', 'Alice Author');
-    await git('config', 'user.email', 'alice@example.com');
-    for (const entry of ['appspec.yml', 'package.json', 'bin', 'scripts', 'migrations', 'models']) await cp(path.join(REPO_ROOT, entry), path.join(dir, entry), { recursive: true });
-    await writeFile(path.join(dir, '.gitignore'), '.mod/\n');
-    await writeFile(path.join(dir, 'buildspec.yml'), BUILDSPEC);
-    await writeFile(path.join(dir, 'mod.config.yml'), configYaml(db.url));
-    await git('add', '-A');
-    await git('commit', '-q', '-m', 'The moderation service');
+    repo = await createRealServiceRepo(configYaml(db.url));
+    dir = repo.dir;
   }, 120_000);
 
   afterAll(async () => {
-    if (dir) await mod(['stop', '--env', 'stage', '--yes'], 120_000).catch(() => undefined);
-    if (base) {
-      // Safety net: a service or host a failed test left behind.
-      const { stdout } = await execa('sh', ['-c', `cat "${dir}"/.mod/envs/*/instances/*/root/var/run/mod/service.pid "${dir}"/.mod/envs/*/host.json 2>/dev/null || true`]);
-      for (const match of stdout.matchAll(/"pid":\s*(\d+)|^(\d+)$/gm)) {
-        try {
-          process.kill(Number(match[1] ?? match[2]), 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-      await rm(base, { recursive: true, force: true });
-    }
+    await repo?.dispose();
     await db?.drop();
   }, 180_000);
 
