@@ -12,7 +12,7 @@
 // Prints each round, the medians and the ratios deploy / release, deploy / rollback.
 //
 //   npm run bench -- model-release     BENCH_ROUNDS (3), BENCH_PACE_MS (10: the clients' pause)
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runningRevisionOf } from '../src/delivery/providers/local/local-status.js';
@@ -25,6 +25,8 @@ const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 10);
 interface Timed {
   /** Command start to every instance reporting the target. */
   reachedMs: number;
+  /** Command start to the env's model pointer naming another release (model commands only). */
+  pointerMs?: number;
   /** Command start to the command's exit. */
   totalMs: number;
   ok: number;
@@ -39,7 +41,16 @@ async function timed(repo: RealServiceRepo, endpoint: string, args: string[], re
   let done = false;
   const command = repo.json<Record<string, unknown>>(args, { timeout: 900_000 }).finally(() => (done = true));
   let reachedMs: number | undefined;
+  let pointerMs: number | undefined;
+  const pointerFile = path.join(repo.dir, '.mod', 'envs', 'stage', 'models', 'pointer.json');
+  const pointerId = () =>
+    readFile(pointerFile, 'utf8').then(
+      (text) => (JSON.parse(text) as { releaseId?: string }).releaseId ?? null,
+      () => null,
+    );
+  const before = await pointerId();
   while (reachedMs === undefined) {
+    if (pointerMs === undefined && args[0] === 'model' && (await pointerId()) !== before) pointerMs = performance.now() - start;
     const health = Object.values(await repo.instanceHealth('stage'));
     if (health.length > 0 && health.every((h) => h !== null && reached(h))) reachedMs = performance.now() - start;
     else if (done && performance.now() - start > 300_000) break;
@@ -49,7 +60,7 @@ async function timed(repo: RealServiceRepo, endpoint: string, args: string[], re
   const totalMs = performance.now() - start;
   const seen = await load.stop();
   if (run.exitCode !== 0 || run.body.status !== 'Succeeded' || reachedMs === undefined) throw new Error(`mod ${args.join(' ')}: ${String(run.body.status)} (exit ${run.exitCode})\n${JSON.stringify(run.body).slice(0, 2000)}\n${run.stderr.slice(-3000)}`);
-  return { reachedMs, totalMs, ok: seen.ok, failed: seen.failed.length, failures: seen.failed.slice(0, 5), body: run.body };
+  return { reachedMs, pointerMs, totalMs, ok: seen.ok, failed: seen.failed.length, failures: seen.failed.slice(0, 5), body: run.body };
 }
 
 const modelIs = (version: string) => (health: Record<string, unknown>) => (health.model as { version?: string } | undefined)?.version === version;
@@ -87,10 +98,12 @@ try {
     await repo.git('commit', '-q', '-m', `bench: a one-line change (round ${round})`);
     const commit = (await repo.git('rev-parse', 'HEAD')).trim();
     const deploy = await timed(repo, endpoint, ['deploy', '--env', 'stage'], (h) => runningRevisionOf(h).commit === commit);
-    const buildMs = (deploy.body.build as { durationMs?: number } | undefined)?.durationMs ?? 0;
+    // The deploy's JSON has no build figures: its history record does.
+    const history = await repo.json<{ deployments: { deploymentId: string; build?: { durationMs: number; reused: boolean } | null }[] }>(['history', '--env', 'stage', '--limit', '10']);
+    const buildMs = history.body.deployments.find((d) => d.deploymentId === deploy.body.deploymentId)?.build?.durationMs ?? Number.NaN;
     rows.push({ release, rollback, deploy: { ...deploy, buildMs } });
     console.log(
-      `round ${round}: release ${s(release.reachedMs)} (command ${s(release.totalMs)}; ${release.ok} ok, ${release.failed} failed), rollback ${s(rollback.reachedMs)} (command ${s(rollback.totalMs)}; ${rollback.ok} ok, ${rollback.failed} failed), code deploy ${s(deploy.reachedMs)} (command ${s(deploy.totalMs)}, build ${s(buildMs)}; ${deploy.ok} ok, ${deploy.failed} failed)`,
+      `round ${round}: release ${s(release.reachedMs)} (pointer written at ${s(release.pointerMs ?? Number.NaN)}, command ${s(release.totalMs)}; ${release.ok} ok, ${release.failed} failed), rollback ${s(rollback.reachedMs)} (pointer at ${s(rollback.pointerMs ?? Number.NaN)}, command ${s(rollback.totalMs)}; ${rollback.ok} ok, ${rollback.failed} failed), code deploy ${s(deploy.reachedMs)} (command ${s(deploy.totalMs)}, build ${s(buildMs)}; ${deploy.ok} ok, ${deploy.failed} failed)`,
     );
     for (const failure of [...release.failures, ...rollback.failures, ...deploy.failures]) console.log(`  failed: ${failure}`);
   }
@@ -99,12 +112,14 @@ try {
     rollback: median(rows.map((r) => r.rollback.reachedMs)),
     deploy: median(rows.map((r) => r.deploy.reachedMs)),
     build: median(rows.map((r) => r.deploy.buildMs)),
+    releaseSwap: median(rows.map((r) => r.release.reachedMs - (r.release.pointerMs ?? Number.NaN))),
+    rollbackSwap: median(rows.map((r) => r.rollback.reachedMs - (r.rollback.pointerMs ?? Number.NaN))),
   };
   const failed = (k: 'release' | 'rollback' | 'deploy') => `${rows.reduce((n, r) => n + r[k].failed, 0)} of ${rows.reduce((n, r) => n + r[k].ok + r[k].failed, 0)}`;
   console.log('');
   console.log(`medians over ${ROUNDS} rounds, command start to every instance reporting it:`);
-  console.log(`  mod model release (${candidateVersion}, no canary): ${s(m.release)}; failed requests ${failed('release')}`);
-  console.log(`  mod model rollback (to ${liveVersion}):           ${s(m.rollback)}; failed requests ${failed('rollback')}`);
+  console.log(`  mod model release (${candidateVersion}, no canary): ${s(m.release)} (of it, pointer written to every instance reporting: ${s(m.releaseSwap)}); failed requests ${failed('release')}`);
+  console.log(`  mod model rollback (to ${liveVersion}):           ${s(m.rollback)} (pointer to every instance: ${s(m.rollbackSwap)}); failed requests ${failed('rollback')}`);
   console.log(`  baseline: mod deploy of a one-line change:        ${s(m.deploy)} (build ${s(m.build)} of it: a copy of dist/); failed requests ${failed('deploy')}`);
   console.log(`  ratio deploy / release: ${(m.deploy / m.release).toFixed(1)}x; deploy / rollback: ${(m.deploy / m.rollback).toFixed(1)}x`);
 } finally {
