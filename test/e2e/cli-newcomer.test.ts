@@ -211,7 +211,7 @@ describe('issue 17.17: mod completion bash drives a real bash', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     const [deploy, model, deployFlags, token, cwd, history] = run.stdout.split('\n');
     expect(deploy).toBe('deploy');
-    expect(model!.split(' ').sort()).toEqual(['check', 'eval', 'train']);
+    expect(model!.split(' ').sort()).toEqual(['check', 'eval', 'release', 'rollback', 'shadow', 'shadow-report', 'train']);
     expect(deployFlags!.split(' ').sort()).toEqual(['--reason', '--ref', '--region']);
     expect(token!.split(' ').sort()).toEqual(['create', 'list', 'revoke']);
     expect(cwd).toBe('some-dir');
