@@ -25,12 +25,12 @@ export function createAuthenticate(tokens: ModeratorTokenLookup): Authenticate {
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
       void reply.header('www-authenticate', 'Bearer');
-      throw new HttpError('UNAUTHORIZED', 'a moderator token is required: Authorization: Bearer <token> (create one with mod service token create --name <name>)');
+      throw new HttpError('UNAUTHORIZED', 'a moderator token is required: Authorization: Bearer <token> (create one with mod service token create --env <env> --name <name>)');
     }
     const name = await tokens.moderatorForTokenHash(hashToken(match[1]!));
     if (!name) {
       void reply.header('www-authenticate', 'Bearer error="invalid_token"');
-      throw new HttpError('UNAUTHORIZED', 'the moderator token is not valid');
+      throw new HttpError('UNAUTHORIZED', 'the moderator token is not valid: revoked, or made for another database (create one for this env with mod service token create --env <env> --name <name>)');
     }
     request.moderatorName = name;
   };

@@ -48,7 +48,7 @@ export async function openEnvDatabase(envName: string, globals: GlobalOptions, c
         // 42P01 undefined table, 42703 undefined column: migrations 0003/0004 are not applied there.
         if (code === '42P01' || code === '42703') {
           throw new ModError('MIGRATION', `cannot read ${what} from the database of ${env.name}: ${(error as Error).message}`, {
-            hint: `its schema is behind this mod: apply the migrations (DATABASE_URL=<its url> npx mod db migrate), or deploy the current revision`,
+            hint: `its schema is behind this mod: apply the migrations (mod db migrate --env ${env.name}), or deploy the current revision`,
             cause: error,
           });
         }
@@ -57,4 +57,54 @@ export async function openEnvDatabase(envName: string, globals: GlobalOptions, c
     },
     close: () => client.end().catch(() => undefined),
   };
+}
+
+/** Where an env's database is, for commands that open it with openDatabase (`mod service --env`, `mod db --env`). */
+export interface EnvDatabaseTarget {
+  environment: string;
+  /** The env's databaseUrl, or the running local host's embedded database. */
+  url?: string;
+  /** A stopped local env's embedded database directory (.mod/envs/<env>/pgdata): opened here, or attached if it starts meanwhile. */
+  dataDir?: string;
+}
+
+/**
+ * The database an env's instances use: provider.databaseUrl(env) as
+ * openEnvDatabase reads it, and for a local env whose host is stopped, its
+ * embedded database directory (so tokens can be made before a deploy restarts it).
+ */
+export async function envDatabaseTarget(envName: string, globals: GlobalOptions, context: CliContext): Promise<EnvDatabaseTarget> {
+  const { existsSync } = await import('node:fs');
+  const { openWorkspaceFor } = await import('../context.js');
+  const { UsageError } = await import('../../errors.js');
+  const ws = await openWorkspaceFor(globals, context);
+  const env = ws.environment(envName);
+  const provider = await ws.provider(env);
+  const url = await provider.databaseUrl(env);
+  if (url) return { environment: env.name, url };
+  const dataDir = ws.paths.database(env.name);
+  if (provider.name === 'local' && !env.databaseUrl && existsSync(dataDir)) return { environment: env.name, dataDir };
+  throw new UsageError(`no database is known for ${env.name}: it has no databaseUrl and has never been deployed here (no ${dataDir})`, `deploy it (mod deploy --env ${env.name}), or set environments.${env.name}.databaseUrl in mod.config.yml`);
+}
+
+/**
+ * The repo's local environments that have been deployed (they keep their own
+ * database), for hints when a command without --env would use the local
+ * `mod serve` database instead. Empty outside a mod repository.
+ */
+export async function deployedLocalEnvironments(globals: GlobalOptions, context: CliContext): Promise<string[]> {
+  const { openWorkspaceFor } = await import('../context.js');
+  try {
+    const ws = await openWorkspaceFor(globals, context);
+    const names: string[] = [];
+    for (const name of Object.keys(ws.config.environments)) {
+      const env = ws.environment(name);
+      if (env.provider !== 'local') continue;
+      const provider = await ws.provider(env);
+      if ((await provider.deployments(env, 1)).length > 0) names.push(env.name);
+    }
+    return names;
+  } catch {
+    return [];
+  }
 }

@@ -1,22 +1,27 @@
 // mod service token create|list|revoke | mod service export-labels: operate
-// the moderation service's data (DATABASE_URL, or the embedded PGlite in
-// .mod/data): moderator tokens for the review API, and the moderators'
-// labels as training data for `mod model train`. While `mod serve` runs on
-// the embedded database these reach it over the wire (its port file and
-// password in the data directory) instead of opening the locked directory.
+// the moderation service's data: moderator tokens for the review API, and the
+// moderators' labels as training data for `mod model train`. With --env, a
+// deployed env's database (the one its instances use); without, the local
+// `mod serve` database (DATABASE_URL, or the embedded PGlite in .mod/data).
+// An embedded database another process serves is reached over the wire.
 import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
 
-export interface TokenCreateOptions {
+export interface EnvOption {
+  /** The env whose database to use (default: the local `mod serve` database). */
+  env?: string;
+}
+
+export interface TokenCreateOptions extends EnvOption {
   name: string;
 }
 
-export interface TokenRevokeOptions {
+export interface TokenRevokeOptions extends EnvOption {
   name: string;
 }
 
-export interface ExportLabelsOptions {
+export interface ExportLabelsOptions extends EnvOption {
   format?: string;
   out?: string;
 }
@@ -28,34 +33,36 @@ export const registerService: CommandRegistration = (program, context, setExit) 
     .command('create')
     .description('create (or replace) the token of a moderator; it is printed once and stored hashed')
     .requiredOption('-n, --name <name>', 'the moderator (recorded with each decision)')
+    .option('-e, --env <name>', 'the env whose database to use, as its instances do (default: the local mod serve database)')
     .action(commandAction<TokenCreateOptions>(context, setExit, ({ options, globals }, output) => runTokenCreate(options, globals, context, output)));
   token
     .command('list')
     .description("list the moderators' tokens: name, when created, when revoked (never the token or its hash)")
-    .action(commandAction(context, setExit, ({ globals }, output) => runTokenList(globals, context, output)));
+    .option('-e, --env <name>', 'the env whose database to use, as its instances do (default: the local mod serve database)')
+    .action(commandAction<EnvOption>(context, setExit, ({ options, globals }, output) => runTokenList(globals, context, output, options)));
   token
     .command('revoke')
     .description("revoke a moderator's token: the review API refuses it (401) from the next request on")
     .requiredOption('-n, --name <name>', 'the moderator whose token to revoke')
+    .option('-e, --env <name>', 'the env whose database to use, as its instances do (default: the local mod serve database)')
     .action(commandAction<TokenRevokeOptions>(context, setExit, ({ options, globals }, output) => runTokenRevoke(options, globals, context, output)));
   service
     .command('export-labels')
     .description('write the labels moderators gave, in the CSV/JSONL format mod model train --data reads')
     .option('-f, --format <format>', 'csv or jsonl (default: from --out, else csv)')
     .option('-o, --out <file>', 'write to this file (default: stdout)')
+    .option('-e, --env <name>', 'the env whose database to use, as its instances do (default: the local mod serve database)')
     .action(commandAction<ExportLabelsOptions>(context, setExit, ({ options, globals }, output) => runExportLabels(options, globals, context, output)));
 };
 
-async function openStore(globals: GlobalOptions, context: CliContext) {
-  const { parseServiceConfig } = await import('../../service/config.js');
-  const { openDatabase } = await import('../../store/database.js');
-  const { loadMigrations } = await import('../../store/migrations.js');
+async function openStore(envName: string | undefined, globals: GlobalOptions, context: CliContext) {
+  const { openServiceDatabase, pendingMigrationsHint } = await import('./service-database.js');
   const { MigrationError } = await import('../../store/errors.js');
-  const config = parseServiceConfig(context.env, globals.cwd ?? process.cwd());
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, attach: true, migrations: await loadMigrations(), poolMax: 2, connectionTimeoutMs: config.dbConnectTimeoutMs });
+  const opened = await openServiceDatabase(envName, globals, context, { refuseStray: true });
+  const { database } = opened;
   try {
     const status = await database.store.migrationStatus();
-    if (status.pending.length > 0) throw new MigrationError(`the database has ${status.pending.length} pending migration(s)`, 'run mod db migrate first');
+    if (status.pending.length > 0) throw new MigrationError(`${opened.location} has ${status.pending.length} pending migration(s)`, pendingMigrationsHint(opened));
   } catch (error) {
     await database.close();
     throw error;
@@ -69,7 +76,7 @@ export async function runTokenCreate(options: TokenCreateOptions, globals: Globa
   const { UsageError } = await import('../../errors.js');
   const { generateToken, hashToken } = await import('../../service/tokens.js');
   if (!NAME.test(options.name)) throw new UsageError(`--name must be 1-100 letters, digits, ".", "_", "-" or "@", got ${JSON.stringify(options.name)}`);
-  const database = await openStore(globals, context);
+  const database = await openStore(options.env, globals, context);
   try {
     const token = generateToken();
     const { replaced } = await database.store.saveModeratorToken(options.name, hashToken(token), new Date());
@@ -80,12 +87,12 @@ export async function runTokenCreate(options: TokenCreateOptions, globals: Globa
   }
 }
 
-export async function runTokenList(globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
-  const database = await openStore(globals, context);
+export async function runTokenList(globals: GlobalOptions, context: CliContext, output: Output, options: EnvOption = {}): Promise<number> {
+  const database = await openStore(options.env, globals, context);
   try {
     const tokens = await database.store.listModeratorTokens();
     output.result({ schemaVersion: 1, tokens: tokens.map((t) => ({ name: t.name, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null })) }, () => {
-      if (tokens.length === 0) return 'no moderator tokens (create one with: mod service token create --name <name>)';
+      if (tokens.length === 0) return `no moderator tokens (create one with: mod service token create${options.env ? ` --env ${options.env}` : ''} --name <name>)`;
       const rows = [['NAME', 'CREATED', 'REVOKED'], ...tokens.map((t) => [t.name, t.createdAt.toISOString(), t.revokedAt?.toISOString() ?? '-'])];
       const width = rows.reduce((w, r) => Math.max(w, r[0]!.length), 0);
       return rows.map(([name, created, revoked]) => `${name!.padEnd(width)}  ${created!.padEnd(24)}  ${revoked}`).join('\n');
@@ -98,11 +105,11 @@ export async function runTokenList(globals: GlobalOptions, context: CliContext, 
 
 export async function runTokenRevoke(options: TokenRevokeOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
   const { ExitCode, ModError } = await import('../../errors.js');
-  const database = await openStore(globals, context);
+  const database = await openStore(options.env, globals, context);
   try {
     const { outcome, revokedAt } = await database.store.revokeModeratorToken(options.name, new Date());
     if (outcome === 'not_found') {
-      throw new ModError('TOKEN_NOT_FOUND', `no moderator token named ${JSON.stringify(options.name)}`, { hint: 'mod service token list shows the names', exitCode: ExitCode.Usage });
+      throw new ModError('TOKEN_NOT_FOUND', `no moderator token named ${JSON.stringify(options.name)}`, { hint: `mod service token list${options.env ? ` --env ${options.env}` : ''} shows the names`, exitCode: ExitCode.Usage });
     }
     const at = (revokedAt as Date).toISOString();
     output.result({ schemaVersion: 1, name: options.name, revoked: outcome === 'revoked', revokedAt: at }, () =>
@@ -122,7 +129,7 @@ export async function runExportLabels(options: ExportLabelsOptions, globals: Glo
   const { exportedLabel, formatLabel, LABELS_CSV_HEADER } = await import('../../moderation/label-format.js');
   const format = options.format ?? (options.out && /\.(jsonl|ndjson)$/i.test(options.out) ? 'jsonl' : 'csv');
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got ${JSON.stringify(options.format)}`);
-  const database = await openStore(globals, context);
+  const database = await openStore(options.env, globals, context);
   try {
     if (options.out) {
       const file = path.resolve(globals.cwd ?? process.cwd(), options.out);
