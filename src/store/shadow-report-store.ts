@@ -1,8 +1,12 @@
 // What `mod model shadow-report` reads from an environment's database (issue
 // 13): the posts a shadow model scored since a time (posts.shadow_*, migration
 // 0003), counted per (live decision, live category, shadow decision, shadow
-// category) with the newest few post ids of each group. Every query walks
-// posts_created_at (created_at >= since); no other index is needed.
+// category) with the newest few post ids of each group. A post the shadow
+// model decided itself (model_version = shadow_model_version: a model canary
+// whose candidate was also the shadow, stored before the service stopped
+// scoring those) compares the model with itself: every query leaves it out.
+// Every query walks posts_created_at (created_at >= since); no other index
+// is needed.
 import type pg from 'pg';
 import type { ShadowGroup, ShadowVersionSeen } from '../moderation/shadow-report.js';
 import type { Decision } from '../moderation/thresholds.js';
@@ -12,7 +16,7 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 const VERSIONS_SINCE = `
 SELECT shadow_model_version AS version, count(*)::int AS posts, min(created_at) AS first, max(created_at) AS last
 FROM posts
-WHERE created_at >= $1 AND shadow_model_version IS NOT NULL
+WHERE created_at >= $1 AND shadow_model_version IS NOT NULL AND model_version IS DISTINCT FROM shadow_model_version
 GROUP BY shadow_model_version
 ORDER BY max(created_at) DESC, shadow_model_version`;
 
@@ -22,12 +26,12 @@ SELECT decision, category, shadow_decision, shadow_category, count(*)::int AS po
        (array_agg(id ORDER BY created_at DESC, id) FILTER (WHERE decision IS DISTINCT FROM shadow_decision OR category IS DISTINCT FROM shadow_category))[1:$3] AS example_ids,
        (array_agg(created_at ORDER BY created_at DESC, id) FILTER (WHERE decision IS DISTINCT FROM shadow_decision OR category IS DISTINCT FROM shadow_category))[1:$3] AS example_times
 FROM posts
-WHERE created_at >= $1 AND shadow_model_version = $2 AND shadow_decision IS NOT NULL
+WHERE created_at >= $1 AND shadow_model_version = $2 AND shadow_decision IS NOT NULL AND model_version IS DISTINCT FROM shadow_model_version
 GROUP BY decision, category, shadow_decision, shadow_category`;
 
 const LIVE_VERSIONS = `
 SELECT DISTINCT model_version FROM posts
-WHERE created_at >= $1 AND shadow_model_version = $2
+WHERE created_at >= $1 AND shadow_model_version = $2 AND model_version IS DISTINCT FROM shadow_model_version
 ORDER BY model_version`;
 
 const TEXTS = 'SELECT id, text FROM posts WHERE id = ANY($1::text[])';

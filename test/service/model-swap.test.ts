@@ -213,6 +213,24 @@ describe('the released model (issue 13)', () => {
     expect(await metrics()).toContain(`mod_model_info{version="${bundled.version}",role="canary",source="released"} 1`);
   });
 
+  it('does not shadow-score the posts the shadow model decided itself (a model canary whose candidate is also the shadow)', async () => {
+    const releaseId = await writePointer({ live: baseline, shadow: bundled, canary: { ...bundled, weight: 30 } });
+    expect(await until((s) => s.releaseId === releaseId)).toMatchObject({ version: baseline.version, shadow: bundled.version, canary: { version: bundled.version, weight: 30 } });
+    const ids = Array.from({ length: 40 }, (_, i) => `self-${i}`);
+    const byCanary = (id: string) => canaryBucket(id) < 30;
+    expect(new Set(ids.map(byCanary)).size).toBe(2);
+    for (const id of ids) expect((await moderate({ text: `self comparison ${id}`, id })).status).toBe(200);
+    const batch = await fetch(`${service.url}/v1/moderate/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: ids.slice(0, 10).map((id) => ({ id: `b-${id}`, text: `batch ${id}` })) }) });
+    expect(batch.status).toBe(200);
+    const rows = (await db.admin(`SELECT id, model_version, shadow_model_version FROM posts WHERE id LIKE 'self-%' OR id LIKE 'b-self-%'`)).rows as { id: string; model_version: string; shadow_model_version: string | null }[];
+    expect(rows).toHaveLength(50);
+    for (const row of rows) {
+      // The canary's posts: decided by the shadow model, so no shadow score; the live model's: scored by the shadow.
+      if (byCanary(row.id)) expect(row, row.id).toMatchObject({ model_version: bundled.version, shadow_model_version: null });
+      else expect(row, row.id).toMatchObject({ model_version: baseline.version, shadow_model_version: bundled.version });
+    }
+  });
+
   it('goes back to the bundled model when the pointer is removed', async () => {
     await rm(pointerFile);
     expect(await until((s) => s.source === 'bundled')).toMatchObject({ version: bundled.version, releaseId: null, shadow: null, canary: null, bundled: bundled.version });

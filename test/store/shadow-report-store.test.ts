@@ -1,7 +1,8 @@
 // The shadow report's reads (issue 13) on posts written by recordPosts with a
 // shadow score: versions seen since a time (newest first), the grouped
 // counts and the newest example ids of disagreeing groups only, the live
-// versions, texts on request. Real PostgreSQL and PGlite.
+// versions, texts on request; posts the shadow model decided itself left
+// out. Real PostgreSQL and PGlite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewPost } from '../../src/moderation/post-records.js';
 import { shadowReport } from '../../src/moderation/shadow-report.js';
@@ -28,6 +29,8 @@ function post(id: string, live: [Decision, string | null], shadow: [Decision, st
   };
 }
 
+const decidedBy = (modelVersion: string, p: NewPost): NewPost => ({ ...p, modelVersion });
+
 describe.each<Backend>(['postgres', 'pglite'])('shadow report reads on %s', (backend) => {
   let env: Awaited<ReturnType<typeof createTestStore>>;
 
@@ -41,6 +44,8 @@ describe.each<Backend>(['postgres', 'pglite'])('shadow report reads on %s', (bac
     await s.recordPosts([post('d-2', ['approve', null], ['review', 'spam']), post('c-1', ['reject', 'contact'], ['reject', 'scam'])], at(22));
     await s.recordPosts([post('d-3', ['approve', null], ['review', 'spam'])], at(23));
     await s.recordPosts([post('r-1', ['reject', 'contact'], ['reject', 'contact'])], at(24));
+    // Decided by shadow-2 itself (a model canary whose candidate was also the shadow): compared with itself, left out everywhere.
+    await s.recordPosts([decidedBy('shadow-2', post('self-1', ['approve', null], ['approve', null])), decidedBy('shadow-2', post('self-2', ['reject', 'scam'], ['reject', 'scam']))], at(22));
   });
   afterAll(async () => {
     await env?.close();
@@ -72,6 +77,15 @@ describe.each<Backend>(['postgres', 'pglite'])('shadow report reads on %s', (bac
       ['approve', 'review', 3, ['d-3', 'd-2']],
       ['reject', 'reject', 1, ['c-1']],
     ]);
+  });
+
+  it('leaves out the posts the shadow model decided itself: not counted, not a live version', async () => {
+    const rows = (await env.store.pool.query(`SELECT count(*)::int AS n FROM posts WHERE model_version = shadow_model_version`)).rows as { n: number }[];
+    expect(rows[0]!.n).toBe(2);
+    expect((await shadowVersionsSince(env.store.pool, at(5)))[0]).toMatchObject({ version: 'shadow-2', posts: 7 });
+    const groups = await shadowGroupsSince(env.store.pool, at(5), 'shadow-2', 5);
+    expect(groups.reduce((sum, g) => sum + g.posts, 0)).toBe(7);
+    expect(await liveVersionsSince(env.store.pool, at(5), 'shadow-2')).not.toContain('shadow-2');
   });
 
   it('live versions and texts of the examples', async () => {

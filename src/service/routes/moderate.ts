@@ -15,8 +15,11 @@
 // does not change them); the canary decides the new posts whose
 // canaryBucket(id) is below its weight, the live model the others, and a
 // shadow, when loaded, scores each post after that decision: its answer is
-// stored with the post, never returned. Every answer names its deciding
-// model in x-mod-model (a batch: the live model; each item has modelVersion).
+// stored with the post, never returned. A post the shadow model itself
+// decided (a model canary whose candidate is also the shadow) is not
+// shadow-scored: it would only be compared with itself. Every answer names
+// its deciding model in x-mod-model (a batch: the live model; each item has
+// modelVersion).
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { isModError } from '../../errors.js';
@@ -60,6 +63,16 @@ export function modelSetOf(moderator: ServiceModerator): ModelSet {
     singleSets.set(moderator, set);
   }
   return set;
+}
+
+/** A loaded model's manifest checksum (a src/moderation Moderator has one; a test's fixed moderator may not). */
+function checksumOf(model: DecidingModel): string | undefined {
+  return (model as { model?: { manifest?: { checksum?: { value?: string } } } }).model?.manifest?.checksum?.value;
+}
+
+/** The same model (one object, or the same version and checksum): the shadow must not score what it decided. */
+export function sameDecidingModel(a: DecidingModel, b: DecidingModel): boolean {
+  return a === b || (a.modelVersion === b.modelVersion && checksumOf(a) === checksumOf(b));
 }
 
 /** The shadow's answer for a post, or null if it could not score (a shadow never fails a request). */
@@ -123,7 +136,7 @@ export const moderateRoutes: FastifyPluginAsync<ModerateRouteOptions> = async (a
     const request: ModerationRequest = { text: body.text, kind: body.kind, userId: body.userId, id };
     const decider = set.canary !== null && canaryBucket(id) < set.canary.weight ? set.canary.model : set.live;
     const result = decider.moderate(request);
-    const shadow = set.shadow === null ? undefined : shadowScore(set.shadow, request);
+    const shadow = set.shadow === null || sameDecidingModel(set.shadow, decider) ? undefined : shadowScore(set.shadow, request);
     return storablePost({
       id,
       kind: body.kind ?? null,
