@@ -21,10 +21,7 @@ export async function releaseDeployedModel(ws: Workspace, options: Omit<ReleaseM
   if ((await ws.git.fileAtIfExists(options.commit, `${BUNDLED_MODEL_DIR}/manifest.json`)) === undefined) {
     throw new UsageError(`--release-model: commit ${at} has no ${BUNDLED_MODEL_DIR}/manifest.json: there is no bundled model to release`, 'commit the model artifact (mod model train --out models --name default), or deploy without --release-model');
   }
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'mod-bundled-model-'));
-  try {
-    await ws.git.exportTree(options.commit, scratch);
-    const dir = path.join(scratch, BUNDLED_MODEL_DIR);
+  return withBundledModel(ws, options.commit, async (dir) => {
     const manifest = (await readModelArtifact(dir)).manifest;
     const env = ws.environment(options.environment);
     const pointer = await (await ws.provider(env)).models(env).readPointer(env);
@@ -35,6 +32,15 @@ export async function releaseDeployedModel(ws: Workspace, options: Omit<ReleaseM
     }
     options.events({ type: 'notice', level: 'info', message: `--release-model: releasing ${BUNDLED_MODEL_DIR} of ${at} (model ${manifest.version}) to ${env.name}` });
     return await releaseModel(ws, { ...options, model: dir, commit: options.commit });
+  });
+}
+
+/** Runs `work` with a directory holding `commit`'s models/default (read from git; removed afterwards). */
+export async function withBundledModel<T>(ws: Workspace, commit: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'mod-bundled-model-'));
+  try {
+    await ws.git.exportTree(commit, scratch);
+    return await work(path.join(scratch, BUNDLED_MODEL_DIR));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

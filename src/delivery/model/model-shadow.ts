@@ -2,12 +2,19 @@
 // without deciding (issue 13); its answers are stored with the posts
 // (migration 0003) to compare later. --stop clears it. Only the pointer's
 // shadow changes; the env's lock is taken as for every pointer write.
+//
+// With nothing released, the shadow needs a live model to sit next to: the
+// deployed commit's models/default (the model its instances decide with) is
+// released as the live one first, recorded as a release of its own, so the
+// decisions do not change and `mod model rollback` returns to the bundle.
 import { InterruptedError, ModError, UsageError } from '../../errors.js';
 import type { Environment } from '../config.js';
 import { withEnvironmentLock } from '../deploy.js';
 import type { DeploymentRecord } from '../deployment.js';
 import type { DeliveryEvents } from '../events.js';
+import type { ModelPointer } from '../../moderation/model-pointer.js';
 import type { Workspace } from '../workspace.js';
+import { BUNDLED_MODEL_DIR, withBundledModel } from './deployed-model.js';
 import { deployedCommit, newModelRecord, newModelReleaseId, newPointer, previousOf, readCandidate, sameModel, trainingLabels } from './model-record.js';
 import { fail, openModelRelease } from './model-release.js';
 import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
@@ -35,10 +42,11 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
   const ctx = await openModelRelease(ws, options.environment, options.events);
   const { env, provider, store, notifier, initiator } = ctx;
   return withEnvironmentLock(ws, env, `mod model shadow --env ${env.name}`, options.events, async () => {
-    const pointer = await store.readPointer(env);
-    if (!pointer) {
-      throw new UsageError(`no model is released to ${env.name}: a shadow scores next to a released live model`, `release one first, e.g. the bundled one: mod model release --env ${env.name} --model models/default`);
-    }
+    const released = await store.readPointer(env);
+    if (!released && !candidate) throw new UsageError(`${env.name} has no shadow model to stop`, 'mod status shows its models');
+    // Nothing released: pin the deployed bundle's model as live (its own release record), then shadow next to it.
+    const pinned = released ? undefined : await pinBundledModel(ws, ctx, options.events);
+    const pointer = released ?? pinned!.pointer;
     if (!candidate && !pointer.shadow) throw new UsageError(`${env.name} has no shadow model to stop`, 'mod status shows its models');
     const manifest = candidate?.manifest;
     if (manifest && sameModel(pointer.live, { version: manifest.version, checksum: manifest.checksum.value })) throw new UsageError(`model ${manifest.version} is the live model of ${env.name}: it cannot shadow itself`);
@@ -69,7 +77,7 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
         await fail(
           ctx,
           record,
-          pointer,
+          released,
           {
             code: 'MODEL_NOT_LOADED',
             message: `not every instance of ${env.name} ${ref ? `loaded the shadow model ${version}` : 'dropped the shadow model'}: ${describePending(loaded.pending)}`,
@@ -82,17 +90,61 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
       }
       record.status = 'Succeeded';
       record.endedAt = new Date().toISOString();
+      if (pinned) await store.saveRelease(env, { ...pinned.record, status: 'Succeeded', endedAt: record.endedAt });
       await store.saveRelease(env, record);
       await notifier.notify({ ...about, kind: 'model.shadow', status: 'Succeeded', deploymentId: id, detail: ref ? `shadows the live ${pointer.live.version}` : 'shadow stopped' });
       return { record, environment: env };
     } catch (error) {
       if (error instanceof InterruptedError) {
         record.stopReason = 'interrupted (Ctrl-C or a signal)';
-        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'interrupted' }, about, 'Stopped');
+        await fail(ctx, record, released, { code: 'INTERRUPTED', message: 'interrupted' }, about, 'Stopped');
         return { record, environment: env };
       }
-      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed').catch(() => undefined);
+      await fail(ctx, record, released, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed').catch(() => undefined);
       throw error;
     }
+  });
+}
+
+/**
+ * The deployed commit's models/default, published as the env's live model
+ * (not written to the pointer: the shadow's write names both): what a shadow
+ * sits next to when nothing was released. Refused when the instances say
+ * they decide with another bundled model (a build that trains or picks its own).
+ */
+async function pinBundledModel(ws: Workspace, ctx: Awaited<ReturnType<typeof openModelRelease>>, events: DeliveryEvents): Promise<{ pointer: ModelPointer; record: DeploymentRecord }> {
+  const { env, provider, store, initiator } = ctx;
+  const commit = await deployedCommit(provider, env);
+  if (!commit) throw new UsageError(`${env.name} has no successful code deployment: a shadow scores next to the model its instances decide with`, `deploy first: mod deploy --env ${env.name}`);
+  return withBundledModel(ws, commit, async (dir) => {
+    const candidate = await readCandidate(dir).catch(() => {
+      throw new UsageError(`nothing is released to ${env.name} and its deployed commit ${commit.slice(0, 8)} has no ${BUNDLED_MODEL_DIR}: there is no live model for a shadow to sit next to`, `release one first: mod model release --env ${env.name} --model <dir>`);
+    });
+    const { manifest } = candidate;
+    const instances = (await store.instanceModels(env)) ?? [];
+    const other = instances.find((i) => i.model && i.model.bundled !== manifest.version);
+    if (other) {
+      throw new UsageError(
+        `nothing is released to ${env.name}, and its instances decide with bundled model ${other.model!.bundled}, not ${BUNDLED_MODEL_DIR} of ${commit.slice(0, 8)} (${manifest.version})`,
+        `release the live model first: mod model release --env ${env.name} --model <dir of ${other.model!.bundled}>`,
+      );
+    }
+    const ref = await store.publish(env, dir, { version: manifest.version, checksum: manifest.checksum.value });
+    const id = newModelReleaseId();
+    const record = newModelRecord({
+      id,
+      env,
+      provider,
+      initiator,
+      reason: 'pinned as the live model for a shadow (nothing was released)',
+      commit,
+      model: { action: 'release', version: ref.version, checksum: ref.checksum, location: ref.location, ...(ref.objectVersions ? { objectVersions: ref.objectVersions } : {}), dataFingerprint: manifest.training.fingerprint, previous: null },
+    });
+    events({
+      type: 'notice',
+      level: 'info',
+      message: `nothing was released to ${env.name}: its bundled model ${manifest.version} (${BUNDLED_MODEL_DIR} of ${commit.slice(0, 8)}) is released as the live model, deciding as before, for the shadow to sit next to (${id}; mod model rollback returns to the bundle)`,
+    });
+    return { pointer: newPointer(env, id, { live: ref }), record };
   });
 }

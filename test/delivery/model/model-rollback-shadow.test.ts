@@ -1,7 +1,10 @@
 // rollbackModel and shadowModel through their ports (issue 13): back to the
-// live model before the current one (a second rollback returns to the one
-// the first left), back to the bundled model past the first release, nothing
-// to roll back; a shadow set and stopped; records and notifications.
+// live model before the current one (never to one a rollback went away
+// from), back to the bundled model past the first release, nothing to roll
+// back; a shadow set and stopped (next to the pinned bundled model when
+// nothing was released); records and notifications.
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { releaseModel } from '../../../src/delivery/model/model-release.js';
 import { rollbackModel, rollbackTarget } from '../../../src/delivery/model/model-rollback.js';
@@ -114,8 +117,36 @@ describe('shadowModel', () => {
     expect((await rollbackModel(ws, common())).target).toBeNull();
   });
 
-  it('refuses what cannot be: no released model, the live model itself, --stop without a shadow, both or neither flag', async () => {
-    await expect(shadowModel(ws, { ...common(), model: BASELINE_DIR })).rejects.toThrow(/no model is released to stage/);
+  it("with nothing released: the deployed commit's models/default is released as the live model first (deciding as before), then the shadow sits next to it", async () => {
+    // No code deployment yet: nothing decides that a shadow could sit next to.
+    await expect(shadowModel(ws, { ...common(), model: BASELINE_DIR })).rejects.toThrow(/no successful code deployment/);
+    await cp(DEFAULT_DIR, path.join(repo.dir, 'models', 'default'), { recursive: true });
+    const commit = await repo.commit('Ship the model');
+    provider.seed('stage', { commit, status: 'Succeeded' });
+
+    const outcome = await shadowModel(ws, { ...common(), model: BASELINE_DIR });
+    expect(outcome.record).toMatchObject({ status: 'Succeeded', model: { action: 'shadow', version: base.version, previous: { version: dflt.version } } });
+    const pointer = (await provider.modelStore.readPointer(stage()))!;
+    expect(pointer).toMatchObject({ live: { version: dflt.version, checksum: dflt.checksum }, shadow: { version: base.version } });
+    const [shadow, pin] = await provider.modelStore.releases(stage());
+    expect(shadow!.deploymentId).toBe(outcome.record.deploymentId);
+    expect(pin).toMatchObject({ status: 'Succeeded', revision: { commit }, model: { action: 'release', version: dflt.version, previous: null } });
+    expect(events.notices().map((n) => n.message)).toContainEqual(expect.stringContaining(`its bundled model ${dflt.version}`));
+    // The pin is a release like any other: a rollback returns to the bundle.
+    expect((await rollbackModel(ws, common())).target).toBeNull();
+  });
+
+  it("with nothing released, instances that decide with another bundled model than the commit's: refused, nothing written", async () => {
+    await cp(DEFAULT_DIR, path.join(repo.dir, 'models', 'default'), { recursive: true });
+    provider.seed('stage', { commit: await repo.commit('Ship the model'), status: 'Succeeded' });
+    bundledInstances(provider.modelStore, 'stage', 'some-other-version');
+    await expect(shadowModel(ws, { ...common(), model: BASELINE_DIR })).rejects.toThrow(/decide with bundled model some-other-version/);
+    expect(await provider.modelStore.readPointer(stage())).toBeNull();
+    expect(await provider.modelStore.releases(stage())).toEqual([]);
+  });
+
+  it('refuses what cannot be: the live model itself, --stop without a shadow, both or neither flag', async () => {
+    await expect(shadowModel(ws, { ...common(), stop: true })).rejects.toThrow(/no shadow model to stop/);
     await releaseModel(ws, { ...common(), model: DEFAULT_DIR });
     await expect(shadowModel(ws, { ...common(), model: DEFAULT_DIR })).rejects.toThrow(/cannot shadow itself/);
     await expect(shadowModel(ws, { ...common(), stop: true })).rejects.toThrow(/no shadow model to stop/);
