@@ -6,19 +6,22 @@
 // stopped, opened by the command itself. A token made that way
 // authenticates against the real app on that database. Without --env in a
 // repo with deployed envs, no hint sends the user to migrate a stray
-// .mod/data, and none is created.
+// .mod/data, and none is created. Last, a really deployed local env (the
+// host's embedded database, no databaseUrl): the token authenticates against
+// its endpoint.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/service/app.js';
 import { loadModerator } from '../../src/service/moderator.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/store/embedded-postgres.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { createTestDatabase, type TestDatabase } from '../store/test-database.js';
+import { configYaml, createRealServiceRepo, type RealServiceRepo } from '../support/real-service-repo.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin', 'mod.js');
@@ -171,4 +174,45 @@ it("qa (local, embedded): the env's pgdata is reached over the wire while served
   expect(never.code).toBe(2);
   expect(json<{ error: { message: string; hint: string } }>(never).error).toMatchObject({ message: expect.stringContaining('no database is known for production'), hint: expect.stringContaining('mod deploy --env production') });
   expect(existsSync(path.join(dir, '.mod', 'envs', 'production', 'pgdata'))).toBe(false);
+});
+
+describe('a deployed local env on its embedded database (the host serves .mod/envs/stage/pgdata)', () => {
+  let repo: RealServiceRepo;
+  beforeAll(async () => {
+    // configYaml's stage without its databaseUrl: the host starts the embedded database.
+    repo = await createRealServiceRepo(configYaml('unused', { instances: 1 }).replace(/^ +databaseUrl: .*\n/m, ''), 'mod-e2e-service-env-');
+  }, 120_000);
+  afterAll(async () => {
+    await repo?.dispose(['stage']);
+  }, 180_000);
+
+  it('mod service token create --env stage gives a token the deployed endpoint accepts; without --env the hint names stage', { timeout: 300_000 }, async () => {
+    const deploy = await repo.json<{ status: string; endpoint: string }>(['deploy', '--env', 'stage']);
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    const { endpoint } = deploy.body;
+    const exportLabels = (token?: string) => fetch(`${endpoint}/v1/labels/export`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(20_000) });
+
+    const stray = await repo.json<{ error: { code: string; hint: string } }>(['service', 'token', 'create', '--name', 'alice']);
+    expect(stray.exitCode).toBe(2);
+    expect(stray.body.error).toMatchObject({ code: 'USAGE', hint: 'pass --env <env> (deployed here: stage)' });
+    expect(existsSync(path.join(repo.dir, '.mod', 'data'))).toBe(false);
+
+    const status = await repo.mod(['db', 'status', '--env', 'stage']);
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(status.stdout).toContain("database: stage's database, postgres://");
+    expect(status.stdout).toContain('up to date');
+
+    const created = await repo.json<{ token: string }>(['service', 'token', 'create', '--env', 'stage', '--name', 'alice']);
+    expect(created.exitCode, created.stderr).toBe(0);
+    expect((await exportLabels(created.body.token)).status).toBe(200);
+    const refused = await exportLabels();
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toContain('mod service token create --env <env> --name <name>');
+
+    const exported = await repo.json<{ count: number }>(['service', 'export-labels', '--env', 'stage']);
+    expect(exported.exitCode, exported.stderr).toBe(0);
+    expect(exported.body.count).toBe(0);
+    expect((await repo.mod(['service', 'token', 'revoke', '--env', 'stage', '--name', 'alice'])).exitCode).toBe(0);
+    expect((await exportLabels(created.body.token)).status).toBe(401);
+  });
 });
