@@ -174,6 +174,16 @@ it("qa (local, embedded): the env's pgdata is reached over the wire while served
   expect(never.code).toBe(2);
   expect(json<{ error: { message: string; hint: string } }>(never).error).toMatchObject({ message: expect.stringContaining('no database is known for production'), hint: expect.stringContaining('mod deploy --env production') });
   expect(existsSync(path.join(dir, '.mod', 'envs', 'production', 'pgdata'))).toBe(false);
+
+  // A .mod/data that exists but was never migrated: the hint still points to --env, not to mod db migrate.
+  await (await startEmbeddedPostgres({ dataDir: path.join(dir, '.mod', 'data') })).stop();
+  const stray = await mod(['--json', 'service', 'token', 'create', '--name', 'alice']);
+  expect(stray.code).toBe(1);
+  const { error } = json<{ error: { code: string; hint: string } }>(stray);
+  expect(error.code).toBe('MIGRATION');
+  expect(error.hint).toContain('pass --env <env>');
+  expect(error.hint).toContain('deployed here: stage, qa');
+  expect(error.hint).not.toContain('mod db migrate');
 });
 
 describe('a deployed local env on its embedded database (the host serves .mod/envs/stage/pgdata)', () => {
