@@ -60,6 +60,8 @@ const manifestSchema = z.strictObject({
         to: z.string().nullable(),
         fingerprint: z.string(),
         conflictsExcluded: z.number().int().min(0),
+        /** Labels left out because their text is in the model gate's check set; absent in older manifests. */
+        checkSetExcluded: z.number().int().min(0).optional(),
         replacedRepoLabels: z.number().int().min(0),
       })
       .optional(),

@@ -6,7 +6,9 @@
 // broken by label, category and moderator, so the result does not depend on
 // row order); a moderator's label beats the repository's for the same text.
 // The fingerprint covers the labels used: sorted (normalised text, label,
-// category) lines, sha256.
+// category) lines, sha256. A moderator's label of a text in the check set
+// the model gate judges on (its normalised text) is left out and counted: a
+// model must not train on the posts it is judged on.
 import { createHash } from 'node:crypto';
 import { isCategory, type Category } from './categories.js';
 import type { Label, LabelledText } from './labelled-data.js';
@@ -30,6 +32,8 @@ export interface LabelMerge {
   used: number;
   /** Moderators' labels left out because a later one labelled the same text. */
   superseded: number;
+  /** Moderators' labels left out because their text is in the check set (options.checkSet). */
+  checkSetExcluded: number;
   /** Repository examples dropped because a moderator labelled the same text otherwise (another label or category). */
   replacedRepoLabels: number;
   /** sha256 of the labels used (see above), `sha256:<hex>`. */
@@ -64,11 +68,22 @@ export function labelsFingerprint(examples: readonly LabelledText[]): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
-export function mergeLabels(repo: readonly LabelledText[], moderators: readonly ModeratorLabel[]): LabelMerge {
+export interface MergeOptions {
+  /** The texts the model gate judges on (data/ja-check.csv): moderators' labels of these are left out. */
+  checkSet?: readonly { text: string }[];
+}
+
+export function mergeLabels(repo: readonly LabelledText[], moderators: readonly ModeratorLabel[], options: MergeOptions = {}): LabelMerge {
+  const checkKeys = new Set((options.checkSet ?? []).map((e) => keyOf(e.text)));
   const latest = new Map<string, ModeratorLabel>();
   let superseded = 0;
+  let checkSetExcluded = 0;
   for (const l of moderators) {
     const key = keyOf(l.text);
+    if (checkKeys.has(key)) {
+      checkSetExcluded++;
+      continue;
+    }
     const previous = latest.get(key);
     if (previous) superseded++;
     if (!previous || compareDecisions(l, previous) > 0) latest.set(key, l);
@@ -88,6 +103,7 @@ export function mergeLabels(repo: readonly LabelledText[], moderators: readonly 
     examples: [...fromDb, ...kept],
     used: chosen.length,
     superseded,
+    checkSetExcluded,
     replacedRepoLabels,
     fingerprint: labelsFingerprint(fromDb),
     from: chosen[0]?.decidedAt ?? null,

@@ -1,16 +1,19 @@
 // Issue 13 through bin/mod.js: `mod model train --from-db` trains on a small
 // repository data set merged with the moderators' labels of an environment's
 // real PostgreSQL database (a moderator's label beats the repository's, the
-// latest moderator's wins, conflicting reviews are left out), and records
-// them in the manifest; `mod model shadow-report` reads the shadow scores
-// recordPosts stored (numbers, example ids, texts only with --show-text).
+// latest moderator's wins, conflicting reviews and texts of the model gate's
+// check set are left out), and records them in the manifest; `mod model
+// shadow-report` reads the shadow scores recordPosts stored (numbers, example
+// ids, texts only with --show-text; the posts the shadow decided itself left
+// out), and names the env's active shadow (its pointer) when it has scored
+// nothing yet.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabelledText } from '../../src/moderation/labelled-data.js';
+import { readLabelledFile, type LabelledText } from '../../src/moderation/labelled-data.js';
 import type { NewPost } from '../../src/moderation/post-records.js';
 import type { Decision } from '../../src/moderation/thresholds.js';
 import { labelsFingerprint } from '../../src/moderation/training-labels.js';
@@ -108,6 +111,9 @@ beforeAll(async () => {
   posts.push(reviewPost('twice-a', 'また会いましょう！'), reviewPost('twice-b', 'また会いましょう!'));
   posts.push(reviewPost('conflict-0', '高収入のお仕事あります'), reviewPost('conflict-1', '副業で月収100万'));
   posts.push(reviewPost('pending-0', 'まだ誰も見ていない'), reviewPost('pending-1', 'これも未決'));
+  // Two posts whose texts are in data/ja-check.csv, the check set the model gate judges on: never trained on.
+  const check = (await readLabelledFile(path.join(root, 'data', 'ja-check.csv'))).slice(0, 2);
+  check.forEach((example, i) => posts.push(reviewPost(`check-${i}`, example.text)));
   await s.recordPosts(posts, hourAgo);
   for (let i = 0; i < 12; i++) {
     await decide(`ng-${i}`, 'ng', 'contact', minute(i), 'ann');
@@ -127,12 +133,15 @@ beforeAll(async () => {
   expectedLabels.push({ text: 'また会いましょう!', label: 'ng', category: 'solicitation' });
   await decide('conflict-0', 'ng', 'scam', minute(31), 'cy', true);
   await decide('conflict-1', 'ok', null, minute(32), 'cy', true);
+  for (const [i, example] of check.entries()) await decide(`check-${i}`, example.label, example.category ?? null, minute(33 + i), 'ann');
 
   // Shadow scores: 3 agree, 2 approve -> review (spam), 1 reject with another category; one post of another shadow model long ago.
   await s.recordPosts([shadowed('s-1', ['approve', null], ['approve', null]), shadowed('s-2', ['approve', null], ['approve', null])], minute(40));
   await s.recordPosts([shadowed('s-3', ['approve', null], ['review', 'spam'])], minute(41));
   await s.recordPosts([shadowed('s-4', ['approve', null], ['review', 'spam']), shadowed('s-5', ['reject', 'contact'], ['reject', 'scam'])], minute(42));
   await s.recordPosts([shadowed('s-6', ['reject', 'contact'], ['reject', 'contact'])], minute(43));
+  // Decided by cand-7 itself (a model canary whose candidate was also the shadow, stored by an older service): never counted.
+  await s.recordPosts([{ ...shadowed('s-self', ['approve', null], ['reject', 'spam']), modelVersion: 'cand-7' }], minute(43));
   await s.recordPosts([{ ...shadowed('s-old', ['approve', null], ['reject', 'spam']), shadow: { modelVersion: 'cand-1', decision: 'reject', category: 'spam', score: 0.9 } }], new Date(Date.now() - 30 * 86_400_000));
 });
 afterAll(async () => {
@@ -155,6 +164,7 @@ describe('mod model train --from-db', () => {
       to: minute(30).toISOString(),
       fingerprint: labelsFingerprint(expectedLabels),
       conflictsExcluded: 2,
+      checkSetExcluded: 2,
       replacedRepoLabels: 4,
     };
     expect(result.training).toMatchObject({ data: 'small.csv+db:stage', labels });
@@ -172,7 +182,8 @@ describe('mod model train --from-db', () => {
     const run = await mod(['model', 'train', '--from-db', '--env', 'stage', '--data', 'small.csv', '--out', 'models', '--name', 'text', '--epochs', '2', '--bits', '12']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/data {10}small\.csv\+db:stage: 85 unique examples/);
-    expect(run.stdout).toMatch(/labels {8}31 from the database of stage decided .*; 2 conflicting left out, 4 repository labels replaced \(sha256:[0-9a-f]{64}\)/);
+    expect(run.stdout).toMatch(/labels {8}31 from the database of stage decided .*; 2 conflicting left out, 2 of check-set texts left out \(the model gate judges on those\), 4 repository labels replaced \(sha256:[0-9a-f]{64}\)/);
+    expect(run.stderr).toMatch(/2 moderators' labels of stage left out: their texts are in data\/ja-check\.csv, the check set the model gate judges on/);
   });
 
   it('a checksum edit of the labels record is refused', async () => {
@@ -254,6 +265,34 @@ describe('mod model shadow-report', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/no post was scored by a shadow model since/);
     expect(text.stdout).toMatch(/mod model shadow --env quiet --model <dir>/);
+  });
+
+  it("an active shadow that has scored nothing yet is named (the env's pointer); a --model that never shadowed scored nothing", async () => {
+    const pointerFile = path.join(dir, '.mod', 'envs', 'quiet', 'models', 'pointer.json');
+    await mkdir(path.dirname(pointerFile), { recursive: true });
+    const ref = (version: string) => ({ version, checksum: 'a'.repeat(64), location: path.join(dir, 'models', version) });
+    await writeFile(pointerFile, JSON.stringify({ schemaVersion: 1, environment: 'quiet', releaseId: 'm-20261202T070716Z-3r7679', updatedAt: new Date().toISOString(), live: ref('live-9'), shadow: ref('cand-9') }));
+    try {
+      const json = await mod(['--json', 'model', 'shadow-report', '--env', 'quiet']);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ shadowVersion: 'cand-9', activeShadow: { version: 'cand-9', releaseId: 'm-20261202T070716Z-3r7679' }, total: 0 });
+      const text = await mod(['model', 'shadow-report', '--env', 'quiet']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/quiet: shadow model cand-9 is active \(release m-20261202T070716Z-3r7679\), but no post has been scored by it since .*: none has arrived yet/);
+      expect(text.stdout).not.toMatch(/to start one/);
+      const never = await mod(['model', 'shadow-report', '--env', 'quiet', '--model', 'never-1']);
+      expect(never.code).toBe(0);
+      expect(never.stdout).toMatch(/quiet: model never-1 scored no posts as a shadow since/);
+      expect(never.stdout).toMatch(/the active shadow is cand-9 \(release m-20261202T070716Z-3r7679\)/);
+    } finally {
+      await rm(pointerFile, { force: true });
+    }
+    // No active shadow (stage has no pointer): the version asked for scored nothing, and how to shadow it.
+    const none = await mod(['model', 'shadow-report', '--env', 'stage', '--model', 'never-1']);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/stage: model never-1 scored no posts as a shadow since .* \(shadow models seen since then: cand-7 6 posts\)/);
+    expect(none.stdout).toMatch(/to shadow it: mod model shadow --env stage --model <its artifact dir>/);
+    expect(JSON.parse((await mod(['--json', 'model', 'shadow-report', '--env', 'stage'])).stdout).activeShadow).toBeNull();
   });
 
   it('refuses a bad --since', async () => {

@@ -1,6 +1,6 @@
 // mergeLabels (issue 13, `mod model train --from-db`): which label a text
 // trains with when the repository and moderators disagree, and the
-// fingerprint of the moderators' labels used.
+// fingerprint of the moderators' labels used; labels of check-set texts left out.
 import { describe, expect, it } from 'vitest';
 import type { LabelledText } from '../../src/moderation/labelled-data.js';
 import { labelsFingerprint, mergeLabels, type ModeratorLabel } from '../../src/moderation/training-labels.js';
@@ -71,6 +71,15 @@ describe('mergeLabels', () => {
       { text: 'b', label: 'ok', category: null },
     ]);
     expect(merged.fingerprint).toBe(labelsFingerprint(merged.examples));
+  });
+
+  it("leaves out and counts the labels of texts in the model gate's check set (by normalised text), before choosing the latest", () => {
+    const checkSet = [{ text: 'LINE交換しよう' }, { text: '週末は映画に行きました' }];
+    const merged = mergeLabels([], [mod('ＬＩＮＥ交換しよう', 'ng', 'contact', 1), mod('LINE交換しよう', 'ok', null, 5), mod('お金を送って', 'ng', 'scam', 2)], { checkSet });
+    expect(merged).toMatchObject({ used: 1, superseded: 0, checkSetExcluded: 2, from: at(2), to: at(2) });
+    expect(merged.examples).toEqual([{ text: 'お金を送って', label: 'ng', category: 'scam' }]);
+    expect(merged.fingerprint).toBe(labelsFingerprint(merged.examples));
+    expect(mergeLabels([], [mod('お金を送って', 'ng', 'scam', 2)]).checkSetExcluded).toBe(0);
   });
 
   it('no moderators: the repository data unchanged, nothing used', () => {

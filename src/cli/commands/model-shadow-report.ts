@@ -1,10 +1,13 @@
 // mod model shadow-report: how the env's shadow model (issue 13) answered
 // next to the live decisions, from the posts its database stored with
-// shadow_* columns since --since (default 7 days). The aggregation is
+// shadow_* columns since --since (default 7 days). Which shadow is active
+// now comes from the env's model pointer (the default version; named when
+// it has scored nothing yet). The aggregation is
 // src/moderation/shadow-report.ts; the reads src/store/shadow-report-store.ts.
 import type { Command } from 'commander';
 import { commandAction, type SetExit } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
+import type { ActiveShadow } from '../format/shadow-report-view.js';
 import { integerInRange } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
 
@@ -22,7 +25,7 @@ export function registerShadowReport(model: Command, context: CliContext, setExi
     .command('shadow-report')
     .description("compare the shadow model's answers with the live decisions on the env's recent posts")
     .requiredOption('-e, --env <name>', 'the environment whose database holds the posts')
-    .option('-m, --model <version>', 'the shadow model version (default: the newest one seen since --since)')
+    .option('-m, --model <version>', "the shadow model version (default: the env's active shadow, else the newest one seen since --since)")
     .option('--since <ISO|duration>', 'posts created since this time (ISO 8601) or this long ago (30m, 24h, 7d, 2w)', '7d')
     .option('--examples <n>', 'post ids shown per disagreeing cell', '5')
     .option('--show-text', "print the example posts' texts (off by default: they are users' posts)")
@@ -41,17 +44,31 @@ export async function runShadowReport(options: ShadowReportCommandOptions, globa
   const examples = integerInRange(options.examples, '--examples', { min: 0, max: 1000 });
   const db = await openEnvDatabase(options.env, globals, context);
   try {
+    const activeShadow = await readActiveShadow(db.environment, globals, context);
     const versionsSeen = await db.read('the shadow scores', (client) => shadowVersionsSince(client, since));
-    const version = options.model ?? versionsSeen[0]?.version ?? null;
+    const version = options.model ?? activeShadow?.version ?? versionsSeen[0]?.version ?? null;
     const groups = version === null ? [] : await db.read('the shadow scores', (client) => shadowGroupsSince(client, since, version, examples));
     const liveVersions = version === null ? [] : await db.read('the shadow scores', (client) => liveVersionsSince(client, since, version));
     const report = shadowReport(groups, { shadowVersion: version, since, examples });
     const ids = report.disagreements.flatMap((d) => d.examples);
     const texts = options.showText ? await db.read('the example posts', (client) => postTexts(client, ids)) : undefined;
-    const view = { environment: db.environment, report, liveVersions, versionsSeen, ...(texts ? { texts } : {}) };
+    const view = { environment: db.environment, report, liveVersions, versionsSeen, activeShadow, ...(texts ? { texts } : {}) };
     output.result(shadowReportJson(view), () => shadowReportText(view));
     return 0;
   } finally {
     await db.close();
+  }
+}
+
+/** The shadow the env's pointer names now (null: none); undefined when the pointer cannot be read (the report goes on without it). */
+async function readActiveShadow(envName: string, globals: GlobalOptions, context: CliContext): Promise<ActiveShadow | null | undefined> {
+  try {
+    const { openWorkspaceFor } = await import('../context.js');
+    const ws = await openWorkspaceFor(globals, context);
+    const env = ws.environment(envName);
+    const pointer = await (await ws.provider(env)).models(env).readPointer(env);
+    return pointer?.shadow ? { version: pointer.shadow.version, releaseId: pointer.releaseId } : null;
+  } catch {
+    return undefined;
   }
 }

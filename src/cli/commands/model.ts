@@ -160,13 +160,28 @@ async function readDatabaseLabels(envName: string, globals: GlobalOptions, conte
   }
 }
 
-/** The labels merged with the repo data (training-labels.ts), and the manifest's record of them. */
+/**
+ * The labels merged with the repo data (training-labels.ts), and the manifest's record of them. Labels of
+ * texts in the model gate's check set are left out: the gate would judge the model on posts it trained on.
+ */
 async function mergeDatabaseLabels(read: { environment: string; labels: ModeratorLabel[]; conflictsExcluded: number }, repo: LabelledText[], output: Output) {
   const { mergeLabels } = await import('../../moderation/training-labels.js');
-  const merged = mergeLabels(repo, read.labels);
+  const { loadData, packageRoot } = await import('../../moderation/datasets.js');
+  const { CHECK_SET } = await import('../../delivery/model/model-gate.js');
+  const checkSet = read.labels.length === 0 ? [] : (await loadData(CHECK_SET, packageRoot)).examples;
+  const merged = mergeLabels(repo, read.labels, { checkSet });
   const conflicts = `${read.conflictsExcluded} conflicting left out`;
-  if (merged.used === 0) output.warn(`the database of ${read.environment} holds no moderators' labels to train on yet (${conflicts}): training on the repository data alone`);
-  else output.info(`${merged.used} moderators' labels from ${read.environment} (${read.labels.length} read, ${merged.superseded} superseded by a later decision, ${conflicts}); ${merged.replacedRepoLabels} repository labels replaced`);
+  if (merged.checkSetExcluded > 0) {
+    output.warn(`${merged.checkSetExcluded} moderators' labels of ${read.environment} left out: their texts are in ${CHECK_SET}, the check set the model gate judges on (a model must not train on the posts it is judged on)`);
+  }
+  if (merged.used === 0) {
+    const why = merged.checkSetExcluded > 0 ? `every label it holds is of a check-set text, ${conflicts}` : conflicts;
+    output.warn(`the database of ${read.environment} holds no moderators' labels to train on yet (${why}): training on the repository data alone`);
+  } else {
+    output.info(
+      `${merged.used} moderators' labels from ${read.environment} (${read.labels.length} read, ${merged.superseded} superseded by a later decision, ${merged.checkSetExcluded} in the check set, ${conflicts}); ${merged.replacedRepoLabels} repository labels replaced`,
+    );
+  }
   const record: TrainingLabelsRecord = {
     source: 'database',
     environment: read.environment,
@@ -175,6 +190,7 @@ async function mergeDatabaseLabels(read: { environment: string; labels: Moderato
     to: merged.to?.toISOString() ?? null,
     fingerprint: merged.fingerprint,
     conflictsExcluded: read.conflictsExcluded,
+    checkSetExcluded: merged.checkSetExcluded,
     replacedRepoLabels: merged.replacedRepoLabels,
   };
   return { examples: merged.examples, record };

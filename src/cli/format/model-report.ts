@@ -105,7 +105,9 @@ export function trainText(dir: string, manifest: ModelManifest, dataSpec: string
 /** `--from-db`: the moderators' labels the model trained on, as the manifest records them. */
 export function labelsLine(l: TrainingLabelsRecord): string {
   const span = l.from && l.to ? ` decided ${l.from} .. ${l.to}` : '';
-  return `  labels        ${l.count} from the database of ${l.environment}${span}; ${l.conflictsExcluded} conflicting left out, ${l.replacedRepoLabels} repository labels replaced (${l.fingerprint})`;
+  // Older manifests do not say how many labels were of check-set texts.
+  const checkSet = l.checkSetExcluded === undefined ? '' : `, ${l.checkSetExcluded} of check-set texts left out (the model gate judges on those)`;
+  return `  labels        ${l.count} from the database of ${l.environment}${span}; ${l.conflictsExcluded} conflicting left out${checkSet}, ${l.replacedRepoLabels} repository labels replaced (${l.fingerprint})`;
 }
 
 export function evalJson(evaluation: Evaluation, data: string) {

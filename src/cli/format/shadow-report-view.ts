@@ -1,9 +1,17 @@
 // `mod model shadow-report` as the CLI shows it: the JSON contract and the
 // human report (agreement, the live x shadow decision table, agreement per
 // category, the disagreeing cells with example post ids, texts only when
-// asked for).
+// asked for). With nothing scored it says why: the active shadow has seen no
+// post yet, the version asked for scored nothing, or no shadow runs.
 import type { Agreement, ShadowReport, ShadowVersionSeen } from '../../moderation/shadow-report.js';
 import { DECISIONS } from '../../moderation/shadow-report.js';
+
+/** The shadow the env's model pointer names now. */
+export interface ActiveShadow {
+  version: string;
+  /** The pointer's release (the shadow action, or a later release that kept it). */
+  releaseId: string;
+}
 
 export interface ShadowReportView {
   environment: string;
@@ -11,6 +19,8 @@ export interface ShadowReportView {
   /** The live model versions that decided the shadowed posts. */
   liveVersions: string[];
   versionsSeen: ShadowVersionSeen[];
+  /** The env's active shadow: null when none, undefined when the pointer could not be read. */
+  activeShadow?: ActiveShadow | null;
   /** Post id -> text, only with --show-text. */
   texts?: Map<string, string>;
 }
@@ -28,6 +38,7 @@ export function shadowReportJson(view: ShadowReportView) {
     environment: view.environment,
     since: report.since.toISOString(),
     shadowVersion: report.shadowVersion,
+    activeShadow: view.activeShadow ?? null,
     liveVersions: view.liveVersions,
     versionsSeen: view.versionsSeen.map((v) => ({ version: v.version, posts: v.posts, first: v.first.toISOString(), last: v.last.toISOString() })),
     total: report.total,
@@ -55,6 +66,26 @@ function categoryTable(title: string, byCategory: Record<string, Agreement>): st
   return table(rows);
 }
 
+/** No post scored: the active shadow has seen none yet, the version asked for scored none, or no shadow runs. */
+function nothingScored(view: ShadowReportView): string {
+  const { report, environment } = view;
+  const since = report.since.toISOString();
+  const active = view.activeShadow;
+  const version = report.shadowVersion;
+  const seen = view.versionsSeen.length > 0 ? ` (shadow models seen since then: ${view.versionsSeen.map((v) => `${v.version} ${v.posts} posts`).join(', ')})` : '';
+  if (active && version === active.version) {
+    return [
+      `${environment}: shadow model ${version} is active (release ${active.releaseId}), but no post has been scored by it since ${since}: none has arrived yet`,
+      '  it scores every new post the endpoint decides (the live model answers); run this again once posts have come in',
+    ].join('\n');
+  }
+  if (version !== null) {
+    const next = active ? `  the active shadow is ${active.version} (release ${active.releaseId}): mod model shadow-report --env ${environment}` : `  to shadow it: mod model shadow --env ${environment} --model <its artifact dir>`;
+    return [`${environment}: model ${version} scored no posts as a shadow since ${since}${seen}`, next].join('\n');
+  }
+  return [`${environment}: no post was scored by a shadow model since ${since}${seen}`, `  to start one: mod model shadow --env ${environment} --model <dir>`].join('\n');
+}
+
 const oneLine = (text: string): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
@@ -63,14 +94,12 @@ const oneLine = (text: string): string => {
 export function shadowReportText(view: ShadowReportView): string {
   const { report, environment, texts } = view;
   const since = report.since.toISOString();
-  if (report.total === 0) {
-    const seen = view.versionsSeen.length > 0 ? ` (shadow models seen since then: ${view.versionsSeen.map((v) => `${v.version} ${v.posts} posts`).join(', ')})` : '';
-    const which = report.shadowVersion ? `shadow model ${report.shadowVersion} scored no posts` : 'no post was scored by a shadow model';
-    return [`${environment}: ${which} since ${since}${seen}`, `  to start one: mod model shadow --env ${environment} --model <dir>`].join('\n');
-  }
+  const active = view.activeShadow;
+  if (report.total === 0) return nothingScored(view);
   const a = report.agreement;
   const lines = [
     `${environment}: shadow model ${report.shadowVersion} next to live ${view.liveVersions.join(', ') || 'n/a'}, ${report.total} posts since ${since}`,
+    ...(active && active.version !== report.shadowVersion ? [`  (not the active shadow: that is ${active.version}, release ${active.releaseId})`] : []),
     `  agreement     same decision ${pct(a.decisionRate)} (${a.sameDecision}), same decision and category ${pct(a.fullRate)} (${a.sameDecisionAndCategory})`,
     '',
     ...table([['live \\ shadow', ...DECISIONS], ...DECISIONS.map((live) => [live, ...DECISIONS.map((shadow) => String(report.matrix[live][shadow]))])]),
