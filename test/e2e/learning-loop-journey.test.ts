@@ -4,7 +4,8 @@
 // review through the endpoint, a moderator (a token from `mod service token
 // create`) labels them through the review API, `mod model train --from-db`
 // trains a candidate on those labels (the manifest counts them), the
-// candidate shadows the released live model and `mod model shadow-report`
+// candidate shadows the live model (nothing released: `mod model shadow`
+// pins the deployed bundle's model as live first) and `mod model shadow-report`
 // counts the posts it scored, `mod model release` swaps it in and `mod model
 // rollback` takes it out, requests running the whole time and none failing;
 // `mod status` and `mod history` say so. A second environment that asks a
@@ -49,7 +50,7 @@ describe('the learning loop, end to end on the local provider with the real serv
   let bundled: string;
   let candidate: string;
   let candidateDir: string;
-  /** What the moderator labelled: the posts' texts with the label given (ja-check's truth). */
+  /** What the moderator labelled: the posts' texts with the label given (the repository data's). */
   const labelled: LabelledText[] = [];
   const ids: Record<string, string> = {};
   /** Texts the bundled model sent to review. */
@@ -68,8 +69,9 @@ describe('the learning loop, end to end on the local provider with the real serv
     if (response.status !== 200) throw new Error(`GET ${url}: HTTP ${response.status} ${text.slice(0, 500)}`);
     return JSON.parse(text) as T;
   }
-  async function createToken(name: string, databaseUrl: string): Promise<string> {
-    const run = await repo.json<{ token: string; name: string }>(['service', 'token', 'create', '--name', name], { env: { DATABASE_URL: databaseUrl } });
+  /** A moderator token in the env's database (`mod service token create --env`). */
+  async function createToken(name: string, env: string): Promise<string> {
+    const run = await repo.json<{ token: string; name: string }>(['service', 'token', 'create', '--name', name, '--env', env]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.body.name).toBe(name);
     return run.body.token;
@@ -109,14 +111,18 @@ describe('the learning loop, end to end on the local provider with the real serv
     expect(deploy.body.status).toBe('Succeeded');
     endpoint = deploy.body.endpoint;
     expect(Object.values(await repo.instanceModels())).toHaveLength(2);
-    token = await createToken('alice', db.url);
+    token = await createToken('alice', 'stage');
 
-    // The hand-written check set through the endpoint: some of it goes to review.
-    const check = await readLabelledFile(path.join(REPO_ROOT, 'data', 'ja-check.csv'));
+    // Labelled posts of the repository's data through the endpoint: some go to review. None is in the check set
+    // the model gate judges on (data/ja-check.csv; its normalised texts), which training leaves out.
+    const key = (text: string) => text.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+    const checkSet = new Set((await readLabelledFile(path.join(REPO_ROOT, 'data', 'ja-check.csv'))).map((e) => key(e.text)));
+    const data = [...(await readLabelledFile(path.join(REPO_ROOT, 'data', 'ja', 'ng-more.jsonl'))), ...(await readLabelledFile(path.join(REPO_ROOT, 'data', 'ja', 'ok-lookalikes.jsonl'))).slice(0, 300)];
+    const check = data.filter((e) => !checkSet.has(key(e.text)));
     const truth = new Map<string, LabelledText>();
     const reviewed: string[] = [];
     for (let start = 0; start < check.length; start += 100) {
-      const items = check.slice(start, start + 100).map((example, i) => ({ id: `check-${start + i}`, text: example.text }));
+      const items = check.slice(start, start + 100).map((example, i) => ({ id: `data-${start + i}`, text: example.text }));
       items.forEach((item, i) => truth.set(item.id, check[start + i]!));
       const { results } = await post<{ results: Moderated[] }>(`${endpoint}/v1/moderate/batch`, { items });
       for (const result of results) if (result.decision === 'review') reviewed.push(result.id);
@@ -124,7 +130,7 @@ describe('the learning loop, end to end on the local provider with the real serv
     }
     expect(reviewed.length).toBeGreaterThanOrEqual(24);
 
-    // Claim a few dozen and label each as the check set does.
+    // Claim a few dozen and label each as the data does.
     const { items } = await get<{ items: { id: string; text: string; decision: string; margin: number | null }[] }>(`${endpoint}/v1/reviews?limit=36`, token);
     expect(items.length).toBe(Math.min(36, reviewed.length));
     for (const item of items) {
@@ -151,20 +157,16 @@ describe('the learning loop, end to end on the local provider with the real serv
     expect(manifest.training.labels.fingerprint).toMatch(/^sha256:/);
   });
 
-  it('the candidate shadows the released live model, and mod model shadow-report counts the posts it scored', { timeout: 300_000 }, async () => {
-    // Without a released live model there is nothing to shadow: the README's way is to pin the bundled one.
-    const refused = await repo.json<{ error: { code: string; hint?: string } }>(['model', 'shadow', '--env', 'stage', '--model', candidateDir]);
-    expect(refused.exitCode).toBe(2);
-    expect(refused.body.error.hint).toContain('mod model release --env stage --model models/default');
-    const pin = await repo.json<ModelRecord>(['model', 'release', '--env', 'stage', '--model', path.join(repo.dir, 'models', 'default')]);
-    expect(pin.exitCode, pin.stderr).toBe(0);
-    expect(pin.body).toMatchObject({ status: 'Succeeded', kind: 'model', model: { action: 'release', version: bundled } });
-    ids.pin = pin.body.deploymentId;
-
+  it('the candidate shadows the live model (the bundled one, pinned by the shadow), and mod model shadow-report counts the posts it scored', { timeout: 300_000 }, async () => {
+    // Nothing is released yet: the shadow pins the deployed bundle's model as the live one first (a release record of its own).
     const shadow = await repo.json<ModelRecord>(['model', 'shadow', '--env', 'stage', '--model', candidateDir]);
     expect(shadow.exitCode, shadow.stderr).toBe(0);
     expect(shadow.body).toMatchObject({ status: 'Succeeded', kind: 'model', model: { action: 'shadow', version: candidate } });
     ids.shadow = shadow.body.deploymentId;
+    const history = await repo.json<{ deployments: { deploymentId: string; status: string; kind?: string; model?: { action: string; version: string } }[] }>(['history', '--env', 'stage']);
+    const pin = history.body.deployments.find((d) => d.kind === 'model' && d.model?.action === 'release');
+    expect(pin).toMatchObject({ status: 'Succeeded', model: { version: bundled } });
+    ids.pin = pin!.deploymentId;
     for (const model of Object.values(await repo.instanceModels())) expect(model).toMatchObject({ version: bundled, source: 'released', releaseId: ids.shadow, shadow: candidate });
 
     const texts = ['今日はいい天気ですね', 'LINE交換しよ！ID教えて', '週末に映画でもどうですか', '副業で月収100万円、詳しくはDMで', 'お疲れさまです', 'JKです、今日会える人'];
@@ -243,8 +245,8 @@ describe('the learning loop, end to end on the local provider with the real serv
     const deploy = await repo.json<{ status: string; endpoint: string }>(['deploy', '--env', 'pairs']);
     expect(deploy.exitCode, deploy.stderr).toBe(0);
     const pairs = deploy.body.endpoint;
-    const ann = await createToken('ann', pairsDb.url);
-    const bob = await createToken('bob', pairsDb.url);
+    const ann = await createToken('ann', 'pairs');
+    const bob = await createToken('bob', 'pairs');
     // Texts the bundled model (which decides on pairs) sends to review, as it did on stage.
     const texts = reviewedTexts.slice(-5);
     const { results } = await post<{ results: Moderated[] }>(`${pairs}/v1/moderate/batch`, { items: texts.map((text, i) => ({ id: `pair-${i}`, text })) });
