@@ -113,6 +113,8 @@ export interface ModelReleaseInfo {
   objectVersions?: Record<string, string>;
   /** A release's model gate: what it was compared with, on which check set, and each row (model-gate.ts). */
   gate?: { baseline: { version: string; source: 'released' | 'bundled' }; checkSet: string; examples: number; tolerance: number; passed: boolean; rows: { metric: string; baseline: number; candidate: number; delta: number; worse: boolean }[] };
+  /** A failed or stopped one: whether the instances reported the pointer put back (asked: false where they cannot be asked); pending: each that did not, and why. */
+  restored?: { asked: boolean; loaded: boolean; pending: string[] };
 }
 
 /** The revert a rollback still owes its branch: what to revert, and why it was not made. */

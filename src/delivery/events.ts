@@ -25,7 +25,15 @@ export type DeliveryEvent =
   /** Both answer and take their share; samples are collected for `durationSeconds`. */
   | { type: 'canary'; phase: 'sampling'; durationSeconds: number }
   /** The judge's verdict and what follows it (the rollout continues, stops, or waits for `mod approve`). */
-  | { type: 'canary'; phase: 'verdict'; verdict: CanaryVerdict; samples: { baseline: number; canary: number }; outcome: NonNullable<CanaryRecord['outcome']> }
+  | {
+      type: 'canary';
+      phase: 'verdict';
+      verdict: CanaryVerdict;
+      samples: { baseline: number; canary: number };
+      outcome: NonNullable<CanaryRecord['outcome']>;
+      /** A model canary (issue 13): the two models, counted in posts. */
+      model?: { candidate: string; live: string };
+    }
   /** A Marginal verdict with onMarginal: pause: the deployment waits for `mod approve --env E` (or `--reject`). */
   | { type: 'canary'; phase: 'paused'; deploymentId: string; environment: string }
   /** The answer to a paused canary. */

@@ -45,7 +45,8 @@ export interface EnvironmentStatus {
   drift: string | null;
   /** What makes `mod status` exit non-zero (e.g. ENDPOINT_DOWN), with what to do. */
   problems: StatusProblem[];
-  recent: (Pick<DeploymentRecord, 'deploymentId' | 'status' | 'startedAt' | 'endedAt' | 'initiator'> & { commit: string })[];
+  /** The newest deployments and (issue 13) model releases, newest first; a model release has `kind: 'model'` and its model. */
+  recent: (Pick<DeploymentRecord, 'deploymentId' | 'status' | 'startedAt' | 'endedAt' | 'initiator'> & { commit: string; kind?: 'model'; model?: { action: NonNullable<DeploymentRecord['model']>['action']; version: string } })[];
   /**
    * Issue 13: the env's released model (its pointer), which wins over the
    * model a code bundle ships; null: none released, each instance's bundled
@@ -154,13 +155,22 @@ export async function environmentStatus(ws: Workspace, env: Environment, recentL
     warnings,
     drift: truth.drift,
     problems: truth.problems,
-    recent: history.slice(0, recentLimit).map((d) => ({ deploymentId: d.deploymentId, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, initiator: d.initiator, commit: d.revision.commit })),
+    recent: recentOf(history, model?.records ?? [], recentLimit),
     ...(model !== undefined ? { model: model.pointer, modelInFlight: model.inFlight } : {}),
   };
 }
 
+/** Code deployments and model releases by time, newest first. */
+function recentOf(history: readonly DeploymentRecord[], models: readonly DeploymentRecord[], limit: number): EnvironmentStatus['recent'] {
+  const code = history.slice(0, limit).map((d) => ({ deploymentId: d.deploymentId, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, initiator: d.initiator, commit: d.revision.commit }));
+  const model = models
+    .slice(0, limit)
+    .map((d) => ({ deploymentId: d.deploymentId, status: d.status, startedAt: d.startedAt, endedAt: d.endedAt, initiator: d.initiator, commit: d.revision.commit, kind: 'model' as const, model: { action: d.model!.action, version: d.model!.version } }));
+  return [...code, ...model].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
+}
+
 /** The env's model pointer with the release that made its live model live (when, by whom), and a model release in flight; undefined when they cannot be read. */
-export async function modelStatus(provider: Provider, env: Environment, warnings: string[]): Promise<{ pointer: ModelStatus | null; inFlight: ModelInFlight | null } | undefined> {
+export async function modelStatus(provider: Provider, env: Environment, warnings: string[]): Promise<{ pointer: ModelStatus | null; inFlight: ModelInFlight | null; records: DeploymentRecord[] } | undefined> {
   try {
     const store = provider.models(env);
     const [pointer, records] = await Promise.all([store.readPointer(env), store.releases(env, 50).catch(() => [])]);
@@ -176,7 +186,8 @@ export async function modelStatus(provider: Provider, env: Environment, warnings
           ...(running.canary ? { canary: running.canary } : {}),
         }
       : null;
-    if (!pointer) return { pointer: null, inFlight };
+    const models = records.filter((r) => r.model);
+    if (!pointer) return { pointer: null, inFlight, records: models };
     const live = pointer.live;
     const made =
       records.find((r) => r.status === 'Succeeded' && r.model && (r.model.action === 'release' || r.model.action === 'rollback') && r.model.version === live.version && r.model.checksum === live.checksum) ?? records.find((r) => r.deploymentId === pointer.releaseId);
@@ -189,6 +200,7 @@ export async function modelStatus(provider: Provider, env: Environment, warnings
         updatedAt: pointer.updatedAt,
       },
       inFlight,
+      records: models,
     };
   } catch (error) {
     // A store that is not set up (AWS without aws.modelBucket) says so; one not built yet stays quiet.

@@ -10,6 +10,7 @@ import { runCommand, type CliContext, type GlobalOptions } from '../../src/cli/c
 import { main } from '../../src/cli/main.js';
 import { runCanaryReport } from '../../src/cli/commands/canary.js';
 import { failedCanary } from '../fakes/canary-records.js';
+import { describeEvent } from '../../src/cli/output/describe-event.js';
 import { historyJson, historyText } from '../../src/cli/format/history-view.js';
 import { statusJson, statusText } from '../../src/cli/format/status-view.js';
 import { history } from '../../src/delivery/history.js';
@@ -53,7 +54,7 @@ describe('issue 13: mod model release', () => {
     const { exit, stdout } = await release({ reason: 'retrained' }, { json: true });
     expect(exit).toBe(ExitCode.Ok);
     const doc = JSON.parse(stdout);
-    expect(doc).toMatchObject({ schemaVersion: 1, status: 'Succeeded', kind: 'model', environment: 'stage', initiator: 'carol', reason: 'retrained', rollbackOf: null, error: null, canary: null });
+    expect(doc).toMatchObject({ schemaVersion: 1, status: 'Succeeded', kind: 'model', environment: 'stage', initiator: 'carol', reason: 'retrained', rollbackOf: null, error: null, canary: { status: 'Skipped', note: 'stage has no canary: settings' } });
     expect(doc.deploymentId).toMatch(/^m-/);
     expect(doc.model).toMatchObject({ action: 'release', version: dflt.version, checksum: dflt.checksum, previous: null, gate: { baseline: { version: dflt.version, source: 'bundled' }, checkSet: 'data/ja-check.csv', passed: true } });
     expect(doc.gateReport.rows.map((r: { metric: string }) => r.metric)).toContain('caught.scam');
@@ -65,6 +66,7 @@ describe('issue 13: mod model release', () => {
     expect(exit).toBe(ExitCode.Ok);
     expect(stdout).toMatch(new RegExp(`Succeeded: m-\\S+ model release ${dflt.version} -> stage`));
     expect(stdout).toContain('replacing: the bundled model');
+    expect(stdout).toContain('canary skipped: stage has no canary: settings');
     expect(stdout).toMatch(/ok {4}caught\.spam/);
     expect(stdout).toContain('wins over the model a code bundle ships');
   });
@@ -116,6 +118,20 @@ describe('issue 13: the commands as parsed', () => {
     const run = await mod(['model', 'release', '--env', 'production', '--model', DEFAULT_DIR]);
     expect(run.exit).toBe(ExitCode.Usage);
     expect(run.stderr).toContain('pass --yes to confirm');
+  });
+
+  it('mod model rollback --env production with nothing released says so before asking for --yes', async () => {
+    await repo.commit('config', { 'mod.config.yml': 'app: shop\nenvironments:\n  production:\n    branch: master\n' });
+    const run = await mod(['model', 'rollback', '--env', 'production']);
+    expect(run.exit).toBe(ExitCode.Usage);
+    expect(run.stderr).toContain('no model is released to production');
+    expect(run.stderr).not.toContain('--yes');
+  });
+
+  it('--model of a directory that does not exist: exit 2, saying so', async () => {
+    const { exit, stderr } = await release({ model: path.join(repo.dir, 'models', 'nope') });
+    expect(exit).toBe(ExitCode.Usage);
+    expect(stderr).toContain(`--model ${path.join(repo.dir, 'models', 'nope')} does not exist`);
   });
 
   it('mod deploy: --override model goes with --release-model', async () => {
@@ -221,6 +237,44 @@ describe('issue 13: status and history show models', () => {
     const { exit, stdout } = await cli((g, context, output) => runCanaryReport(record.deploymentId, {}, g, context, output, ws));
     expect(exit).toBe(ExitCode.Ok);
     expect(stdout).toContain('canary model v-new vs the live model v-old (decisions and categories only)');
+    expect(stdout).toContain('then: the candidate model is removed; model v-old keeps deciding');
+    expect(stdout).not.toContain('fleet');
+  });
+
+  it("a model canary's verdict speaks of models and posts, each failing metric named once", () => {
+    const verdict = failedCanary().verdict!;
+    const text = describeEvent({ type: 'canary', phase: 'verdict', verdict, samples: { baseline: 400, canary: 100 }, outcome: 'rolled-back', model: { candidate: 'v-new', live: 'v-old' } })!.text;
+    expect(text).toContain('model canary Fail');
+    expect(text).toContain('100 posts by v-new vs 400 by v-old');
+    expect(text).toContain('the candidate model v-new is removed; model v-old keeps deciding');
+    expect(text).not.toContain('fleet');
+    for (const m of verdict.metrics.filter((m) => m.verdict === 'fail')) expect(text.split(m.name).length - 1).toBe(1);
+  });
+
+  it('mod canary report of a stopped model release: the canary ended, not "still running"', async () => {
+    const record = {
+      schemaVersion: 1,
+      deploymentId: 'm-20261202T000000-stoppd',
+      environment: 'stage',
+      provider: 'fake',
+      status: 'Stopped',
+      revision: { commit: '' },
+      initiator: 'dave',
+      startedAt: '2026-12-02T00:00:00.000Z',
+      endedAt: '2026-12-02T00:00:09.000Z',
+      instances: [],
+      kind: 'model',
+      canary: { status: 'Judged', startedAt: '2026-12-02T00:00:01.000Z', endedAt: '2026-12-02T00:00:09.000Z', note: 'stopped before a verdict', outcome: 'rolled-back', canaryInstances: [], baselineInstances: [] },
+      model: { action: 'release', version: 'v-new', checksum: 'c', location: '/m', dataFingerprint: '', previous: { version: 'v-old', checksum: 'd', location: '/o' } },
+    } as const;
+    await provider.modelStore.saveRelease(ws.environment('stage'), structuredClone(record) as never);
+    const { stdout } = await cli((g, context, output) => runCanaryReport(record.deploymentId, {}, g, context, output, ws));
+    expect(stdout).not.toContain('still running');
+    expect(stdout).not.toContain('running: no verdict yet');
+    expect(stdout).toContain('ended: stopped before a verdict');
+    expect(stdout).toContain('then: the candidate model is removed; model v-old keeps deciding');
+    const text = historyText(await history(ws, ['stage'], 10), false, false);
+    expect(text).toContain('canary ended: stopped before a verdict; the candidate model is removed; model v-old keeps deciding');
   });
 
   it('mod status with no model released: the bundle decides', async () => {
@@ -241,5 +295,24 @@ describe('issue 13: status and history show models', () => {
     const text = historyText(records, false, false);
     expect(text).toContain(`model release ${dflt.version}`);
     expect(text).toContain('kind model, replacing the bundled model');
+  });
+
+  it('mod history: a shadow replaces nothing, it sits next to the live model', async () => {
+    await release({});
+    await cli((g, context, output) => runModelShadow({ env: 'stage', model: BASELINE_DIR }, g, context, output, ws));
+    const text = historyText(await history(ws, ['stage'], 10), false, false);
+    expect(text).toContain(`model shadow ${base.version}`);
+    expect(text).toContain(`kind model, live ${dflt.version}`);
+    expect(text).not.toContain(`replacing ${dflt.version}`);
+  });
+
+  it('mod status: recent lists model releases with code deployments, the kind shown', async () => {
+    provider.seed('stage', { commit, subject: 'First' });
+    const released = await release({}, { json: true });
+    const id = JSON.parse(released.stdout).deploymentId as string;
+    const [env] = await status(ws, ['stage']);
+    expect(env!.recent.map((r) => r.kind ?? 'code')).toEqual(['model', 'code']);
+    expect(env!.recent[0]).toMatchObject({ deploymentId: id, kind: 'model', model: { action: 'release', version: dflt.version } });
+    expect(statusText([env!], false)).toMatch(new RegExp(`${id} {2}Succeeded +model release ${dflt.version} {2}carol`));
   });
 });

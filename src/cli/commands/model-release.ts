@@ -114,12 +114,14 @@ export async function runModelRelease(options: ModelReleaseCommandOptions, globa
 }
 
 export async function runModelRollback(options: ModelRollbackCommandOptions, globals: GlobalOptions, context: CliContext, output: Output, workspace?: Workspace): Promise<number> {
-  const { rollbackModel } = await import('../../delivery/model/model-rollback.js');
+  const { assertModelReleased, rollbackModel } = await import('../../delivery/model/model-rollback.js');
   const { modelReleaseJson, modelReleaseText } = await import('../format/model-release-view.js');
   const { exitCodeFor } = await import('../format/deployment-result.js');
   const timeoutMs = positiveSeconds(options.timeout, '--timeout');
   const ws = workspace ?? (await openWorkspaceFor(globals, context));
   const env = ws.environment(options.env);
+  // Nothing released: say so before asking for --yes.
+  await assertModelReleased(ws, env.name);
   await confirmProduction(env, `Roll back the model of ${env.name}?`, options.yes, `mod model rollback --env ${env.name}`, output);
   const { onInterrupt } = await import('../interrupt.js');
   const interrupt = onInterrupt((message) => output.warn(message));

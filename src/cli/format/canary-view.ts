@@ -43,20 +43,38 @@ export function failingMetrics(canary: CanaryRecord | undefined): MetricVerdict[
 }
 
 /** One line: `canary Fail (score 40/100): decision.reject, latency failed; rolled back`; undefined without a canary. */
-export function canaryLine(canary: CanaryRecord | undefined, color: boolean): string | undefined {
+export function canaryLine(canary: CanaryRecord | undefined, color: boolean, model?: ModelSides): string | undefined {
   if (!canary) return undefined;
   const c = new Chalk({ level: color ? 1 : 0 });
   if (canary.status === 'Skipped') return c.dim(`canary skipped${canary.note ? `: ${canary.note}` : ''}`);
   const v = canary.verdict;
-  if (!v) return canary.status === 'Running' ? c.cyan('canary running') : `canary ${canary.status.toLowerCase()}${canary.note ? `: ${canary.note}` : ''}`;
+  if (!v)
+    return canary.status === 'Running'
+      ? c.cyan('canary running')
+      : canary.endedAt
+        ? `canary ended${canary.note ? `: ${canary.note}` : ' without a verdict'}${canary.outcome ? `; ${outcomeText(canary.outcome, model)}` : ''}`
+        : `canary ${canary.status.toLowerCase()}${canary.note ? `: ${canary.note}` : ''}`;
   const failing = failingMetrics(canary).map((m) => m.name);
   const nodata = v.metrics.filter((m) => m.verdict === 'nodata').map((m) => m.name);
   const head = `canary ${paintVerdict(c, v.verdict)} (score ${formatNumber(v.score)}/100)`;
   const why = failing.length ? `${failing.join(', ')} failed` : nodata.length && v.verdict !== 'Pass' ? `no data for ${nodata.join(', ')}` : undefined;
-  return `${head}${why ? `: ${why}` : ''}${canary.outcome ? `; ${outcomeText(canary.outcome)}` : ''}`;
+  return `${head}${why ? `: ${why}` : ''}${canary.outcome ? `; ${outcomeText(canary.outcome, model)}` : ''}`;
 }
 
-export function outcomeText(outcome: NonNullable<CanaryRecord['outcome']>): string {
+/** Issue 13: a model canary's two models (a model release's record): the outcome speaks of them, not of fleets. */
+export interface ModelSides {
+  candidate: string;
+  live: string;
+}
+
+/** A model release record's two models, for canaryLine; undefined for a code deployment. */
+export function modelSides(record: DeploymentRecord): ModelSides | undefined {
+  return record.kind === 'model' && record.model ? { candidate: record.model.version, live: record.model.previous?.version ?? 'the bundled model' } : undefined;
+}
+
+export function outcomeText(outcome: NonNullable<CanaryRecord['outcome']>, model?: ModelSides): string {
+  if (model && (outcome === 'rolled-back' || outcome === 'rejected')) return `the candidate model is removed; model ${model.live} keeps deciding`;
+  if (model && outcome === 'continued') return `model ${model.candidate} went live`;
   switch (outcome) {
     case 'continued':
       return 'the rollout continued';
@@ -94,14 +112,16 @@ export function canaryReportText(record: DeploymentRecord, color: boolean, colum
   lines.push(c.dim(`  ${groups}${window}`));
   const v = canary.verdict;
   if (!v) {
-    lines.push(`  ${canary.status === 'Running' ? c.cyan('running: no verdict yet') : `${canary.status}: no verdict`}${canary.note ? ` (${canary.note})` : ''}`);
+    if (canary.endedAt) lines.push(`  ended${canary.note ? `: ${canary.note}` : ' without a verdict'}`);
+    else lines.push(`  ${canary.status === 'Running' ? c.cyan('running: no verdict yet') : `${canary.status}: no verdict`}${canary.note ? ` (${canary.note})` : ''}`);
+    if (canary.outcome) lines.push(`  then: ${outcomeText(canary.outcome, modelSides(record))}`);
     const live = liveText(canary);
     if (live) lines.push(`  so far: ${live}`);
     return lines.join('\n');
   }
   lines.push(`  verdict ${paintVerdict(c, v.verdict)}: score ${formatNumber(v.score)}/100 (pass >= ${v.thresholds.pass}, marginal >= ${v.thresholds.marginal})`);
   lines.push(`  why: ${v.reason}`);
-  if (canary.outcome) lines.push(`  then: ${outcomeText(canary.outcome)}`);
+  if (canary.outcome) lines.push(`  then: ${outcomeText(canary.outcome, modelSides(record))}`);
   if (canary.status === 'Paused') lines.push(`  ${c.yellow(`paused${canary.note ? ` (${canary.note})` : ''}: mod approve --env ${record.environment} continues it, --reject rolls it back`)}`);
   if (v.metrics.length) {
     const head = ['metric', 'group', 'verdict', 'baseline', 'canary', 'ratio / interval / p', 'reason'];

@@ -2,7 +2,7 @@
 import { Chalk } from 'chalk';
 import type { DeploymentRecord, InstanceRecord } from '../../delivery/deployment.js';
 import { short } from '../output/describe-event.js';
-import { canaryLine, canarySummaryJson } from './canary-view.js';
+import { canaryLine, canarySummaryJson, modelSides } from './canary-view.js';
 import { truncateToWidth } from './terminal-text.js';
 
 export function historyJson(records: DeploymentRecord[]) {
@@ -80,11 +80,14 @@ function modelReleaseLines(r: DeploymentRecord, status: string, color: boolean, 
   const m = r.model!;
   const what = m.action === 'rollback' && m.version === 'bundled' ? 'model rollback to the bundled model' : `model ${m.action} ${m.version}`;
   const lines = [`${r.deploymentId}  ${r.environment.padEnd(10)} ${status.padEnd(color ? 20 : 10)} ${what}`];
-  const previous = m.previous ? `, replacing ${m.previous.version}` : m.action === 'release' ? ', replacing the bundled model' : '';
+  // A shadow replaces nothing: it sits next to the live model.
+  const shadowing = m.action === 'shadow' || m.action === 'unshadow';
+  const previous = m.previous ? `, ${shadowing ? 'live' : 'replacing'} ${m.previous.version}` : m.action === 'release' ? ', replacing the bundled model' : '';
   lines.push(c.dim(`    by ${r.initiator} at ${r.startedAt} (${took}), kind model${previous}${r.rollbackOf ? `, rollback of ${r.rollbackOf}` : ''}${m.labels ? `, trained on ${m.labels.count} moderator labels` : ''}`));
   if (r.error) lines.push(`    ${c.red(r.error.message)}`);
+  if (m.restored?.asked && !m.restored.loaded) lines.push(`    ${c.yellow(`pointer put back, not reported by every instance then: ${m.restored.pending.join('; ')}`)}`);
   for (const g of r.gates?.filter((g) => g.overridden) ?? []) lines.push(`    ${c.yellow(`gate ${g.name} overridden by ${g.overridden!.by}: ${g.overridden!.reason}`)}`);
-  const canary = canaryLine(r.canary, color);
+  const canary = canaryLine(r.canary, color, modelSides(r));
   if (canary) lines.push(`    ${canary}`);
   return lines;
 }

@@ -4,7 +4,7 @@
 import { Chalk } from 'chalk';
 import type { DeploymentRecord } from '../../delivery/deployment.js';
 import type { ModelGateReport } from '../../delivery/model/model-gate.js';
-import { canaryLine, canarySummaryJson, failingMetrics } from './canary-view.js';
+import { canaryLine, canarySummaryJson, failingMetrics, modelSides } from './canary-view.js';
 
 /** The record of a model release as `--json` prints it. */
 export function modelReleaseJson(record: DeploymentRecord, gates?: ModelGateReport) {
@@ -74,13 +74,24 @@ export function modelReleaseText(record: DeploymentRecord, color: boolean, gates
   else if (m?.action === 'release') lines.push('  replacing: the bundled model');
   if (m?.labels) lines.push(`  trained on ${m.labels.count} moderator labels${m.labels.from ? ` (${m.labels.from} .. ${m.labels.to ?? ''})` : ''}`);
   if (gates) lines.push(modelGateText(gates, color).replace(/^/gm, '  '));
-  const canary = canaryLine(record.canary, color);
+  const canary = canaryLine(record.canary, color, modelSides(record));
   if (canary) lines.push(`  ${canary}`);
   for (const f of failingMetrics(record.canary)) lines.push(`    ${c.red(f.name)}${f.critical ? ' (critical)' : ''}: ${f.reason}`);
   if (record.error) {
     lines.push(`  ${c.red('cause:')} ${record.error.message}`);
     if (record.error.hint) lines.push(`  hint: ${record.error.hint}`);
   }
+  const restored = restoredLine(record);
+  if (restored) lines.push(`  ${restored.ok ? restored.text : c.yellow(restored.text)}`);
   if (record.status === 'Succeeded' && m?.action === 'release') lines.push(`  the released model wins over the model a code bundle ships; mod model rollback --env ${record.environment} goes back in seconds`);
   return lines.join('\n');
+}
+
+/** A failed or stopped one: whether the instances reported the pointer put back. */
+function restoredLine(record: DeploymentRecord): { text: string; ok: boolean } | undefined {
+  const r = record.model?.restored;
+  if (!r) return undefined;
+  if (!r.asked) return { text: 'pointer put back: the instances cannot be asked; they read it within one MODEL_POLL interval', ok: true };
+  if (r.loaded) return { text: 'pointer put back: every instance reports it', ok: true };
+  return { text: `pointer put back, but not every instance reports it yet: ${r.pending.join('; ')}`, ok: false };
 }

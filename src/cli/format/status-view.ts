@@ -106,7 +106,8 @@ export function statusText(environments: EnvironmentStatus[], color: boolean, no
     }
     if (e.recent.length) {
       lines.push('  recent:');
-      for (const d of e.recent) lines.push(`    ${d.deploymentId}  ${paintStatus(c, d.status)}  ${short(d.commit)}  ${d.initiator}  ${d.startedAt}`);
+      // Issue 13: a model release names its model where a code deployment names its commit.
+      for (const d of e.recent) lines.push(`    ${d.deploymentId}  ${paintStatus(c, d.status)}  ${d.model ? `model ${d.model.action} ${d.model.version}` : `${short(d.commit)}`}  ${d.initiator}  ${d.startedAt}`);
     }
     blocks.push(lines.join('\n'));
   }

@@ -69,6 +69,7 @@ function describeCanary(event: CanaryEvent): { text: string; level: 'info' | 'wa
       return { text: `canary: sampling requests for ${event.durationSeconds} s`, level: 'info' };
     case 'verdict': {
       const v = event.verdict;
+      if (event.model) return describeModelVerdict(event, event.model);
       const failing = v.metrics.filter((m) => m.verdict === 'fail');
       const failed = failing.length ? `; failed: ${failing.map((m) => `${m.name} (${m.reason})`).join('; ')}` : '';
       const outcome = { continued: 'the rollout continues', 'rolled-back': 'the canary is removed, the fleet keeps its revision', paused: 'paused', approved: 'approved', rejected: 'rejected, the fleet keeps its revision' }[event.outcome];
@@ -84,6 +85,18 @@ function describeCanary(event: CanaryEvent): { text: string; level: 'info' | 'wa
     case 'skipped':
       return { text: `canary skipped: ${event.reason}`, level: 'info' };
   }
+}
+
+/** Issue 13: a model canary's verdict in models and posts, each failing metric named once (its figures: mod canary report). */
+function describeModelVerdict(event: Extract<CanaryEvent, { phase: 'verdict' }>, model: { candidate: string; live: string }): { text: string; level: 'info' | 'warn' | 'error' } {
+  const v = event.verdict;
+  const failing = v.metrics.filter((m) => m.verdict === 'fail').map((m) => m.name);
+  const why = failing.length ? `${failing.join(', ')} failed` : v.reason;
+  const outcome = event.outcome === 'continued' ? `model ${model.candidate} goes live` : `the candidate model ${model.candidate} is removed; model ${model.live} keeps deciding`;
+  return {
+    text: `model canary ${v.verdict} (score ${v.score}/100, ${event.samples.canary} posts by ${model.candidate} vs ${event.samples.baseline} by ${model.live}): ${why}; ${outcome}`,
+    level: v.verdict === 'Pass' ? 'info' : v.verdict === 'Marginal' ? 'warn' : 'error',
+  };
 }
 
 /** A command as one line, cut where it would not fit a status line. */

@@ -67,7 +67,11 @@ export async function runModelCanary(input: ModelCanaryInput): Promise<ModelCana
     canary.outcome = 'rolled-back';
     canary.endedAt = new Date().toISOString();
     canary.note = `the instances did not load the canary model: ${describePending(loaded.pending)}`;
-    return { canary, proceed: false, error: { code: 'MODEL_NOT_LOADED', message: `the instances did not load model ${candidate.version} as the canary: ${describePending(loaded.pending)}`, hint: 'see why with mod logs; the pointer is back to the live model' } };
+    return {
+      canary,
+      proceed: false,
+      error: { code: 'MODEL_NOT_LOADED', message: `the instances did not load model ${candidate.version} as the canary: ${describePending(loaded.pending)}`, hint: `see why with mod logs --env ${env.name}; the pointer is back: model ${live.version} keeps deciding` },
+    };
   }
   const start = new Date();
   canary.startedAt = start.toISOString();
@@ -89,16 +93,18 @@ export async function runModelCanary(input: ModelCanaryInput): Promise<ModelCana
   canary.live = { at: canary.endedAt, baseline: counts(rows.filter((r) => r.modelVersion !== candidate.version)), canary: counts(rows.filter((r) => r.modelVersion === candidate.version)) };
   const proceed = verdict.verdict === 'Pass' || (verdict.verdict === 'Marginal' && settings.onMarginal === 'continue');
   canary.outcome = proceed ? 'continued' : 'rolled-back';
-  events({ type: 'canary', phase: 'verdict', verdict, samples, outcome: canary.outcome });
+  events({ type: 'canary', phase: 'verdict', verdict, samples, outcome: canary.outcome, model: { candidate: candidate.version, live: live.version } });
   if (proceed) return { canary, proceed };
-  const failing = verdict.metrics.filter((m) => m.verdict === 'fail');
-  const detail = failing.length ? `; failing: ${failing.map((m) => `${m.name} (${m.reason})`).join('; ')}` : '';
-  let hint = `the pointer is back to the live ${live.version}; see mod canary report ${input.releaseId}`;
+  // Short: which metrics failed, each once, and what happens to the models; every figure is in mod canary report.
+  const failing = verdict.metrics.filter((m) => m.verdict === 'fail').map((m) => m.name);
+  const why = failing.length ? `${failing.join(', ')} failed` : verdict.reason;
+  const models = `the candidate model ${candidate.version} is removed; model ${live.version} keeps deciding`;
+  let hint = `each metric: mod canary report ${input.releaseId}`;
   if (verdict.verdict === 'Marginal' && settings.onMarginal === 'pause') {
     canary.note = `Marginal: a model canary does not wait for mod approve${input.unattended ? ' (and nobody can answer here)' : ''}`;
     hint = `a model canary does not pause for mod approve: release again for more data, a longer canary.durationSeconds, or set canary.onMarginal: continue for ${env.name}`;
   }
-  return { canary, proceed: false, error: { code: 'CANARY_FAILED', message: `model canary: ${verdict.verdict} (score ${verdict.score}/100): ${verdict.reason}${detail}`, hint } };
+  return { canary, proceed: false, error: { code: 'CANARY_FAILED', message: `model canary ${verdict.verdict} (score ${verdict.score}/100): ${why}; ${models}`, hint } };
 }
 
 function counts(rows: readonly DecisionRow[]): NonNullable<CanaryRecord['live']>['canary'] {

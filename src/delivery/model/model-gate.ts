@@ -113,7 +113,8 @@ export async function judgeModelGates(ws: Workspace, env: Environment, provider:
   const current = await currentModel(store, env, options.pointer, options.events);
   const comparison = await compareWithCurrent(options.candidate, current.model, tolerance);
   const baseline = { version: current.model.manifest.version, source: current.source };
-  const gates: ModelGateEntry[] = [modelGateEntry(comparison, options.candidate.manifest.version, baseline, options.overrides, options.initiator)];
+  const paths = { candidate: options.candidate.path, current: current.model.path };
+  const gates: ModelGateEntry[] = [modelGateEntry(comparison, options.candidate.manifest.version, baseline, options.overrides, options.initiator, paths)];
   options.events({ type: 'gate', ...gates[0]! });
   gates.push(...(await timeGates(ws, env, provider, options)));
   return {
@@ -131,14 +132,15 @@ export async function judgeModelGates(ws: Workspace, env: Environment, provider:
   };
 }
 
-function modelGateEntry(comparison: CategoryComparison, candidate: string, baseline: ModelGateReport['baseline'], overrides: ModelGateOverride[], initiator: string): ModelGateEntry {
+function modelGateEntry(comparison: CategoryComparison, candidate: string, baseline: ModelGateReport['baseline'], overrides: ModelGateOverride[], initiator: string, paths: { candidate: string; current: string }): ModelGateEntry {
   const against = `${baseline.source === 'released' ? 'the released' : 'the bundled'} ${baseline.version}`;
   const on = `on ${CHECK_SET} (${comparison.examples} posts), tolerance ${comparison.tolerance}`;
   if (comparison.passed) return { name: 'model', status: 'pass', reason: `${candidate} is not worse than ${against} in any category ${on}` };
   const worse = comparison.rows.filter((r) => r.worse);
   // The figures of every row are in the report; the reason names the rows and their differences.
   const reason = `${candidate} is worse than ${against} ${on}: ${worse.length === 1 ? describeRow(worse[0]!) : worse.map((r) => `${r.metric} ${points(r.delta)}`).join(', ')}`;
-  const fix = `train it again on better data (mod model check --candidate <dir> --baseline <current> --data ${CHECK_SET}), or let it through with --override model --reason "..."`;
+  // The env's current model where this machine reads it (a released one: its published copy), so the command runs as given.
+  const fix = `train it again on better data (compare: mod model check --candidate ${paths.candidate} --baseline ${paths.current} --data ${CHECK_SET}), or let it through with --override model --reason "..."`;
   const override = overrides.find((o) => o.gate === 'model');
   return override ? { name: 'model', status: 'pass', reason, fix, overridden: { reason: override.reason, by: initiator } } : { name: 'model', status: 'fail', reason, fix };
 }

@@ -1,6 +1,7 @@
 // A model release's record (issue 13): its id (`m-<stamp>-<random6>`), the
 // candidate artifact read and verified, and the DeploymentRecord of kind
 // 'model' that release, rollback and shadow write to the ModelStore as they go.
+import { stat } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { ModelArtifactError } from '../../moderation/errors.js';
 import { readModelArtifact, type LoadedModel, type ModelManifest } from '../../moderation/model-artifact.js';
@@ -16,10 +17,13 @@ export function newModelReleaseId(now = new Date()): string {
 
 /** Reads and verifies the artifact in `dir` (its checksum); a directory that is not a model is a usage error. */
 export async function readCandidate(dir: string): Promise<LoadedModel> {
+  const found = await stat(dir).catch(() => undefined);
+  if (!found) throw new UsageError(`--model ${dir} does not exist`, 'pass a directory `mod model train --out` wrote (manifest.json and weights.f32.gz)');
   try {
     return await readModelArtifact(dir);
   } catch (error) {
-    if (error instanceof ModelArtifactError) throw new UsageError(`--model ${dir} is not a model artifact: ${error.message.replace(`${error.artifact}: `, '')}`, 'pass a directory `mod model train --out` wrote (manifest.json and weights.f32.gz)');
+    if (error instanceof ModelArtifactError)
+      throw new UsageError(`--model ${dir} is not a model artifact: ${error.message.replace(`${error.artifact}: `, '').replace(/: not a model artifact$/, '')}`, 'pass a directory `mod model train --out` wrote (manifest.json and weights.f32.gz)');
     throw error;
   }
 }
@@ -36,6 +40,11 @@ export function trainingLabels(manifest: ModelManifest): ModelReleaseInfo['label
 
 export function sameModel(a: Pick<ModelRef, 'version' | 'checksum'> | null | undefined, b: Pick<ModelRef, 'version' | 'checksum'> | null | undefined): boolean {
   return !!a && !!b && a.version === b.version && a.checksum === b.checksum;
+}
+
+/** The release (or rollback) that made `live` the live model: what `mod status` names; undefined when no record says. */
+export function madeLive(records: readonly DeploymentRecord[], live: Pick<ModelRef, 'version' | 'checksum'>): DeploymentRecord | undefined {
+  return records.find((r) => r.status === 'Succeeded' && r.model && (r.model.action === 'release' || r.model.action === 'rollback') && sameModel(r.model, live));
 }
 
 export function refOf(info: Pick<ModelReleaseInfo, 'version' | 'checksum' | 'location' | 'objectVersions'>): ModelRef {

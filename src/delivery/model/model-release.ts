@@ -9,16 +9,16 @@ import { ModError, ExitCode, InterruptedError, UsageError } from '../../errors.j
 import type { ModelPointer } from '../../moderation/model-pointer.js';
 import type { Environment } from '../config.js';
 import { withEnvironmentLock } from '../deploy.js';
-import type { DeploymentError, DeploymentRecord } from '../deployment.js';
+import type { DeploymentError, DeploymentRecord, ModelReleaseInfo } from '../deployment.js';
 import type { DeliveryEvents } from '../events.js';
 import { canaryNotice, type Notifier } from '../notifier.js';
 import type { Provider } from '../provider.js';
 import type { Workspace } from '../workspace.js';
 import { runModelCanary } from './model-canary.js';
 import { gateRecord, judgeModelGates, type ModelGateOverride, type ModelGateReport } from './model-gate.js';
-import { deployedCommit, newModelRecord, newModelReleaseId, newPointer, previousOf, readCandidate, sameModel, trainingLabels } from './model-record.js';
+import { deployedCommit, madeLive, newModelRecord, newModelReleaseId, newPointer, previousOf, readCandidate, sameModel, trainingLabels } from './model-record.js';
 import type { ModelStore } from './model-store.js';
-import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
+import { describePending, describePointer, holdsPointer, pendingList, waitForInstances, type WaitOptions } from './model-wait.js';
 
 export interface ReleaseModelOptions {
   environment: string;
@@ -65,6 +65,7 @@ export interface ModelReleaseContext {
   store: ModelStore;
   notifier: Notifier;
   initiator: string;
+  events: DeliveryEvents;
 }
 
 export async function openModelRelease(ws: Workspace, environment: string, events: DeliveryEvents): Promise<ModelReleaseContext> {
@@ -73,7 +74,7 @@ export async function openModelRelease(ws: Workspace, environment: string, event
   const store = provider.models(env);
   const initiator = await ws.initiator();
   const notifier = await ws.notifier((message) => events({ type: 'notice', level: 'warn', message }));
-  return { ws, env, provider, store, notifier, initiator };
+  return { ws, env, provider, store, notifier, initiator, events };
 }
 
 export async function releaseModel(ws: Workspace, options: ReleaseModelOptions): Promise<ModelReleaseOutcome> {
@@ -85,7 +86,11 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
   const checksum = manifest.checksum.value;
   return withEnvironmentLock(ws, env, `mod model release --env ${env.name}`, options.events, async () => {
     const pointer = await store.readPointer(env);
-    if (sameModel(pointer?.live, { version, checksum })) throw new UsageError(`model ${version} is already live in ${env.name} (release ${pointer!.releaseId})`, 'nothing to release; mod status shows what each instance holds');
+    if (sameModel(pointer?.live, { version, checksum })) {
+      // The release that made it live, as mod status names it (a shadow write gives the pointer its own id).
+      const made = madeLive(await store.releases(env, 200), pointer!.live)?.deploymentId ?? pointer!.releaseId;
+      throw new UsageError(`model ${version} is already live in ${env.name} (released ${made})`, 'nothing to release; mod status shows what each instance holds');
+    }
     const commit = options.commit ?? (await deployedCommit(provider, env));
     const about = { environment: env.name, commit, subject: `model ${version}`, initiator, model: version };
 
@@ -124,9 +129,12 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
       record.model = { ...record.model!, location: ref.location, ...(ref.objectVersions ? { objectVersions: ref.objectVersions } : {}) };
       await save();
 
-      if (env.canary && !pointer) {
-        options.events({ type: 'canary', phase: 'skipped', reason: `no model is released to ${env.name} yet: nothing to compare with (the instances decide with their bundled model)` });
-        record.canary = { status: 'Skipped', note: 'first model release: no released model to compare with', canaryInstances: [], baselineInstances: [] };
+      if (!canarySettings) {
+        const why = env.canary
+          ? { reason: `no model is released to ${env.name} yet: nothing to compare with (the instances decide with their bundled model)`, note: 'first model release: no released model to compare with' }
+          : { reason: `${env.name} has no canary: settings (environments.${env.name}.canary in mod.yaml): the model goes live on every instance at once`, note: `${env.name} has no canary: settings` };
+        options.events({ type: 'canary', phase: 'skipped', reason: why.reason });
+        record.canary = { status: 'Skipped', note: why.note, canaryInstances: [], baselineInstances: [] };
       }
       if (canarySettings && pointer) {
         const result = await runModelCanary({
@@ -148,13 +156,19 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
         });
         record.canary = result.canary;
         if (!result.proceed) {
-          await fail(ctx, record, pointer, result.error!, about, 'Failed');
+          await fail(ctx, record, pointer, result.error!, about, 'Failed', wait);
           return { record, environment: env, gates };
         }
       }
 
       // The release: live is the candidate; a shadow is kept unless it is the candidate.
       const shadow = pointer?.shadow && !sameModel(pointer.shadow, ref) ? pointer.shadow : undefined;
+      if (pointer?.shadow && !shadow)
+        options.events({
+          type: 'notice',
+          level: 'info',
+          message: `model ${version} was the shadow of ${env.name}: released as live, it is no shadow any more (nothing shadows now; a rollback does not bring the shadow back; set one with mod model shadow --env ${env.name} --model <dir>)`,
+        });
       await store.writePointer(env, newPointer(env, id, { live: ref, shadow }));
       const loaded = await waitForInstances(store, env, (m) => m.version === version && m.source === 'released', { ...wait, what: `model ${version} as live`, signal: options.signal, events: options.events });
       if (!loaded.loaded) {
@@ -169,6 +183,7 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
           },
           about,
           'Failed',
+          wait,
         );
         return { record, environment: env, gates };
       }
@@ -180,10 +195,10 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
     } catch (error) {
       if (error instanceof InterruptedError) {
         record.stopReason = 'interrupted (Ctrl-C or a signal)';
-        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'the model release was interrupted' }, about, 'Stopped');
+        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'the model release was interrupted' }, about, 'Stopped', wait);
         return { record, environment: env, gates };
       }
-      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed').catch(() => undefined);
+      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed', wait).catch(() => undefined);
       throw error;
     }
   });
@@ -191,14 +206,42 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
 
 export type About = { environment: string; commit: string; subject: string; initiator: string; model: string };
 
-/** Puts the pointer back as it was (or clears it), records the failure, tells the team. */
-export async function fail(ctx: ModelReleaseContext, record: DeploymentRecord, pointer: ModelPointer | null, error: DeploymentError, about: About, status: 'Failed' | 'Stopped'): Promise<void> {
+/** How long the instances are given to report the pointer put back (a release's own wait). */
+export type RestoreWait = Pick<WaitOptions, 'timeoutMs' | 'pollMs' | 'unaskedWaitMs'>;
+
+/**
+ * Puts the pointer back as it was (or clears it), records the failure (a
+ * canary without a verdict as ended: stopped before one), tells the team;
+ * then waits until the instances report the pointer put back, where they
+ * can be asked, and records whether they did. The record is saved before
+ * that wait: a second Ctrl-C (which quits at once) leaves it consistent.
+ */
+export async function fail(ctx: ModelReleaseContext, record: DeploymentRecord, pointer: ModelPointer | null, error: DeploymentError, about: About, status: 'Failed' | 'Stopped', wait?: RestoreWait): Promise<void> {
   await restorePointer(ctx.store, ctx.env, pointer);
   record.status = status;
   record.error = error;
   record.endedAt = new Date().toISOString();
+  if (record.canary?.status === 'Running') record.canary = { ...record.canary, status: 'Judged', endedAt: record.endedAt, note: 'stopped before a verdict', outcome: 'rolled-back' };
   await ctx.store.saveRelease(ctx.env, record);
   await ctx.notifier.notify({ ...about, kind: 'model.failed', status, deploymentId: record.deploymentId, detail: error.message, canary: canaryNotice(record.canary) });
+  if (!wait || !record.model) return;
+  record.model = { ...record.model, restored: await waitForRestored(ctx, pointer, wait) };
+  await ctx.store.saveRelease(ctx.env, record);
+}
+
+/** Waits (the release's own bound) for the instances to report `pointer` again, and says whether they did. Ctrl-C was pressed already: this wait ignores it (a second one quits). */
+export async function waitForRestored(ctx: ModelReleaseContext, pointer: ModelPointer | null, wait: RestoreWait): Promise<NonNullable<ModelReleaseInfo['restored']>> {
+  const { env, events } = ctx;
+  const what = describePointer(pointer);
+  const result = await waitForInstances(ctx.store, env, holdsPointer(pointer), { ...wait, what: `${what} again`, signal: new AbortController().signal, events }).catch(() => undefined);
+  if (!result) return { asked: false, loaded: false, pending: [] };
+  if (!result.loaded) {
+    const pending = pendingList(result.pending);
+    events({ type: 'notice', level: 'warn', message: `the pointer of ${env.name} is back, but not every instance reports ${what} yet: ${pending.join('; ')}; they read it on their next poll (mod status shows each)` });
+    return { asked: true, loaded: false, pending };
+  }
+  if (result.asked && result.instances.length) events({ type: 'notice', level: 'info', message: `every instance of ${env.name} reports ${what} again` });
+  return { asked: result.asked, loaded: true, pending: [] };
 }
 
 /** The pointer as it was before: written again (its own release id), or cleared when there was none. */

@@ -11,7 +11,7 @@ import { withEnvironmentLock } from '../deploy.js';
 import type { DeploymentRecord } from '../deployment.js';
 import type { DeliveryEvents } from '../events.js';
 import type { Workspace } from '../workspace.js';
-import { deployedCommit, newModelRecord, newModelReleaseId, newPointer, previousOf, refOf, sameModel } from './model-record.js';
+import { deployedCommit, madeLive, newModelRecord, newModelReleaseId, newPointer, previousOf, refOf, sameModel } from './model-record.js';
 import { fail, openModelRelease } from './model-release.js';
 import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
 
@@ -52,12 +52,23 @@ export function rollbackTarget(records: readonly DeploymentRecord[], current: Pi
   return refOf(found.model);
 }
 
+function nothingReleased(env: Environment): UsageError {
+  return new UsageError(`no model is released to ${env.name}: its instances decide with their bundled model already`, `nothing to roll back; mod history --env ${env.name} lists the model releases`);
+}
+
+/** Refuses a rollback with nothing released before anything is asked (mod model rollback checks it before --yes). */
+export async function assertModelReleased(ws: Workspace, environment: string): Promise<void> {
+  const env = ws.environment(environment);
+  const store = (await ws.provider(env)).models(env);
+  if (!(await store.readPointer(env))) throw nothingReleased(env);
+}
+
 export async function rollbackModel(ws: Workspace, options: RollbackModelOptions): Promise<ModelRollbackOutcome> {
   const ctx = await openModelRelease(ws, options.environment, options.events);
   const { env, provider, store, notifier, initiator } = ctx;
   return withEnvironmentLock(ws, env, `mod model rollback --env ${env.name}`, options.events, async () => {
     const pointer = await store.readPointer(env);
-    if (!pointer) throw new UsageError(`no model is released to ${env.name}: its instances decide with their bundled model already`, `nothing to roll back; mod history --env ${env.name} lists the model releases`);
+    if (!pointer) throw nothingReleased(env);
     const records = await store.releases(env, 200);
     const target = rollbackTarget(records, pointer.live);
     const version = target?.version ?? BUNDLED_VERSION;
@@ -72,7 +83,7 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
       reason: options.reason,
       commit,
       // The release that made the current model live (a shadow write gives the pointer its own id).
-      rollbackOf: records.find((r) => r.status === 'Succeeded' && r.model && r.model.action !== 'shadow' && r.model.action !== 'unshadow' && sameModel(r.model, pointer.live))?.deploymentId ?? pointer.releaseId,
+      rollbackOf: madeLive(records, pointer.live)?.deploymentId ?? pointer.releaseId,
       model: { action: 'rollback', version, checksum: target?.checksum ?? '', location: target?.location ?? '', ...(target?.objectVersions ? { objectVersions: target.objectVersions } : {}), dataFingerprint: '', previous: previousOf(pointer) },
     });
     const fingerprint = target ? records.find((r) => r.model && sameModel(r.model, target))?.model?.dataFingerprint : undefined;
@@ -105,6 +116,7 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
           },
           about,
           'Failed',
+          wait,
         );
         return { record, environment: env, target };
       }
@@ -117,10 +129,10 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
     } catch (error) {
       if (error instanceof InterruptedError) {
         record.stopReason = 'interrupted (Ctrl-C or a signal)';
-        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'the model rollback was interrupted' }, about, 'Stopped');
+        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'the model rollback was interrupted' }, about, 'Stopped', wait);
         return { record, environment: env, target };
       }
-      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed').catch(() => undefined);
+      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed', wait).catch(() => undefined);
       throw error;
     }
   });

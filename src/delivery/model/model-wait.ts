@@ -3,7 +3,7 @@
 // every one reports it or the timeout passes; where it cannot (AWS), one
 // MODEL_POLL interval, the time the instances take to read the pointer.
 import { InterruptedError } from '../../errors.js';
-import type { ServiceModelState } from '../../moderation/model-pointer.js';
+import type { ModelPointer, ServiceModelState } from '../../moderation/model-pointer.js';
 import type { Environment } from '../config.js';
 import type { DeliveryEvents } from '../events.js';
 import type { InstanceModel, ModelStore } from './model-store.js';
@@ -52,15 +52,30 @@ export async function waitForInstances(store: ModelStore, env: Environment, load
   }
 }
 
+/** Whether an instance holds what `pointer` names: its live model, its shadow, no canary (null: the bundled model, nothing else). */
+export function holdsPointer(pointer: ModelPointer | null): (state: ServiceModelState) => boolean {
+  if (!pointer) return (m) => m.source === 'bundled' && m.canary === null && m.shadow === null;
+  return (m) => m.source === 'released' && m.version === pointer.live.version && m.canary === null && m.shadow === (pointer.shadow?.version ?? null);
+}
+
+/** `pointer` as the instances are told it: `model X as live` (no canary), or their bundled model. */
+export function describePointer(pointer: ModelPointer | null): string {
+  return pointer ? `model ${pointer.live.version} as live, no canary${pointer.shadow ? `, shadow ${pointer.shadow.version}` : ''}` : 'their bundled model (no released model)';
+}
+
 /** Why the instances in `pending` did not load it: their own words (ServiceModelState.error), or that they did not answer. */
 export function describePending(pending: InstanceModel[]): string {
-  return pending
-    .map((i) => {
-      if (!i.model) return `${i.instanceId} did not answer`;
-      const error = i.model.error ? `: ${i.model.error.message} (pointer ${i.model.error.releaseId}, ${i.model.error.at})` : '';
-      return `${i.instanceId} still holds ${i.model.version} (${i.model.source})${error}`;
-    })
-    .join('; ');
+  return pendingList(pending).join('; ');
+}
+
+/** describePending, one entry an instance. */
+export function pendingList(pending: InstanceModel[]): string[] {
+  return pending.map((i) => {
+    if (!i.model) return `${i.instanceId} did not answer`;
+    const error = i.model.error ? `: ${i.model.error.message} (pointer ${i.model.error.releaseId}, ${i.model.error.at})` : '';
+    const canary = i.model.canary ? `, canary ${i.model.canary.version}` : '';
+    return `${i.instanceId} still holds ${i.model.version} (${i.model.source}${canary})${error}`;
+  });
 }
 
 /** Waits `ms`, or throws InterruptedError as soon as `signal` aborts. */

@@ -126,11 +126,37 @@ describe('releaseModel', () => {
     expect(outcome.record.gates!.find((g) => g.name === 'window')).toMatchObject({ overridden: { reason: 'hotfix', by: 'carol' } });
   });
 
-  it('a directory that is not a model, or the live model again, is a usage error', async () => {
+  it('a directory that is not a model, one that does not exist, or the live model again, is a usage error', async () => {
     await expect(release({ model: repo.dir })).rejects.toThrow(UsageError);
-    await expect(release({ model: repo.dir })).rejects.toThrow(/is not a model artifact: no manifest.json here/);
+    const notModel = (await release({ model: repo.dir }).catch((e: unknown) => e)) as UsageError;
+    expect(notModel.message).toBe(`--model ${repo.dir} is not a model artifact: no manifest.json here`);
+    const missing = (await release({ model: `${repo.dir}/nope` }).catch((e: unknown) => e)) as UsageError;
+    expect(missing).toBeInstanceOf(UsageError);
+    expect(missing.message).toBe(`--model ${repo.dir}/nope does not exist`);
     await release();
     await expect(release()).rejects.toThrow(/is already live in stage/);
+  });
+
+  it('"already live" names the release that made the model live, not the last writer of the pointer (a shadow)', async () => {
+    const first = await release();
+    const store = provider.modelStore;
+    const pointer = (await store.readPointer(ws.environment('stage')))!;
+    await store.writePointer(ws.environment('stage'), { ...pointer, releaseId: 'm-20261202T000000-shadow', shadow: { ...pointer.live, version: 'shadow-1', checksum: 'abc' } });
+    const error = (await release().catch((e: unknown) => e)) as UsageError;
+    expect(error.message).toBe(`model ${dflt.version} is already live in stage (released ${first.record.deploymentId})`);
+  });
+
+  it("the gate's fix names where the current model and the candidate are, so mod model check runs as given", async () => {
+    await live('stage', BASELINE_DIR);
+    const refused = (await release().catch((e: unknown) => e)) as ModelGateRefusedError;
+    expect(refused.report.gates[0]!.fix).toContain(`mod model check --candidate ${DEFAULT_DIR} --baseline ${BASELINE_DIR} --data data/ja-check.csv`);
+  });
+
+  it('an env without canary: settings: the canary is skipped, and the output says why', async () => {
+    await live('stage', BASELINE_DIR);
+    const outcome = await release({ overrides: [{ gate: 'model', reason: 'x' }] });
+    expect(outcome.record.canary).toMatchObject({ status: 'Skipped', note: 'stage has no canary: settings' });
+    expect(events.ofType('canary')).toEqual([expect.objectContaining({ phase: 'skipped', reason: expect.stringContaining('stage has no canary: settings') })]);
   });
 
   it('takes the same environment lock as code deploys', async () => {
@@ -154,18 +180,24 @@ describe('releaseModel', () => {
     expect(outcome.record.error!.message).toContain('i-1 still holds');
     expect(outcome.record.error!.message).toContain('i-2 still holds');
     expect(outcome.record.error!.message).toContain('checksum mismatch');
-    // No pointer before: cleared again.
+    // No pointer before: cleared again; the instances never left their bundled model, which they report.
     expect(await store.readPointer(ws.environment('stage'))).toBeNull();
+    expect(outcome.record.model!.restored).toEqual({ asked: true, loaded: true, pending: [] });
     expect((await store.releases(ws.environment('stage')))[0]).toMatchObject({ status: 'Failed' });
     expect(ws.fakeNotifier.kinds()).toEqual(['model.started', 'model.failed']);
   });
 
   it('a pointer that was there is written back as it was', async () => {
     const before = await live('stage', BASELINE_DIR);
+    // Instances that never took the released model (they hold their bundled one) and follow nothing.
+    bundledInstances(provider.modelStore, 'stage', dflt.version);
     provider.modelStore.followPointer = false;
     const outcome = await release({ timeoutMs: 30, overrides: [{ gate: 'model', reason: 'try' }] });
     expect(outcome.record.status).toBe('Failed');
     expect(await provider.modelStore.readPointer(ws.environment('stage'))).toMatchObject({ releaseId: 'm-20261201T000000-live01', live: before });
+    // The instances are waited for, and each that does not report the pointer put back is named.
+    expect(outcome.record.model!.restored).toEqual({ asked: true, loaded: false, pending: [expect.stringContaining(`i-1 still holds ${dflt.version}`), expect.stringContaining(`i-2 still holds ${dflt.version}`)] });
+    expect(events.notices().map((n) => n.message)).toContainEqual(expect.stringContaining(`the pointer of stage is back, but not every instance reports model ${base.version} as live, no canary yet: i-1 still holds`));
   });
 
   it('where the instances cannot be asked, one MODEL_POLL interval is waited (said so)', async () => {
@@ -183,6 +215,24 @@ describe('releaseModel', () => {
     await store.writePointer(ws.environment('stage'), { ...pointer, shadow });
     await release({ overrides: [{ gate: 'model', reason: 'x' }] });
     expect((await store.readPointer(ws.environment('stage')))!.shadow).toEqual(shadow);
+    expect(
+      events
+        .notices()
+        .map((n) => n.message)
+        .join('\n'),
+    ).not.toContain('was the shadow');
+  });
+
+  it('releasing the shadow model clears the shadow, and says so', async () => {
+    const store = provider.modelStore;
+    await live('stage', BASELINE_DIR);
+    const pointer = (await store.readPointer(ws.environment('stage')))!;
+    const shadow = await store.publish(ws.environment('stage'), DEFAULT_DIR, dflt);
+    await store.writePointer(ws.environment('stage'), { ...pointer, shadow });
+    const outcome = await release({ overrides: [{ gate: 'model', reason: 'x' }] });
+    expect(outcome.record.status).toBe('Succeeded');
+    expect((await store.readPointer(ws.environment('stage')))!.shadow).toBeUndefined();
+    expect(events.notices().map((n) => n.message)).toContainEqual(expect.stringContaining(`model ${dflt.version} was the shadow of stage: released as live, it is no shadow any more`));
   });
 });
 
@@ -230,6 +280,17 @@ describe('the model canary', () => {
     expect(pointer).toMatchObject({ releaseId: 'm-20261201T000000-live01', live: { version: base.version } });
     expect(pointer!.canary).toBeUndefined();
     expect(ws.fakeNotifier.kinds()).toEqual(['model.started', 'model.failed']);
+    // Models, not fleets; each failing metric once; the figures are in mod canary report.
+    const message = outcome.record.error!.message;
+    expect(message).toContain(`the candidate model ${dflt.version} is removed; model ${base.version} keeps deciding`);
+    expect(message).not.toContain('fleet');
+    for (const m of outcome.record.canary!.verdict!.metrics.filter((m) => m.verdict === 'fail')) expect(message.split(m.name).length - 1).toBe(1);
+    expect(outcome.record.error!.hint).toBe(`each metric: mod canary report ${outcome.record.deploymentId}`);
+    // The instances were waited for until they dropped the canary.
+    expect(outcome.record.model!.restored).toEqual({ asked: true, loaded: true, pending: [] });
+    expect(events.notices().map((n) => n.message)).toContainEqual(`every instance of qa reports model ${base.version} as live, no canary again`);
+    const verdict = events.ofType('canary').find((e) => e.phase === 'verdict');
+    expect(verdict).toMatchObject({ model: { candidate: dflt.version, live: base.version } });
   });
 
   it('Marginal with onMarginal pause fails: a model canary does not wait for mod approve', async () => {
@@ -256,6 +317,34 @@ describe('the model canary', () => {
     expect(pointer).toMatchObject({ releaseId: 'm-20261201T000000-live01', live: { version: base.version } });
     expect(pointer!.canary).toBeUndefined();
     expect(ws.fakeNotifier.kinds()).toEqual(['model.started', 'model.failed']);
+    // The canary is recorded as ended, not Running; the wait for the instances ran although the signal was aborted.
+    const saved = (await provider.modelStore.releases(ws.environment('qa')))[0]!;
+    expect(saved.canary).toMatchObject({ status: 'Judged', endedAt: saved.endedAt, note: 'stopped before a verdict', outcome: 'rolled-back' });
+    expect(saved.model!.restored).toEqual({ asked: true, loaded: true, pending: [] });
+  });
+
+  it('Ctrl-C, and the instances keep the canary: Stopped is recorded before the wait, which ends saying which did not drop it', async () => {
+    await live('qa', BASELINE_DIR);
+    provider.tellDatabaseUrl('qa', 'postgres://db/qa');
+    ws.releaseDatabase = new FakeReleaseDatabase([]);
+    const controller = new AbortController();
+    const store = provider.modelStore;
+    const saves: string[] = [];
+    const save = store.saveRelease.bind(store);
+    store.saveRelease = async (env, record) => {
+      saves.push(`${record.status}${record.model?.restored ? ' restored' : ''}`);
+      await save(env, record);
+    };
+    events.onEvent((e) => {
+      if (e.type === 'canary' && e.phase === 'sampling') {
+        store.followPointer = false;
+        controller.abort();
+      }
+    });
+    const outcome = await qa({ signal: controller.signal, timeoutMs: 50 });
+    expect(outcome.record.status).toBe('Stopped');
+    expect(outcome.record.model!.restored).toEqual({ asked: true, loaded: false, pending: [expect.stringContaining(`i-q1 still holds ${base.version} (released, canary ${dflt.version})`)] });
+    expect(saves.slice(-2)).toEqual(['Stopped', 'Stopped restored']);
   });
 
   it('no database known: refused before anything is published', async () => {

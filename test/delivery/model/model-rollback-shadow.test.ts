@@ -82,6 +82,8 @@ describe('rollbackModel', () => {
     const outcome = await rollbackModel(ws, { ...common(), timeoutMs: 30 });
     expect(outcome.record).toMatchObject({ status: 'Failed', error: { code: 'MODEL_NOT_LOADED' } });
     expect((await provider.modelStore.readPointer(stage()))!.live).toEqual(before!.live);
+    // The failure path waits for the instances to report the pointer put back (they never left it here).
+    expect(outcome.record.model!.restored).toEqual({ asked: true, loaded: true, pending: [] });
   });
 
   it('rollbackTarget never returns to a model a later rollback went away from, unless it was released again after it', () => {
