@@ -20,7 +20,7 @@ import { FakeProvider } from '../fakes/fake-provider.js';
 import { FakeWorkspace } from '../fakes/fake-workspace.js';
 import { TempRepository } from '../fakes/temp-repository.js';
 import { captureStreams } from '../support/captured-streams.js';
-import { BASELINE_DIR, bundledInstances, CONFIG, DEFAULT_DIR, manifestOf } from '../delivery/model/model-support.js';
+import { BASELINE_DIR, bundledInstances, CONFIG, DEFAULT_DIR, FakeReleaseDatabase, manifestOf, rows } from '../delivery/model/model-support.js';
 
 let repo: TempRepository;
 let provider: FakeProvider;
@@ -249,6 +249,28 @@ describe('issue 13: status and history show models', () => {
     expect(text).toContain('the candidate model v-new is removed; model v-old keeps deciding');
     expect(text).not.toContain('fleet');
     for (const m of verdict.metrics.filter((m) => m.verdict === 'fail')) expect(text.split(m.name).length - 1).toBe(1);
+  });
+
+  it('a failed model canary, as the release prints it: each failing metric named once, in models, the report for the figures', async () => {
+    const store = provider.modelStore;
+    const qa = ws.environment('qa');
+    bundledInstances(store, 'qa', dflt.version, ['i-q1']);
+    const ref = await store.publish(qa, BASELINE_DIR, base);
+    await store.writePointer(qa, { schemaVersion: 1, environment: 'qa', releaseId: 'm-20261201T000000-live01', updatedAt: '2026-12-01T00:00:00.000Z', live: ref });
+    provider.tellDatabaseUrl('qa', 'postgres://db/qa');
+    ws.releaseDatabase = new FakeReleaseDatabase([...rows(base.version, 400, 20), ...rows(dflt.version, 100, 40)]);
+    const { exit, stdout } = await release({ env: 'qa', tolerance: '0.05' });
+    expect(exit).toBe(ExitCode.Failed);
+    const record = (await store.releases(qa))[0]!;
+    const failing = record.canary!.verdict!.metrics.filter((m) => m.verdict === 'fail').map((m) => m.name);
+    expect(failing.length).toBeGreaterThan(0);
+    for (const name of failing) expect(stdout.split(name).length - 1).toBe(1);
+    expect(stdout).toContain(`the candidate model is removed; model ${base.version} keeps deciding`);
+    expect(stdout).toContain(`hint: each metric: mod canary report ${record.deploymentId}`);
+    expect(stdout).toContain('pointer put back: every instance reports it');
+    expect(stdout).not.toContain('fleet');
+    const listed = historyText(await history(ws, ['qa'], 10), false, false);
+    for (const name of failing) expect(listed.split(name).length - 1).toBe(1);
   });
 
   it('mod canary report of a stopped model release: the canary ended, not "still running"', async () => {

@@ -4,7 +4,7 @@
 import { Chalk } from 'chalk';
 import type { DeploymentRecord } from '../../delivery/deployment.js';
 import type { ModelGateReport } from '../../delivery/model/model-gate.js';
-import { canaryLine, canarySummaryJson, failingMetrics, modelSides } from './canary-view.js';
+import { canaryLine, canarySummaryJson, modelSides } from './canary-view.js';
 
 /** The record of a model release as `--json` prints it. */
 export function modelReleaseJson(record: DeploymentRecord, gates?: ModelGateReport) {
@@ -74,9 +74,9 @@ export function modelReleaseText(record: DeploymentRecord, color: boolean, gates
   else if (m?.action === 'release') lines.push('  replacing: the bundled model');
   if (m?.labels) lines.push(`  trained on ${m.labels.count} moderator labels${m.labels.from ? ` (${m.labels.from} .. ${m.labels.to ?? ''})` : ''}`);
   if (gates) lines.push(modelGateText(gates, color).replace(/^/gm, '  '));
+  // The failing metrics are named once, in the canary line; their figures: mod canary report (the hint says so).
   const canary = canaryLine(record.canary, color, modelSides(record));
   if (canary) lines.push(`  ${canary}`);
-  for (const f of failingMetrics(record.canary)) lines.push(`    ${c.red(f.name)}${f.critical ? ' (critical)' : ''}: ${f.reason}`);
   if (record.error) {
     lines.push(`  ${c.red('cause:')} ${record.error.message}`);
     if (record.error.hint) lines.push(`  hint: ${record.error.hint}`);

@@ -97,14 +97,15 @@ export async function runModelCanary(input: ModelCanaryInput): Promise<ModelCana
   if (proceed) return { canary, proceed };
   // Short: which metrics failed, each once, and what happens to the models; every figure is in mod canary report.
   const failing = verdict.metrics.filter((m) => m.verdict === 'fail').map((m) => m.name);
-  const why = failing.length ? `${failing.join(', ')} failed` : verdict.reason;
+  // The names are in the canary line (history, the release's output); the message counts them.
+  const head = `model canary ${verdict.verdict} (score ${verdict.score}/100${failing.length ? `, ${failing.length} failing metric${failing.length > 1 ? 's' : ''}` : ''})`;
   const models = `the candidate model ${candidate.version} is removed; model ${live.version} keeps deciding`;
   let hint = `each metric: mod canary report ${input.releaseId}`;
   if (verdict.verdict === 'Marginal' && settings.onMarginal === 'pause') {
     canary.note = `Marginal: a model canary does not wait for mod approve${input.unattended ? ' (and nobody can answer here)' : ''}`;
     hint = `a model canary does not pause for mod approve: release again for more data, a longer canary.durationSeconds, or set canary.onMarginal: continue for ${env.name}`;
   }
-  return { canary, proceed: false, error: { code: 'CANARY_FAILED', message: `model canary ${verdict.verdict} (score ${verdict.score}/100): ${why}; ${models}`, hint } };
+  return { canary, proceed: false, error: { code: 'CANARY_FAILED', message: failing.length ? `${head}: ${models}` : `${head}: ${verdict.reason}; ${models}`, hint } };
 }
 
 function counts(rows: readonly DecisionRow[]): NonNullable<CanaryRecord['live']>['canary'] {
