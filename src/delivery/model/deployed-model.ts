@@ -9,7 +9,7 @@ import { UsageError } from '../../errors.js';
 import { readModelArtifact } from '../../moderation/model-artifact.js';
 import type { Workspace } from '../workspace.js';
 import { releaseModel, type ModelReleaseOutcome, type ReleaseModelOptions } from './model-release.js';
-import { sameModel } from './model-record.js';
+import { madeLive, sameModel } from './model-record.js';
 
 /** Where a commit keeps the model it ships. */
 export const BUNDLED_MODEL_DIR = 'models/default';
@@ -24,9 +24,12 @@ export async function releaseDeployedModel(ws: Workspace, options: Omit<ReleaseM
   return withBundledModel(ws, options.commit, async (dir) => {
     const manifest = (await readModelArtifact(dir)).manifest;
     const env = ws.environment(options.environment);
-    const pointer = await (await ws.provider(env)).models(env).readPointer(env);
+    const store = (await ws.provider(env)).models(env);
+    const pointer = await store.readPointer(env);
     if (sameModel(pointer?.live, { version: manifest.version, checksum: manifest.checksum.value })) {
-      const skipped = `the bundle's model ${manifest.version} is already live in ${env.name} (release ${pointer!.releaseId}): nothing to release`;
+      // The release that made it live, as mod status names it (not the pointer's last writer, e.g. a shadow).
+      const made = madeLive(await store.releases(env, 200), pointer!.live)?.deploymentId ?? pointer!.releaseId;
+      const skipped = `the bundle's model ${manifest.version} is already live in ${env.name} (released ${made}): nothing to release`;
       options.events({ type: 'notice', level: 'info', message: skipped });
       return { skipped };
     }

@@ -40,7 +40,11 @@ describe('releaseDeployedModel', () => {
     if ('skipped' in outcome) throw new Error(outcome.skipped);
     expect(outcome.record).toMatchObject({ status: 'Succeeded', kind: 'model', revision: { commit }, model: { action: 'release', version: base.version, checksum: base.checksum } });
     expect((await provider.modelStore.readPointer(ws.environment('stage')))!.live.version).toBe(base.version);
-    expect(await run(commit)).toEqual({ skipped: expect.stringContaining(`the bundle's model ${base.version} is already live in stage`) });
+    expect(await run(commit)).toEqual({ skipped: expect.stringContaining(`the bundle's model ${base.version} is already live in stage (released ${outcome.record.deploymentId})`) });
+    // A later pointer write (a shadow) does not change which release the message names.
+    const pointer = (await provider.modelStore.readPointer(ws.environment('stage')))!;
+    await provider.modelStore.writePointer(ws.environment('stage'), { ...pointer, releaseId: 'm-20261202T000000-shadow' });
+    expect(await run(commit)).toEqual({ skipped: expect.stringContaining(`(released ${outcome.record.deploymentId})`) });
   });
 
   it('a commit without models/default: a usage error naming it', async () => {
