@@ -21,7 +21,7 @@ export const migrationsGate: Gate<{ directory: string }> = async (settings, cont
       // A first deploy: nothing runs yet, and often no database is known.
       return fail(
         `${env}'s first deploy ships ${touched.length} migration(s), and the applied migrations of its database cannot be read: ${(error as Error).message}`,
-        `set environments.${env}.databaseUrl in mod.config.yml and apply them first (DATABASE_URL=<that url> npx mod db migrate), then deploy; or, when the revision's own hooks migrate a new, empty database, say so: --override migrations --reason "first deploy: hooks migrate the new database"`,
+        `set environments.${env}.databaseUrl in mod.config.yml and apply them first (mod db migrate --env ${env}), then deploy; or, when the revision's own hooks migrate a new, empty database, say so: --override migrations --reason "first deploy: hooks migrate the new database"`,
       );
     }
     return fail(`cannot read the applied migrations of ${env}: ${(error as Error).message}`, `make the database reachable (databaseUrl in mod.config.yml), or override with --override migrations --reason "..."`);
@@ -38,7 +38,7 @@ export const migrationsGate: Gate<{ directory: string }> = async (settings, cont
     else if (recorded !== checksum) missing.push(`${name} is applied with different content`);
   }
   if (missing.length) {
-    return fail(`${missing.join('; ')} on ${context.change.environment.name}'s database`, `apply them first (mod db migrate with the environment's DATABASE_URL), then deploy`);
+    return fail(`${missing.join('; ')} on ${context.change.environment.name}'s database`, `apply them first (mod db migrate --env ${context.change.environment.name}), then deploy`);
   }
   return pass(`${touched.map((f) => path.posix.basename(f.path)).join(', ')} applied`);
 };

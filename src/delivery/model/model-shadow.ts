@@ -85,6 +85,7 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
           },
           about,
           'Failed',
+          wait,
         );
         return { record, environment: env };
       }
@@ -97,10 +98,10 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
     } catch (error) {
       if (error instanceof InterruptedError) {
         record.stopReason = 'interrupted (Ctrl-C or a signal)';
-        await fail(ctx, record, released, { code: 'INTERRUPTED', message: 'interrupted' }, about, 'Stopped');
+        await fail(ctx, record, released, { code: 'INTERRUPTED', message: 'interrupted' }, about, 'Stopped', wait);
         return { record, environment: env };
       }
-      await fail(ctx, record, released, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed').catch(() => undefined);
+      await fail(ctx, record, released, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed', wait).catch(() => undefined);
       throw error;
     }
   });
