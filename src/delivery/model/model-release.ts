@@ -193,13 +193,8 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
       await notifier.notify({ ...about, kind: 'model.released', status: record.status, deploymentId: id, durationMs: Date.parse(record.endedAt) - Date.parse(record.startedAt), canary: canaryNotice(record.canary) });
       return { record, environment: env, gates };
     } catch (error) {
-      if (error instanceof InterruptedError) {
-        record.stopReason = 'interrupted (Ctrl-C or a signal)';
-        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'the model release was interrupted' }, about, 'Stopped', wait);
-        return { record, environment: env, gates };
-      }
-      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed', wait).catch(() => undefined);
-      throw error;
+      await settleThrown(ctx, record, pointer, about, wait, 'model release', error);
+      return { record, environment: env, gates };
     }
   });
 }
@@ -242,6 +237,21 @@ export async function waitForRestored(ctx: ModelReleaseContext, pointer: ModelPo
   }
   if (result.asked && result.instances.length) events({ type: 'notice', level: 'info', message: `every instance of ${env.name} reports ${what} again` });
   return { asked: result.asked, loaded: true, pending: [] };
+}
+
+/**
+ * The catch of every pointer change (release, rollback, shadow): the pointer
+ * goes back as it was; an interrupt is recorded Stopped and returns, anything
+ * else Failed and is thrown again.
+ */
+export async function settleThrown(ctx: ModelReleaseContext, record: DeploymentRecord, pointer: ModelPointer | null, about: About, wait: RestoreWait, what: string, error: unknown): Promise<void> {
+  if (error instanceof InterruptedError) {
+    record.stopReason = 'interrupted (Ctrl-C or a signal)';
+    await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: `the ${what} was interrupted` }, about, 'Stopped', wait);
+    return;
+  }
+  await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed', wait).catch(() => undefined);
+  throw error;
 }
 
 /** The pointer as it was before: written again (its own release id), or cleared when there was none. */

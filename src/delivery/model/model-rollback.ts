@@ -4,7 +4,7 @@
 // has rolled away from (so a second rollback goes further back, never to the
 // model the first one removed); when there is none, the pointer is cleared:
 // the instances go back to their bundled model.
-import { InterruptedError, ModError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { ModelRef } from '../../moderation/model-pointer.js';
 import type { Environment } from '../config.js';
 import { withEnvironmentLock } from '../deploy.js';
@@ -12,7 +12,7 @@ import type { DeploymentRecord } from '../deployment.js';
 import type { DeliveryEvents } from '../events.js';
 import type { Workspace } from '../workspace.js';
 import { deployedCommit, madeLive, newModelRecord, newModelReleaseId, newPointer, previousOf, refOf, sameModel } from './model-record.js';
-import { fail, openModelRelease } from './model-release.js';
+import { fail, openModelRelease, settleThrown } from './model-release.js';
 import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
 
 /** What a rollback to the bundled model records as its version (no artifact: each instance's own bundle decides). */
@@ -127,13 +127,8 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
       await notifier.notify({ ...about, kind: 'model.rolledback', status: 'Succeeded', deploymentId: id, durationMs: Date.parse(record.endedAt) - Date.parse(record.startedAt), detail: `from ${pointer.live.version} (${pointer.releaseId})` });
       return { record, environment: env, target };
     } catch (error) {
-      if (error instanceof InterruptedError) {
-        record.stopReason = 'interrupted (Ctrl-C or a signal)';
-        await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: 'the model rollback was interrupted' }, about, 'Stopped', wait);
-        return { record, environment: env, target };
-      }
-      await fail(ctx, record, pointer, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed', wait).catch(() => undefined);
-      throw error;
+      await settleThrown(ctx, record, pointer, about, wait, 'model rollback', error);
+      return { record, environment: env, target };
     }
   });
 }

@@ -7,7 +7,7 @@
 // deployed commit's models/default (the model its instances decide with) is
 // released as the live one first, recorded as a release of its own, so the
 // decisions do not change and `mod model rollback` returns to the bundle.
-import { InterruptedError, ModError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { Environment } from '../config.js';
 import { withEnvironmentLock } from '../deploy.js';
 import type { DeploymentRecord } from '../deployment.js';
@@ -16,7 +16,7 @@ import type { ModelPointer } from '../../moderation/model-pointer.js';
 import type { Workspace } from '../workspace.js';
 import { BUNDLED_MODEL_DIR, withBundledModel } from './deployed-model.js';
 import { deployedCommit, newModelRecord, newModelReleaseId, newPointer, previousOf, readCandidate, sameModel, trainingLabels } from './model-record.js';
-import { fail, openModelRelease } from './model-release.js';
+import { fail, openModelRelease, settleThrown } from './model-release.js';
 import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
 
 export interface ShadowModelOptions {
@@ -96,13 +96,8 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
       await notifier.notify({ ...about, kind: 'model.shadow', status: 'Succeeded', deploymentId: id, detail: ref ? `shadows the live ${pointer.live.version}` : 'shadow stopped' });
       return { record, environment: env };
     } catch (error) {
-      if (error instanceof InterruptedError) {
-        record.stopReason = 'interrupted (Ctrl-C or a signal)';
-        await fail(ctx, record, released, { code: 'INTERRUPTED', message: 'interrupted' }, about, 'Stopped', wait);
-        return { record, environment: env };
-      }
-      await fail(ctx, record, released, { code: error instanceof ModError ? error.code : 'UNEXPECTED', message: (error as Error).message }, about, 'Failed', wait).catch(() => undefined);
-      throw error;
+      await settleThrown(ctx, record, released, about, wait, 'shadow change', error);
+      return { record, environment: env };
     }
   });
 }
