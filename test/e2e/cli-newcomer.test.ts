@@ -212,7 +212,7 @@ describe('issue 17.17: mod completion bash drives a real bash', () => {
     const [deploy, model, deployFlags, token, cwd, history] = run.stdout.split('\n');
     expect(deploy).toBe('deploy');
     expect(model!.split(' ').sort()).toEqual(['check', 'eval', 'release', 'rollback', 'shadow', 'shadow-report', 'train']);
-    expect(deployFlags!.split(' ').sort()).toEqual(['--reason', '--ref', '--region']);
+    expect(deployFlags!.split(' ').sort()).toEqual(['--reason', '--ref', '--region', '--release-model']);
     expect(token!.split(' ').sort()).toEqual(['create', 'list', 'revoke']);
     expect(cwd).toBe('some-dir');
     expect(history!.split(' ')).toEqual(expect.arrayContaining(['--env', '--limit', '--json', '--help']));

@@ -202,7 +202,8 @@ describe('a deployed local env on its embedded database (the host serves .mod/en
     const { endpoint } = deploy.body;
     const exportLabels = (token?: string) => fetch(`${endpoint}/v1/labels/export`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(20_000) });
 
-    const stray = await repo.json<{ error: { code: string; hint: string } }>(['service', 'token', 'create', '--name', 'alice']);
+    // No DATABASE_URL (CI exports one): the implicit default, which is what the hint is about.
+    const stray = await repo.json<{ error: { code: string; hint: string } }>(['service', 'token', 'create', '--name', 'alice'], { env: { DATABASE_URL: '' } });
     expect(stray.exitCode).toBe(2);
     expect(stray.body.error).toMatchObject({ code: 'USAGE', hint: 'pass --env <env> (deployed here: stage)' });
     expect(existsSync(path.join(repo.dir, '.mod', 'data'))).toBe(false);
