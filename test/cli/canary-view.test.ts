@@ -73,6 +73,11 @@ describe('issue 12.4: mod deploy --json and its result line', () => {
     expect(deploymentJson(record({ deploymentType: 'blue-green' }), null).deploymentType).toBe('blue-green');
   });
 
+  it('--json carries the build behind it (reused or not, and how long), null when the provider does not say', () => {
+    expect(deploymentJson(record({ build: { reused: false, durationMs: 990, logFile: '/tmp/build.log' } }), null).build).toEqual({ reused: false, durationMs: 990 });
+    expect(deploymentJson(record(), null).build).toBeNull();
+  });
+
   it('the human result shows the verdict and each failing metric with why, and where the numbers are', () => {
     const text = deploymentText(record({ status: 'RolledBack', canary: failedCanary() }), null, false);
     expect(text).toContain('  canary Fail (score 50/100): decision.reject failed; the canary was removed, the fleet keeps its revision');

@@ -20,6 +20,8 @@ export interface DeploymentResultJson {
   deploymentType?: 'in-place' | 'blue-green';
   /** Issue 12: the canary's verdict, score and metrics; null when the deployment had none. */
   canary?: CanarySummaryJson | null;
+  /** The build behind it: whether an earlier bundle was reused, and how long building (or finding) it took; null when the provider does not say. */
+  build?: { reused: boolean; durationMs: number } | null;
 }
 
 export function deploymentJson(record: DeploymentRecord, endpoint: string | null): DeploymentResultJson {
@@ -33,6 +35,7 @@ export function deploymentJson(record: DeploymentRecord, endpoint: string | null
     error: record.error ?? null,
     deploymentType: record.deploymentType ?? 'in-place',
     canary: canarySummaryJson(record.canary),
+    build: record.build ? { reused: record.build.reused, durationMs: record.build.durationMs } : null,
   };
 }
 
