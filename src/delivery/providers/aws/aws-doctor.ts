@@ -1,14 +1,15 @@
 // `mod doctor` on AWS: one check per thing a deployment needs (credentials,
 // the pipeline and its source branch, the CodeBuild project, the deployment
 // group's auto-rollback and style (in-place or blue/green with the ALB), its
-// CloudWatch alarms, the build log group, and the canary's setup when the
-// environment has one). A check
+// CloudWatch alarms, the build log group, the canary's setup when the
+// environment has one, and the model bucket's versioning when it names one). A check
 // that throws fails on its own; the others still run.
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetProjectsCommand } from '@aws-sdk/client-codebuild';
 import { GetDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
 import { GetPipelineCommand } from '@aws-sdk/client-codepipeline';
+import { GetBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { ModError } from '../../../errors.js';
 import type { Environment } from '../../config.js';
@@ -54,6 +55,7 @@ export async function doctorChecks(ctx: AwsContext, env: Environment): Promise<D
     }),
     check('deployment style', async () => blueGreenGroupCheck(await deploymentGroup(), env, names)),
     ...(env.canary ? [check('canary', () => canarySetupCheck(ctx))] : []),
+    ...(names.modelBucket ? [check('model bucket', () => modelBucketCheck(ctx))] : []),
     check('alarms', async () => {
       const group = await deploymentGroup();
       const alarmNames = group?.alarmConfiguration?.enabled ? (group.alarmConfiguration.alarms ?? []).map((a) => a.name!).filter(Boolean) : [];
@@ -67,4 +69,15 @@ export async function doctorChecks(ctx: AwsContext, env: Environment): Promise<D
       return groups.logGroups?.some((g) => g.logGroupName === names.logGroup) ? { status: 'pass', detail: names.logGroup } : { status: 'warn', detail: `${names.logGroup} does not exist yet (CodeBuild creates it on the first build)` };
     }),
   ]);
+}
+
+/** Issue 13: model releases name exact object versions, so the model bucket must keep them (versioning enabled). */
+export async function modelBucketCheck(ctx: Pick<AwsContext, 'clients' | 'names'>): Promise<Omit<DoctorCheck, 'name'>> {
+  const bucket = ctx.names.modelBucket!;
+  const answer = await ctx.clients.call(ctx.clients.s3, new GetBucketVersioningCommand({ Bucket: bucket }), `s3://${bucket}`);
+  if (answer.Status === 'Enabled') return { status: 'pass', detail: `s3://${bucket} (versioning enabled), pointer ${ctx.names.modelParameter}` };
+  return {
+    status: 'fail',
+    detail: `s3://${bucket} has versioning ${answer.Status ?? 'never enabled'}: a model release must name exact object versions (aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled)`,
+  };
 }
