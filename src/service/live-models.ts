@@ -92,6 +92,11 @@ export class LiveModels {
     if (this.set.state.source !== 'bundled') this.set = this.bundledSet();
   }
 
+  /** The pointer names the set in use again: the last load error no longer applies. */
+  clearError(): void {
+    this.error = undefined;
+  }
+
   /** A pointer that could not be loaded: the set stays; /healthz says why. */
   recordError(releaseId: string, message: string): void {
     this.error = { releaseId, message, at: this.clock().toISOString() };

@@ -109,7 +109,12 @@ export class ModelWatcher {
       return;
     }
     const key = pointerKey(pointer);
-    if (key === this.appliedKey) return;
+    if (key === this.appliedKey) {
+      // The pointer is back to what this process decides with (a failed release restored it): its error is over.
+      this.failed = undefined;
+      models.clearError();
+      return;
+    }
     // The same bad pointer again: retried after a growing wait, not every poll.
     if (this.failed?.key === key && Date.now() < this.failed.retryAt) return;
     let loaded: LoadedPointer;

@@ -161,6 +161,14 @@ describe('the released model (issue 13)', () => {
     const good = await writePointer({ live: baseline });
     expect(await until((s) => s.releaseId === good)).toMatchObject({ version: baseline.version });
     expect((await healthz()).error).toBeUndefined();
+
+    // A failed release restores the pointer it replaced, verbatim (same release id): the error is over too.
+    const restored = await readFile(pointerFile, 'utf8');
+    const bad = await writePointer({ live: { ...baseline, location: corrupt } });
+    expect((await until((s) => s.error?.releaseId === bad)).releaseId).toBe(good);
+    await writeFile(`${pointerFile}.tmp`, restored);
+    await rename(`${pointerFile}.tmp`, pointerFile);
+    expect(await until((s) => s.error === undefined)).toMatchObject({ releaseId: good, version: baseline.version });
   });
 
   it('scores every new post with the shadow and stores its answer with the post, the answer unchanged', async () => {
