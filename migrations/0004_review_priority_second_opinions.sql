@@ -10,11 +10,16 @@
 -- `conflict`: it is flagged, and not trained on blindly.
 --
 -- Constant defaults: PostgreSQL 11+ adds these columns without a rewrite.
+-- The check is NOT VALID (existing rows hold the default, 1): an inline
+-- CHECK would scan the whole table under the lock. The partial index is
+-- built in this transaction (CONCURRENTLY cannot run in one): it reads the
+-- reviews table once, which is far smaller than posts.
 
 ALTER TABLE reviews
   ADD COLUMN margin double precision,
-  ADD COLUMN opinions_needed smallint NOT NULL DEFAULT 1 CHECK (opinions_needed IN (1, 2)),
-  ADD COLUMN conflict boolean NOT NULL DEFAULT false;
+  ADD COLUMN opinions_needed smallint NOT NULL DEFAULT 1,
+  ADD COLUMN conflict boolean NOT NULL DEFAULT false,
+  ADD CONSTRAINT reviews_opinions_needed_known CHECK (opinions_needed IN (1, 2)) NOT VALID;
 
 CREATE INDEX reviews_pending_margin ON reviews (margin, post_id) WHERE state = 'pending';
 
