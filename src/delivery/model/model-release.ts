@@ -212,13 +212,24 @@ export type RestoreWait = Pick<WaitOptions, 'timeoutMs' | 'pollMs' | 'unaskedWai
  * that wait: a second Ctrl-C (which quits at once) leaves it consistent.
  */
 export async function fail(ctx: ModelReleaseContext, record: DeploymentRecord, pointer: ModelPointer | null, error: DeploymentError, about: About, status: 'Failed' | 'Stopped', wait?: RestoreWait): Promise<void> {
-  await restorePointer(ctx.store, ctx.env, pointer);
+  // The record is saved even when the pointer cannot be put back (an SSM or file write failing): it says so, and the failure is thrown after.
+  const unrestored = await restorePointer(ctx.store, ctx.env, pointer).then(
+    () => undefined,
+    (cause: unknown) => cause as Error,
+  );
   record.status = status;
-  record.error = error;
+  record.error = unrestored
+    ? {
+        ...error,
+        message: `${error.message}; and the pointer could not be put back: ${unrestored.message}`,
+        hint: `the instances may still decide with what this release wrote: put it back with mod model rollback --env ${ctx.env.name} once the store answers (mod status shows what each instance holds)`,
+      }
+    : error;
   record.endedAt = new Date().toISOString();
   if (record.canary?.status === 'Running') record.canary = { ...record.canary, status: 'Judged', endedAt: record.endedAt, note: 'stopped before a verdict', outcome: 'rolled-back' };
   await ctx.store.saveRelease(ctx.env, record);
-  await ctx.notifier.notify({ ...about, kind: 'model.failed', status, deploymentId: record.deploymentId, detail: error.message, canary: canaryNotice(record.canary) });
+  await ctx.notifier.notify({ ...about, kind: 'model.failed', status, deploymentId: record.deploymentId, detail: record.error.message, canary: canaryNotice(record.canary) });
+  if (unrestored) throw unrestored;
   if (!wait || !record.model) return;
   record.model = { ...record.model, restored: await waitForRestored(ctx, pointer, wait) };
   await ctx.store.saveRelease(ctx.env, record);
@@ -245,6 +256,8 @@ export async function waitForRestored(ctx: ModelReleaseContext, pointer: ModelPo
  * else Failed and is thrown again.
  */
 export async function settleThrown(ctx: ModelReleaseContext, record: DeploymentRecord, pointer: ModelPointer | null, about: About, wait: RestoreWait, what: string, error: unknown): Promise<void> {
+  // Thrown by fail() itself (the pointer could not be put back): the record already says so.
+  if (record.status !== 'InProgress') throw error;
   if (error instanceof InterruptedError) {
     record.stopReason = 'interrupted (Ctrl-C or a signal)';
     await fail(ctx, record, pointer, { code: 'INTERRUPTED', message: `the ${what} was interrupted` }, about, 'Stopped', wait);

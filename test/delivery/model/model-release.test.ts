@@ -268,6 +268,23 @@ describe('the model canary', () => {
     expect(events.ofType('canary').map((e) => e.phase)).toEqual(['sampling', 'verdict']);
   });
 
+  it('Fail, and the pointer cannot be put back (the store fails): the record is saved Failed saying so, and the error is thrown', async () => {
+    await live('qa', BASELINE_DIR);
+    provider.tellDatabaseUrl('qa', 'postgres://db/qa');
+    ws.releaseDatabase = new FakeReleaseDatabase([...rows(base.version, 400, 20), ...rows(dflt.version, 100, 40)]);
+    const store = provider.modelStore;
+    const write = store.writePointer.bind(store);
+    store.writePointer = async (env, pointer) => {
+      // The canary's write goes through; the restore after the verdict (no canary in it) fails.
+      if (!pointer.canary) throw new Error('ThrottlingException: Rate exceeded');
+      return write(env, pointer);
+    };
+    await expect(qa()).rejects.toThrow(/Rate exceeded/);
+    const [record] = await store.releases(ws.environment('qa'));
+    expect(record).toMatchObject({ status: 'Failed', error: { code: 'CANARY_FAILED', message: expect.stringContaining('and the pointer could not be put back: ThrottlingException'), hint: expect.stringContaining('mod model rollback --env qa') } });
+    expect(ws.fakeNotifier.kinds().at(-1)).toBe('model.failed');
+  });
+
   it('Fail: the pointer goes back to live without the canary; Failed with CANARY_FAILED, notified model.failed', async () => {
     await live('qa', BASELINE_DIR);
     provider.tellDatabaseUrl('qa', 'postgres://db/qa');
