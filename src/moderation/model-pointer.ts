@@ -62,9 +62,18 @@ export interface ShadowScore {
   score: number;
 }
 
+/**
+ * A version names a directory (the artifact's copy, the service's cache):
+ * letters, digits, dot, dash and underscore, not starting with a dot, so a
+ * pointer written by someone else can never name a path outside them.
+ */
+export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** A checksum is hex (a SHA-256), optionally `sha256:`-prefixed; its first 12 characters name directories too. */
+export const MODEL_CHECKSUM_PATTERN = /^(sha256:)?[0-9a-fA-F]{1,128}$/;
+
 const ref = z.strictObject({
-  version: z.string().min(1),
-  checksum: z.string().min(1),
+  version: z.string().regex(MODEL_VERSION_PATTERN, 'must be letters, digits, ".", "-" or "_", not starting with "."'),
+  checksum: z.string().regex(MODEL_CHECKSUM_PATTERN, 'must be a hex checksum (optionally sha256:)'),
   location: z.string().min(1),
   objectVersions: z.record(z.string(), z.string()).optional(),
 });
@@ -72,12 +81,18 @@ const ref = z.strictObject({
 const pointerSchema = z.strictObject({
   schemaVersion: z.literal(1),
   environment: z.string().min(1),
-  releaseId: z.string().min(1),
+  releaseId: z.string().regex(MODEL_VERSION_PATTERN, 'must be letters, digits, ".", "-" or "_"'),
   updatedAt: z.string(),
   live: ref,
   shadow: ref.optional(),
   canary: ref.extend({ weight: z.number().min(0).max(100) }).optional(),
 });
+
+/** Throws unless `version` and `checksum` may name directories (MODEL_VERSION_PATTERN, MODEL_CHECKSUM_PATTERN): before a path is built from them. */
+export function assertModelNames(ref: Pick<ModelRef, 'version' | 'checksum'>): void {
+  if (!MODEL_VERSION_PATTERN.test(ref.version)) throw new Error(`model version ${JSON.stringify(ref.version)} cannot name a directory: letters, digits, ".", "-" or "_", not starting with "."`);
+  if (!MODEL_CHECKSUM_PATTERN.test(ref.checksum)) throw new Error(`model checksum ${JSON.stringify(ref.checksum)} is not a hex checksum`);
+}
 
 /** Checks a pointer read from a file or a parameter; throws an Error naming what is wrong. */
 export function parseModelPointer(value: unknown): ModelPointer {

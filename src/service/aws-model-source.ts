@@ -10,7 +10,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseModelPointer, type ModelPointer, type ModelRef } from '../moderation/model-pointer.js';
+import { assertModelNames, parseModelPointer, type ModelPointer, type ModelRef } from '../moderation/model-pointer.js';
 import type { ModelSource, SsmModelSourceOptions } from './model-source.js';
 
 // The SDK warns that its releases after January 2027 need Node 22 (this build
@@ -99,6 +99,7 @@ export function createSsmModelSource(options: SsmModelSourceOptions): ModelSourc
     },
 
     async materialise(ref: ModelRef): Promise<string> {
+      assertModelNames(ref);
       const dir = path.join(options.cacheDir, `${ref.version}-${ref.checksum.slice(0, 12)}`);
       if (await exists(path.join(dir, 'manifest.json'))) return dir;
       await mkdir(options.cacheDir, { recursive: true });

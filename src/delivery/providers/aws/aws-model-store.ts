@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, ModError } from '../../../errors.js';
 import { MANIFEST_FILE, readModelArtifact, WEIGHTS_FILE } from '../../../moderation/model-artifact.js';
-import { parseModelPointer, type ModelPointer, type ModelRef } from '../../../moderation/model-pointer.js';
+import { assertModelNames, parseModelPointer, type ModelPointer, type ModelRef } from '../../../moderation/model-pointer.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
 import type { InstanceModel, ModelStore } from '../../model/model-store.js';
@@ -77,6 +77,7 @@ export class AwsModelStore implements ModelStore {
   }
 
   async publish(environment: Environment, dir: string, manifest: { version: string; checksum: string }): Promise<ModelRef> {
+    assertModelNames(manifest);
     const bucket = this.bucket(environment);
     await this.ensureVersioned(environment, bucket);
     const { clients, all } = this.context(environment);
@@ -111,6 +112,7 @@ export class AwsModelStore implements ModelStore {
   }
 
   async fetch(environment: Environment, ref: ModelRef): Promise<string> {
+    assertModelNames(ref);
     const { bucket, prefix } = parseS3Location(ref.location);
     const dir = path.join(this.cacheRoot, `${environment.app}-${environment.name}`, `${ref.version}-${ref.checksum.slice(0, 12)}`);
     const cached = await readModelArtifact(dir).catch(() => null);
