@@ -81,7 +81,7 @@ export async function runModelCanary(input: ModelCanaryInput): Promise<ModelCana
   const db = await input.openDatabase();
   let rows: DecisionRow[];
   try {
-    rows = await db.decisionsSince(start, [live.version, candidate.version]);
+    rows = oneRowPerPost(await db.decisionsSince(start, [live.version, candidate.version]));
   } finally {
     await db.close();
   }
@@ -112,4 +112,11 @@ function counts(rows: readonly DecisionRow[]): NonNullable<CanaryRecord['live']>
   const decisions: Record<string, number> = {};
   for (const r of rows) decisions[r.decision] = (decisions[r.decision] ?? 0) + 1;
   return { requests: rows.length, errors5xx: 0, decisions };
+}
+
+/** The judge counts posts: a counted row stands for `count` of them. */
+function oneRowPerPost(rows: readonly DecisionRow[]): DecisionRow[] {
+  const posts: DecisionRow[] = [];
+  for (const { count = 1, ...row } of rows) for (let i = 0; i < count; i++) posts.push(row);
+  return posts;
 }

@@ -47,6 +47,8 @@ export interface DecisionRow {
   modelVersion: string;
   decision: 'approve' | 'review' | 'reject';
   category: string | null;
+  /** How many posts this row stands for (the store counts in SQL); 1 when unset. */
+  count?: number;
 }
 
 export interface ReleaseDatabase {
