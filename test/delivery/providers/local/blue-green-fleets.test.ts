@@ -78,6 +78,8 @@ describe('blue/green fleets', () => {
       expect((await listInstances(instancesDir)).map((i) => i.id)).toEqual(['i-local-3', 'i-local-4']);
       const record = JSON.parse(await readFile(path.join(deploymentsDir, 'd-1.json'), 'utf8')) as { blueGreen: { originalTerminated?: boolean } };
       expect(record.blueGreen.originalTerminated).toBe(true);
+      // The line is written after the fleets file and the record are: wait for it rather than race it.
+      await until(async () => /i-local-1, i-local-2 terminated/.test(log.join('\n')));
       expect(log.join('\n')).toMatch(/i-local-1, i-local-2 terminated/);
     } finally {
       stop();
