@@ -4,6 +4,7 @@ import { ExitCode, ModError, type CliErrorCode } from '../errors.js';
 import type { Environment } from './config.js';
 import { isAlive } from './deploy-lock.js';
 import type { DeploymentRecord } from './deployment.js';
+import { madeLive } from './model/model-record.js';
 import { readPendingRevert } from './pending-revert.js';
 import type { InstanceStatus, Provider, ProviderEnvironmentStatus, RunningRevision } from './provider.js';
 import type { Workspace } from './workspace.js';
@@ -189,8 +190,7 @@ export async function modelStatus(provider: Provider, env: Environment, warnings
     const models = records.filter((r) => r.model);
     if (!pointer) return { pointer: null, inFlight, records: models };
     const live = pointer.live;
-    const made =
-      records.find((r) => r.status === 'Succeeded' && r.model && (r.model.action === 'release' || r.model.action === 'rollback') && r.model.version === live.version && r.model.checksum === live.checksum) ?? records.find((r) => r.deploymentId === pointer.releaseId);
+    const made = madeLive(records, live) ?? records.find((r) => r.deploymentId === pointer.releaseId);
     return {
       pointer: {
         live: { version: live.version, checksum: live.checksum, releaseId: made?.deploymentId ?? pointer.releaseId, releasedAt: made ? (made.endedAt ?? made.startedAt) : null, by: made?.initiator ?? null },

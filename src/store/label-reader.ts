@@ -5,6 +5,7 @@
 // reviews are not trained on: they are left out and counted.
 import type pg from 'pg';
 import type { Label } from '../moderation/labelled-data.js';
+import type { LabelledPost } from '../moderation/post-records.js';
 import type { ModeratorLabel } from '../moderation/training-labels.js';
 
 const LABELS_PAGE = `
@@ -31,19 +32,28 @@ interface LabelRow {
   conflict: boolean;
 }
 
+/** Runs one statement: a pg client's or pool's query, or PostgresStore's (a named statement). */
+export type LabelQuery = (text: string, values: unknown[]) => Promise<{ rows: LabelRow[] }>;
+
+/** Every decided label in decision order, a page at a time (keyset pagination: constant memory); `conflict`: two moderators disagreed. */
+export async function* decidedLabels(query: LabelQuery, pageSize = 1000): AsyncGenerator<LabelledPost & { conflict: boolean }> {
+  let after: { at: Date | string; id: string } = { at: '-infinity', id: '' };
+  for (;;) {
+    const { rows } = await query(LABELS_PAGE, [after.at, after.id, pageSize]);
+    for (const r of rows) yield { postId: r.post_id, text: r.text, label: r.label, category: r.category, decidedBy: r.decided_by, decidedAt: r.decided_at, conflict: r.conflict };
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < pageSize) return;
+    after = { at: last.decided_at, id: last.post_id };
+  }
+}
+
 /** Reads every decided label through `client` (a connected pg client or pool). */
 export async function readModeratorLabels(client: Pick<pg.ClientBase, 'query'>, pageSize = 1000): Promise<DatabaseLabels> {
   const labels: ModeratorLabel[] = [];
   let conflictsExcluded = 0;
-  let after: { at: Date | string; id: string } = { at: '-infinity', id: '' };
-  for (;;) {
-    const { rows } = await client.query<LabelRow>(LABELS_PAGE, [after.at, after.id, pageSize]);
-    for (const r of rows) {
-      if (r.conflict) conflictsExcluded++;
-      else labels.push({ text: r.text, label: r.label, category: r.category, decidedBy: r.decided_by, decidedAt: r.decided_at });
-    }
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < pageSize) return { labels, conflictsExcluded };
-    after = { at: last.decided_at, id: last.post_id };
+  for await (const r of decidedLabels((text, values) => client.query<LabelRow>(text, values), pageSize)) {
+    if (r.conflict) conflictsExcluded++;
+    else labels.push({ text: r.text, label: r.label, category: r.category, decidedBy: r.decidedBy, decidedAt: r.decidedAt });
   }
+  return { labels, conflictsExcluded };
 }

@@ -15,6 +15,7 @@ import { DatabaseUnavailableError, isUnavailable } from './errors.js';
 import { migrationStatus, type Migration, type MigrationStatus } from './migrations.js';
 import { createPool, type PoolOptions, type StorePool } from './pool.js';
 import { readSecondOpinionStats } from './second-opinion-stats.js';
+import { decidedLabels } from './label-reader.js';
 
 // The post and review records are domain types (src/moderation); they are
 // re-exported so that code written against the store keeps compiling.
@@ -179,13 +180,6 @@ UPDATE reviews SET state = 'decided', label = $3, category = $4, decided_by = $2
 WHERE post_id = $1`;
 // After a second-opinion review's first label: pending, free for anyone else to claim.
 const AWAIT_SECOND_OPINION = "UPDATE reviews SET opinions_needed = 2, claimed_by = NULL, claimed_until = NULL WHERE post_id = $1 AND state = 'pending'";
-
-const LABELS_PAGE = `
-SELECT r.post_id, p.text, r.label, r.category, r.decided_by, r.decided_at, r.conflict
-FROM reviews r JOIN posts p ON p.id = r.post_id
-WHERE r.state = 'decided' AND (r.decided_at, r.post_id) > ($1::timestamptz, $2::text)
-ORDER BY r.decided_at, r.post_id
-LIMIT $3`;
 
 interface PostRow {
   id: string;
@@ -421,14 +415,7 @@ export class PostgresStore {
 
   /** Human labels in decision order, a page at a time (keyset pagination: constant memory); `conflict`: two moderators disagreed. */
   async *labels(pageSize = 1000): AsyncGenerator<LabelledPost> {
-    let after: { at: Date | string; id: string } = { at: '-infinity', id: '' };
-    for (;;) {
-      const { rows } = await this.query<{ post_id: string; text: string; label: Label; category: string | null; decided_by: string | null; decided_at: Date; conflict: boolean }>('mod_labels_page', LABELS_PAGE, [after.at, after.id, pageSize]);
-      for (const r of rows) yield { postId: r.post_id, text: r.text, label: r.label, category: r.category, decidedBy: r.decided_by, decidedAt: r.decided_at, conflict: r.conflict };
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < pageSize) return;
-      after = { at: last.decided_at, id: last.post_id };
-    }
+    yield* decidedLabels((text, values) => this.query('mod_labels_page', text, values), pageSize);
   }
 
   /**

@@ -47,6 +47,11 @@ export function madeLive(records: readonly DeploymentRecord[], live: Pick<ModelR
   return records.find((r) => r.status === 'Succeeded' && r.model && (r.model.action === 'release' || r.model.action === 'rollback') && sameModel(r.model, live));
 }
 
+/** The record's model once its artifact is published: where the instances read it. */
+export function publishedAt(info: ModelReleaseInfo, ref: ModelRef): ModelReleaseInfo {
+  return { ...info, location: ref.location, ...(ref.objectVersions ? { objectVersions: ref.objectVersions } : {}) };
+}
+
 export function refOf(info: Pick<ModelReleaseInfo, 'version' | 'checksum' | 'location' | 'objectVersions'>): ModelRef {
   return { version: info.version, checksum: info.checksum, location: info.location, ...(info.objectVersions ? { objectVersions: info.objectVersions } : {}) };
 }
@@ -57,16 +62,30 @@ export function previousOf(pointer: ModelPointer | null): ModelReleaseInfo['prev
   return { version, checksum, location, ...(objectVersions ? { objectVersions } : {}) };
 }
 
-/** The model a model record names: `model <version>` as its revision subject. */
-export function newModelRecord(options: { id: string; env: Environment; provider: Provider; initiator: string; reason?: string; commit: string; model: ModelReleaseInfo; rollbackOf?: string }): DeploymentRecord {
+/** Who and where a model record is for: the release context (model-release.ts) has these. */
+export interface ModelRecordOwner {
+  env: Environment;
+  provider: Provider;
+  initiator: string;
+}
+
+/** What a model notification says of a release, rollback or shadow change. */
+export type About = { environment: string; commit: string; subject: string; initiator: string; model: string };
+
+export function aboutModel(owner: ModelRecordOwner, commit: string, version: string): About {
+  return { environment: owner.env.name, commit, subject: `model ${version}`, initiator: owner.initiator, model: version };
+}
+
+/** A new InProgress model record (a fresh `m-...` id): `model <version>` as its revision subject. */
+export function newModelRecord(owner: ModelRecordOwner, options: { reason?: string; commit: string; model: ModelReleaseInfo; rollbackOf?: string }): DeploymentRecord {
   return {
     schemaVersion: 1,
-    deploymentId: options.id,
-    environment: options.env.name,
-    provider: options.provider.name,
+    deploymentId: newModelReleaseId(),
+    environment: owner.env.name,
+    provider: owner.provider.name,
     status: 'InProgress',
     revision: { commit: options.commit, subject: `model ${options.model.version}` },
-    initiator: options.initiator,
+    initiator: owner.initiator,
     startedAt: new Date().toISOString(),
     ...(options.reason ? { reason: options.reason } : {}),
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),

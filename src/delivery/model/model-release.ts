@@ -16,7 +16,7 @@ import type { Provider } from '../provider.js';
 import type { Workspace } from '../workspace.js';
 import { runModelCanary } from './model-canary.js';
 import { gateRecord, judgeModelGates, type ModelGateOverride, type ModelGateReport } from './model-gate.js';
-import { deployedCommit, madeLive, newModelRecord, newModelReleaseId, newPointer, previousOf, readCandidate, sameModel, trainingLabels } from './model-record.js';
+import { aboutModel, deployedCommit, madeLive, newModelRecord, newPointer, previousOf, publishedAt, readCandidate, sameModel, trainingLabels, type About } from './model-record.js';
 import type { ModelStore } from './model-store.js';
 import { describePending, describePointer, holdsPointer, pendingList, waitForInstances, type WaitOptions } from './model-wait.js';
 
@@ -92,7 +92,7 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
       throw new UsageError(`model ${version} is already live in ${env.name} (released ${made})`, 'nothing to release; mod status shows what each instance holds');
     }
     const commit = options.commit ?? (await deployedCommit(provider, env));
-    const about = { environment: env.name, commit, subject: `model ${version}`, initiator, model: version };
+    const about = aboutModel(ctx, commit, version);
 
     const gates = await judgeModelGates(ws, env, provider, store, { candidate, pointer, overrides: options.overrides ?? [], initiator, events: options.events, tolerance: options.tolerance, now: options.now });
     if (!gates.passed) {
@@ -107,16 +107,12 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
     const databaseUrl = canarySettings ? await provider.databaseUrl(env) : undefined;
     if (canarySettings && !databaseUrl) throw new UsageError(`the model canary of ${env.name} reads its database, and none is known`, `set environments.${env.name}.databaseUrl, or start the environment with mod deploy --env ${env.name}`);
 
-    const id = newModelReleaseId();
-    const record = newModelRecord({
-      id,
-      env,
-      provider,
-      initiator,
+    const record = newModelRecord(ctx, {
       reason: options.reason,
       commit,
       model: { action: 'release', version, checksum, location: candidate.path, dataFingerprint: manifest.training.fingerprint, ...(trainingLabels(manifest) ? { labels: trainingLabels(manifest) } : {}), previous: previousOf(pointer), gate: gateRecord(gates) },
     });
+    const id = record.deploymentId;
     record.gates = gates.gates.map(({ name, status, reason, overridden }) => ({ name, status, reason, ...(overridden ? { overridden } : {}) }));
     const save = () => store.saveRelease(env, record);
     await save();
@@ -126,7 +122,7 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
     const wait = { timeoutMs: options.timeoutMs, ...options.wait };
     try {
       const ref = await store.publish(env, candidate.path, { version, checksum });
-      record.model = { ...record.model!, location: ref.location, ...(ref.objectVersions ? { objectVersions: ref.objectVersions } : {}) };
+      record.model = publishedAt(record.model!, ref);
       await save();
 
       if (!canarySettings) {
@@ -199,7 +195,7 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
   });
 }
 
-export type About = { environment: string; commit: string; subject: string; initiator: string; model: string };
+export type { About } from './model-record.js';
 
 /** How long the instances are given to report the pointer put back (a release's own wait). */
 export type RestoreWait = Pick<WaitOptions, 'timeoutMs' | 'pollMs' | 'unaskedWaitMs'>;

@@ -11,7 +11,7 @@ import { withEnvironmentLock } from '../deploy.js';
 import type { DeploymentRecord } from '../deployment.js';
 import type { DeliveryEvents } from '../events.js';
 import type { Workspace } from '../workspace.js';
-import { deployedCommit, madeLive, newModelRecord, newModelReleaseId, newPointer, previousOf, refOf, sameModel } from './model-record.js';
+import { aboutModel, deployedCommit, madeLive, newModelRecord, newPointer, previousOf, refOf, sameModel } from './model-record.js';
 import { fail, openModelRelease, settleThrown } from './model-release.js';
 import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
 
@@ -65,7 +65,7 @@ export async function assertModelReleased(ws: Workspace, environment: string): P
 
 export async function rollbackModel(ws: Workspace, options: RollbackModelOptions): Promise<ModelRollbackOutcome> {
   const ctx = await openModelRelease(ws, options.environment, options.events);
-  const { env, provider, store, notifier, initiator } = ctx;
+  const { env, provider, store, notifier } = ctx;
   return withEnvironmentLock(ws, env, `mod model rollback --env ${env.name}`, options.events, async () => {
     const pointer = await store.readPointer(env);
     if (!pointer) throw nothingReleased(env);
@@ -73,19 +73,15 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
     const target = rollbackTarget(records, pointer.live);
     const version = target?.version ?? BUNDLED_VERSION;
     const commit = await deployedCommit(provider, env);
-    const about = { environment: env.name, commit, subject: `model ${version}`, initiator, model: version };
-    const id = newModelReleaseId();
-    const record = newModelRecord({
-      id,
-      env,
-      provider,
-      initiator,
+    const about = aboutModel(ctx, commit, version);
+    const record = newModelRecord(ctx, {
       reason: options.reason,
       commit,
       // The release that made the current model live (a shadow write gives the pointer its own id).
       rollbackOf: madeLive(records, pointer.live)?.deploymentId ?? pointer.releaseId,
       model: { action: 'rollback', version, checksum: target?.checksum ?? '', location: target?.location ?? '', ...(target?.objectVersions ? { objectVersions: target.objectVersions } : {}), dataFingerprint: '', previous: previousOf(pointer) },
     });
+    const id = record.deploymentId;
     const fingerprint = target ? records.find((r) => r.model && sameModel(r.model, target))?.model?.dataFingerprint : undefined;
     if (fingerprint) record.model!.dataFingerprint = fingerprint;
     await store.saveRelease(env, record);

@@ -15,7 +15,7 @@ import type { DeliveryEvents } from '../events.js';
 import type { ModelPointer } from '../../moderation/model-pointer.js';
 import type { Workspace } from '../workspace.js';
 import { BUNDLED_MODEL_DIR, withBundledModel } from './deployed-model.js';
-import { deployedCommit, newModelRecord, newModelReleaseId, newPointer, previousOf, readCandidate, sameModel, trainingLabels } from './model-record.js';
+import { aboutModel, deployedCommit, newModelRecord, newPointer, previousOf, publishedAt, readCandidate, sameModel, trainingLabels } from './model-record.js';
 import { fail, openModelRelease, settleThrown } from './model-release.js';
 import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
 
@@ -40,7 +40,7 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
   if (Boolean(options.stop) === Boolean(options.model)) throw new UsageError(options.stop ? '--stop takes no --model' : 'give --model <dir> (the model to shadow) or --stop', `mod model shadow --env ${options.environment} --model <dir>, or --stop to clear the shadow`);
   const candidate = options.model ? await readCandidate(options.model) : undefined;
   const ctx = await openModelRelease(ws, options.environment, options.events);
-  const { env, provider, store, notifier, initiator } = ctx;
+  const { env, provider, store, notifier } = ctx;
   return withEnvironmentLock(ws, env, `mod model shadow --env ${env.name}`, options.events, async () => {
     const released = await store.readPointer(env);
     if (!released && !candidate) throw new UsageError(`${env.name} has no shadow model to stop`, 'mod status shows its models');
@@ -52,24 +52,20 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
     if (manifest && sameModel(pointer.live, { version: manifest.version, checksum: manifest.checksum.value })) throw new UsageError(`model ${manifest.version} is the live model of ${env.name}: it cannot shadow itself`);
     const version = manifest?.version ?? pointer.shadow!.version;
     const commit = await deployedCommit(provider, env);
-    const about = { environment: env.name, commit, subject: `model ${version}`, initiator, model: version };
-    const id = newModelReleaseId();
-    const record = newModelRecord({
-      id,
-      env,
-      provider,
-      initiator,
+    const about = aboutModel(ctx, commit, version);
+    const record = newModelRecord(ctx, {
       reason: options.reason,
       commit,
       model: manifest
         ? { action: 'shadow', version, checksum: manifest.checksum.value, location: candidate!.path, dataFingerprint: manifest.training.fingerprint, ...(trainingLabels(manifest) ? { labels: trainingLabels(manifest) } : {}), previous: previousOf(pointer) }
         : { action: 'unshadow', version, checksum: pointer.shadow!.checksum, location: pointer.shadow!.location, dataFingerprint: '', previous: previousOf(pointer) },
     });
+    const id = record.deploymentId;
     await store.saveRelease(env, record);
     const wait = { timeoutMs: options.timeoutMs, ...options.wait, signal: options.signal, events: options.events };
     try {
       const ref = manifest ? await store.publish(env, candidate!.path, { version, checksum: manifest.checksum.value }) : undefined;
-      if (ref) record.model = { ...record.model!, location: ref.location, ...(ref.objectVersions ? { objectVersions: ref.objectVersions } : {}) };
+      if (ref) record.model = publishedAt(record.model!, ref);
       await store.writePointer(env, newPointer(env, id, { live: pointer.live, shadow: ref, canary: pointer.canary }));
       options.events({ type: 'notice', level: 'info', message: ref ? `model ${version} shadows the live ${pointer.live.version} in ${env.name}: it scores every post, never decides (${id})` : `the shadow model ${version} of ${env.name} is cleared (${id})` });
       const loaded = await waitForInstances(store, env, (m) => (ref ? m.shadow === version : m.shadow === null), { ...wait, what: ref ? `model ${version} as the shadow` : 'no shadow model' });
@@ -109,7 +105,7 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
  * they decide with another bundled model (a build that trains or picks its own).
  */
 async function pinBundledModel(ws: Workspace, ctx: Awaited<ReturnType<typeof openModelRelease>>, events: DeliveryEvents): Promise<{ pointer: ModelPointer; record: DeploymentRecord }> {
-  const { env, provider, store, initiator } = ctx;
+  const { env, provider, store } = ctx;
   const commit = await deployedCommit(provider, env);
   if (!commit) throw new UsageError(`${env.name} has no successful code deployment: a shadow scores next to the model its instances decide with`, `deploy first: mod deploy --env ${env.name}`);
   return withBundledModel(ws, commit, async (dir) => {
@@ -126,16 +122,12 @@ async function pinBundledModel(ws: Workspace, ctx: Awaited<ReturnType<typeof ope
       );
     }
     const ref = await store.publish(env, dir, { version: manifest.version, checksum: manifest.checksum.value });
-    const id = newModelReleaseId();
-    const record = newModelRecord({
-      id,
-      env,
-      provider,
-      initiator,
+    const record = newModelRecord(ctx, {
       reason: 'pinned as the live model for a shadow (nothing was released)',
       commit,
       model: { action: 'release', version: ref.version, checksum: ref.checksum, location: ref.location, ...(ref.objectVersions ? { objectVersions: ref.objectVersions } : {}), dataFingerprint: manifest.training.fingerprint, previous: null },
     });
+    const id = record.deploymentId;
     events({
       type: 'notice',
       level: 'info',
