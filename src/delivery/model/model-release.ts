@@ -128,7 +128,7 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
       if (!canarySettings) {
         const why = env.canary
           ? { reason: `no model is released to ${env.name} yet: nothing to compare with (the instances decide with their bundled model)`, note: 'first model release: no released model to compare with' }
-          : { reason: `${env.name} has no canary: settings (environments.${env.name}.canary in mod.yaml): the model goes live on every instance at once`, note: `${env.name} has no canary: settings` };
+          : { reason: `${env.name} has no canary: settings (environments.${env.name}.canary in mod.config.yml): the model goes live on every instance at once`, note: `${env.name} has no canary: settings` };
         options.events({ type: 'canary', phase: 'skipped', reason: why.reason });
         record.canary = { status: 'Skipped', note: why.note, canaryInstances: [], baselineInstances: [] };
       }
