@@ -61,3 +61,15 @@ export function positiveSeconds(value: string | undefined, flag: string): number
 export function lenientSeconds(value: string | undefined, { fallback, atLeast }: { fallback: number; atLeast: number }): number {
   return Math.max(atLeast, Number(value) || fallback) * 1000;
 }
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(m|h|d|w)$/i;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `--since`: an ISO 8601 time, or a duration back from `now` (30m, 24h, 7d, 2w). Undefined when it is neither. */
+export function parseSince(value: string, now: Date): Date | undefined {
+  const duration = DURATION.exec(value.trim());
+  if (duration) return new Date(now.getTime() - Number(duration[1]) * (UNIT_MS[(duration[2] as string).toLowerCase()] as number));
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim())) return undefined;
+  const at = new Date(value.trim());
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}

@@ -2,7 +2,8 @@
 // agreement and the disagreeing cells' newest examples, from grouped counts;
 // parseSince for --since.
 import { describe, expect, it } from 'vitest';
-import { parseSince, shadowReport, type ShadowGroup } from '../../src/moderation/shadow-report.js';
+import { parseSince } from '../../src/cli/flag-parsers.js';
+import { shadowReport, type ShadowGroup } from '../../src/moderation/shadow-report.js';
 
 const since = new Date('2026-12-01T00:00:00Z');
 const ex = (id: string, minute: number) => ({ postId: id, createdAt: new Date(Date.UTC(2026, 11, 1, 12, minute)) });

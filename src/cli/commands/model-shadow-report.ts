@@ -34,7 +34,8 @@ export function registerShadowReport(model: Command, context: CliContext, setExi
 
 export async function runShadowReport(options: ShadowReportCommandOptions, globals: GlobalOptions, context: CliContext, output: Output): Promise<number> {
   const { UsageError } = await import('../../errors.js');
-  const { parseSince, shadowReport } = await import('../../moderation/shadow-report.js');
+  const { shadowReport } = await import('../../moderation/shadow-report.js');
+  const { parseSince } = await import('../flag-parsers.js');
   const { liveVersionsSince, postTexts, shadowGroupsSince, shadowVersionsSince } = await import('../../store/shadow-report-store.js');
   const { openEnvDatabase } = await import('./env-database.js');
   const { shadowReportJson, shadowReportText } = await import('../format/shadow-report-view.js');
