@@ -9,10 +9,14 @@
 //                someone decides they are unit).
 //   e2e          test/e2e: drives bin/mod, which runs dist/; its global setup
 //                compiles dist/ first when src/ changed.
-// Integration is the complement of unit, so every file is in exactly one.
+//   browser      test/browser: the moderator console in a headless chromium
+//                (test/support/console-browser.ts) against the real service
+//                and PostgreSQL; long timeouts, a browser start is slow on two cores.
+// Integration is the complement of unit, e2e and browser, so every file is in exactly one.
 import { defineConfig } from 'vitest/config';
 
 const E2E = ['test/e2e/**/*.test.ts'];
+const BROWSER = ['test/browser/**/*.test.ts'];
 const UNIT = [
   'test/{cli,moderation,lint}/**/*.test.ts',
   'test/delivery/*.test.ts',
@@ -50,11 +54,15 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...E2E] },
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...E2E, ...BROWSER] },
       },
       {
         extends: true,
         test: { name: 'e2e', include: E2E, globalSetup: ['test/e2e/build-dist.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'browser', include: BROWSER, testTimeout: 120_000, hookTimeout: 180_000 },
       },
     ],
   },
