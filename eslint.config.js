@@ -1,4 +1,4 @@
-// ESLint flat config for src/, test/, bench/ and tools/: the recommended rules
+// ESLint flat config for src/, test/, bench/, tools/ and console/ (browser code): the recommended rules
 // of ESLint and typescript-eslint (without type information, so a run stays
 // fast), import cycles (import-x/no-cycle), and the dependency direction of
 // DESIGN.md as no-restricted-imports: the delivery and moderation domains
@@ -93,6 +93,11 @@ export default defineConfig(
       // signature, a destructured field left out of a rest object).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
+  },
+  {
+    // The moderator console's pages (served as is to the browser): browser globals, not Node's.
+    files: ['console/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/*.ts'],
