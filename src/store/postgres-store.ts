@@ -16,6 +16,8 @@ import { migrationStatus, type Migration, type MigrationStatus } from './migrati
 import { createPool, type PoolOptions, type StorePool } from './pool.js';
 import { readSecondOpinionStats } from './second-opinion-stats.js';
 import { decidedLabels } from './label-reader.js';
+import { readDashboardCounts, recordServiceEvent } from './dashboard-stats-store.js';
+import type { DashboardCounts, ServiceEvent } from '../moderation/dashboard-stats.js';
 
 // The post and review records are domain types (src/moderation); they are
 // re-exported so that code written against the store keeps compiling.
@@ -406,6 +408,16 @@ export class PostgresStore {
   /** The label pairs of reviews that had two opinions, and the conflicts among them (newest first). */
   async secondOpinionStats(): Promise<SecondOpinionStats> {
     return readSecondOpinionStats({ query: <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => this.query<R>(null, text, values) });
+  }
+
+  /** The dashboard's counts for a window (issue 15: dashboard-stats-store.ts). */
+  async dashboardCounts(window: { from: Date; to: Date }): Promise<DashboardCounts> {
+    return readDashboardCounts({ query: <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => this.query<R>(null, text, values) }, window);
+  }
+
+  /** A service process started or swapped its models (issue 15): one row. */
+  async recordServiceEvent(event: ServiceEvent & { releaseId?: string | null }): Promise<void> {
+    await recordServiceEvent({ query: <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => this.query<R>(null, text, values) }, event);
   }
 
   async pendingReviewCount(): Promise<number> {
