@@ -157,6 +157,28 @@ const EnvironmentSchema = z.strictObject({
 });
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 
+/** Issue 16: who may do what from Slack (`mod bot serve`). */
+export const CHATOPS_ROLES = ['deployer', 'releaser', 'approver'] as const;
+export type ChatopsRole = (typeof CHATOPS_ROLES)[number];
+const ChatopsSchema = z.strictObject({
+  /** Slack user id -> GitHub login and roles: deployer (non-production), releaser (production-like), approver (approves production deploys). */
+  users: z
+    .record(
+      z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0ALICE (Slack: profile, "Copy member ID")'),
+      z.strictObject({
+        github: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'a GitHub login'),
+        roles: z.array(z.enum(CHATOPS_ROLES)).min(1),
+      }),
+    )
+    .default({}),
+  /** Where approval requests go (a channel id like C0RELEASES); default: the channel the command came from. */
+  approvalChannel: z
+    .string()
+    .regex(/^[CG][A-Z0-9]+$/, 'a Slack channel id like C0RELEASES')
+    .optional(),
+});
+export type ChatopsConfig = z.infer<typeof ChatopsSchema>;
+
 export const ConfigSchema = z.strictObject({
   app: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
   github: z
@@ -176,6 +198,7 @@ export const ConfigSchema = z.strictObject({
       slackWebhookUrl: z.string().url().optional(),
     })
     .default({}),
+  chatops: ChatopsSchema.default({ users: {} }),
   environments: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), EnvironmentSchema).refine((envs) => Object.keys(envs).length > 0, 'at least one environment'),
 });
 export type ModConfig = z.infer<typeof ConfigSchema>;

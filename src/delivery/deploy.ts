@@ -33,6 +33,8 @@ export interface DeployOptions {
    * (production's "are you sure?"); rejects to cancel. It is told what would ship.
    */
   confirm?: (summary: DeploySummary) => Promise<void>;
+  /** Who the history records as having started it (the Slack bot: `slack:<user> (<login>)`); default ws.initiator(). */
+  initiator?: string;
 }
 
 /** What a deploy would ship, for the confirmation prompt. */
@@ -121,7 +123,7 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
   const commit = await targetCommit(ws, env, options.ref, options.events);
   // A fast rollback's revert still pending: the branch still holds the change it rolled back (issue 17.4).
   await refuseWhileRevertPending(ws, env, commit.commit);
-  const initiator = await ws.initiator();
+  const initiator = options.initiator ?? (await ws.initiator());
   const notifier = await ws.notifier((message) => options.events({ type: 'notice', level: 'warn', message }));
   const about = { environment: env.name, commit: commit.commit, subject: commit.subject, author: commit.author, initiator };
 

@@ -29,6 +29,8 @@ export interface RollbackOptions {
   timeoutMs?: number;
   signal: AbortSignal;
   events: DeliveryEvents;
+  /** Who the history records as having started it (the Slack bot: `slack:<user> (<login>)`); default ws.initiator(). */
+  initiator?: string;
 }
 
 export interface RollbackOutcome {
@@ -98,7 +100,7 @@ export async function rollback(ws: Workspace, options: RollbackOptions): Promise
   const notifier = await ws.notifier((message) => events({ type: 'notice', level: 'warn', message }));
   const outcome = await withEnvironmentLock(ws, env, `mod rollback --env ${env.name}`, events, async () => {
     const plan = await planRollback(ws, provider, env, options.to);
-    const initiator = await ws.initiator();
+    const initiator = options.initiator ?? (await ws.initiator());
     const reason = `rollback of ${plan.current.deploymentId} (${plan.current.revision.commit.slice(0, 8)}) to ${plan.target.commit.commit.slice(0, 8)}`;
     const push = options.push !== false;
     const revertPlan: RevertPlan = { reverted: plan.current.revision.commit, target: { commit: plan.target.commit.commit, subject: plan.target.commit.subject }, commits: plan.commits, of: plan.current.deploymentId };

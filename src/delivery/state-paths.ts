@@ -38,6 +38,10 @@ export class StatePaths {
   database(env: string): string {
     return path.join(this.env(env), 'pgdata');
   }
+  /** Issue 16: approvals given in Slack, one file per environment and target commit. */
+  chatApproval(env: string, commit: string): string {
+    return path.join(this.root, 'approvals', env, `${commit}.json`);
+  }
   /** Issue 13: the pointer file the env's instances poll (MODEL_SOURCE=file:<this, absolute>). */
   modelPointer(env: string): string {
     return path.join(this.env(env), 'models', 'pointer.json');

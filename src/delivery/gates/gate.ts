@@ -1,6 +1,7 @@
 // The release-gate model: what a gate sees (the change under judgement) and
 // what it answers (pass / fail / skipped, why, and how to fix it).
-import type { GateName, Environment } from '../config.js';
+import type { ChatApproval } from '../chat-approvals.js';
+import type { ChatopsConfig, GateName, Environment } from '../config.js';
 import type { CommitInfo } from '../../git/git.js';
 import type { PullRequest, PullRequests } from './pull-requests.js';
 
@@ -38,6 +39,10 @@ export interface GateContext {
   /** Whether the environment's pipeline has its own manual approval step (AWS). */
   pipelineHasManualApproval(): Promise<boolean>;
   readText(location: string): Promise<string>;
+  /** Issue 16: the approvals recorded in Slack for this environment and target commit. */
+  chatApprovals(): Promise<ChatApproval[]>;
+  /** Issue 16: chatops.users (Slack user id -> GitHub login and roles). */
+  chatopsUsers: ChatopsConfig['users'];
 }
 
 export type Gate<Settings> = (settings: Settings, context: GateContext) => Promise<Omit<GateResult, 'name'>>;

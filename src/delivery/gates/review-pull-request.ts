@@ -54,6 +54,9 @@ export async function reviewPullRequest(ws: Workspace, number: number, options: 
     appliedMigrations: async () => new Map(),
     pipelineHasManualApproval: () => provider.pipelineHasManualApproval(env),
     readText: async () => '',
+    // A Slack approval is of a deploy (env + target commit), not of a pull request.
+    chatApprovals: async () => [],
+    chatopsUsers: ws.config.chatops?.users ?? {},
   };
   const gates: GateResult[] = [];
   for (const name of names) {

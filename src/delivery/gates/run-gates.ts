@@ -8,6 +8,7 @@ import type { CommitInfo } from '../../git/git.js';
 import { GATE_NAMES, gatesOf, type Environment, type GateName } from '../config.js';
 import type { Provider } from '../provider.js';
 import type { Workspace } from '../workspace.js';
+import { fileChatApprovals } from '../chat-approvals.js';
 import { approvalGate } from './approval-gate.js';
 import type { ChangeUnderJudgement, GateContext, GateResult } from './gate.js';
 import { migrationsGate } from './migrations-gate.js';
@@ -60,6 +61,41 @@ export async function describeChange(ws: Workspace, env: Environment, target: Co
 export async function runGates(ws: Workspace, env: Environment, provider: Provider, target: CommitInfo, options: { overrides?: GateOverride[]; initiator: string; only?: GateName[] }, deps: GateDependencies): Promise<GateReport> {
   const overrides = options.overrides ?? [];
   checkOverrides(overrides);
+  const context = await gateContext(ws, env, provider, target, deps);
+  const change = context.change;
+
+  const enabled = gatesOf(env);
+  const gates: GateResult[] = [];
+  for (const name of GATE_NAMES) {
+    const settings = enabled[name];
+    if (!settings || (options.only && !options.only.includes(name))) {
+      gates.push({ name, status: 'skipped', reason: settings ? 'not evaluated here' : `not enabled for ${env.name}` });
+      continue;
+    }
+    let result: Omit<GateResult, 'name'>;
+    try {
+      result = await evaluateGate(name, settings, context);
+    } catch (error) {
+      // A gate that cannot be judged (no token, no network) fails; only an override lets it through.
+      const e = error as Error & { hint?: string };
+      result = { status: 'fail', reason: `cannot be judged: ${e.message}`, fix: e.hint ?? 'fix the cause, or override with --override <gate> --reason "..."' };
+    }
+    const override = overrides.find((o) => o.gate === name);
+    gates.push(result.status === 'fail' && override ? { name, ...result, status: 'pass', overridden: { reason: override.reason, by: options.initiator } } : { name, ...result });
+  }
+  return {
+    schemaVersion: 1,
+    environment: env.name,
+    commit: target.commit,
+    deployed: change.deployed,
+    passed: gates.every((g) => g.status !== 'fail'),
+    gates,
+    overrides: gates.filter((g) => g.overridden).map((g) => ({ gate: g.name, reason: g.overridden!.reason, by: g.overridden!.by })),
+  };
+}
+
+/** What the gates see of a change: shared by runGates and the Slack bot's approver check (issue 16). */
+export async function gateContext(ws: Workspace, env: Environment, provider: Provider, target: CommitInfo, deps: GateDependencies): Promise<GateContext> {
   const history = await provider.deployments(env, 50);
   const deployed = history.find((d) => d.status === 'Succeeded')?.revision.commit ?? null;
   const change = await describeChange(ws, env, target, deployed);
@@ -91,6 +127,8 @@ export async function runGates(ws: Workspace, env: Environment, provider: Provid
       return deps.readAppliedMigrations(url);
     },
     pipelineHasManualApproval: () => provider.pipelineHasManualApproval(env),
+    chatApprovals: () => fileChatApprovals(ws.paths).list(env.name, target.commit),
+    chatopsUsers: ws.config.chatops?.users ?? {},
     readText: async (location) => {
       if (/^https?:\/\//.test(location)) {
         const response = await fetch(location, { signal: AbortSignal.timeout(10_000) });
@@ -100,35 +138,7 @@ export async function runGates(ws: Workspace, env: Environment, provider: Provid
       return readFile(path.resolve(ws.git.dir, location), 'utf8');
     },
   };
-
-  const enabled = gatesOf(env);
-  const gates: GateResult[] = [];
-  for (const name of GATE_NAMES) {
-    const settings = enabled[name];
-    if (!settings || (options.only && !options.only.includes(name))) {
-      gates.push({ name, status: 'skipped', reason: settings ? 'not evaluated here' : `not enabled for ${env.name}` });
-      continue;
-    }
-    let result: Omit<GateResult, 'name'>;
-    try {
-      result = await evaluateGate(name, settings, context);
-    } catch (error) {
-      // A gate that cannot be judged (no token, no network) fails; only an override lets it through.
-      const e = error as Error & { hint?: string };
-      result = { status: 'fail', reason: `cannot be judged: ${e.message}`, fix: e.hint ?? 'fix the cause, or override with --override <gate> --reason "..."' };
-    }
-    const override = overrides.find((o) => o.gate === name);
-    gates.push(result.status === 'fail' && override ? { name, ...result, status: 'pass', overridden: { reason: override.reason, by: options.initiator } } : { name, ...result });
-  }
-  return {
-    schemaVersion: 1,
-    environment: env.name,
-    commit: target.commit,
-    deployed: change.deployed,
-    passed: gates.every((g) => g.status !== 'fail'),
-    gates,
-    overrides: gates.filter((g) => g.overridden).map((g) => ({ gate: g.name, reason: g.overridden!.reason, by: g.overridden!.by })),
-  };
+  return context;
 }
 
 /** Runs one gate with its settings: the single dispatch for deploys, `mod gates` and `mod review-pr`. */
