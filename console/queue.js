@@ -175,7 +175,7 @@ function rememberFilters() {
   window.history.replaceState(null, '', url);
 }
 
-const fresh = (review) => ({ key: state.nextKey++, review, status: 'pending', label: null, message: null, selected: false, undoable: false });
+const fresh = (review) => ({ key: state.nextKey++, review, status: 'pending', label: null, message: null, selected: false, undoable: false, inflight: null });
 
 /**
  * Claims a batch. `replace` (the filters changed): the list becomes what the
@@ -250,71 +250,94 @@ function refused(item, error) {
   }
 }
 
-async function labelOne(item, label) {
+/**
+ * Labels one post. The keys move on to the next post at once (typing o o o
+ * labels three posts); the answer lands on the post itself. The undo stack
+ * takes the label when it is sent, so `u` undoes the last one pressed even
+ * when the answers come back in another order.
+ */
+function labelOne(item, label) {
   if (item.status !== 'pending') {
     say(item.status === 'busy' ? 'That post is being labelled already.' : `This post is ${item.status === 'refused' ? 'not labellable (see why on it)' : 'labelled already: press u to undo first'}.`, 'info');
     return;
   }
   item.status = 'busy';
   item.message = null;
-  renderOne(item);
-  try {
-    const answer = await api(`/console/api/reviews/${encodeURIComponent(item.review.id)}/decision`, { method: 'POST', body: bodyOf(label) });
-    labelled(item, label, answer);
-    state.undo.push([item.key]);
-    say(`Post ${item.review.id} labelled ${labelText(label)}.`, 'ok');
-  } catch (error) {
-    refused(item, error);
-    say(`Post ${item.review.id} not labelled: ${item.message.text}`, 'error');
-  }
+  item.selected = false;
   renderOne(item);
   renderSelection();
-  renderClaimStatus();
+  const group = [item.key];
+  state.undo.push(group);
   if (state.items[state.current] === item) moveToNextPending();
+  item.inflight = (async () => {
+    try {
+      const answer = await api(`/console/api/reviews/${encodeURIComponent(item.review.id)}/decision`, { method: 'POST', body: bodyOf(label) });
+      labelled(item, label, answer);
+      say(`Post ${item.review.id} labelled ${labelText(label)}.`, 'ok');
+    } catch (error) {
+      dropFromUndo(item.key);
+      refused(item, error);
+      say(`Post ${item.review.id} not labelled: ${item.message.text}`, 'error');
+    }
+    renderOne(item);
+    renderClaimStatus();
+  })();
+  return item.inflight;
 }
 
-async function labelSelection(items, label) {
+/** Labels the selected posts in one request (POST /console/api/reviews/bulk); each post's outcome lands on it. */
+function labelSelection(items, label) {
   for (const item of items) {
     item.status = 'busy';
     item.message = null;
+    item.selected = false;
     renderOne(item);
   }
   renderSelection();
-  try {
-    const answer = await api('/console/api/reviews/bulk', { method: 'POST', body: { ids: items.map((item) => item.review.id), ...bodyOf(label) } });
-    const results = new Map((answer.results ?? []).map((result) => [result.id, result]));
-    const done = [];
-    const notDone = [];
-    for (const item of items) {
-      const result = results.get(item.review.id);
-      if (result && result.outcome === 'decided') {
-        labelled(item, label, result);
-        done.push(item.key);
-      } else {
-        const code = result ? result.outcome : 'MISSING';
-        refused(item, new ConsoleApiError(409, code, result?.message ?? 'the bulk answer did not mention this post'));
-        notDone.push(item);
-      }
-      renderOne(item);
-    }
-    if (done.length) state.undo.push(done);
-    const why = notDone.map((item) => `${item.review.id} (${item.message.text})`).join('; ');
-    say(`${done.length} of ${items.length} posts labelled ${labelText(label)}${notDone.length ? `; not labelled: ${why}` : ''}.`, notDone.length ? 'error' : 'ok');
-  } catch (error) {
-    for (const item of items) {
-      item.status = 'pending';
-      item.message = { tone: 'error', text: `Not labelled: ${messageOf(error)}` };
-      renderOne(item);
-    }
-    say(`The bulk label failed, nothing was labelled: ${messageOf(error)}`, 'error');
-  }
-  renderSelection();
-  renderClaimStatus();
+  state.undo.push(items.map((item) => item.key));
   moveToNextPending();
+  const inflight = (async () => {
+    try {
+      const answer = await api('/console/api/reviews/bulk', { method: 'POST', body: { ids: items.map((item) => item.review.id), ...bodyOf(label) } });
+      const results = new Map((answer.results ?? []).map((result) => [result.id, result]));
+      const notDone = [];
+      for (const item of items) {
+        const result = results.get(item.review.id);
+        if (result && result.outcome === 'decided') labelled(item, label, result);
+        else {
+          dropFromUndo(item.key);
+          refused(item, new ConsoleApiError(409, result ? result.outcome : 'MISSING', result?.message ?? 'the bulk answer did not mention this post'));
+          notDone.push(item);
+        }
+        renderOne(item);
+      }
+      const why = notDone.map((item) => `${item.review.id} (${item.message.text})`).join('; ');
+      say(`${items.length - notDone.length} of ${items.length} posts labelled ${labelText(label)}${notDone.length ? `; not labelled: ${why}` : ''}.`, notDone.length ? 'error' : 'ok');
+    } catch (error) {
+      for (const item of items) {
+        dropFromUndo(item.key);
+        item.status = 'pending';
+        item.message = { tone: 'error', text: `Not labelled: ${messageOf(error)}` };
+        renderOne(item);
+      }
+      say(`The bulk label failed, nothing was labelled: ${messageOf(error)}`, 'error');
+    }
+    renderSelection();
+    renderClaimStatus();
+  })();
+  for (const item of items) item.inflight = inflight;
+  return inflight;
+}
+
+/** Takes a post out of the undo stack (its label was refused, or it was undone on its own). */
+function dropFromUndo(key) {
+  state.undo = state.undo.map((group) => group.filter((k) => k !== key)).filter((group) => group.length);
 }
 
 /** Undoes the labels of `keys` (one group): each post back to label, or why not, in place. */
 async function undoGroup(keys) {
+  // A label still on its way is waited for: its undo comes after it.
+  await Promise.all(keys.map((key) => itemByKey(key)?.inflight));
   const items = keys.map(itemByKey).filter((item) => item && (item.status === 'labelled' || item.status === 'awaiting'));
   if (items.length === 0) {
     say('Nothing to undo in this claim.', 'info');
@@ -354,7 +377,7 @@ function undoLast() {
 }
 
 function undoItem(item) {
-  state.undo = state.undo.map((group) => group.filter((key) => key !== item.key)).filter((group) => group.length);
+  dropFromUndo(item.key);
   return undoGroup([item.key]);
 }
 
