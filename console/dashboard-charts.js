@@ -42,6 +42,24 @@ function changeMarkers(changes) {
   };
 }
 
+/** The time axis in UTC, 24-hour: `13:00` with the date (`12-02`) where the day changes, or dates only over more than three days. */
+function timeAxis() {
+  return {
+    values: (u, splits) => {
+      const days = u.scales.x.max - u.scales.x.min > 3 * 86_400;
+      let lastDay = '';
+      return splits.map((ts) => {
+        const iso = new Date(ts * 1000).toISOString();
+        const day = iso.slice(5, 10);
+        if (days) return day;
+        const text = day === lastDay ? iso.slice(11, 16) : `${iso.slice(11, 16)}\n${day}`;
+        lastDay = day;
+        return text;
+      });
+    },
+  };
+}
+
 function baseOptions(window, changes, width) {
   return {
     width,
@@ -75,7 +93,7 @@ export function decisionsChart(container, stats) {
   const options = {
     ...baseOptions(stats, stats.changes, 600),
     series: [{}, line('Approved', DECISION_COLOURS.approve), line('To review', DECISION_COLOURS.review), line('Rejected', DECISION_COLOURS.reject), line('Labelled', DECISION_COLOURS.labelled, { dash: [6, 4] })],
-    axes: [{}, { label: 'posts per hour' }],
+    axes: [timeAxis(), { label: 'posts per hour' }],
   };
   return mount(container, options, [x, ...series, labelled]);
 }
@@ -85,7 +103,7 @@ export function categoriesChart(container, stats, categories) {
   const options = {
     ...baseOptions(stats, stats.changes, 600),
     series: [{}, ...categories.map((c, i) => line(c, COLOURS[i % COLOURS.length]))],
-    axes: [{}, { label: 'posts per hour' }],
+    axes: [timeAxis(), { label: 'posts per hour' }],
   };
   return mount(container, options, [x, ...categories.map((c) => stats.hourly.map((h) => h.categories[c] ?? 0))]);
 }
@@ -97,18 +115,21 @@ export function ratesChart(container, stats) {
     ...baseOptions(stats, stats.changes, 600),
     scales: { ...baseOptions(stats, stats.changes, 600).scales, y: { range: [0, 100] } },
     series: [{}, line('Sent to review %', DECISION_COLOURS.review), line('Approved automatically %', DECISION_COLOURS.approve)],
-    axes: [{}, { label: '% of the hour’s posts', values: (_u, splits) => splits.map((v) => `${v}%`) }],
+    axes: [timeAxis(), { label: '% of the hour’s posts', values: (_u, splits) => splits.map((v) => `${v}%`) }],
   };
   return mount(container, options, [x, stats.hourly.map((h) => pct(h.reviewRate)), stats.hourly.map((h) => pct(h.autoApproveRate))]);
 }
 
 /** The queue as polled since the page opened: depth (left axis) and the oldest item's age in minutes (right axis). */
 export function queueChart(container, stats, history) {
+  const first = history.length === 0 ? seconds(stats.generatedAt) - 600 : seconds(history[0].at) - 60;
+  const last = history.length === 0 ? seconds(stats.generatedAt) : seconds(history[history.length - 1].at) + 60;
   const options = {
     ...baseOptions(stats, stats.changes, 600),
-    scales: { x: { time: true }, minutes: {} },
+    // From the first poll to the last, at least ten minutes (one poll alone would get uPlot's default of years).
+    scales: { x: { time: true, range: () => [first, Math.max(last, first + 600)] }, minutes: {} },
     series: [{}, line('Waiting', COLOURS[0]), line('Oldest waiting (min)', COLOURS[1], { scale: 'minutes' })],
-    axes: [{}, { label: 'posts waiting' }, { scale: 'minutes', side: 1, label: 'minutes', grid: { show: false } }],
+    axes: [timeAxis(), { label: 'posts waiting' }, { scale: 'minutes', side: 1, label: 'minutes', grid: { show: false } }],
   };
   const data = [history.map((p) => seconds(p.at)), history.map((p) => p.depth), history.map((p) => (p.oldestAgeSeconds === null ? null : Math.round(p.oldestAgeSeconds / 60)))];
   return mount(container, options, data);
@@ -123,7 +144,7 @@ export function timelineChart(container, stats) {
     ...baseOptions(stats, stats.changes, 600),
     scales: { ...baseOptions(stats, stats.changes, 600).scales, y: { range: [-0.5, Math.max(0.5, instances.length - 0.5)] } },
     series: [{}, { label: 'start', stroke: COLOURS[0], paths: () => null, points: { show: true, size: 10, fill: COLOURS[0] } }, { label: 'model swap', stroke: COLOURS[1], paths: () => null, points: { show: true, size: 10, fill: COLOURS[1] } }],
-    axes: [{}, { size: 140, splits: () => instances.map((_, i) => i), values: (_u, splits) => splits.map((i) => instances[i] ?? '') }],
+    axes: [timeAxis(), { size: 140, splits: () => instances.map((_, i) => i), values: (_u, splits) => splits.map((i) => instances[i] ?? '') }],
   };
   const row = (kind) => events.map((e) => (e.event === kind ? instances.indexOf(e.instance) : null));
   return mount(container, options, [x, row('start'), row('model-swap')]);

@@ -21,6 +21,11 @@ export function count(n) {
   return Number(n).toLocaleString('en-US');
 }
 
+/** `1 change`, `3 changes`. */
+export function plural(n, one, many) {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
 /** Cohen's kappa with three decimals, `–` when it is not defined. */
 export function kappa(k) {
   return k === null || k === undefined ? '–' : k.toFixed(3);

@@ -8,7 +8,7 @@
 // the address (?hours=24), so a link shows the same view.
 import { ConsoleApiError, api, loadSession, renderHeader } from './console-client.js';
 import { categoriesChart, decisionsChart, queueChart, ratesChart, timelineChart } from './dashboard-charts.js';
-import { count, duration, percent, timeLabel } from './dashboard-format.js';
+import { count, duration, percent, plural, timeLabel } from './dashboard-format.js';
 import { agreementTable, categoriesTable, changesList, decisionsTable, queueTable, ratesTable, summary, timelineTable, windowTotals } from './dashboard-tables.js';
 
 const REFRESH_MS = 60_000;
@@ -57,14 +57,15 @@ function render(stats) {
   $('categories-table').replaceChildren(categoriesTable(stats.hourly, categories));
 
   state.unmount.push(queueChart($('queue-chart'), stats, state.queue));
-  $('queue-summary').textContent = `${count(stats.queue.depth)} posts waiting for review now; the oldest has waited ${duration(stats.queue.oldestAgeSeconds)}.`;
+  $('queue-summary').textContent = stats.queue.depth === 0 ? 'Nothing is waiting for review now.' : `${plural(stats.queue.depth, 'post', 'posts')} waiting for review now; the oldest has waited ${duration(stats.queue.oldestAgeSeconds)}.`;
   $('queue-table').replaceChildren(queueTable(state.queue));
 
   $('agreement').replaceChildren(agreementTable(stats.agreement));
 
   state.unmount.push(timelineChart($('timeline-chart'), stats));
   const instances = new Set(stats.timeline.map((e) => e.instance)).size;
-  $('timeline-summary').textContent = `${count(stats.timeline.length)} service starts and model swaps on ${count(instances)} instances in the window; ${count(stats.changes.length)} changes of revision or model, marked on every chart.`;
+  $('timeline-summary').textContent =
+    `${plural(stats.timeline.length, 'service start or model swap', 'service starts and model swaps')} on ${plural(instances, 'instance', 'instances')} in the window; ${plural(stats.changes.length, 'change', 'changes')} of revision or model, marked on every chart.`;
   $('changes').replaceChildren(changesList(stats.changes));
   $('timeline-table').replaceChildren(timelineTable(stats.timeline));
 
