@@ -22,11 +22,12 @@ import { moderateRoutes, type ServiceModerator } from './routes/moderate.js';
 import { postRoutes, type PostLookup } from './routes/posts.js';
 import type { ReviewOrder } from '../moderation/post-records.js';
 import { reviewRoutes, type ReviewQueue } from './routes/reviews.js';
+import { statsRoutes, type StatsSource } from './routes/stats.js';
 
 export { MAX_BATCH_ITEMS, type ServiceModerator } from './routes/moderate.js';
 
 /** What the service needs from the database (PostgresStore implements it): what each route plugin needs, and the queue depth for /metrics. */
-export interface ServiceStore extends PostRecorder, PostLookup, ReviewQueue, LabelSource, ModeratorTokenLookup, MigrationStatusSource {
+export interface ServiceStore extends PostRecorder, PostLookup, ReviewQueue, StatsSource, LabelSource, ModeratorTokenLookup, MigrationStatusSource {
   pendingReviewCount(): Promise<number>;
 }
 
@@ -163,6 +164,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
     secondOpinionShare: deps.reviewQueue?.secondOpinionShare,
   });
   void app.register(labelRoutes, { store, authenticate });
+  void app.register(statsRoutes, { store, authenticate, clock });
 
   return app as FastifyInstance & { metrics: ServiceMetrics };
 }

@@ -41,6 +41,8 @@ export interface ServiceConfig {
   modelPollMs: number;
   /** Downloaded artifacts (MODEL_CACHE_DIR; default <dataDir>/models). */
   modelCacheDir: string;
+  /** MOD_INSTANCE_ID: the name this process records its service events under (issue 15; the local provider sets it); unset: <hostname>:<port>. */
+  instanceId: string | undefined;
 }
 
 /** MODEL_SOURCE: `file:<path of the pointer JSON>` (local provider) or `ssm:<parameter name>` (AWS). */
@@ -120,6 +122,7 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
     migrateOnStart: migrate === 'true' || migrate === '1',
     modelSource,
     modelPollMs: integer('MODEL_POLL_MS', modelSource?.kind === 'ssm' ? 5000 : 2000, 100, 600_000),
+    instanceId: value('MOD_INSTANCE_ID'),
     modelCacheDir: value('MODEL_CACHE_DIR') ? path.resolve(cwd, value('MODEL_CACHE_DIR')!) : path.join(dataDir, 'models'),
   };
   // Node refuses a headers timeout longer than the request's.

@@ -26,6 +26,8 @@ export interface ModelWatcherOptions {
   pollMs: number;
   log: WatcherLog;
   metrics?: Pick<ServiceMetrics, 'modelSwaps' | 'modelLoadFailures'>;
+  /** Called after each swap (issue 15: the service records a model-swap event); must not throw. */
+  onSwap?: () => void;
 }
 
 /** A text every model must score (a finite probability) before it may decide. */
@@ -103,6 +105,7 @@ export class ModelWatcher {
         if (this.appliedKey !== undefined) {
           metrics?.modelSwaps.inc();
           log.info({ model: models.state().version, was: was.version, source: source.description }, 'no model released: deciding with the bundled model');
+          this.options.onSwap?.();
         }
         this.appliedKey = null;
       } else models.useBundled();
@@ -134,6 +137,7 @@ export class ModelWatcher {
     metrics?.modelSwaps.inc();
     const now = models.state();
     log.info({ releaseId: pointer.releaseId, model: now.version, shadow: now.shadow, canary: now.canary, was: was.version, source: source.description }, 'model swapped');
+    this.options.onSwap?.();
   }
 
   private async loadPointer(pointer: ModelPointer): Promise<{ loaded: LoadedPointer; byRef: Map<string, Moderator> }> {

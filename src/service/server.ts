@@ -22,6 +22,7 @@ import { LiveModels } from './live-models.js';
 import { ModelWatcher } from './model-watcher.js';
 import { loadModerator } from './moderator.js';
 import { openModelSource } from './open-model-source.js';
+import { createServiceEventRecorder, instanceName, type ServiceEventRecorder } from './service-events.js';
 
 export interface RunningService {
   url: string;
@@ -106,7 +107,10 @@ export async function startService(config: ServiceConfig, options: StartOptions)
     // A released model decides from the first request: the pointer is read
     // once before listening. A pointer that cannot be loaded never stops the
     // start: the bundled model decides and /healthz says why.
-    const watcher = source ? new ModelWatcher({ source, models, load: (dir) => loadModeratorFrom(dir, { maxTextLength: config.maxTextLength, policyFile: config.policyFile }), pollMs: config.modelPollMs, log: built.log, metrics: built.metrics }) : undefined;
+    // Issue 15: swaps after the start are service events (the start's own event names the model it starts with).
+    const swapEvents: { record?: ServiceEventRecorder } = {};
+    const onSwap = () => void swapEvents.record?.('model-swap');
+    const watcher = source ? new ModelWatcher({ source, models, load: (dir) => loadModeratorFrom(dir, { maxTextLength: config.maxTextLength, policyFile: config.policyFile }), pollMs: config.modelPollMs, log: built.log, metrics: built.metrics, onSwap }) : undefined;
     await watcher?.check();
     const model = models.state();
     app.log.info(
@@ -121,6 +125,11 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       'starting',
     );
     const address = await app.listen({ port: config.port, host: config.host });
+    const port = (app.server.address() as { port?: number } | null)?.port ?? config.port;
+    const events = createServiceEventRecorder({ store: database.store, model: () => ({ version: models.state().version, releaseId: models.releaseId }), revision: options.revision?.commit ?? null, instance: instanceName(config.instanceId, port), log: app.log });
+    // One INSERT; a database that does not answer delays the start by at most DB_CONNECT_TIMEOUT_MS (the row may still land later).
+    await Promise.race([events('start'), delay(config.dbConnectTimeoutMs)]);
+    swapEvents.record = events;
     watcher?.start();
     const started = app;
     let closing: Promise<{ forced: boolean }> | undefined;
