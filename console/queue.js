@@ -42,6 +42,8 @@ const state = {
   undo: [],
   nextKey: 0,
   claiming: false,
+  /** A claim asked for while one was under way: `{ replace }`, run when it ends. */
+  again: null,
   /** The claim-expiry warnings already announced (so each is said once). */
   said: { expiring: false, expired: false },
   error: null,
@@ -184,7 +186,11 @@ const fresh = (review) => ({ key: state.nextKey++, review, status: 'pending', la
  * new ones are added.
  */
 async function claim({ replace }) {
-  if (state.claiming) return;
+  if (state.claiming) {
+    // A filter changed (or r pressed) while claiming: claim again after, with the filters as they are then.
+    state.again = { replace: replace || (state.again?.replace ?? false) };
+    return;
+  }
   state.claiming = true;
   state.error = null;
   renderClaimStatus();
@@ -218,6 +224,9 @@ async function claim({ replace }) {
     renderAll();
     say(state.error, 'error');
   }
+  const again = state.again;
+  state.again = null;
+  if (again) await claim(again);
 }
 
 function messageOf(error) {
