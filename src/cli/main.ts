@@ -23,6 +23,7 @@ import { registerService } from './commands/service.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerInit } from './commands/init.js';
 import { registerCanary } from './commands/canary.js';
+import { registerBot } from './commands/bot.js';
 
 const registrations: CommandRegistration[] = [
   registerDeploy,
@@ -39,6 +40,7 @@ const registrations: CommandRegistration[] = [
   registerModerate,
   registerModel,
   registerServe,
+  registerBot,
   registerDb,
   registerService,
   registerInit,

@@ -1,0 +1,65 @@
+// The ChatOps bot's HTTP server (`mod bot serve`, issue 16): one Fastify
+// instance in the repository checkout it is started in, serving
+//   GET  /healthz          {ok: true}
+//   POST /slack/events     Slack: Events API, slash commands, interactivity
+//   POST /github/webhooks  GitHub webhooks (github-webhook-routes.ts)
+//   GET  /calendar.ics     the deploy history as a calendar (calendar-routes.ts)
+// In Socket Mode the Slack app talks over Slack's websocket instead and
+// /slack/events is not served.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { App as BoltApp } from '@slack/bolt';
+import { openWorkspace } from '../delivery/workspace.js';
+import type { BotContext, BotLog } from './bot-context.js';
+import { FastifyReceiver } from './fastify-receiver.js';
+import { createSlackApp } from './slack-app.js';
+import { slackEventsRoute } from './slack-events-route.js';
+
+export interface BotServerOptions {
+  /** The repository checkout (its mod.config.yml, its .mod state). */
+  cwd: string;
+  /** Where SLACK_*, GITHUB_* and the workspace's settings come from. */
+  env: NodeJS.ProcessEnv;
+  port: number;
+  host: string;
+  signingSecret: string;
+  botToken: string;
+  /** Socket Mode with this app-level token (xapp-...) instead of POST /slack/events. */
+  appToken?: string;
+  log: BotLog;
+}
+
+export interface BotServer {
+  url: string;
+  fastify: FastifyInstance;
+  /** Stops listening, aborts deploys in flight and waits for the handlers to end. */
+  close(): Promise<void>;
+}
+
+export async function startBotServer(options: BotServerOptions): Promise<BotServer> {
+  const stop = new AbortController();
+  const ctx: BotContext = { openWorkspace: () => openWorkspace(options.cwd, options.env), signal: stop.signal, answered: new Map(), log: options.log };
+  const fastify = Fastify({ logger: false });
+  fastify.get('/healthz', async () => ({ ok: true }));
+
+  const receiver = options.appToken ? undefined : new FastifyReceiver();
+  const slack: BoltApp = createSlackApp(ctx, { token: options.botToken, receiver, appToken: options.appToken, slackApiUrl: options.env.SLACK_API_URL || undefined });
+  if (receiver) await fastify.register(slackEventsRoute, { signingSecret: options.signingSecret, receiver });
+
+  // Issue 16's other routes register here (A2: github-webhook-routes.ts, A3: calendar-routes.ts).
+  // --- other ChatOps routes ---
+
+  await fastify.listen({ port: options.port, host: options.host });
+  if (options.appToken) await slack.start();
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    fastify,
+    async close() {
+      await fastify.close();
+      stop.abort();
+      if (options.appToken) await slack.stop();
+      await receiver?.idle();
+    },
+  };
+}
