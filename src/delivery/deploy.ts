@@ -165,6 +165,9 @@ export async function deploy(ws: Workspace, options: DeployOptions): Promise<Dep
     });
     return result;
   });
+  // Issue 16: "deployed to <env> in <id>" on each PR a production-like deploy shipped (a warning at worst).
+  const { commentShippedPullRequests } = await import('./shipped-comments.js');
+  await commentShippedPullRequests(ws, env, provider, record, options.events);
   return { record, environment: env, endpoint: await endpointOf(provider, env), gates: report };
 }
 

@@ -42,6 +42,10 @@ export class StatePaths {
   chatApproval(env: string, commit: string): string {
     return path.join(this.root, 'approvals', env, `${commit}.json`);
   }
+  /** Issue 16: the X-GitHub-Delivery ids the bot has handled (bounded), so a redelivery posts nothing twice. */
+  githubDeliveries(): string {
+    return path.join(this.root, 'bot', 'github-deliveries.json');
+  }
   /** Issue 13: the pointer file the env's instances poll (MODEL_SOURCE=file:<this, absolute>). */
   modelPointer(env: string): string {
     return path.join(this.env(env), 'models', 'pointer.json');

@@ -5,7 +5,7 @@ import { Octokit } from '@octokit/rest';
 import { execa } from 'execa';
 import { ModError, UsageError } from '../errors.js';
 import { githubHostOf, githubRepositoryFromRemote } from '../git/git.js';
-import type { LabelEvent, PullRequest, PullRequestReview, PullRequests } from '../delivery/gates/pull-requests.js';
+import type { LabelEvent, PullRequest, PullRequestComment, PullRequestReview, PullRequests } from '../delivery/gates/pull-requests.js';
 
 export class GitHubUnavailableError extends ModError {
   constructor(message: string, hint?: string) {
@@ -127,6 +127,16 @@ export class OctokitPullRequests implements PullRequests {
   async postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }> {
     const { data } = await this.call(`a review on #${number}`, () => this.octokit.rest.pulls.createReview({ owner: this.owner, repo: this.repo, pull_number: number, event: review.event, body: review.body }));
     return { id: data.id, url: data.html_url ?? null };
+  }
+
+  async comment(number: number, body: string): Promise<{ id: number; url: string | null }> {
+    const { data } = await this.call(`a comment on #${number}`, () => this.octokit.rest.issues.createComment({ owner: this.owner, repo: this.repo, issue_number: number, body }));
+    return { id: data.id, url: data.html_url ?? null };
+  }
+
+  async comments(number: number): Promise<PullRequestComment[]> {
+    const comments = await this.call(`the comments of #${number}`, () => this.octokit.paginate(this.octokit.rest.issues.listComments, { owner: this.owner, repo: this.repo, issue_number: number, per_page: 100 }));
+    return comments.map((c) => ({ id: c.id, user: c.user?.login ?? '', body: c.body ?? '', url: c.html_url ?? null }));
   }
 }
 

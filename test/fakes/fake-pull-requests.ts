@@ -2,13 +2,17 @@
 // pull requests and the commits that brought them, reviews, label events and
 // team members as a test sets them up, and every read recorded, so a test can
 // tell which pull requests a gate looked at and how often.
-import type { LabelEvent, PullRequest, PullRequestReview, PullRequests } from '../../src/delivery/gates/pull-requests.js';
+import type { LabelEvent, PullRequest, PullRequestComment, PullRequestReview, PullRequests } from '../../src/delivery/gates/pull-requests.js';
 
-export type FakePullRequestRead = `forCommit:${string}` | `get:${number}` | `reviews:${number}` | `labelEvents:${number}` | `teamMembers:${string}`;
+export type FakePullRequestRead = `forCommit:${string}` | `get:${number}` | `reviews:${number}` | `labelEvents:${number}` | `teamMembers:${string}` | `comments:${number}`;
 
 export class FakePullRequests implements PullRequests {
   readonly reads: FakePullRequestRead[] = [];
   readonly posted: { number: number; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }[] = [];
+  /** Comments on each pull request's conversation, in order (a test may add some by others). */
+  readonly comments_ = new Map<number, PullRequestComment[]>();
+  /** When set, comment() and comments() fail with it (GitHub down). */
+  commentError: Error | undefined;
   private readonly pulls = new Map<number, PullRequest>();
   private readonly pullsByCommit = new Map<string, number[]>();
   private readonly reviewsByPull = new Map<number, PullRequestReview[]>();
@@ -54,7 +58,7 @@ export class FakePullRequests implements PullRequests {
     this.teams.set(team, members);
   }
 
-  readsOf(kind: 'forCommit' | 'get' | 'reviews' | 'labelEvents' | 'teamMembers'): string[] {
+  readsOf(kind: 'forCommit' | 'get' | 'reviews' | 'labelEvents' | 'teamMembers' | 'comments'): string[] {
     return this.reads.filter((r) => r.startsWith(`${kind}:`)).map((r) => r.slice(kind.length + 1));
   }
 
@@ -90,5 +94,26 @@ export class FakePullRequests implements PullRequests {
   async postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }> {
     this.posted.push({ number, ...review });
     return { id: this.posted.length, url: `https://github.example/acme/shop/pull/${number}#review-${this.posted.length}` };
+  }
+
+  /** The bodies of the comments on a pull request. */
+  commentsOn(number: number): string[] {
+    return (this.comments_.get(number) ?? []).map((c) => c.body);
+  }
+
+  async comment(number: number, body: string): Promise<{ id: number; url: string | null }> {
+    if (this.commentError) throw this.commentError;
+    const list = this.comments_.get(number) ?? [];
+    const id = 5000 + [...this.comments_.values()].reduce((n, l) => n + l.length, 0);
+    const url = `https://github.example/acme/shop/pull/${number}#issuecomment-${id}`;
+    list.push({ id, user: 'mod-bot', body, url });
+    this.comments_.set(number, list);
+    return { id, url };
+  }
+
+  async comments(number: number): Promise<PullRequestComment[]> {
+    this.reads.push(`comments:${number}`);
+    if (this.commentError) throw this.commentError;
+    return structuredClone(this.comments_.get(number) ?? []);
   }
 }

@@ -1,4 +1,5 @@
-// A loopback stand-in for the GitHub REST endpoints the release gates use,
+// A loopback stand-in for the GitHub REST endpoints the release gates, the
+// review bot and the "deployed" comments use (issue comments included),
 // answering with the recorded shapes of GitHub's responses (the fields that
 // matter, with GitHub's names) and GitHub's Link-header pagination.
 import http from 'node:http';
@@ -27,6 +28,13 @@ export interface StandInLabelEvent {
   createdAt: string;
 }
 
+export interface StandInComment {
+  id: number;
+  user: string;
+  body: string;
+  createdAt: string;
+}
+
 export class GitHubStandIn {
   readonly pulls = new Map<number, StandInPull>();
   readonly commitPulls = new Map<string, number[]>();
@@ -34,8 +42,14 @@ export class GitHubStandIn {
   readonly events = new Map<number, StandInLabelEvent[]>();
   readonly teams = new Map<string, string[]>();
   readonly posted: { number: number; event: string; body: string }[] = [];
+  /** Issue comments on each pull request's conversation (POST /issues/:n/comments adds one). */
+  readonly comments = new Map<number, StandInComment[]>();
   readonly requests: string[] = [];
   rateLimited = false;
+  /** When set, every request is answered with this status (GitHub having an outage). */
+  failWith: number | undefined;
+  /** The login POSTed reviews and comments are made by (the token's user). */
+  botLogin = 'github-actions[bot]';
   private server?: http.Server;
   baseUrl = '';
 
@@ -79,6 +93,23 @@ export class GitHubStandIn {
     };
   }
 
+  /** GitHub's issue comment object (GET/POST /repos/:o/:r/issues/:n/comments). */
+  private commentJson(number: number, c: StandInComment) {
+    const repoUrl = `${this.baseUrl}/repos/${this.owner}/${this.repo}`;
+    return {
+      id: c.id,
+      node_id: `IC_${c.id}`,
+      url: `${repoUrl}/issues/comments/${c.id}`,
+      html_url: `https://github.example/${this.owner}/${this.repo}/pull/${number}#issuecomment-${c.id}`,
+      issue_url: `${repoUrl}/issues/${number}`,
+      body: c.body,
+      user: { login: c.user, id: 41898282, type: c.user.endsWith('[bot]') ? 'Bot' : 'User' },
+      created_at: c.createdAt,
+      updated_at: c.createdAt,
+      author_association: 'NONE',
+    };
+  }
+
   private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ratelimit-remaining': '4999', ...headers });
     res.end(JSON.stringify(body));
@@ -102,6 +133,7 @@ export class GitHubStandIn {
     const url = new URL(req.url!, this.baseUrl);
     this.requests.push(`${req.method} ${url.pathname}`);
     if (!/^(token|Bearer) \S+/.test(req.headers.authorization ?? '')) return this.send(res, 401, { message: 'Requires authentication' });
+    if (this.failWith) return this.send(res, this.failWith, { message: 'Server Error' });
     if (this.rateLimited) return this.send(res, 403, { message: 'API rate limit exceeded for installation.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1795400000' });
     const prefix = `/repos/${this.owner}/${this.repo}`;
     let m: RegExpExecArray | null;
@@ -123,12 +155,32 @@ export class GitHubStandIn {
         for await (const chunk of req) chunks.push(chunk as Buffer);
         const body = JSON.parse(Buffer.concat(chunks).toString()) as { event: string; body: string };
         this.posted.push({ number, event: body.event, body: body.body });
-        return this.send(res, 200, { id: 99, user: { login: 'github-actions[bot]' }, state: body.event === 'APPROVE' ? 'APPROVED' : 'CHANGES_REQUESTED', html_url: `https://github.example/review/99` });
+        return this.send(res, 200, { id: 99, user: { login: this.botLogin }, state: body.event === 'APPROVE' ? 'APPROVED' : 'CHANGES_REQUESTED', html_url: `https://github.example/review/99` });
       }
       return this.page(
         req,
         res,
         (this.reviews.get(number) ?? []).map((r, i) => ({ id: i + 1, user: { login: r.user }, body: '', state: r.state, commit_id: r.commitId, submitted_at: r.submittedAt, html_url: 'https://github.example/r' })),
+      );
+    }
+    if ((m = new RegExp(`^${prefix}/issues/(\\d+)/comments$`).exec(url.pathname))) {
+      const number = Number(m[1]);
+      if (!this.pulls.has(number)) return this.send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/issues/comments' });
+      if (req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as { body?: string };
+        if (typeof body.body !== 'string' || !body.body) return this.send(res, 422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] });
+        const list = this.comments.get(number) ?? [];
+        const comment: StandInComment = { id: 7000 + [...this.comments.values()].reduce((n, l) => n + l.length, 0), user: this.botLogin, body: body.body, createdAt: new Date().toISOString() };
+        list.push(comment);
+        this.comments.set(number, list);
+        return this.send(res, 201, this.commentJson(number, comment), { location: `${this.baseUrl}${prefix}/issues/comments/${comment.id}` });
+      }
+      return this.page(
+        req,
+        res,
+        (this.comments.get(number) ?? []).map((c) => this.commentJson(number, c)),
       );
     }
     if ((m = new RegExp(`^${prefix}/issues/(\\d+)/events$`).exec(url.pathname))) {

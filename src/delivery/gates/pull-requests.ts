@@ -1,6 +1,7 @@
 // What the release gates need to know about pull requests, declared by the
 // code that consumes it. src/github/octokit-pull-requests.ts implements it
 // with the GitHub REST API.
+import type { CommitInfo } from '../../git/git.js';
 
 export interface PullRequestReview {
   user: string;
@@ -29,6 +30,14 @@ export interface PullRequest {
   mergeCommitSha: string | null;
 }
 
+/** A comment on a pull request's conversation (GitHub's issue comments). */
+export interface PullRequestComment {
+  id: number;
+  user: string;
+  body: string;
+  url: string | null;
+}
+
 export interface PullRequests {
   /** The pull requests that brought a commit (merged or open). */
   forCommit(sha: string): Promise<PullRequest[]>;
@@ -37,6 +46,9 @@ export interface PullRequests {
   labelEvents(number: number): Promise<LabelEvent[]>;
   teamMembers(team: string): Promise<string[]>;
   postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }>;
+  /** Comments on the pull request's conversation (issue 16: "deployed to <env> in <id>"). */
+  comment(number: number, body: string): Promise<{ id: number; url: string | null }>;
+  comments(number: number): Promise<PullRequestComment[]>;
 }
 
 /**
@@ -60,5 +72,25 @@ export function readOnce(github: PullRequests): PullRequests {
     labelEvents: (number) => once(`events:${number}`, () => github.labelEvents(number)),
     teamMembers: (team) => once(`team:${team}`, () => github.teamMembers(team)),
     postReview: (number, review) => github.postReview(number, review),
+    comment: (number, body) => github.comment(number, body),
+    comments: (number) => github.comments(number),
   };
+}
+
+/**
+ * The pull requests that brought a change's commits to an environment's
+ * branch (merged into it, or whose merge commit it is), and the commits no
+ * pull request brought: how the gates and the "deployed" comments find them.
+ */
+export async function pullRequestsOfChange(github: PullRequests, branch: string, commits: CommitInfo[]): Promise<{ pulls: PullRequest[]; commitsWithoutPull: CommitInfo[] }> {
+  const found = new Map<number, PullRequest>();
+  const commitsWithoutPull: CommitInfo[] = [];
+  // Independent look-ups: one per commit, in parallel.
+  const perCommit = await Promise.all(commits.map(async (commit) => ({ commit, prs: await github.forCommit(commit.commit) })));
+  for (const { commit, prs: all } of perCommit) {
+    const prs = all.filter((pr) => pr.baseRef === branch || pr.mergeCommitSha === commit.commit);
+    if (prs.length === 0) commitsWithoutPull.push(commit);
+    for (const pr of prs) found.set(pr.number, pr);
+  }
+  return { pulls: [...found.values()].sort((a, b) => a.number - b.number), commitsWithoutPull };
 }

@@ -13,7 +13,7 @@ import { approvalGate } from './approval-gate.js';
 import type { ChangeUnderJudgement, GateContext, GateResult } from './gate.js';
 import { migrationsGate } from './migrations-gate.js';
 import { peerReviewGate } from './peer-review-gate.js';
-import { readOnce, type PullRequest, type PullRequests } from './pull-requests.js';
+import { pullRequestsOfChange, readOnce, type PullRequest, type PullRequests } from './pull-requests.js';
 import { ticketGate } from './ticket-gate.js';
 import { windowGate } from './window-gate.js';
 
@@ -106,20 +106,7 @@ export async function gateContext(ws: Workspace, env: Environment, provider: Pro
     change,
     now: deps.now?.() ?? new Date(),
     github: () => (github ??= deps.openGitHub().then(readOnce)),
-    pullRequests: () =>
-      (pulls ??= (async () => {
-        const gh = await context.github();
-        const found = new Map<number, PullRequest>();
-        const commitsWithoutPull: CommitInfo[] = [];
-        // Independent look-ups: one per commit, in parallel.
-        const perCommit = await Promise.all(change.commits.map(async (commit) => ({ commit, prs: await gh.forCommit(commit.commit) })));
-        for (const { commit, prs: all } of perCommit) {
-          const prs = all.filter((pr) => pr.baseRef === env.branch || pr.mergeCommitSha === commit.commit);
-          if (prs.length === 0) commitsWithoutPull.push(commit);
-          for (const pr of prs) found.set(pr.number, pr);
-        }
-        return { pulls: [...found.values()].sort((a, b) => a.number - b.number), commitsWithoutPull };
-      })()),
+    pullRequests: () => (pulls ??= context.github().then((gh) => pullRequestsOfChange(gh, env.branch, change.commits))),
     readFileAt: (commit, file) => ws.git.readFileAt(commit, file),
     appliedMigrations: async () => {
       const url = await provider.databaseUrl(env);
