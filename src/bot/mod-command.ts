@@ -31,7 +31,8 @@ export function parseModCommand(text: string): ModCommand | undefined {
       options: { ref: { type: 'string' }, fast: { type: 'boolean', default: false }, limit: { type: 'string' } },
     });
   } catch (error) {
-    throw new CommandSyntaxError(`${(error as Error).message}. Usage: \`${usage}\``);
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
+    throw new CommandSyntaxError(`${unknown ? `unknown flag ${unknown[1]}` : (error as Error).message}. Usage: \`${usage}\``);
   }
   const { positionals, values } = parsed;
   if (positionals.length > 1) throw new CommandSyntaxError(`one environment at most, got ${positionals.join(' ')}. Usage: \`${usage}\``);

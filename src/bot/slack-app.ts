@@ -2,15 +2,12 @@
 // listener acks first (Slack waits 3 s at most) and works afterwards; quick
 // refusals and the help are the ack itself (ephemeral: only the user sees
 // them). Reads (status, gates, history) are posted in the channel.
-import bolt from '@slack/bolt';
-import type { App as BoltApp, Receiver, webApi } from '@slack/bolt';
+import { App, LogLevel, type Receiver, type webApi } from '@slack/bolt';
 import type { BotContext } from './bot-context.js';
 import { chatUser, changeRefusal } from './chatops-access.js';
 import { CommandSyntaxError, parseModCommand, type ModCommand } from './mod-command.js';
 import { describeError } from './slack-deliveries.js';
 import { escape, gatesText, HELP, historyText, statusText, unmappedUserText } from './slack-format.js';
-
-const { App, LogLevel } = bolt;
 
 export interface SlackAppOptions {
   token: string;
@@ -24,7 +21,7 @@ export interface SlackAppOptions {
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
 
-export function createSlackApp(ctx: BotContext, options: SlackAppOptions): BoltApp {
+export function createSlackApp(ctx: BotContext, options: SlackAppOptions): App {
   const clientOptions = { ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl.endsWith('/') ? options.slackApiUrl : `${options.slackApiUrl}/` } : {}), retryConfig: { retries: 2, factor: 2, minTimeout: 500 } };
   const app = options.receiver ? new App({ token: options.token, receiver: options.receiver, clientOptions, logLevel: LogLevel.WARN }) : new App({ token: options.token, appToken: options.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN });
 

@@ -14,15 +14,17 @@ export function escape(text: string): string {
 
 export const short = (sha: string) => sha.slice(0, 8);
 
-export const HELP = [
-  '*`/mod` commands*',
-  '• `/mod status [env]`: what each environment runs, against its branch',
-  '• `/mod deploy <env> [--ref R]`: judge the gates and deploy (production needs an approver when the approval gate asks)',
-  '• `/mod gates <env>`: the release gates, without deploying',
-  '• `/mod rollback <env> [--fast]`: revert and redeploy the previous successful deployment',
-  '• `/mod history [env] [--limit N]`: the newest deployments',
-  '• `/mod help`: this text',
-].join('\n');
+export const HELP = escape(
+  [
+    '*`/mod` commands*',
+    '• `/mod status [env]`: what each environment runs, against its branch',
+    '• `/mod deploy <env> [--ref R]`: judge the gates and deploy (production needs an approver when the approval gate asks)',
+    '• `/mod gates <env>`: the release gates, without deploying',
+    '• `/mod rollback <env> [--fast]`: revert and redeploy the previous successful deployment',
+    '• `/mod history [env] [--limit N]`: the newest deployments',
+    '• `/mod help`: this text',
+  ].join('\n'),
+);
 
 export function statusText(list: EnvironmentStatus[]): string {
   return list

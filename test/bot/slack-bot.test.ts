@@ -1,0 +1,234 @@
+// The Slack side of the ChatOps bot over loopback, with real parts: a real
+// git repository of a deployable fixture app, real local deploys (seconds),
+// the bot's real HTTP server fed Slack-signed requests, a Slack Web API
+// stand-in recording what the bot posts and updates, and a GitHub stand-in
+// for the approval gate's pull requests.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBotServer, type BotServer } from '../../src/bot/bot-server.js';
+import { history } from '../../src/delivery/history.js';
+import { ignoreEvents } from '../../src/delivery/events.js';
+import { stop } from '../../src/delivery/stop.js';
+import { openWorkspace } from '../../src/delivery/workspace.js';
+import { EXTERNAL_DATABASE_URL, FixtureApp } from '../support/fixture-app.js';
+import { GitHubStandIn } from '../support/github-stand-in.js';
+import { SlackStandIn, type SlackCall } from '../support/slack-stand-in.js';
+import { runCli } from '../support/run-cli.js';
+import { buttonClickBody, FORM, postSigned, sign, SIGNING_SECRET, slashCommandBody } from './slack-requests.js';
+
+const slack = new SlackStandIn();
+const github = new GitHubStandIn('acme', 'shop');
+let app: FixtureApp;
+let bot: BotServer;
+let head: string;
+const botErrors: string[] = [];
+
+const HEALTH = `    healthCheck:
+      intervalSeconds: 0.2
+      healthyThreshold: 1
+      timeoutSeconds: 20
+    local:
+      drainSeconds: 0.2
+    databaseUrl: ${EXTERNAL_DATABASE_URL}
+`;
+
+function config(): string {
+  return `app: fixture
+github:
+  repository: acme/shop
+  baseUrl: ${github.baseUrl}
+chatops:
+  users:
+    U0ALICE: { github: alice, roles: [deployer, releaser, approver] }
+    U0BOB: { github: bob, roles: [deployer, releaser, approver] }
+    U0CAROL: { github: carol, roles: [deployer] }
+  approvalChannel: C0RELEASES
+environments:
+  stage:
+    branch: stage
+    instances: 1
+${HEALTH}  production:
+    branch: master
+    aliases: [prod]
+    instances: 1
+${HEALTH}    gates:
+      approval:
+        approvers: [alice, bob]
+`;
+}
+
+const command = (user: string, text: string) => postSigned(bot.url, slashCommandBody(user, text), FORM);
+const click = (user: string, action: string, value: string, messageTs: string) => postSigned(bot.url, buttonClickBody(user, { action_id: action, value }, 'C0RELEASES', messageTs), FORM);
+const text = (c: SlackCall) => String(c.args.text ?? '');
+
+beforeAll(async () => {
+  await Promise.all([slack.start(), github.start()]);
+  app = await FixtureApp.create();
+  await app.write('mod.config.yml', config());
+  head = await app.commit('Config for the ChatOps bot');
+  await app.git('branch', 'master');
+  github.addPull({ number: 7, title: 'Config for the ChatOps bot', body: 'SHOP-1', author: 'alice', base: 'master', headSha: head, mergeCommitSha: head }, [head]);
+  bot = await startBotServer({
+    cwd: app.dir,
+    env: { ...process.env, GITHUB_TOKEN: 'ghp_test', SLACK_API_URL: slack.url, MOD_STATE_DIR: '' },
+    port: 0,
+    host: '127.0.0.1',
+    signingSecret: SIGNING_SECRET,
+    botToken: slack.token,
+    log: { info: () => {}, error: (message, error) => botErrors.push(`${message}: ${String(error)}`) },
+  });
+});
+
+afterAll(async () => {
+  await bot?.close();
+  if (app) {
+    const ws = await openWorkspace(app.dir);
+    for (const environment of ['stage', 'production']) await stop(ws, { environment, events: ignoreEvents }).catch(() => {});
+    await app.dispose({ stop: false });
+  }
+  await Promise.all([slack.stop(), github.stop()]);
+});
+
+describe('the bot server', () => {
+  it('answers /healthz and the url_verification challenge', async () => {
+    expect(await (await fetch(`${bot.url}/healthz`)).json()).toEqual({ ok: true });
+    const challenge = await postSigned(bot.url, JSON.stringify({ token: 't', challenge: 'c-123', type: 'url_verification' }), 'application/json');
+    expect(challenge.status).toBe(200);
+    expect(challenge.json()).toEqual({ challenge: 'c-123' });
+  });
+
+  it('refuses a forged signature and a replayed (old) timestamp with 401, running nothing', async () => {
+    const before = slack.calls.length;
+    const body = slashCommandBody('U0ALICE', 'deploy stage');
+    const forged = await postSigned(bot.url, body, FORM, { signature: sign(body, Math.floor(Date.now() / 1000), 'not-the-secret') });
+    expect(forged.status).toBe(401);
+    expect(forged.json<{ error: string }>().error).toBe('invalid_signature');
+    const old = Math.floor(Date.now() / 1000) - 6 * 60;
+    const replayed = await postSigned(bot.url, body, FORM, { timestamp: old, signature: sign(body, old) });
+    expect(replayed.status).toBe(401);
+    expect(replayed.json<{ message: string }>().message).toContain('stale');
+    const unsigned = await fetch(`${bot.url}/slack/events`, { method: 'POST', headers: { 'content-type': FORM }, body });
+    expect(unsigned.status).toBe(401);
+    expect(slack.calls.length).toBe(before);
+  });
+
+  it('refuses an unmapped Slack user, privately, saying how to be added', async () => {
+    const answer = await command('U0MALLORY', 'status');
+    expect(answer.status).toBe(200);
+    const body = answer.json<{ response_type: string; text: string }>();
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain('chatops.users');
+    expect(body.text).toContain('mod.config.yml');
+  });
+
+  it('refuses a deployer a production deploy and says which role it needs', async () => {
+    const body = (await command('U0CAROL', 'deploy production')).json<{ response_type: string; text: string }>();
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain('`releaser`');
+    expect(body.text).toContain('chatops.users.U0CAROL.roles');
+  });
+
+  it('answers help and an unknown verb with the help, and a bad flag with the usage', async () => {
+    expect((await command('U0CAROL', 'help')).json<{ text: string }>().text).toContain('/mod deploy &lt;env&gt;');
+    expect((await command('U0CAROL', 'launch stage')).json<{ text: string }>().text).toContain('Unknown command');
+    expect((await command('U0CAROL', 'deploy stage --force')).json<{ text: string }>().text).toBe(':x: unknown flag --force. Usage: `/mod deploy &lt;env&gt; [--ref R]`');
+    expect((await command('U0CAROL', 'deploy nowhere')).json<{ text: string }>().text).toContain('unknown environment "nowhere"');
+  });
+});
+
+describe('deploying from Slack', () => {
+  it('/mod deploy stage deploys, updating one message in place and posting the result in its thread', async () => {
+    const ack = await command('U0ALICE', 'deploy stage');
+    expect(ack.status).toBe(200);
+    const progress = await slack.waitFor('the progress message', () => slack.of('chat.postMessage').find((c) => text(c).includes('deploying stage to *stage*')));
+    expect(progress.args.channel).toBe('C0DEPLOYS');
+    const result = await slack.waitFor('the result in the thread', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === progress.ts));
+    expect(text(result)).toContain('*Succeeded*');
+    expect(text(result)).toContain(head.slice(0, 8));
+    expect(slack.of('chat.update').filter((c) => c.ts === progress.ts).length).toBeGreaterThanOrEqual(1);
+
+    const ws = await openWorkspace(app.dir);
+    const [record] = await history(ws, ['stage'], 1);
+    expect(record!.status).toBe('Succeeded');
+    expect(record!.initiator).toBe('slack:U0ALICE (alice)');
+    expect(text(result)).toContain(record!.deploymentId);
+  });
+
+  it('/mod status posts what each environment runs', async () => {
+    const ws = await openWorkspace(app.dir);
+    const [record] = await history(ws, ['stage'], 1);
+    const before = slack.of('chat.postMessage').length;
+    expect((await command('U0CAROL', 'status')).status).toBe(200);
+    const posted = await slack.waitFor('the status message', () =>
+      slack
+        .of('chat.postMessage')
+        .slice(before)
+        .find((c) => text(c).includes('*stage*')),
+    );
+    expect(text(posted)).toContain(record!.deploymentId);
+    expect(text(posted)).toContain('*production*: nothing deployed yet');
+  });
+
+  it('a production deploy asks for approval; the author is refused, an approver approves and it deploys', async () => {
+    expect((await command('U0ALICE', 'deploy production')).status).toBe(200);
+    const request = await slack.waitFor('the approval request', () => slack.of('chat.postMessage').find((c) => Array.isArray(c.args.blocks) && c.args.channel === 'C0RELEASES'));
+    expect(text(request)).toContain('<@U0BOB>');
+    expect(text(request)).toContain('#7');
+    expect(text(request)).toContain('by alice');
+    const buttons = (request.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
+    const approve = buttons.find((b) => b.action_id === 'mod_approve')!;
+    expect(JSON.parse(approve.value)).toMatchObject({ e: 'production', c: head, u: 'U0ALICE' });
+    const waiting = await slack.waitFor('the requester told to wait', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts && text(c).includes('waiting for an approver')));
+    expect(waiting.args.channel).toBe('C0DEPLOYS');
+
+    // The author clicks: refused privately, nothing recorded, nothing deployed.
+    const approvalFile = path.join(app.dir, '.mod', 'approvals', 'production', `${head}.json`);
+    expect((await click('U0ALICE', 'mod_approve', approve.value, request.ts!)).status).toBe(200);
+    const refusal = await slack.waitFor('the refusal', () => slack.of('chat.postEphemeral').find((c) => c.args.user === 'U0ALICE'));
+    expect(text(refusal)).toContain('alice authored part of this change');
+    expect(existsSync(approvalFile)).toBe(false);
+    const gatesNow = await runCli(['gates', '--env', 'production', '--json'], { cwd: app.dir, env: { GITHUB_TOKEN: 'ghp_test' } });
+    expect(gatesNow.json<{ passed: boolean }>().passed).toBe(false);
+
+    // An approver who wrote nothing of it clicks: recorded, and the deploy goes on.
+    expect((await click('U0BOB', 'mod_approve', approve.value, request.ts!)).status).toBe(200);
+    const approved = await slack.waitFor('the request marked approved', () => slack.of('chat.update').find((c) => c.ts === request.ts && text(c).includes('approved')));
+    expect(text(approved)).toContain('<@U0BOB>');
+    const record = JSON.parse(await app.read(path.join('.mod', 'approvals', 'production', `${head}.json`))) as { approvals: { github: string; slackUser: string }[] };
+    expect(record.approvals).toMatchObject([{ github: 'bob', slackUser: 'U0BOB' }]);
+    // `mod gates` sees the same record.
+    const gates = await runCli(['gates', '--env', 'production', '--json'], { cwd: app.dir, env: { GITHUB_TOKEN: 'ghp_test' } });
+    expect(gates.json<{ passed: boolean; gates: { name: string; reason: string }[] }>().gates.find((g) => g.name === 'approval')!.reason).toBe('approved in Slack by bob (U0BOB)');
+
+    const progress = await slack.waitFor('the production progress message', () => slack.of('chat.postMessage').find((c) => text(c).includes('to *production* (approved by <@U0BOB>)')));
+    const result = await slack.waitFor('the production result', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === progress.ts));
+    expect(text(result)).toContain('*Succeeded*');
+    const ws = await openWorkspace(app.dir);
+    const [deployed] = await history(ws, ['production'], 1);
+    expect(deployed!.status).toBe('Succeeded');
+    expect(deployed!.initiator).toBe('slack:U0ALICE (alice)');
+    expect(deployed!.gates?.find((g) => g.name === 'approval')?.reason).toBe('approved in Slack by bob (U0BOB)');
+
+    // A second click on the answered request is told so and deploys nothing more.
+    await click('U0BOB', 'mod_approve', approve.value, request.ts!);
+    await slack.waitFor('the second click answered', () => slack.of('chat.postEphemeral').find((c) => c.args.user === 'U0BOB' && text(c).includes('already approved by bob')));
+    expect(botErrors).toEqual([]);
+  });
+});
+
+describe('mod bot serve', () => {
+  it('refuses to start without the Slack secrets, naming each and where to get it', async () => {
+    const run = await runCli(['bot', 'serve', '--json'], { cwd: app.dir, env: { SLACK_BOT_TOKEN: 'xoxb-1' } });
+    expect(run.exitCode).toBe(2);
+    const error = run.json<{ error: { code: string; message: string; hint: string } }>().error;
+    expect(error.code).toBe('BOT_NOT_CONFIGURED');
+    expect(error.message).toContain('SLACK_SIGNING_SECRET');
+    expect(error.message).not.toContain('SLACK_BOT_TOKEN');
+    expect(error.hint).toContain('Signing Secret');
+    const both = await runCli(['bot', 'serve'], { cwd: app.dir, env: {} });
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN');
+    expect(both.stderr).toContain('Bot User OAuth Token');
+  });
+});
