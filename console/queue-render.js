@@ -15,9 +15,9 @@ export const formatTime = (date) => timeFormat.format(date);
 
 /** Why the queue served this post (the claim's `reason`). */
 const WHY = {
-  overdue: 'overdue: waited longer than the maximum wait, served first',
-  uncertain: 'uncertain: among the smallest margins (a label teaches the model most)',
-  oldest: 'oldest first',
+  overdue: 'overdue (waited past the maximum wait)',
+  uncertain: 'uncertain (small margin: teaches the model most)',
+  oldest: 'oldest',
 };
 
 /** A label in words: "OK", "NG", "NG: contact". */
@@ -120,7 +120,7 @@ export function renderItem(li, item, position, total, current) {
     ? el(
         'ol',
         { class: 'reasons', 'aria-label': 'Reasons' },
-        review.reasons.map((r) => el('li', {}, el('code', {}, r.code), ': ', r.message, r.span ? el('span', { lang: 'ja' }, ` 「${r.span.text}」`) : null)),
+        review.reasons.map((r) => el('li', {}, el('code', {}, r.code), ': ', r.message)),
       )
     : null;
 
