@@ -217,6 +217,85 @@ describe('deploying from Slack', () => {
   });
 });
 
+describe('reading and rolling back from Slack', () => {
+  it('/mod history and /mod gates post the history (with the Slack initiator) and the verdicts', async () => {
+    const before = slack.of('chat.postMessage').length;
+    await command('U0CAROL', 'history production --limit 5');
+    const posted = await slack.waitFor('the history', () =>
+      slack
+        .of('chat.postMessage')
+        .slice(before)
+        .find((c) => text(c).startsWith('*Deployments')),
+    );
+    expect(text(posted)).toContain('*production* Succeeded');
+    expect(text(posted)).toContain('by slack:U0ALICE (alice)');
+    await command('U0CAROL', 'gates production');
+    const gates = await slack.waitFor('the gates', () =>
+      slack
+        .of('chat.postMessage')
+        .slice(before)
+        .find((c) => text(c).startsWith('*Release gates for production*')),
+    );
+    expect(text(gates)).toContain('passed');
+    expect(text(gates)).toContain('*approval*: no new commits');
+  });
+
+  it('a rejected approval request ends it: nothing recorded, a later click is told so', async () => {
+    await app.git('checkout', '-q', 'master');
+    await app.write('second.txt', '2\n');
+    const change = await app.commit('Second change');
+    await app.git('checkout', '-q', 'stage');
+    const before = slack.of('chat.postMessage').length;
+    await command('U0ALICE', 'deploy production');
+    const request = await slack.waitFor('the second approval request', () =>
+      slack
+        .of('chat.postMessage')
+        .slice(before)
+        .find((c) => Array.isArray(c.args.blocks)),
+    );
+    const value = (request.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!.elements!.find((b) => b.action_id === 'mod_reject')!.value;
+    expect(JSON.parse(value)).toMatchObject({ c: change });
+    await click('U0BOB', 'mod_reject', value, request.ts!);
+    await slack.waitFor('the request marked rejected', () => slack.of('chat.update').find((c) => c.ts === request.ts && text(c).includes('<@U0BOB> rejected')));
+    await click('U0BOB', 'mod_approve', value, request.ts!);
+    await slack.waitFor('the late click answered', () => slack.of('chat.postEphemeral').find((c) => c.args.user === 'U0BOB' && text(c).includes('already rejected by bob')));
+    expect(existsSync(path.join(app.dir, '.mod', 'approvals', 'production', `${change}.json`))).toBe(false);
+    const [last] = await history(await openWorkspace(app.dir), ['production'], 1);
+    expect(last!.revision.commit).toBe(head);
+  });
+
+  it('/mod rollback stage reverts and redeploys the previous deployment, recorded with the Slack user', async () => {
+    await app.write('stage.txt', 'changed\n');
+    await app.commit('Stage change');
+    let before = slack.of('chat.postMessage').length;
+    await command('U0CAROL', 'deploy stage');
+    const deploying = await slack.waitFor('the stage progress', () =>
+      slack
+        .of('chat.postMessage')
+        .slice(before)
+        .find((c) => text(c).includes('deploying stage to *stage*')),
+    );
+    expect(text(await slack.waitFor('the stage result', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === deploying.ts)))).toContain('*Succeeded*');
+
+    before = slack.of('chat.postMessage').length;
+    await command('U0CAROL', 'rollback stage');
+    const progress = await slack.waitFor('the rollback progress', () =>
+      slack
+        .of('chat.postMessage')
+        .slice(before)
+        .find((c) => text(c).includes('rolling back *stage*')),
+    );
+    const result = await slack.waitFor('the rollback result', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === progress.ts));
+    expect(text(result)).toContain('Rollback');
+    expect(text(result)).toContain('*Succeeded*');
+    expect(text(result)).toContain('revert commit');
+    const [record] = await history(await openWorkspace(app.dir), ['stage'], 1);
+    expect(record!.initiator).toBe('slack:U0CAROL (carol)');
+    expect(record!.rollbackOf).toBeTruthy();
+    expect(botErrors).toEqual([]);
+  });
+});
+
 describe('mod bot serve', () => {
   it('refuses to start without the Slack secrets, naming each and where to get it', async () => {
     const run = await runCli(['bot', 'serve', '--json'], { cwd: app.dir, env: { SLACK_BOT_TOKEN: 'xoxb-1' } });
