@@ -4,10 +4,10 @@
 // a viewer's dashboard shows the numbers GET /v1/stats reports (summary,
 // the per-hour tables, agreement, the timeline), marks the model change on
 // the charts, and shows a new change after Refresh; a moderator sees it too.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { DashboardStats, HourlyStats } from '../../src/moderation/dashboard-stats.js';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-browser.js';
+import { useConsoleHarness, type ConsoleHarness } from '../support/console-browser.js';
 
 const count = (n: number) => n.toLocaleString('en-US');
 const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
@@ -30,12 +30,10 @@ async function openDashboard(page: Page, h: ConsoleHarness): Promise<void> {
 }
 
 describe('the dashboard', () => {
-  let h: ConsoleHarness;
   const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
 
-  beforeAll(async () => {
-    // Every review needs two labels, so the labels below give agreement pairs.
-    h = await startConsoleHarness({ app: { reviewQueue: { secondOpinionShare: 1 } } });
+  // Every review needs two labels, so the labels below give agreement pairs.
+  const harness = useConsoleHarness({ app: { reviewQueue: { secondOpinionShare: 1 } } }, async (h) => {
     await h.seedReviews(6);
     await h.seedPosts(40);
     const alice = await h.createToken('alice');
@@ -61,11 +59,9 @@ describe('the dashboard', () => {
     await h.store.recordServiceEvent({ at: at(90), instance: 'i-0abc', revision: 'a1b2c3d4e5f6a7b8', model: '20261201-aaaa1111', event: 'start' });
     await h.store.recordServiceEvent({ at: at(30), instance: 'i-0abc', revision: 'a1b2c3d4e5f6a7b8', model: '20261202-bbbb2222', event: 'model-swap' });
   });
-  afterAll(async () => {
-    await h?.close();
-  });
 
   it('shows a viewer the numbers GET /v1/stats reports, and marks the model swap', async () => {
+    const h = harness();
     const { context, page } = await h.newViewerContext('sato');
     await openDashboard(page, h);
     const api = await h.getJson<DashboardStats>('/v1/stats?hours=24', h.tokens.sato!);
@@ -119,6 +115,7 @@ describe('the dashboard', () => {
   });
 
   it('shows a new revision after Refresh, and moderators see the dashboard too', async () => {
+    const h = harness();
     const { context, page } = await h.newModeratorContext('alice');
     await openDashboard(page, h);
     await expect.poll(() => page.locator('#changes li').count()).toBe(1);

@@ -7,9 +7,9 @@
 // cookie is HttpOnly, SameSite=Strict, scoped to /console, and Secure when
 // the request came over TLS (x-forwarded-proto from the load balancer); the
 // JSON API never takes the cookie instead of a bearer token.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startConsoleHarness, type ConsoleHarness } from '../support/console-browser.js';
+import { useConsoleHarness } from '../support/console-browser.js';
 
 /** A fetch from inside the page (same origin, the session cookie sent), answering { status, body }. */
 function pageFetch(page: Page, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
@@ -36,20 +36,15 @@ async function csrfToken(page: Page): Promise<string> {
 }
 
 describe('console security', () => {
-  let h: ConsoleHarness;
-  let reviewIds: string[];
-
-  beforeAll(async () => {
-    h = await startConsoleHarness();
+  let reviewIds: string[] = [];
+  const harness = useConsoleHarness({}, async (h) => {
     reviewIds = (await h.seedReviews(3)).map((p) => p.id);
     await h.createToken('alice');
     await h.createToken('sato', 'viewer');
   });
-  afterAll(async () => {
-    await h?.close();
-  });
 
   it('a viewer cannot label: no queue in the UI, 403 FORBIDDEN from the console API and from /v1', async () => {
+    const h = harness();
     const { context, page } = await h.newViewerContext('sato');
     // Signed in, a viewer lands on the dashboard, whose header offers no queue.
     await page.goto(h.url('/console'));
@@ -82,6 +77,7 @@ describe('console security', () => {
   });
 
   it('refuses a state-changing request without the session CSRF token, or with a wrong one', async () => {
+    const h = harness();
     const { context, page } = await h.newModeratorContext('bob');
     await h.seedReviews(1);
     await page.goto(h.url('/console/dashboard'));
@@ -105,6 +101,7 @@ describe('console security', () => {
   });
 
   it('sends the security headers on every console response, and no page breaks its CSP', async () => {
+    const h = harness();
     const { context, page } = await h.newModeratorContext('alice');
     await h.seedReviews(1);
     const violations: string[] = [];
@@ -133,6 +130,7 @@ describe('console security', () => {
   });
 
   it('sets the session cookie HttpOnly, SameSite=Strict, Path=/console, Secure behind TLS; /v1 ignores it', async () => {
+    const h = harness();
     const { context } = await h.newModeratorContext('alice');
     const cookie = (await context.cookies()).find((c) => c.name === 'mod_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console', secure: false });

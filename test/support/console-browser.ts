@@ -11,6 +11,9 @@
 // Debian's `chromium` and `fonts-noto-cjk` when missing). Without it the
 // tests fail saying so: they are never skipped.
 //
+//   const harness = useConsoleHarness({}, async (h) => { ...seed... });   // in a describe
+//   it('...', async () => { const h = harness(); ... });
+// or by hand:
 //   const h = await startConsoleHarness();
 //   const alice = await h.createToken('alice', 'moderator');
 //   const ids = await h.seedReviews(5);
@@ -22,6 +25,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type AppDependencies } from '../../src/service/app.js';
 import { loadModerator } from '../../src/service/moderator.js';
 import { generateToken, hashToken } from '../../src/service/tokens.js';
@@ -218,4 +222,31 @@ export async function startConsoleHarness(options: HarnessOptions = {}): Promise
     await close();
     throw error;
   }
+}
+
+/**
+ * A harness for a test file: started in beforeAll (then `setup` seeds it),
+ * closed in afterAll. If starting or seeding fails (no chromium, no
+ * PostgreSQL), every test calling the returned function fails with that
+ * error, rather than being reported as skipped as a failed beforeAll would.
+ */
+export function useConsoleHarness(options: HarnessOptions = {}, setup?: (h: ConsoleHarness) => Promise<void>): () => ConsoleHarness {
+  let harness: ConsoleHarness | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    try {
+      harness = await startConsoleHarness(options);
+      await setup?.(harness);
+    } catch (error) {
+      failure = error;
+    }
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  return () => {
+    if (failure !== undefined) throw failure;
+    if (harness === undefined) throw new Error('the console harness is used outside a test (it starts in beforeAll)');
+    return harness;
+  };
 }
