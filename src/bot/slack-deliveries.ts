@@ -24,7 +24,7 @@ export async function deployFromSlack(request: DeliveryRequest & { ref?: string;
   const { deploy, GateRefusedError } = await import('../delivery/deploy.js');
   const ws = await ctx.openWorkspace();
   const env = ws.environment(request.env);
-  const what = request.ref ? `\`${request.ref.length === 40 ? short(request.ref) : request.ref}\`` : `${env.branch}`;
+  const what = request.ref ? `\`${/^[0-9a-f]{40}$/.test(request.ref) ? short(request.ref) : request.ref}\`` : `branch \`${env.branch}\``;
   const progress = await ProgressMessage.post(client, channel, `:rocket: <@${user.slackUser}> deploying ${what} to *${env.name}*${request.approvedBy ? ` (approved by <@${request.approvedBy}>)` : ''}`, (e) => ctx.log.error('a Slack progress update failed', e));
   try {
     const outcome = await deploy(ws, { environment: env.name, ref: request.ref, reason: request.reason, initiator: initiatorOf(user), unattended: true, signal: ctx.signal, events: progress.event });

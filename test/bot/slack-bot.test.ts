@@ -141,7 +141,7 @@ describe('deploying from Slack', () => {
   it('/mod deploy stage deploys, updating one message in place and posting the result in its thread', async () => {
     const ack = await command('U0ALICE', 'deploy stage');
     expect(ack.status).toBe(200);
-    const progress = await slack.waitFor('the progress message', () => slack.of('chat.postMessage').find((c) => text(c).includes('deploying stage to *stage*')));
+    const progress = await slack.waitFor('the progress message', () => slack.of('chat.postMessage').find((c) => text(c).includes('deploying branch `stage` to *stage*')));
     expect(progress.args.channel).toBe('C0DEPLOYS');
     const result = await slack.waitFor('the result in the thread', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === progress.ts));
     expect(text(result)).toContain('*Succeeded*');
@@ -273,7 +273,7 @@ describe('reading and rolling back from Slack', () => {
       slack
         .of('chat.postMessage')
         .slice(before)
-        .find((c) => text(c).includes('deploying stage to *stage*')),
+        .find((c) => text(c).includes('deploying branch `stage` to *stage*')),
     );
     expect(text(await slack.waitFor('the stage result', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === deploying.ts)))).toContain('*Succeeded*');
 
@@ -309,5 +309,9 @@ describe('mod bot serve', () => {
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toContain('SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN');
     expect(both.stderr).toContain('Bot User OAuth Token');
+    const socket = await runCli(['bot', 'serve', '--socket-mode'], { cwd: app.dir, env: { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' } });
+    expect(socket.exitCode).toBe(2);
+    expect(socket.stderr).toContain('needs SLACK_APP_TOKEN');
+    expect(socket.stderr).toContain('App-Level Tokens');
   });
 });
