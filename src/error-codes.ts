@@ -72,7 +72,8 @@ export const errorCodes = {
   AWS_THROTTLED: { exitCode: ExitCode.Failed, meaning: 'AWS kept throttling the calls after retries' },
   AWS_ERROR: { exitCode: ExitCode.Failed, meaning: 'any other AWS API failure' },
   MODEL_BUCKET_UNVERSIONED: { exitCode: ExitCode.Usage, meaning: 'the S3 bucket `aws.modelBucket` does not have versioning enabled, so a model release could not name exact object versions (the hint gives the command)' },
-  BOT_NOT_CONFIGURED: { exitCode: ExitCode.Usage, meaning: '`mod bot serve`: a Slack secret it needs (`SLACK_SIGNING_SECRET`, `SLACK_BOT_TOKEN`, or `SLACK_APP_TOKEN` with `--socket-mode`) is not set; the message says where to find it' },
+  BOT_NOT_CONFIGURED: { exitCode: ExitCode.Usage, meaning: '`mod bot serve`: a Slack secret it needs (`SLACK_SIGNING_SECRET`, `SLACK_BOT_TOKEN`, or `SLACK_APP_TOKEN` with `--socket-mode`) is not set, or Slack refused the bot token; the message says where to find it' },
+  SLACK_UNAVAILABLE: { exitCode: ExitCode.Failed, meaning: "`mod bot serve`: Slack's Web API (or `SLACK_API_URL`) could not be reached to check `SLACK_BOT_TOKEN`" },
   GITHUB_UNAVAILABLE: { exitCode: ExitCode.Failed, meaning: 'GitHub could not be read: no or rejected token, rate limit, repository or PR not found' },
 
   // Moderation library, store and service

@@ -9,6 +9,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { App as BoltApp } from '@slack/bolt';
 import { openWorkspace } from '../delivery/workspace.js';
+import { ModError } from '../errors.js';
 import type { BotContext, BotLog } from './bot-context.js';
 import { FastifyReceiver } from './fastify-receiver.js';
 import { createSlackApp } from './slack-app.js';
@@ -43,6 +44,9 @@ export async function startBotServer(options: BotServerOptions): Promise<BotServ
 
   const receiver = options.appToken ? undefined : new FastifyReceiver();
   const slack: BoltApp = createSlackApp(ctx, { token: options.botToken, receiver, appToken: options.appToken, slackApiUrl: options.env.SLACK_API_URL || undefined });
+  await slack.init().catch((error: unknown) => {
+    throw slackStartError(error, options.env.SLACK_API_URL);
+  });
   if (receiver) await fastify.register(slackEventsRoute, { signingSecret: options.signingSecret, receiver });
 
   // Issue 16's other routes register here (A2: github-webhook-routes.ts, A3: calendar-routes.ts).
@@ -62,4 +66,19 @@ export async function startBotServer(options: BotServerOptions): Promise<BotServ
       await receiver?.idle();
     },
   };
+}
+
+/** Slack refused the bot token (auth.test), or could not be reached to check it. */
+function slackStartError(error: unknown, apiUrl: string | undefined): ModError {
+  const e = error as { code?: string; data?: { error?: string }; message?: string };
+  if (e.code === 'slack_webapi_platform_error') {
+    return new ModError('BOT_NOT_CONFIGURED', `Slack refused SLACK_BOT_TOKEN: ${e.data?.error ?? e.message}`, {
+      hint: 'copy the Bot User OAuth Token (xoxb-...) again from your Slack app\'s "OAuth & Permissions" page (reinstall the app if it was revoked)',
+      cause: error,
+    });
+  }
+  return new ModError('SLACK_UNAVAILABLE', `could not reach Slack's Web API${apiUrl ? ` at ${apiUrl}` : ''} to check SLACK_BOT_TOKEN: ${e.message ?? String(error)}`, {
+    hint: apiUrl ? "check SLACK_API_URL, or unset it to use Slack's" : "check this machine's network access to https://slack.com/api/",
+    cause: error,
+  });
 }

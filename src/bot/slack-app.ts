@@ -21,9 +21,15 @@ export interface SlackAppOptions {
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
 
+/**
+ * The app, not initialised yet: app.init() checks the token with auth.test
+ * (startBotServer awaits it, so a rejected token is a clear error at start).
+ */
 export function createSlackApp(ctx: BotContext, options: SlackAppOptions): App {
   const clientOptions = { ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl.endsWith('/') ? options.slackApiUrl : `${options.slackApiUrl}/` } : {}), retryConfig: { retries: 2, factor: 2, minTimeout: 500 } };
-  const app = options.receiver ? new App({ token: options.token, receiver: options.receiver, clientOptions, logLevel: LogLevel.WARN }) : new App({ token: options.token, appToken: options.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN });
+  const app = options.receiver
+    ? new App({ token: options.token, receiver: options.receiver, clientOptions, logLevel: LogLevel.WARN, deferInitialization: true })
+    : new App({ token: options.token, appToken: options.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN, deferInitialization: true });
 
   app.command('/mod', async ({ command, ack, client }) => {
     let parsed: ModCommand | undefined;

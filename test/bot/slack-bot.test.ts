@@ -297,6 +297,12 @@ describe('reading and rolling back from Slack', () => {
 });
 
 describe('mod bot serve', () => {
+  it('checks the bot token with Slack before listening: a rejected token or an unreachable Slack is a clear error', async () => {
+    const options = { cwd: app.dir, port: 0, host: '127.0.0.1', signingSecret: SIGNING_SECRET, log: { info: () => {}, error: () => {} } };
+    await expect(startBotServer({ ...options, env: { ...process.env, SLACK_API_URL: slack.url }, botToken: 'xoxb-revoked' })).rejects.toMatchObject({ code: 'BOT_NOT_CONFIGURED', message: 'Slack refused SLACK_BOT_TOKEN: invalid_auth' });
+    await expect(startBotServer({ ...options, env: { ...process.env, SLACK_API_URL: 'http://127.0.0.1:9/api/' }, botToken: slack.token })).rejects.toMatchObject({ code: 'SLACK_UNAVAILABLE' });
+  });
+
   it('refuses to start without the Slack secrets, naming each and where to get it', async () => {
     const run = await runCli(['bot', 'serve', '--json'], { cwd: app.dir, env: { SLACK_BOT_TOKEN: 'xoxb-1' } });
     expect(run.exitCode).toBe(2);
