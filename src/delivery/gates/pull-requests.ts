@@ -1,5 +1,6 @@
-// What the release gates need to know about pull requests, declared by the
-// code that consumes it. src/github/octokit-pull-requests.ts implements it
+// What the release gates, the review bot and the "deployed" comments need of
+// pull requests, declared by the code that consumes it: reading them, posting
+// a review, commenting. src/github/octokit-pull-requests.ts implements it
 // with the GitHub REST API.
 import type { CommitInfo } from '../../git/git.js';
 
