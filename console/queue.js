@@ -47,6 +47,8 @@ const state = {
   /** The claim-expiry warnings already announced (so each is said once). */
   said: { expiring: false, expired: false },
   error: null,
+  /** The last claim was refused for want of a live session (the page offers to sign in). */
+  signedOut: false,
 };
 
 const say = (message, tone) => announce(page.live, message, tone);
@@ -78,7 +80,10 @@ function renderAll() {
   state.items.forEach(renderOne);
   page.empty.hidden = state.items.length > 0 || state.claiming;
   if (state.items.length === 0 && !state.claiming) {
-    page.empty.textContent = state.error ?? 'No post to review with these filters: none is pending, or other moderators hold them all. Press r (or Claim posts) to look again.';
+    page.empty.replaceChildren(
+      state.error ?? 'No post to review with these filters: none is pending, or other moderators hold them all. Press r (or Claim posts) to look again.',
+      state.signedOut ? el('span', {}, ' ', el('a', { href: '/console/sign-in' }, 'Sign in again')) : '',
+    );
   }
   renderSelection();
   renderClaimStatus();
@@ -193,6 +198,7 @@ async function claim({ replace }) {
   }
   state.claiming = true;
   state.error = null;
+  state.signedOut = false;
   renderClaimStatus();
   try {
     const answer = await api(`/console/api/reviews?${filterQuery()}`);
@@ -221,6 +227,7 @@ async function claim({ replace }) {
   } catch (error) {
     state.claiming = false;
     state.error = `Could not claim posts: ${messageOf(error)}`;
+    state.signedOut = error instanceof ConsoleApiError && error.status === 401;
     renderAll();
     say(state.error, 'error');
   }
