@@ -27,7 +27,7 @@ export interface ClickInput {
 function parseValue(value: string): ApprovalValue | undefined {
   try {
     const v = JSON.parse(value) as Partial<ApprovalValue>;
-    return typeof v.r === 'string' && typeof v.e === 'string' && typeof v.c === 'string' && /^[0-9a-f]{40}$/.test(v.c) && typeof v.u === 'string' ? (v as ApprovalValue) : undefined;
+    return typeof v.r === 'string' && typeof v.e === 'string' && typeof v.c === 'string' && /^[0-9a-f]{40}$/.test(v.c) && typeof v.u === 'string' && typeof v.ch === 'string' ? (v as ApprovalValue) : undefined;
   } catch {
     return undefined;
   }
@@ -55,7 +55,8 @@ export async function approveClicked(input: ClickInput): Promise<void> {
     await fileChatApprovals(ws.paths).record(env.name, value.c, { requestId: value.r, slackUser, github: user.github, approvedAt: new Date().toISOString() });
     if (input.messageTs) await client.chat.update({ channel, ts: input.messageTs, text: `:white_check_mark: <@${slackUser}> approved deploying \`${short(value.c)}\` to *${env.name}* (requested by <@${value.u}>)`, blocks: [] });
     const requester = chatUser(ws.config, value.u) ?? { slackUser: value.u, github: 'unknown', roles: [] };
-    await deployFromSlack({ ctx, client, channel, user: requester, env: env.name, ref: value.c, reason: `approved in Slack by ${user.github} (${slackUser})`, approvedBy: slackUser });
+    // Progress goes where the requester asked (the approval channel may be another).
+    await deployFromSlack({ ctx, client, channel: value.ch, user: requester, env: env.name, ref: value.c, reason: `approved in Slack by ${user.github} (${slackUser})`, approvedBy: slackUser });
   } catch (error) {
     await tell(`:x: The approval could not be checked: ${escape(describeError(error).message)}`);
   }

@@ -14,12 +14,14 @@ import { approvalRequestText } from './slack-format.js';
 export const APPROVE_ACTION = 'mod_approve';
 export const REJECT_ACTION = 'mod_reject';
 
-/** What a button's value carries (JSON): request id, environment, target commit, requester. */
+/** What a button's value carries (JSON): request id, environment, target commit, requester and their channel. */
 export interface ApprovalValue {
   r: string;
   e: string;
   c: string;
   u: string;
+  /** The channel the deploy was asked in: its progress is reported there. */
+  ch: string;
 }
 
 export function dependencies(ws: Workspace): GateDependencies {
@@ -40,7 +42,7 @@ export async function postApprovalRequest(input: DeliveryRequest & { ws: Workspa
   const approvers = Object.entries(ws.config.chatops.users)
     .filter(([, u]) => u.roles.includes('approver') && (listed.size === 0 || settings?.team || listed.has(u.github.toLowerCase())))
     .map(([id]) => id);
-  const value: ApprovalValue = { r: randomUUID(), e: env.name, c: commit.commit, u: user.slackUser };
+  const value: ApprovalValue = { r: randomUUID(), e: env.name, c: commit.commit, u: user.slackUser, ch: input.channel };
   const text = approvalRequestText({ environment: env.name, commit, commits: context.change.commits, pulls, requester: user.slackUser, approvers, reason: input.reason });
   const channel = ws.config.chatops.approvalChannel ?? input.channel;
   await client.chat.postMessage({

@@ -178,7 +178,7 @@ describe('deploying from Slack', () => {
     expect(text(request)).toContain('by alice');
     const buttons = (request.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
     const approve = buttons.find((b) => b.action_id === 'mod_approve')!;
-    expect(JSON.parse(approve.value)).toMatchObject({ e: 'production', c: head, u: 'U0ALICE' });
+    expect(JSON.parse(approve.value)).toMatchObject({ e: 'production', c: head, u: 'U0ALICE', ch: 'C0DEPLOYS' });
     const waiting = await slack.waitFor('the requester told to wait', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts && text(c).includes('waiting for an approver')));
     expect(waiting.args.channel).toBe('C0DEPLOYS');
 
@@ -202,6 +202,7 @@ describe('deploying from Slack', () => {
     expect(gates.json<{ passed: boolean; gates: { name: string; reason: string }[] }>().gates.find((g) => g.name === 'approval')!.reason).toBe('approved in Slack by bob (U0BOB)');
 
     const progress = await slack.waitFor('the production progress message', () => slack.of('chat.postMessage').find((c) => text(c).includes('to *production* (approved by <@U0BOB>)')));
+    expect(progress.args.channel).toBe('C0DEPLOYS');
     const result = await slack.waitFor('the production result', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === progress.ts));
     expect(text(result)).toContain('*Succeeded*');
     const ws = await openWorkspace(app.dir);
