@@ -2,7 +2,8 @@
 // listener acks first (Slack waits 3 s at most) and works afterwards; quick
 // refusals and the help are the ack itself (ephemeral: only the user sees
 // them). Reads (status, gates, history) are posted in the channel.
-import { App, LogLevel, type Receiver, type webApi } from '@slack/bolt';
+import { App, LogLevel, type BlockAction, type ButtonAction, type Receiver } from '@slack/bolt';
+import { APPROVE_ACTION, REJECT_ACTION } from './approval-request.js';
 import type { BotContext } from './bot-context.js';
 import { chatUser, changeRefusal } from './chatops-access.js';
 import { CommandSyntaxError, parseModCommand, type ModCommand } from './mod-command.js';
@@ -64,15 +65,14 @@ export function createSlackApp(ctx: BotContext, options: SlackAppOptions): App {
     await client.chat.postMessage({ channel, text });
   });
 
-  const click =
-    (handler: 'approveClicked' | 'rejectClicked') =>
-    async ({ ack, body, action, client }: { ack: () => Promise<void>; body: { user: { id: string }; channel?: { id: string }; message?: { ts: string } }; action: { value?: string }; client: webApi.WebClient }) => {
+  const click = (action_id: typeof APPROVE_ACTION | typeof REJECT_ACTION, handler: 'approveClicked' | 'rejectClicked') =>
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id }, async ({ ack, body, action, client }) => {
       await ack();
       const flow = await import('./approval-clicks.js');
       await flow[handler]({ ctx, client, slackUser: body.user.id, channel: body.channel?.id ?? '', messageTs: body.message?.ts, value: action.value ?? '' });
-    };
-  app.action({ type: 'block_actions', action_id: 'mod_approve' }, (args) => click('approveClicked')(args as unknown as Parameters<ReturnType<typeof click>>[0]));
-  app.action({ type: 'block_actions', action_id: 'mod_reject' }, (args) => click('rejectClicked')(args as unknown as Parameters<ReturnType<typeof click>>[0]));
+    });
+  click(APPROVE_ACTION, 'approveClicked');
+  click(REJECT_ACTION, 'rejectClicked');
 
   app.error(async (error) => ctx.log.error('the Slack app failed', error));
   return app;
