@@ -107,6 +107,8 @@ const GatesSchema = z.strictObject({
         to: clock.default('18:00'),
         /** An iCalendar feed (file path or https URL) whose events are freeze periods. */
         freezeCalendar: z.string().min(1).optional(),
+        /** An iCalendar feed (file path or https URL) whose events are the planned release slots: when set, they replace days/from/to. */
+        releaseCalendar: z.string().min(1).optional(),
       }),
     ])
     .optional(),

@@ -1,10 +1,11 @@
 // window: deploys only inside the allowed days and hours (in the team's time
 // zone, DST included) and outside freeze periods; outside, say when the next
-// window opens.
+// window opens. With a release calendar (planned release slots as .ics
+// events), its slots replace the days and hours; freezes still apply.
 import { DateTime } from 'luxon';
 import { freezePeriods, type FreezePeriod } from './freeze-calendar.js';
-import type { Gate } from './gate.js';
-import { fail, pass } from './gate.js';
+import { currentSlot, nextSlotOpening, releaseSlots, SLOT_LOOKAHEAD_DAYS } from './release-slots.js';
+import { fail, pass, type Gate, type GateResult } from './gate.js';
 
 export interface WindowSettings {
   timezone: string;
@@ -12,6 +13,8 @@ export interface WindowSettings {
   from: string;
   to: string;
   freezeCalendar?: string;
+  /** Planned release slots (.ics): when set, deploys only inside one of its events, instead of days/from/to. */
+  releaseCalendar?: string;
 }
 
 const WEEKDAY = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -57,6 +60,7 @@ export const windowGate: Gate<WindowSettings> = async (settings, context) => {
   const freeze = freezes.find((f) => f.start <= now && now < f.end);
   const next = nextOpening(settings, now, freezes);
   const nextText = next ? `the next window opens ${describe(next)}` : 'no window opens in the next two weeks';
+  if (settings.releaseCalendar) return releaseSlotVerdict(settings, settings.releaseCalendar, now, freezes, await context.readText(settings.releaseCalendar).catch((error: unknown) => error as Error), describe);
   if (freeze) return fail(`deploy freeze "${freeze.summary}" until ${describe(freeze.end)}`, nextText);
   const inDay = settings.days.includes(WEEKDAY[local.weekday - 1]!);
   const inHours = now >= at(local, settings.from).toJSDate() && now < at(local, settings.to).toJSDate();
@@ -65,3 +69,21 @@ export const windowGate: Gate<WindowSettings> = async (settings, context) => {
   }
   return pass(`inside the deploy window (${settings.days.join(', ')} ${settings.from}-${settings.to} ${settings.timezone})`);
 };
+
+/** The verdict when gates.window.releaseCalendar is set: inside a slot (and no freeze) passes, naming it; outside, the next slot. */
+function releaseSlotVerdict(settings: WindowSettings, location: string, now: Date, freezes: FreezePeriod[], ics: string | Error, describe: (d: Date) => string): Omit<GateResult, 'name'> {
+  let slots;
+  try {
+    if (ics instanceof Error) throw ics;
+    slots = releaseSlots(ics, settings.timezone, new Date(now.getTime() - 366 * 86400_000), new Date(now.getTime() + SLOT_LOOKAHEAD_DAYS * 86400_000));
+  } catch (error) {
+    return fail(`cannot read the release calendar ${location}: ${(error as Error).message}`, 'fix gates.window.releaseCalendar (a file in the repository or the https URL of an .ics feed), or override with --override window --reason "..."');
+  }
+  const next = nextSlotOpening(slots, freezes, now);
+  const nextText = next ? `the next planned release slot is ${describe(next.at)} (${next.slot.summary})` : `no planned slot in the next ${SLOT_LOOKAHEAD_DAYS} days: add one to ${location}`;
+  const freeze = freezes.find((f) => f.start <= now && now < f.end);
+  if (freeze) return fail(`deploy freeze "${freeze.summary}" until ${describe(freeze.end)}`, nextText);
+  const slot = currentSlot(slots, freezes, now);
+  if (!slot) return fail(`${describe(now)} is outside every planned release slot in ${location}`, nextText);
+  return pass(`inside the planned release slot "${slot.summary}" (${describe(slot.start)} to ${describe(slot.end)}); gates.window days/from/to are not applied while releaseCalendar is set`);
+}

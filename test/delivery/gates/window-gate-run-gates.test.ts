@@ -1,7 +1,10 @@
 // The window gate as runGates judges it (window-gate.test.ts covers time
 // zones, DST and calendar parsing on the gate alone): the clock comes from the
 // gate dependencies, the freeze calendar is read from the repository, and an
-// override lets a deploy outside the window through, recorded.
+// override lets a deploy outside the window through, recorded; release slots
+// come from a file in the repository or over HTTP.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GateScenario, gate } from './gate-scenario.js';
 
@@ -71,5 +74,49 @@ describe('window gate with a freeze calendar in the repository', () => {
     const verdict = gate(await scenario.judge(), 'window');
     expect(verdict.status).toBe('fail');
     expect(verdict.reason).toContain('ops/missing.ics');
+  });
+});
+
+const WEEKLY_SLOT = `BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//mod tests//EN
+BEGIN:VEVENT
+UID:weekly-release@example.com
+SUMMARY:Weekly release
+DTSTART:20261103T010000Z
+DTEND:20261103T040000Z
+RRULE:FREQ=WEEKLY;BYDAY=TU
+END:VEVENT
+END:VCALENDAR
+`;
+
+describe('window gate with a release calendar', () => {
+  it('reads the slots from the repository: inside one passes, outside names the next', async () => {
+    scenario = await GateScenario.create({ window: { ...WINDOW, releaseCalendar: 'ops/releases.ics' } });
+    await scenario.repo.write('ops/releases.ics', WEEKLY_SLOT);
+    scenario.deps.clock = TUESDAY_NOON;
+    expect(gate(await scenario.judge(), 'window')).toMatchObject({ status: 'pass', reason: expect.stringContaining('"Weekly release"') });
+    scenario.deps.clock = new Date('2026-11-25T03:00:00Z'); // Wednesday noon: inside days/from/to, outside every slot
+    expect(gate(await scenario.judge(), 'window')).toMatchObject({ status: 'fail', fix: 'the next planned release slot is Tue 2026-12-01 10:00 GMT+9 (Weekly release)' });
+  });
+
+  it('reads the slots from an http(s) URL', async () => {
+    const server = createServer((request, response) => {
+      if (request.url === '/releases.ics') response.writeHead(200, { 'content-type': 'text/calendar' }).end(WEEKLY_SLOT);
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      scenario = await GateScenario.create({ window: { ...WINDOW, releaseCalendar: `${base}/releases.ics` } });
+      scenario.deps.clock = TUESDAY_NOON;
+      expect(gate(await scenario.judge(), 'window').status).toBe('pass');
+      await scenario.dispose();
+      scenario = await GateScenario.create({ window: { ...WINDOW, releaseCalendar: `${base}/gone.ics` } });
+      scenario.deps.clock = TUESDAY_NOON;
+      expect(gate(await scenario.judge(), 'window')).toMatchObject({ status: 'fail', reason: `cannot read the release calendar ${base}/gone.ics: HTTP 404` });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
