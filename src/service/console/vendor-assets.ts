@@ -4,7 +4,8 @@
 // the CSP allows scripts and styles from 'self' only. Registered inside the
 // console plugin, so the routes are /console/assets/vendor/uplot.esm.js and
 // /console/assets/vendor/uplot.min.css and get the console's headers.
-// The files are read once, when the plugin is registered.
+// The files are read once, when the plugin is registered; caching is the
+// console plugin's (no-store on everything it answers).
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -24,6 +25,6 @@ export const vendorAssetRoutes: FastifyPluginAsync = async (app) => {
   const dir = uplotDistDir();
   for (const { route, file, type } of VENDOR_FILES) {
     const body = await readFile(path.join(dir, file));
-    app.get(route, async (_request, reply) => reply.header('content-type', type).header('cache-control', 'public, max-age=3600').send(body));
+    app.get(route, async (_request, reply) => reply.header('content-type', type).send(body));
   }
 };
