@@ -73,6 +73,8 @@ export interface DeploymentRecord {
   aws?: { pipelineExecutionId?: string; buildId?: string; codeDeployDeploymentId?: string };
   /** Pid of the process running it (local provider): a dead pid means abandoned. */
   pid?: number;
+  /** The host `pid` is on (model records): a pid is only judged dead on its own host. */
+  host?: string;
   /** Why a `Stopped` deployment stopped: Ctrl-C, `mod stop` (by whom), `--timeout`, or its process died. */
   stopReason?: string;
   /** A rollback that redeployed but whose revert commit is not made yet (`mod rollback --finish-revert`). */

@@ -2,6 +2,7 @@
 // candidate artifact read and verified, and the DeploymentRecord of kind
 // 'model' that release, rollback and shadow write to the ModelStore as they go.
 import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { UsageError } from '../../errors.js';
 import { ModelArtifactError } from '../../moderation/errors.js';
 import { readModelArtifact, type LoadedModel, type ModelManifest } from '../../moderation/model-artifact.js';
@@ -92,6 +93,7 @@ export function newModelRecord(owner: ModelRecordOwner, options: { reason?: stri
     instances: [],
     // The process running it: a dead pid means abandoned (mod status says so).
     pid: process.pid,
+    host: hostname(),
     kind: 'model',
     model: options.model,
   };

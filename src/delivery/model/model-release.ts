@@ -9,6 +9,7 @@ import { ModError, ExitCode, InterruptedError, UsageError } from '../../errors.j
 import type { ModelPointer } from '../../moderation/model-pointer.js';
 import type { Environment } from '../config.js';
 import { withEnvironmentLock } from '../deploy.js';
+import { closeAbandonedModelReleases } from './model-abandoned.js';
 import type { DeploymentError, DeploymentRecord, ModelReleaseInfo } from '../deployment.js';
 import type { DeliveryEvents } from '../events.js';
 import { canaryNotice, type Notifier } from '../notifier.js';
@@ -85,6 +86,7 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
   const version = manifest.version;
   const checksum = manifest.checksum.value;
   return withEnvironmentLock(ws, env, `mod model release --env ${env.name}`, options.events, async () => {
+    await closeAbandonedModelReleases(store, env, `mod model release (pid ${process.pid})`, options.events);
     const pointer = await store.readPointer(env);
     if (sameModel(pointer?.live, { version, checksum })) {
       // The release that made it live, as mod status names it (a shadow write gives the pointer its own id).

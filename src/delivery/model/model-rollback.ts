@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 import type { ModelRef } from '../../moderation/model-pointer.js';
 import type { Environment } from '../config.js';
 import { withEnvironmentLock } from '../deploy.js';
+import { closeAbandonedModelReleases } from './model-abandoned.js';
 import type { DeploymentRecord } from '../deployment.js';
 import type { DeliveryEvents } from '../events.js';
 import type { Workspace } from '../workspace.js';
@@ -67,6 +68,7 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
   const ctx = await openModelRelease(ws, options.environment, options.events);
   const { env, provider, store, notifier } = ctx;
   return withEnvironmentLock(ws, env, `mod model rollback --env ${env.name}`, options.events, async () => {
+    await closeAbandonedModelReleases(store, env, `mod model rollback (pid ${process.pid})`, options.events);
     const pointer = await store.readPointer(env);
     if (!pointer) throw nothingReleased(env);
     const records = await store.releases(env, 200);

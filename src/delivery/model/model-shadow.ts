@@ -10,6 +10,7 @@
 import { UsageError } from '../../errors.js';
 import type { Environment } from '../config.js';
 import { withEnvironmentLock } from '../deploy.js';
+import { closeAbandonedModelReleases } from './model-abandoned.js';
 import type { DeploymentRecord } from '../deployment.js';
 import type { DeliveryEvents } from '../events.js';
 import type { ModelPointer } from '../../moderation/model-pointer.js';
@@ -42,6 +43,7 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
   const ctx = await openModelRelease(ws, options.environment, options.events);
   const { env, provider, store, notifier } = ctx;
   return withEnvironmentLock(ws, env, `mod model shadow --env ${env.name}`, options.events, async () => {
+    await closeAbandonedModelReleases(store, env, `mod model shadow (pid ${process.pid})`, options.events);
     const released = await store.readPointer(env);
     if (!released && !candidate) throw new UsageError(`${env.name} has no shadow model to stop`, 'mod status shows its models');
     // Nothing released: pin the deployed bundle's model as live (its own release record), then shadow next to it.
