@@ -52,6 +52,7 @@ export async function startBotServer(options: BotServerOptions): Promise<BotServ
   // Issue 16's other routes register here (A2: github-webhook-routes.ts, A3: calendar-routes.ts).
   // --- other ChatOps routes ---
   await fastify.register((await import('./github-webhook-routes.js')).githubWebhookRoutes, { secret: options.env.GITHUB_WEBHOOK_SECRET || undefined, botLogin: options.env.MOD_BOT_GITHUB_LOGIN || undefined, ctx });
+  await fastify.register((await import('./calendar-routes.js')).calendarRoutes, { openWorkspace: ctx.openWorkspace, token: options.env.MOD_BOT_CALENDAR_TOKEN || undefined });
 
   await fastify.listen({ port: options.port, host: options.host });
   if (options.appToken) await slack.start();
