@@ -5,9 +5,9 @@
 // /mod/<env>/model) that the instances poll (MODEL_SOURCE=ssm:<name>);
 // model release records are JSON objects under releases/<env>/. mod cannot
 // reach the instances, so instanceModels is undefined.
-import { GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,28 +84,41 @@ export class AwsModelStore implements ModelStore {
     const prefix = `models/${environment.name}/${manifest.version}-${manifest.checksum.slice(0, 12)}`;
     const ref = (objectVersions: Record<string, string>): ModelRef => ({ version: manifest.version, checksum: manifest.checksum, location: `s3://${bucket}/${prefix}`, objectVersions });
 
-    // Published before with the same checksum: the same ref, nothing uploaded.
-    const heads = await all(ARTIFACT_FILES.map((file) => () => orNull(clients.call(clients.s3, new HeadObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}` }), `s3://${bucket}/${prefix}/${file}`), ['NotFound', 'NoSuchKey'])));
-    if (heads.every((head) => head?.VersionId && head.Metadata?.checksum === manifest.checksum)) {
+    // The bytes of each file, and their SHA-256 as S3 keeps it (base64): S3 checks an upload against it and returns it on HeadObject.
+    const files = await Promise.all(ARTIFACT_FILES.map(async (file) => ({ file, body: await readFile(path.join(dir, file)) })));
+    const sums = files.map(({ body }) => createHash('sha256').update(body).digest('base64'));
+    const md5s = files.map(({ body }) => `"${createHash('md5').update(body).digest('hex')}"`);
+    // S3's SHA-256 of the object where it keeps one; else its size and ETag (the MD5 of a single-part upload without KMS: any other ETag is not vouched for).
+    const sameBytes = (head: HeadObjectCommandOutput, i: number) => (head.ChecksumSHA256 !== undefined ? head.ChecksumSHA256 === sums[i] : head.ContentLength === files[i]!.body.length && head.ETag === md5s[i]);
+
+    // Published before with the same checksum and the same bytes: the same ref, nothing uploaded.
+    // An object whose bytes S3 cannot vouch for is uploaded again: a new version.
+    const heads = await all(ARTIFACT_FILES.map((file) => () => orNull(clients.call(clients.s3, new HeadObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}`, ChecksumMode: 'ENABLED' }), `s3://${bucket}/${prefix}/${file}`), ['NotFound', 'NoSuchKey'])));
+    if (heads.every((head, i) => head?.VersionId && head.Metadata?.checksum === manifest.checksum && sameBytes(head, i))) {
       return ref(Object.fromEntries(ARTIFACT_FILES.map((file, i) => [file, heads[i]!.VersionId!])));
     }
 
     const objectVersions: Record<string, string> = {};
-    for (const file of ARTIFACT_FILES) {
+    for (const [i, { file, body }] of files.entries()) {
       const key = `${prefix}/${file}`;
-      const body = await readFile(path.join(dir, file));
       const put = await clients.call(
         clients.s3,
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
           Body: body,
+          ChecksumSHA256: sums[i],
           ContentType: file === MANIFEST_FILE ? 'application/json' : 'application/gzip',
           Metadata: { version: manifest.version, checksum: manifest.checksum },
         }),
         `s3://${bucket}/${key}`,
       );
       if (!put.VersionId) throw new ModError('MODEL_BUCKET_UNVERSIONED', `s3://${bucket}/${key} was stored without a version id: the bucket's versioning is off`, { hint: `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled` });
+      if (put.ChecksumSHA256 !== undefined && put.ChecksumSHA256 !== sums[i]) {
+        throw new ModError('MODEL_ARTIFACT_INVALID', `s3://${bucket}/${key} (version ${put.VersionId}) was stored with SHA-256 ${put.ChecksumSHA256}, not the ${sums[i]} of ${path.join(dir, file)}: the upload cannot be verified`, {
+          hint: 'release again; if it repeats, check what rewrites objects in the bucket',
+        });
+      }
       objectVersions[file] = put.VersionId;
     }
     return ref(objectVersions);

@@ -105,6 +105,22 @@ describe.skipIf(!moto.available)('issue 13: models on AWS against the moto emula
     await store.clearPointer(env);
   });
 
+  it('an object rewritten in place with the same checksum metadata but other bytes is not reused: publish uploads it again', async () => {
+    await s3().send(new CreateBucketCommand({ Bucket: 'mod-models-corrupt' }));
+    await s3().send(new PutBucketVersioningCommand({ Bucket: 'mod-models-corrupt', VersioningConfiguration: { Status: 'Enabled' } }));
+    const env = environment({ modelBucket: 'mod-models-corrupt' });
+    const { manifest } = await readModelArtifact(MODEL_DIR);
+    const published = { version: manifest.version, checksum: manifest.checksum.value };
+    const first = await store.publish(env, MODEL_DIR, published);
+    const prefix = first.location.replace('s3://mod-models-corrupt/', '');
+    const corrupt = await s3().send(new PutObjectCommand({ Bucket: 'mod-models-corrupt', Key: `${prefix}/weights.f32.gz`, Body: 'not the weights', Metadata: { version: manifest.version, checksum: manifest.checksum.value } }));
+    const again = await store.publish(env, MODEL_DIR, published);
+    expect(again.objectVersions!['weights.f32.gz']).not.toBe(corrupt.VersionId);
+    expect(again.objectVersions!['weights.f32.gz']).not.toBe(first.objectVersions!['weights.f32.gz']);
+    const fetched = await new AwsModelStore((e) => ({ clients, names: awsNames(e), all: runIndependent(false) }), path.join(temp, 'fresh-cache')).fetch(env, again);
+    expect((await readModelArtifact(fetched)).manifest.checksum.value).toBe(manifest.checksum.value);
+  });
+
   it('keeps release records in the bucket, newest first', async () => {
     const env = environment({ modelBucket: 'mod-models-fixture' });
     const record = (id: string, startedAt: string): DeploymentRecord => ({ schemaVersion: 1, deploymentId: id, environment: 'stage', provider: 'aws', status: 'Succeeded', revision: { commit: 'abc' }, initiator: 'dev', startedAt, instances: [], kind: 'model' });

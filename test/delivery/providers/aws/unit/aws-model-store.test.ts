@@ -6,6 +6,7 @@
 import { GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteParameterCommand, GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +43,11 @@ function record(deploymentId: string, startedAt: string): DeploymentRecord {
 let clients: AwsClients;
 let cacheRoot: string;
 const store = () => new AwsModelStore((env) => ({ clients, names: awsNames(env), all: runIndependent(false) }) satisfies AwsContext, cacheRoot);
+async function sha256Of(file: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(path.join(MODEL_DIR, file)))
+    .digest('base64');
+}
 const MANIFEST = { version: '20261202-6542a508', checksum: 'a'.repeat(64) };
 
 beforeEach(async () => {
@@ -100,13 +106,54 @@ describe('AwsModelStore.publish', () => {
     expect(s3.commandCalls(GetBucketVersioningCommand)).toHaveLength(1);
   });
 
-  it('returns the existing ref when the same version and checksum are already in the bucket', async () => {
+  it('returns the existing ref when the same version, checksum and bytes (S3 SHA-256) are already in the bucket', async () => {
     s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
-    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/weights.f32.gz' }).resolves({ VersionId: 'vw0', Metadata: { checksum: MANIFEST.checksum } });
-    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/manifest.json' }).resolves({ VersionId: 'vm0', Metadata: { checksum: MANIFEST.checksum } });
+    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/weights.f32.gz' }).resolves({ VersionId: 'vw0', Metadata: { checksum: MANIFEST.checksum }, ChecksumSHA256: await sha256Of('weights.f32.gz') });
+    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/manifest.json' }).resolves({ VersionId: 'vm0', Metadata: { checksum: MANIFEST.checksum }, ChecksumSHA256: await sha256Of('manifest.json') });
     const ref = await store().publish(environment(), MODEL_DIR, MANIFEST);
     expect(ref.objectVersions).toEqual({ 'weights.f32.gz': 'vw0', 'manifest.json': 'vm0' });
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(HeadObjectCommand).every((c) => c.args[0].input.ChecksumMode === 'ENABLED')).toBe(true);
+  });
+
+  it('where S3 keeps no SHA-256, the size and ETag (MD5) vouch for the bytes; another ETag is uploaded again', async () => {
+    const md5 = async (file: string) =>
+      `"${createHash('md5')
+        .update(await readFile(path.join(MODEL_DIR, file)))
+        .digest('hex')}"`;
+    const size = async (file: string) => (await readFile(path.join(MODEL_DIR, file))).length;
+    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/weights.f32.gz' }).resolves({ VersionId: 'vw0', Metadata: { checksum: MANIFEST.checksum }, ETag: await md5('weights.f32.gz'), ContentLength: await size('weights.f32.gz') });
+    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/manifest.json' }).resolves({ VersionId: 'vm0', Metadata: { checksum: MANIFEST.checksum }, ETag: await md5('manifest.json'), ContentLength: await size('manifest.json') });
+    expect((await store().publish(environment(), MODEL_DIR, MANIFEST)).objectVersions).toEqual({ 'weights.f32.gz': 'vw0', 'manifest.json': 'vm0' });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+
+    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/weights.f32.gz' }).resolves({ VersionId: 'vw0', Metadata: { checksum: MANIFEST.checksum }, ETag: '"0123456789abcdef0123456789abcdef"', ContentLength: await size('weights.f32.gz') });
+    s3.on(PutObjectCommand).resolves({ VersionId: 'v2' });
+    expect((await store().publish(environment(), MODEL_DIR, MANIFEST)).objectVersions).toEqual({ 'weights.f32.gz': 'v2', 'manifest.json': 'v2' });
+  });
+
+  it('an object with the same checksum metadata but other bytes (or no SHA-256 S3 can vouch for) is uploaded again, with its SHA-256 for S3 to check', async () => {
+    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/weights.f32.gz' }).resolves({ VersionId: 'vw0', Metadata: { checksum: MANIFEST.checksum }, ChecksumSHA256: Buffer.alloc(32).toString('base64') });
+    s3.on(HeadObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/manifest.json' }).resolves({ VersionId: 'vm0', Metadata: { checksum: MANIFEST.checksum } });
+    s3.on(PutObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/weights.f32.gz' }).resolves({ VersionId: 'vw1' });
+    s3.on(PutObjectCommand, { Key: 'models/stage/20261202-6542a508-aaaaaaaaaaaa/manifest.json' }).resolves({ VersionId: 'vm1' });
+    const ref = await store().publish(environment(), MODEL_DIR, MANIFEST);
+    expect(ref.objectVersions).toEqual({ 'weights.f32.gz': 'vw1', 'manifest.json': 'vm1' });
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.ChecksumSHA256)).toEqual([await sha256Of('weights.f32.gz'), await sha256Of('manifest.json')]);
+  });
+
+  it('an upload S3 stored with another SHA-256 fails the publish, saying it cannot be verified', async () => {
+    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3.on(PutObjectCommand).resolves({ VersionId: 'v1', ChecksumSHA256: Buffer.alloc(32).toString('base64') });
+    const failure = await store()
+      .publish(environment(), MODEL_DIR, MANIFEST)
+      .catch((error: unknown) => error);
+    expect((failure as ModError).code).toBe('MODEL_ARTIFACT_INVALID');
+    expect((failure as ModError).message).toMatch(/weights\.f32\.gz \(version v1\) was stored with SHA-256 .*: the upload cannot be verified/);
   });
 
   it('maps an AWS failure to the provider error naming the action and object', async () => {
