@@ -86,6 +86,8 @@ export async function releaseModel(ws: Workspace, options: ReleaseModelOptions):
   const version = manifest.version;
   const checksum = manifest.checksum.value;
   return withEnvironmentLock(ws, env, `mod model release --env ${env.name}`, options.events, async () => {
+    // Refused before any record is written (an unversioned bucket on AWS).
+    await store.ready?.(env);
     await closeAbandonedModelReleases(store, env, `mod model release (pid ${process.pid})`, options.events);
     const pointer = await store.readPointer(env);
     if (sameModel(pointer?.live, { version, checksum })) {

@@ -43,6 +43,8 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
   const ctx = await openModelRelease(ws, options.environment, options.events);
   const { env, provider, store, notifier } = ctx;
   return withEnvironmentLock(ws, env, `mod model shadow --env ${env.name}`, options.events, async () => {
+    // Refused before any record is written (an unversioned bucket on AWS).
+    await store.ready?.(env);
     await closeAbandonedModelReleases(store, env, `mod model shadow (pid ${process.pid})`, options.events);
     const released = await store.readPointer(env);
     if (!released && !candidate) throw new UsageError(`${env.name} has no shadow model to stop`, 'mod status shows its models');

@@ -22,6 +22,11 @@ export interface ModelStore {
    * checksum published again returns the same ref without copying.
    */
   publish(environment: Environment, dir: string, manifest: { version: string; checksum: string }): Promise<ModelRef>;
+  /**
+   * Refuses, before anything is written, a store that cannot take a release
+   * (AWS: no aws.modelBucket, or a bucket without versioning). Unset: always ready.
+   */
+  ready?(environment: Environment): Promise<void>;
   /** A local directory holding the artifact `ref` names (downloaded when remote): the model gate evaluates it. */
   fetch(environment: Environment, ref: ModelRef): Promise<string>;
   /** The pointer the instances read now; null when no model was ever released to the env. */

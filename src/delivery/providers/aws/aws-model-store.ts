@@ -76,6 +76,10 @@ export class AwsModelStore implements ModelStore {
     this.versioned.add(bucket);
   }
 
+  async ready(environment: Environment): Promise<void> {
+    await this.ensureVersioned(environment, this.bucket(environment));
+  }
+
   async publish(environment: Environment, dir: string, manifest: { version: string; checksum: string }): Promise<ModelRef> {
     assertModelNames(manifest);
     const bucket = this.bucket(environment);
