@@ -215,7 +215,7 @@ describe('issue 17.17: mod completion bash drives a real bash', () => {
     expect(deployFlags!.split(' ').sort()).toEqual(['--reason', '--ref', '--region', '--release-model']);
     expect(token!.split(' ').sort()).toEqual(['create', 'list', 'revoke']);
     expect(cwd).toBe('some-dir');
-    expect(history!.split(' ')).toEqual(expect.arrayContaining(['--env', '--limit', '--json', '--help']));
+    expect(history!.split(' ')).toEqual(expect.arrayContaining(['--env', '--limit', '--ics', '--json', '--help']));
   });
 });
 
