@@ -71,6 +71,10 @@ export const errorCodes = {
   AWS_NOT_FOUND: { exitCode: ExitCode.Usage, meaning: 'an AWS resource named in `mod.config.yml` does not exist' },
   AWS_THROTTLED: { exitCode: ExitCode.Failed, meaning: 'AWS kept throttling the calls after retries' },
   AWS_ERROR: { exitCode: ExitCode.Failed, meaning: 'any other AWS API failure' },
+  MODEL_POINTER_INVALID: {
+    exitCode: ExitCode.Usage,
+    meaning: "an environment's model pointer (local file or SSM parameter) is not valid JSON or not a model pointer: `mod model release`, `rollback` and `shadow` refuse; `mod model rollback --env E --to bundled` replaces it without reading it",
+  },
   MODEL_BUCKET_UNVERSIONED: { exitCode: ExitCode.Usage, meaning: 'the S3 bucket `aws.modelBucket` does not have versioning enabled, so a model release could not name exact object versions (the hint gives the command)' },
   BOT_NOT_CONFIGURED: { exitCode: ExitCode.Usage, meaning: '`mod bot serve`: a Slack secret it needs (`SLACK_SIGNING_SECRET`, `SLACK_BOT_TOKEN`, or `SLACK_APP_TOKEN` with `--socket-mode`) is not set, or Slack refused the bot token; the message says where to find it' },
   SLACK_UNAVAILABLE: { exitCode: ExitCode.Failed, meaning: "`mod bot serve`: Slack's Web API (or `SLACK_API_URL`) could not be reached to check `SLACK_BOT_TOKEN`" },

@@ -204,7 +204,7 @@ export async function modelStatus(provider: Provider, env: Environment, warnings
     };
   } catch (error) {
     // A store that is not set up (AWS without aws.modelBucket) says so; one not built yet stays quiet.
-    if (error instanceof ModError) warnings.push(`released models unavailable: ${error.message}`);
+    if (error instanceof ModError) warnings.push(`released models unavailable: ${error.message}${error.hint ? `; ${error.hint}` : ''}`);
     return undefined;
   }
 }

@@ -1,5 +1,5 @@
 // mod model release --env E --model <dir> [--override model --reason ..] [--timeout s] [--tolerance x] [--yes]
-// mod model rollback --env E [--timeout s] [--yes]
+// mod model rollback --env E [--to bundled] [--timeout s] [--yes]
 // mod model shadow --env E (--model <dir> | --stop) [--timeout s]
 // A model is a release of its own kind (issue 13): the domain is
 // src/delivery/model/; the output is src/cli/format/model-release-view.ts.
@@ -25,6 +25,8 @@ export interface ModelReleaseCommandOptions {
 
 export interface ModelRollbackCommandOptions {
   env: string;
+  /** `bundled`: clear the pointer, whatever it holds (even one that cannot be read). */
+  to?: string;
   reason?: string;
   timeout?: string;
   yes?: boolean;
@@ -58,6 +60,7 @@ export function registerModelRelease(model: Command, context: CliContext, setExi
     .command('rollback')
     .description('back to the live model before the current one in seconds (no gate, no canary); past the first release, to the bundled model')
     .requiredOption('-e, --env <name>', 'environment: stage, production or an alias')
+    .option('--to <target>', 'bundled: back to the bundled model, the pointer cleared whatever it holds (the way out of a pointer that cannot be read, MODEL_POINTER_INVALID)')
     .option('--reason <text>', 'recorded with the rollback')
     .option('--timeout <seconds>', TIMEOUT_HELP)
     .option('-y, --yes', 'confirm a production rollback without asking (required when not interactive)')
@@ -118,15 +121,20 @@ export async function runModelRollback(options: ModelRollbackCommandOptions, glo
   const { modelReleaseJson, modelReleaseText } = await import('../format/model-release-view.js');
   const { exitCodeFor } = await import('../format/deployment-result.js');
   const timeoutMs = positiveSeconds(options.timeout, '--timeout');
+  if (options.to !== undefined && options.to !== 'bundled') {
+    const { UsageError } = await import('../../errors.js');
+    throw new UsageError(`--to takes bundled (the model each instance's code bundle ships), got ${JSON.stringify(options.to)}`, `mod model rollback --env ${options.env} goes back to the previous model; --to bundled clears the pointer`);
+  }
+  const toBundled = options.to === 'bundled';
   const ws = workspace ?? (await openWorkspaceFor(globals, context));
   const env = ws.environment(options.env);
   // Nothing released: say so before asking for --yes.
-  await assertModelReleased(ws, env.name);
+  await assertModelReleased(ws, env.name, { toBundled });
   await confirmProduction(env, `Roll back the model of ${env.name}?`, options.yes, `mod model rollback --env ${env.name}`, output);
   const { onInterrupt } = await import('../interrupt.js');
   const interrupt = onInterrupt((message) => output.warn(message));
   try {
-    const outcome = await rollbackModel(ws, { environment: env.name, reason: options.reason, timeoutMs, signal: interrupt.signal, events: (e) => output.event(e) });
+    const outcome = await rollbackModel(ws, { environment: env.name, reason: options.reason, toBundled, timeoutMs, signal: interrupt.signal, events: (e) => output.event(e) });
     output.result(modelReleaseJson(outcome.record), () => modelReleaseText(outcome.record, output.mode === 'tty'));
     return exitCodeFor(outcome.record);
   } finally {

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { commandAction, type SetExit } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
-import type { ActiveShadow } from '../format/shadow-report-view.js';
+import type { ActiveShadow, PointerError } from '../format/shadow-report-view.js';
 import { integerInRange } from '../flag-parsers.js';
 import type { Output } from '../output/output.js';
 
@@ -45,7 +45,7 @@ export async function runShadowReport(options: ShadowReportCommandOptions, globa
   const examples = integerInRange(options.examples, '--examples', { min: 0, max: 1000 });
   const db = await openEnvDatabase(options.env, globals, context);
   try {
-    const activeShadow = await readActiveShadow(db.environment, globals, context);
+    const { activeShadow, pointerError } = await readActiveShadow(db.environment, globals, context);
     const versionsSeen = await db.read('the shadow scores', (client) => shadowVersionsSince(client, since));
     const version = options.model ?? activeShadow?.version ?? versionsSeen[0]?.version ?? null;
     const groups = version === null ? [] : await db.read('the shadow scores', (client) => shadowGroupsSince(client, since, version, examples));
@@ -53,7 +53,7 @@ export async function runShadowReport(options: ShadowReportCommandOptions, globa
     const report = shadowReport(groups, { shadowVersion: version, since, examples });
     const ids = report.disagreements.flatMap((d) => d.examples);
     const texts = options.showText ? await db.read('the example posts', (client) => postTexts(client, ids)) : undefined;
-    const view = { environment: db.environment, report, liveVersions, versionsSeen, activeShadow, ...(texts ? { texts } : {}) };
+    const view = { environment: db.environment, report, liveVersions, versionsSeen, activeShadow, ...(pointerError ? { pointerError } : {}), ...(texts ? { texts } : {}) };
     output.result(shadowReportJson(view), () => shadowReportText(view));
     return 0;
   } finally {
@@ -61,15 +61,21 @@ export async function runShadowReport(options: ShadowReportCommandOptions, globa
   }
 }
 
-/** The shadow the env's pointer names now (null: none); undefined when the pointer cannot be read (the report goes on without it). */
-async function readActiveShadow(envName: string, globals: GlobalOptions, context: CliContext): Promise<ActiveShadow | null | undefined> {
+/**
+ * The shadow the env's pointer names now (null: none); undefined when it
+ * cannot be told (no workspace here). A pointer that is there but cannot be
+ * read is said so (pointerError): the report goes on without knowing the shadow.
+ */
+async function readActiveShadow(envName: string, globals: GlobalOptions, context: CliContext): Promise<{ activeShadow: ActiveShadow | null | undefined; pointerError?: PointerError }> {
+  const { ModError } = await import('../../errors.js');
   try {
     const { openWorkspaceFor } = await import('../context.js');
     const ws = await openWorkspaceFor(globals, context);
     const env = ws.environment(envName);
     const pointer = await (await ws.provider(env)).models(env).readPointer(env);
-    return pointer?.shadow ? { version: pointer.shadow.version, releaseId: pointer.releaseId } : null;
-  } catch {
-    return undefined;
+    return { activeShadow: pointer?.shadow ? { version: pointer.shadow.version, releaseId: pointer.releaseId } : null };
+  } catch (error) {
+    if (error instanceof ModError && error.code === 'MODEL_POINTER_INVALID') return { activeShadow: undefined, pointerError: { code: error.code, message: error.message, hint: error.hint ?? null } };
+    return { activeShadow: undefined };
   }
 }

@@ -13,6 +13,13 @@ export interface ActiveShadow {
   releaseId: string;
 }
 
+/** A model pointer that cannot be read, as the report says it. */
+export interface PointerError {
+  code: string;
+  message: string;
+  hint: string | null;
+}
+
 export interface ShadowReportView {
   environment: string;
   report: ShadowReport;
@@ -21,6 +28,8 @@ export interface ShadowReportView {
   versionsSeen: ShadowVersionSeen[];
   /** The env's active shadow: null when none, undefined when the pointer could not be read. */
   activeShadow?: ActiveShadow | null;
+  /** The env's pointer is there but cannot be read (MODEL_POINTER_INVALID): which shadow is active is unknown. */
+  pointerError?: PointerError;
   /** Post id -> text, only with --show-text. */
   texts?: Map<string, string>;
 }
@@ -39,6 +48,7 @@ export function shadowReportJson(view: ShadowReportView) {
     since: report.since.toISOString(),
     shadowVersion: report.shadowVersion,
     activeShadow: view.activeShadow ?? null,
+    pointerError: view.pointerError ?? null,
     liveVersions: view.liveVersions,
     versionsSeen: view.versionsSeen.map((v) => ({ version: v.version, posts: v.posts, first: v.first.toISOString(), last: v.last.toISOString() })),
     total: report.total,
@@ -66,6 +76,13 @@ function categoryTable(title: string, byCategory: Record<string, Agreement>): st
   return table(rows);
 }
 
+/** The pointer that cannot be read, first: without it the report cannot say which shadow is active. */
+function pointerLines(view: ShadowReportView): string[] {
+  const e = view.pointerError;
+  if (!e) return [];
+  return [`${view.environment}: ${e.message}: which shadow model is active is unknown (the posts below are what the database stored)`, ...(e.hint ? [`  ${e.hint}`] : [])];
+}
+
 /** No post scored: the active shadow has seen none yet, the version asked for scored none, or no shadow runs. */
 function nothingScored(view: ShadowReportView): string {
   const { report, environment } = view;
@@ -83,6 +100,7 @@ function nothingScored(view: ShadowReportView): string {
     const next = active ? `  the active shadow is ${active.version} (release ${active.releaseId}): mod model shadow-report --env ${environment}` : `  to shadow it: mod model shadow --env ${environment} --model <its artifact dir>`;
     return [`${environment}: model ${version} scored no posts as a shadow since ${since}${seen}`, next].join('\n');
   }
+  if (view.pointerError) return `${environment}: no post was scored by a shadow model since ${since}${seen}`;
   return [`${environment}: no post was scored by a shadow model since ${since}${seen}`, `  to start one: mod model shadow --env ${environment} --model <dir>`].join('\n');
 }
 
@@ -95,9 +113,10 @@ export function shadowReportText(view: ShadowReportView): string {
   const { report, environment, texts } = view;
   const since = report.since.toISOString();
   const active = view.activeShadow;
-  if (report.total === 0) return nothingScored(view);
+  if (report.total === 0) return [...pointerLines(view), nothingScored(view)].join('\n');
   const a = report.agreement;
   const lines = [
+    ...pointerLines(view),
     `${environment}: shadow model ${report.shadowVersion} next to live ${view.liveVersions.join(', ') || 'n/a'}, ${report.total} posts since ${since}`,
     ...(active && active.version !== report.shadowVersion ? [`  (not the active shadow: that is ${active.version}, release ${active.releaseId})`] : []),
     `  agreement     same decision ${pct(a.decisionRate)} (${a.sameDecision}), same decision and category ${pct(a.fullRate)} (${a.sameDecisionAndCategory})`,

@@ -11,6 +11,7 @@ import { isAlive } from '../deploy-lock.js';
 import type { DeploymentRecord } from '../deployment.js';
 import type { Environment } from '../config.js';
 import type { DeliveryEvents } from '../events.js';
+import { ModelPointerInvalidError } from './model-pointer-error.js';
 import type { ModelStore } from './model-store.js';
 import { madeLive, newPointer, refOf, sameModel } from './model-record.js';
 
@@ -53,10 +54,15 @@ export async function closeAbandonedModelReleases(store: ModelStore, env: Enviro
   abandoned.reverse();
   const closed: DeploymentRecord[] = [];
   for (const record of abandoned) {
-    const pointer = await store.readPointer(env);
-    const back = putBack(env, record, pointer, records);
+    const pointer = await store.readPointer(env).catch((error: unknown) => {
+      if (error instanceof ModelPointerInvalidError) return error;
+      throw error;
+    });
+    const back = pointer instanceof ModelPointerInvalidError ? undefined : putBack(env, record, pointer, records);
     let state: string;
-    if (back) {
+    if (pointer instanceof ModelPointerInvalidError) {
+      state = `the pointer cannot be read, so it is left as it is (${pointer.message}): ${pointer.hint}`;
+    } else if (back) {
       if (back.pointer) await store.writePointer(env, back.pointer);
       else await store.clearPointer(env);
       state = back.says;

@@ -5,7 +5,7 @@
 // model the first one removed); when there is none, the pointer is cleared:
 // the instances go back to their bundled model.
 import { UsageError } from '../../errors.js';
-import type { ModelRef } from '../../moderation/model-pointer.js';
+import type { ModelPointer, ModelRef } from '../../moderation/model-pointer.js';
 import type { Environment } from '../config.js';
 import { withEnvironmentLock } from '../deploy.js';
 import { closeAbandonedModelReleases } from './model-abandoned.js';
@@ -14,6 +14,8 @@ import type { DeliveryEvents } from '../events.js';
 import type { Workspace } from '../workspace.js';
 import { aboutModel, deployedCommit, madeLive, newModelRecord, newPointer, previousOf, refOf, sameModel } from './model-record.js';
 import { fail, openModelRelease, settleThrown } from './model-release.js';
+import { ModelPointerInvalidError } from './model-pointer-error.js';
+import type { ModelStore } from './model-store.js';
 import { describePending, waitForInstances, type WaitOptions } from './model-wait.js';
 
 /** What a rollback to the bundled model records as its version (no artifact: each instance's own bundle decides). */
@@ -26,6 +28,8 @@ export interface RollbackModelOptions {
   events: DeliveryEvents;
   timeoutMs?: number;
   wait?: Pick<WaitOptions, 'pollMs' | 'unaskedWaitMs'>;
+  /** `--to bundled`: clear the pointer whatever it holds, even one that cannot be read (MODEL_POINTER_INVALID). */
+  toBundled?: boolean;
 }
 
 export interface ModelRollbackOutcome {
@@ -57,11 +61,22 @@ function nothingReleased(env: Environment): UsageError {
   return new UsageError(`no model is released to ${env.name}: its instances decide with their bundled model already`, `nothing to roll back; mod history --env ${env.name} lists the model releases`);
 }
 
-/** Refuses a rollback with nothing released before anything is asked (mod model rollback checks it before --yes). */
-export async function assertModelReleased(ws: Workspace, environment: string): Promise<void> {
+/** The pointer, or the error of one that cannot be read (what `--to bundled` replaces). */
+async function readPointerOrBroken(store: ModelStore, env: Environment): Promise<{ pointer: ModelPointer | null; broken?: ModelPointerInvalidError }> {
+  try {
+    return { pointer: await store.readPointer(env) };
+  } catch (error) {
+    if (error instanceof ModelPointerInvalidError) return { pointer: null, broken: error };
+    throw error;
+  }
+}
+
+/** Refuses a rollback with nothing released before anything is asked (mod model rollback checks it before --yes); `--to bundled` takes a pointer that cannot be read. */
+export async function assertModelReleased(ws: Workspace, environment: string, options: { toBundled?: boolean } = {}): Promise<void> {
   const env = ws.environment(environment);
   const store = (await ws.provider(env)).models(env);
-  if (!(await store.readPointer(env))) throw nothingReleased(env);
+  const read = options.toBundled ? await readPointerOrBroken(store, env) : { pointer: await store.readPointer(env) };
+  if (!read.pointer && !('broken' in read && read.broken)) throw nothingReleased(env);
 }
 
 export async function rollbackModel(ws: Workspace, options: RollbackModelOptions): Promise<ModelRollbackOutcome> {
@@ -69,10 +84,11 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
   const { env, provider, store, notifier } = ctx;
   return withEnvironmentLock(ws, env, `mod model rollback --env ${env.name}`, options.events, async () => {
     await closeAbandonedModelReleases(store, env, `mod model rollback (pid ${process.pid})`, options.events);
-    const pointer = await store.readPointer(env);
-    if (!pointer) throw nothingReleased(env);
+    const { pointer, broken } = options.toBundled ? await readPointerOrBroken(store, env) : { pointer: await store.readPointer(env), broken: undefined };
+    if (!pointer && !broken) throw nothingReleased(env);
     const records = await store.releases(env, 200);
-    const target = rollbackTarget(records, pointer.live);
+    const target = pointer && !options.toBundled ? rollbackTarget(records, pointer.live) : null;
+    const from = pointer ? `model ${pointer.live.version}` : 'a pointer that cannot be read';
     const version = target?.version ?? BUNDLED_VERSION;
     const commit = await deployedCommit(provider, env);
     const about = aboutModel(ctx, commit, version);
@@ -80,7 +96,7 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
       reason: options.reason,
       commit,
       // The release that made the current model live (a shadow write gives the pointer its own id).
-      rollbackOf: madeLive(records, pointer.live)?.deploymentId ?? pointer.releaseId,
+      ...(pointer ? { rollbackOf: madeLive(records, pointer.live)?.deploymentId ?? pointer.releaseId } : {}),
       model: { action: 'rollback', version, checksum: target?.checksum ?? '', location: target?.location ?? '', ...(target?.objectVersions ? { objectVersions: target.objectVersions } : {}), dataFingerprint: '', previous: previousOf(pointer) },
     });
     const id = record.deploymentId;
@@ -90,13 +106,17 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
     options.events({
       type: 'notice',
       level: 'info',
-      message: target ? `rolling ${env.name} back from model ${pointer.live.version} to ${target.version} (${id})` : `rolling ${env.name} back from model ${pointer.live.version}, its first release, to the bundled model: the pointer is cleared (${id})`,
+      message: broken
+        ? `the model pointer of ${env.name} cannot be read (${broken.message}): it is cleared, the instances go back to their bundled model (${id})`
+        : target
+          ? `rolling ${env.name} back from ${from} to ${target.version} (${id})`
+          : `rolling ${env.name} back from ${from}${options.toBundled ? '' : ', its first release,'} to the bundled model: the pointer is cleared (${id})`,
     });
 
     const wait = { timeoutMs: options.timeoutMs, ...options.wait, signal: options.signal, events: options.events };
     try {
       if (target) {
-        const shadow = pointer.shadow && !sameModel(pointer.shadow, target) ? pointer.shadow : undefined;
+        const shadow = pointer?.shadow && !sameModel(pointer.shadow, target) ? pointer.shadow : undefined;
         await store.writePointer(env, newPointer(env, id, { live: target, shadow }));
       } else {
         await store.clearPointer(env);
@@ -110,7 +130,7 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
           {
             code: 'MODEL_NOT_LOADED',
             message: `not every instance of ${env.name} went back to ${target ? `model ${target.version}` : 'the bundled model'}: ${describePending(loaded.pending)}`,
-            hint: `the pointer is back to model ${pointer.live.version}; see why with mod logs --env ${env.name}`,
+            hint: `${pointer ? `the pointer is back to model ${pointer.live.version}` : 'the pointer stays cleared'}; see why with mod logs --env ${env.name}`,
           },
           about,
           'Failed',
@@ -122,7 +142,14 @@ export async function rollbackModel(ws: Workspace, options: RollbackModelOptions
       record.status = 'Succeeded';
       record.endedAt = new Date().toISOString();
       await store.saveRelease(env, record);
-      await notifier.notify({ ...about, kind: 'model.rolledback', status: 'Succeeded', deploymentId: id, durationMs: Date.parse(record.endedAt) - Date.parse(record.startedAt), detail: `from ${pointer.live.version} (${pointer.releaseId})` });
+      await notifier.notify({
+        ...about,
+        kind: 'model.rolledback',
+        status: 'Succeeded',
+        deploymentId: id,
+        durationMs: Date.parse(record.endedAt) - Date.parse(record.startedAt),
+        detail: pointer ? `from ${pointer.live.version} (${pointer.releaseId})` : 'from a pointer that could not be read',
+      });
       return { record, environment: env, target };
     } catch (error) {
       await settleThrown(ctx, record, pointer, about, wait, 'model rollback', error);

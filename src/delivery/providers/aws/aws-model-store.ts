@@ -16,6 +16,7 @@ import { MANIFEST_FILE, readModelArtifact, WEIGHTS_FILE } from '../../../moderat
 import { assertModelNames, parseModelPointer, type ModelPointer, type ModelRef } from '../../../moderation/model-pointer.js';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
+import { ModelPointerInvalidError } from '../../model/model-pointer-error.js';
 import type { InstanceModel, ModelStore } from '../../model/model-store.js';
 import type { AwsContext } from './aws-context.js';
 
@@ -166,10 +167,7 @@ export class AwsModelStore implements ModelStore {
     try {
       return parseModelPointer(JSON.parse(value));
     } catch (error) {
-      throw new ModError('AWS_ERROR', `the SSM parameter ${names.modelParameter} does not hold a model pointer: ${(error as Error).message}`, {
-        hint: `check it with aws ssm get-parameter --name ${names.modelParameter}; mod model rollback or a new release replaces it`,
-        cause: error,
-      });
+      throw new ModelPointerInvalidError(environment, `SSM parameter ${names.modelParameter}`, (error as Error).message, error);
     }
   }
 

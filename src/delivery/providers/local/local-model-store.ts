@@ -14,6 +14,7 @@ import type { InstanceModel, ModelStore } from '../../model/model-store.js';
 import type { StatePaths } from '../../state-paths.js';
 import { parseModelPointer, type ModelPointer, type ModelRef } from '../../../moderation/model-pointer.js';
 import { ModError } from '../../../errors.js';
+import { ModelPointerInvalidError } from '../../model/model-pointer-error.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import { listInstances } from './local-instances.js';
 import { askRunning } from './local-status.js';
@@ -70,13 +71,13 @@ export class LocalModelStore implements ModelStore {
     try {
       value = await readJson<unknown>(file);
     } catch (error) {
-      throw pointerInvalid(file, (error as Error).message, error);
+      throw new ModelPointerInvalidError(environment, file, (error as Error).message, error);
     }
     if (value === undefined) return null;
     try {
       return parseModelPointer(value);
     } catch (error) {
-      throw pointerInvalid(file, (error as Error).message, error);
+      throw new ModelPointerInvalidError(environment, file, (error as Error).message, error);
     }
   }
 
@@ -180,11 +181,4 @@ async function artifactFiles(dir: string, checksum: string): Promise<string[]> {
 
 async function isDirectory(dir: string): Promise<boolean> {
   return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
-}
-
-function pointerInvalid(file: string, message: string, cause: unknown): ModError {
-  return new ModError('MODEL_ARTIFACT_INVALID', `the model pointer ${file} cannot be read: ${message}`, {
-    hint: '`mod model release` or `mod model rollback` writes it again; deleting it makes the instances go back to their bundled model',
-    cause,
-  });
 }

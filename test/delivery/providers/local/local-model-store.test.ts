@@ -172,7 +172,8 @@ describe('LocalModelStore pointer (issue 13)', () => {
     const error = (await store.readPointer(env).catch((e: unknown) => e)) as ModError;
     expect(error).toBeInstanceOf(ModError);
     expect(error.message).toContain(paths.modelPointer('stage'));
-    expect(error.hint).toMatch(/mod model release/);
+    expect(error.code).toBe('MODEL_POINTER_INVALID');
+    expect(error.hint).toMatch(/mod model rollback --env stage --to bundled/);
   });
 });
 

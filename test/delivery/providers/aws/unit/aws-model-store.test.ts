@@ -224,7 +224,8 @@ describe('AwsModelStore pointer', () => {
     const failure = await store()
       .readPointer(environment())
       .catch((error: unknown) => error);
-    expect((failure as ModError).message).toMatch(/^the SSM parameter \/mod\/stage\/model does not hold a model pointer: model pointer is invalid/);
+    expect((failure as ModError).code).toBe('MODEL_POINTER_INVALID');
+    expect((failure as ModError).message).toMatch(/^the model pointer of stage \(SSM parameter \/mod\/stage\/model\) cannot be read: model pointer is invalid/);
   });
 });
 
