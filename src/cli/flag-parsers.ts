@@ -65,11 +65,26 @@ export function lenientSeconds(value: string | undefined, { fallback, atLeast }:
 const DURATION = /^(\d+(?:\.\d+)?)\s*(m|h|d|w)$/i;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** `--since`: an ISO 8601 time, or a duration back from `now` (30m, 24h, 7d, 2w). Undefined when it is neither. */
-export function parseSince(value: string, now: Date): Date | undefined {
+/** How far back `--since` reaches: ten years (3650d), far more than any database keeps, and a time a Date can hold. */
+export const SINCE_LIMIT_DAYS = 3650;
+
+/**
+ * `--since`: an ISO 8601 time, or a duration back from `now` (30m, 24h, 7d,
+ * 2w). Undefined when it is neither; a UsageError (exit 2) when it reaches
+ * back further than SINCE_LIMIT_DAYS or names a time after `now`.
+ */
+export function parseSince(value: string, now: Date, flag = '--since'): Date | undefined {
+  const limitMs = SINCE_LIMIT_DAYS * UNIT_MS.d!;
   const duration = DURATION.exec(value.trim());
-  if (duration) return new Date(now.getTime() - Number(duration[1]) * (UNIT_MS[(duration[2] as string).toLowerCase()] as number));
+  if (duration) {
+    const ms = Number(duration[1]) * (UNIT_MS[(duration[2] as string).toLowerCase()] as number);
+    if (!(ms <= limitMs)) throw new UsageError(`${flag} ${value} reaches back further than the limit of ${SINCE_LIMIT_DAYS}d (ten years)`, `give a shorter duration (30m, 24h, 7d, 2w, at most ${SINCE_LIMIT_DAYS}d) or an ISO 8601 time`);
+    return new Date(now.getTime() - ms);
+  }
   if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim())) return undefined;
   const at = new Date(value.trim());
-  return Number.isNaN(at.getTime()) ? undefined : at;
+  if (Number.isNaN(at.getTime())) return undefined;
+  if (at.getTime() > now.getTime()) throw new UsageError(`${flag} ${value} is in the future (now is ${now.toISOString()}): no post was created since then`, 'give a time in the past, or a duration back from now (24h, 7d)');
+  if (now.getTime() - at.getTime() > limitMs) throw new UsageError(`${flag} ${value} reaches back further than the limit of ${SINCE_LIMIT_DAYS}d (ten years)`, `give a time within the last ${SINCE_LIMIT_DAYS} days`);
+  return at;
 }

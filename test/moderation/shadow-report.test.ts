@@ -3,6 +3,7 @@
 // parseSince for --since.
 import { describe, expect, it } from 'vitest';
 import { parseSince } from '../../src/cli/flag-parsers.js';
+import { ExitCode, UsageError } from '../../src/errors.js';
 import { shadowReport, type ShadowGroup } from '../../src/moderation/shadow-report.js';
 
 const since = new Date('2026-12-01T00:00:00Z');
@@ -63,5 +64,26 @@ describe('parseSince', () => {
     expect(parseSince('2026-11-30T08:00:00Z', now)).toEqual(new Date('2026-11-30T08:00:00Z'));
     expect(parseSince('2026-11-30', now)).toEqual(new Date('2026-11-30T00:00:00Z'));
     for (const bad of ['yesterday', '24', '-3h', '2026-13-45', '']) expect(parseSince(bad, now)).toBeUndefined();
+  });
+
+  it('refuses (a usage error, exit 2, naming the limit) a duration past ten years, one too large for a date, and a time in the future', () => {
+    const refusal = (value: string) => {
+      try {
+        parseSince(value, now);
+      } catch (error) {
+        return error as UsageError;
+      }
+      throw new Error(`${value} was accepted`);
+    };
+    expect(parseSince('3650d', now)).toEqual(new Date(now.getTime() - 3650 * 86_400_000));
+    for (const big of ['99999999d', '3651d', '10000000000000000000000w', '600w']) {
+      const error = refusal(big);
+      expect(error).toBeInstanceOf(UsageError);
+      expect(error.exitCode).toBe(ExitCode.Usage);
+      expect(error.message).toBe(`--since ${big} reaches back further than the limit of 3650d (ten years)`);
+    }
+    expect(refusal('2027-01-01').message).toBe('--since 2027-01-01 is in the future (now is 2026-12-02T12:00:00.000Z): no post was created since then');
+    expect(refusal('2027-01-01').exitCode).toBe(ExitCode.Usage);
+    expect(refusal('1990-01-01').message).toContain('reaches back further than the limit of 3650d');
   });
 });

@@ -26,7 +26,7 @@ export function registerShadowReport(model: Command, context: CliContext, setExi
     .description("compare the shadow model's answers with the live decisions on the env's recent posts")
     .requiredOption('-e, --env <name>', 'the environment whose database holds the posts')
     .option('-m, --model <version>', "the shadow model version (default: the env's active shadow, else the newest one seen since --since)")
-    .option('--since <ISO|duration>', 'posts created since this time (ISO 8601) or this long ago (30m, 24h, 7d, 2w)', '7d')
+    .option('--since <ISO|duration>', 'posts created since this time (ISO 8601, not in the future) or this long ago (30m, 24h, 7d, 2w; at most 3650d)', '7d')
     .option('--examples <n>', 'post ids shown per disagreeing cell', '5')
     .option('--show-text', "print the example posts' texts (off by default: they are users' posts)")
     .action(commandAction<ShadowReportCommandOptions>(context, setExit, ({ options, globals }, output) => runShadowReport(options, globals, context, output)));
