@@ -120,6 +120,22 @@ describe('issue 13: the commands as parsed', () => {
     expect(run.stderr).toContain('pass --yes to confirm');
   });
 
+  it('mod model shadow on production asks first as release does: not interactive and no --yes is exit 2, nothing written; --yes goes on', async () => {
+    const shadow = (yes?: boolean) => cli((g, context, output) => runModelShadow({ env: 'production', model: BASELINE_DIR, ...(yes ? { yes } : {}) }, g, context, output, ws));
+    const refused = await shadow();
+    expect(refused.exit).toBe(ExitCode.Usage);
+    expect(refused.stderr).toContain('pass --yes to confirm');
+    expect(await provider.modelStore.releases(ws.environment('production'))).toEqual([]);
+    expect(await provider.modelStore.readPointer(ws.environment('production'))).toBeNull();
+    // Confirmed: it goes on (here to pinning the bundled model, which needs a code deployment first).
+    const confirmed = await shadow(true);
+    expect(confirmed.stderr).not.toContain('--yes');
+    expect(confirmed.stderr).toContain('production has no successful code deployment');
+    const stop = await cli((g, context, output) => runModelShadow({ env: 'production', stop: true }, g, context, output, ws));
+    expect([stop.exit, stop.stderr.includes('pass --yes to confirm')]).toEqual([ExitCode.Usage, true]);
+    expect((await mod(['model', 'shadow', '--help'])).stdout).toContain('--yes');
+  });
+
   it('mod model rollback --env production with nothing released says so before asking for --yes', async () => {
     await repo.commit('config', { 'mod.config.yml': 'app: shop\nenvironments:\n  production:\n    branch: master\n' });
     const run = await mod(['model', 'rollback', '--env', 'production']);

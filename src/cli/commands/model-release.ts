@@ -1,6 +1,6 @@
 // mod model release --env E --model <dir> [--override model --reason ..] [--timeout s] [--tolerance x] [--yes]
 // mod model rollback --env E [--to bundled] [--timeout s] [--yes]
-// mod model shadow --env E (--model <dir> | --stop) [--timeout s]
+// mod model shadow --env E (--model <dir> | --stop) [--timeout s] [--yes]
 // A model is a release of its own kind (issue 13): the domain is
 // src/delivery/model/; the output is src/cli/format/model-release-view.ts.
 // Flags and exit codes as mod deploy / rollback: a refused gate exits 3, a
@@ -38,6 +38,7 @@ export interface ModelShadowCommandOptions {
   stop?: boolean;
   reason?: string;
   timeout?: string;
+  yes?: boolean;
 }
 
 const TIMEOUT_HELP = 'how long the instances are given to load the model (default 120 s); past it the pointer is put back (MODEL_NOT_LOADED, exit 1)';
@@ -74,6 +75,7 @@ export function registerModelRelease(model: Command, context: CliContext, setExi
     .option('--stop', 'clear the shadow model')
     .option('--reason <text>', 'recorded with the change')
     .option('--timeout <seconds>', TIMEOUT_HELP)
+    .option('-y, --yes', 'confirm a production shadow change without asking (required when not interactive): with nothing released it pins the bundled model as live')
     .action(commandAction<ModelShadowCommandOptions>(context, setExit, ({ options, globals }, output) => runModelShadow(options, globals, context, output)));
 }
 
@@ -149,11 +151,15 @@ export async function runModelShadow(options: ModelShadowCommandOptions, globals
   const { exitCodeFor } = await import('../format/deployment-result.js');
   const timeoutMs = positiveSeconds(options.timeout, '--timeout');
   const ws = workspace ?? (await openWorkspaceFor(globals, context));
+  const env = ws.environment(options.env);
+  // A shadow change writes the pointer, and with nothing released pins the bundled model as live: asked as a release is.
+  const question = options.stop ? `Stop the shadow model of ${env.name}?` : `Shadow model ${options.model ?? ''} in ${env.name}? (with nothing released, its bundled model is pinned as the live one)`;
+  await confirmProduction(env, question, options.yes, `mod model shadow --env ${env.name}`, output);
   const { onInterrupt } = await import('../interrupt.js');
   const interrupt = onInterrupt((message) => output.warn(message));
   try {
     const outcome = await shadowModel(ws, {
-      environment: options.env,
+      environment: env.name,
       model: options.model === undefined ? undefined : path.resolve(globals.cwd ?? process.cwd(), options.model),
       stop: options.stop,
       reason: options.reason,
