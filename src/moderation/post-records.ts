@@ -45,6 +45,14 @@ export interface ClaimOptions {
   order: ReviewOrder;
   /** Posts enqueued at or before this are overdue: served first, oldest first. */
   overdueBefore: Date;
+  /** Claim only posts of this category and/or decision (the console's filters); the order applies among them. */
+  filter?: ClaimFilter;
+}
+
+/** The model's category and decision a claim is narrowed to. */
+export interface ClaimFilter {
+  category?: string;
+  decision?: 'approve' | 'review' | 'reject';
 }
 
 /** A pending review held by one moderator until `claimedUntil`. */

@@ -23,11 +23,14 @@ import { postRoutes, type PostLookup } from './routes/posts.js';
 import type { ReviewOrder } from '../moderation/post-records.js';
 import { reviewRoutes, type ReviewQueue } from './routes/reviews.js';
 import { statsRoutes, type StatsSource } from './routes/stats.js';
+import { consolePlugin } from './console/console-plugin.js';
+import type { ConsoleReviewQueue } from './console/console-review-routes.js';
+import type { SessionStore } from './console/sign-in-routes.js';
 
 export { MAX_BATCH_ITEMS, type ServiceModerator } from './routes/moderate.js';
 
 /** What the service needs from the database (PostgresStore implements it): what each route plugin needs, and the queue depth for /metrics. */
-export interface ServiceStore extends PostRecorder, PostLookup, ReviewQueue, StatsSource, LabelSource, ModeratorTokenLookup, MigrationStatusSource {
+export interface ServiceStore extends PostRecorder, PostLookup, ReviewQueue, ConsoleReviewQueue, StatsSource, LabelSource, ModeratorTokenLookup, SessionStore, MigrationStatusSource {
   pendingReviewCount(): Promise<number>;
 }
 
@@ -62,6 +65,8 @@ export interface AppDependencies {
   keepAliveTimeoutMs?: number;
   /** Process-level metrics (CPU, memory, event loop): on for the real service. */
   defaultMetrics?: boolean;
+  /** The moderator console (console/console-plugin.ts): CONSOLE_SESSION_HOURS (default 8), CONSOLE_COOKIE_SECURE, and where its pages are (default console/ of the package). */
+  console?: { sessionHours?: number; cookieSecure?: boolean; dir?: string };
 }
 
 export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: ServiceMetrics } {
@@ -150,21 +155,23 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   app.setNotFoundHandler(handleNotFound);
   app.setErrorHandler(createErrorHandler({ metrics, retryAfter }));
 
-  const authenticate = createAuthenticate(store);
+  // Moderators only (the review queue, the label export); moderators or viewers (a post's record, the stats).
+  const authenticate = createAuthenticate(store, ['moderator']);
+  const authenticateReader = createAuthenticate(store, ['moderator', 'viewer']);
   void app.register(healthRoutes, { store, moderator, metrics, revision: deps.revision, readinessTimeoutMs: deps.readinessTimeoutMs ?? 2000, retryAfter });
   void app.register(moderateRoutes, { moderator, writer, metrics, maxTextLength: deps.maxTextLength ?? 10_000 });
-  void app.register(postRoutes, { store, authenticate });
-  void app.register(reviewRoutes, {
-    store,
-    authenticate,
+  void app.register(postRoutes, { store, authenticate: authenticateReader });
+  const queue = {
     clock,
     claimMs: (deps.reviewClaimSeconds ?? 600) * 1000,
     order: deps.reviewQueue?.order,
     maxWaitMs: deps.reviewQueue?.maxWaitSeconds === undefined ? undefined : deps.reviewQueue.maxWaitSeconds * 1000,
     secondOpinionShare: deps.reviewQueue?.secondOpinionShare,
-  });
+  };
+  void app.register(reviewRoutes, { store, authenticate, ...queue });
   void app.register(labelRoutes, { store, authenticate });
-  void app.register(statsRoutes, { store, authenticate, clock });
+  void app.register(statsRoutes, { store, authenticate: authenticateReader, clock });
+  void app.register(consolePlugin, { prefix: '/console', store, ...queue, ...deps.console });
 
   return app as FastifyInstance & { metrics: ServiceMetrics };
 }

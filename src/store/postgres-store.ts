@@ -9,7 +9,7 @@ import type { CategoryScore } from '../moderation/classifier.js';
 import type { Label } from '../moderation/labelled-data.js';
 import type { ModerationReason } from '../moderation/moderator.js';
 import { labelWord } from '../moderation/agreement.js';
-import type { ClaimedReview, ClaimOptions, LabelledPost, NewPost, RecordedDecision, ReviewDecisionResult, ReviewOrder, ReviewReason, SecondOpinionStats, StoredPost } from '../moderation/post-records.js';
+import type { ClaimedReview, ClaimFilter, ClaimOptions, LabelledPost, NewPost, RecordedDecision, ReviewDecisionResult, ReviewOrder, ReviewReason, SecondOpinionStats, StoredPost } from '../moderation/post-records.js';
 import type { Decision } from '../moderation/thresholds.js';
 import { DatabaseUnavailableError, isUnavailable } from './errors.js';
 import { migrationStatus, type Migration, type MigrationStatus } from './migrations.js';
@@ -18,6 +18,8 @@ import { readSecondOpinionStats } from './second-opinion-stats.js';
 import { decidedLabels } from './label-reader.js';
 import { readDashboardCounts, recordServiceEvent } from './dashboard-stats-store.js';
 import type { DashboardCounts, ServiceEvent } from '../moderation/dashboard-stats.js';
+import { undoReviewLabel, type UndoResult } from './review-undo.js';
+import { consoleSessionForHash, createConsoleSession, endConsoleSession, moderatorTokenForHash, type NewConsoleSession, type StoredConsoleSession, type TokenRole } from './console-session-store.js';
 
 // The post and review records are domain types (src/moderation); they are
 // re-exported so that code written against the store keeps compiling.
@@ -27,6 +29,8 @@ export type { Decision, Label };
 /** A moderator's token as listed: the name and its dates, never the hash. */
 export interface ModeratorTokenRecord {
   name: string;
+  /** 'moderator' or 'viewer' (migration 0005). */
+  role: TokenRole;
   createdAt: Date;
   revokedAt: Date | null;
 }
@@ -130,11 +134,11 @@ const CLAIMABLE = `state = 'pending' AND (claimed_until IS NULL OR claimed_until
 // gets a parallel plan, so the Append runs its branches in this order and
 // the outer LIMIT takes them in priority order; claimReviews sorts the rows
 // it returns the same way (RETURNING has no order).
-const byAge = (reason: string, where: string) => `SELECT post_id, '${reason}' AS reason FROM (
-      SELECT post_id FROM reviews r WHERE ${CLAIMABLE} AND ${where}
+const byAge = (reason: string, where: string, filter = '') => `SELECT post_id, '${reason}' AS reason FROM (
+      SELECT post_id FROM reviews r WHERE ${CLAIMABLE}${filter} AND ${where}
       ORDER BY enqueued_at, post_id LIMIT $4 FOR UPDATE SKIP LOCKED) ${reason}_scan`;
-const byMargin = `SELECT post_id, 'uncertain' AS reason FROM (
-      SELECT post_id FROM reviews r WHERE ${CLAIMABLE} AND enqueued_at > $5 AND margin IS NOT NULL
+const byMargin = (filter = '') => `SELECT post_id, 'uncertain' AS reason FROM (
+      SELECT post_id FROM reviews r WHERE ${CLAIMABLE}${filter} AND enqueued_at > $5 AND margin IS NOT NULL
       ORDER BY margin, post_id LIMIT $4 FOR UPDATE SKIP LOCKED) uncertain_scan`;
 
 // The UPDATE finds the picked rows through `= ANY(ARRAY(...))`, an index
@@ -155,10 +159,27 @@ WITH picked AS (
 SELECT claimed.*, picked.reason FROM claimed JOIN picked USING (post_id)`;
 
 /** Exported for the plan test (test/store/review-queue.test.ts). */
-export const CLAIM_REVIEWS: Record<ReviewOrder, string> = {
-  uncertain: claimStatement([byAge('overdue', 'enqueued_at <= $5'), byMargin, byAge('oldest', 'enqueued_at > $5 AND margin IS NULL')]),
-  oldest: claimStatement([byAge('overdue', 'enqueued_at <= $5'), byAge('oldest', 'enqueued_at > $5')]),
-};
+const claimStatements = (filter = ''): Record<ReviewOrder, string> => ({
+  uncertain: claimStatement([byAge('overdue', 'enqueued_at <= $5', filter), byMargin(filter), byAge('oldest', 'enqueued_at > $5 AND margin IS NULL', filter)]),
+  oldest: claimStatement([byAge('overdue', 'enqueued_at <= $5', filter), byAge('oldest', 'enqueued_at > $5', filter)]),
+});
+export const CLAIM_REVIEWS: Record<ReviewOrder, string> = claimStatements();
+
+/**
+ * The claim narrowed to a category and/or decision of the post (the
+ * console's filters, issue 15): the same statement with the condition in
+ * each branch's scan, so the filtered rows are locked (SKIP LOCKED) and
+ * ordered exactly as unfiltered ones; $6 (and $7) are the filter's values.
+ */
+export function filteredClaim(order: ReviewOrder, filter: ClaimFilter): { name: string; text: string; values: unknown[] } {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  if (filter.category !== undefined) conditions.push(`fp.category = $${6 + values.push(filter.category) - 1}`);
+  if (filter.decision !== undefined) conditions.push(`fp.decision = $${6 + values.push(filter.decision) - 1}`);
+  const name = `mod_claim_reviews_${order}${filter.category !== undefined ? '_c' : ''}${filter.decision !== undefined ? '_d' : ''}`;
+  if (conditions.length === 0) return { name, text: CLAIM_REVIEWS[order], values };
+  return { name, text: claimStatements(`\n        AND EXISTS (SELECT 1 FROM posts fp WHERE fp.id = r.post_id AND ${conditions.join(' AND ')})`)[order], values };
+}
 
 const REASON_RANK: Record<ReviewReason, number> = { overdue: 0, uncertain: 1, oldest: 2 };
 
@@ -176,7 +197,8 @@ function queueOrder(a: ClaimedReview, b: ClaimedReview): number {
 // second sees the first's label (READ COMMITTED: each statement a new snapshot).
 const LOCK_REVIEW = 'SELECT state, claimed_by, claimed_until, opinions_needed FROM reviews WHERE post_id = $1 FOR UPDATE';
 const REVIEW_LABELS = 'SELECT moderator, label, category FROM review_labels WHERE post_id = $1 ORDER BY decided_at, moderator';
-const INSERT_LABEL = 'INSERT INTO review_labels (post_id, moderator, label, category, decided_at) VALUES ($1, $2, $3, $4, $5)';
+// claimed_until (migration 0005): the labeller's live claim, which the console's undo needs.
+const INSERT_LABEL = 'INSERT INTO review_labels (post_id, moderator, label, category, decided_at, claimed_until) VALUES ($1, $2, $3, $4, $5, $6)';
 const DECIDE_REVIEW = `
 UPDATE reviews SET state = 'decided', label = $3, category = $4, decided_by = $2, decided_at = $5, claimed_by = $2, opinions_needed = $6, conflict = $7
 WHERE post_id = $1`;
@@ -219,6 +241,9 @@ export class PostgresStore {
   static open(options: PostgresStoreOptions): PostgresStore {
     return new PostgresStore(createPool(options), options.migrations);
   }
+
+  /** this.query for the statements kept in other files (console-session-store.ts). */
+  private readonly run = <R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]) => this.query<R>(name, text, values);
 
   /** `name` null: an unnamed statement, planned for each call. */
   private query<R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
@@ -348,13 +373,8 @@ export class PostgresStore {
    * re-returns its own live claims, never a post it labelled.
    */
   async claimReviews(moderator: string, limit: number, now: Date, until: Date, options: ClaimOptions = { order: 'uncertain', overdueBefore: new Date(0) }): Promise<ClaimedReview[]> {
-    const { rows } = await this.query<PostRow & { post_id: string; enqueued_at: Date; claimed_until: Date; margin: number | null; reason: ReviewReason }>(`mod_claim_reviews_${options.order}`, CLAIM_REVIEWS[options.order], [
-      moderator,
-      now,
-      until,
-      limit,
-      options.overdueBefore,
-    ]);
+    const claim = filteredClaim(options.order, options.filter ?? {});
+    const { rows } = await this.query<PostRow & { post_id: string; enqueued_at: Date; claimed_until: Date; margin: number | null; reason: ReviewReason }>(claim.name, claim.text, [moderator, now, until, limit, options.overdueBefore, ...claim.values]);
     return rows
       .map((r) => ({
         postId: r.post_id,
@@ -393,7 +413,8 @@ export class PostgresStore {
       const heldByOther = review.claimed_by !== null && review.claimed_by !== moderator && !(review.claimed_until !== null && review.claimed_until <= now);
       if (heldByOther) return { outcome: 'claimed_by_other' };
       const needed = labels.length === 0 ? opinionsNeeded : review.opinions_needed === 2 ? 2 : 1;
-      await run('mod_insert_label', INSERT_LABEL, [postId, moderator, label, category, now]);
+      const ownClaim = review.claimed_by === moderator && review.claimed_until !== null && review.claimed_until > now ? review.claimed_until : null;
+      await run('mod_insert_label', INSERT_LABEL, [postId, moderator, label, category, now, ownClaim]);
       if (labels.length + 1 < needed) {
         await run('mod_await_second_opinion', AWAIT_SECOND_OPINION, [postId]);
         return { outcome: 'decided', state: 'pending', secondOpinion: true, conflict: false };
@@ -403,6 +424,11 @@ export class PostgresStore {
       await run('mod_decide_review', DECIDE_REVIEW, [postId, moderator, label, category, now, needed, conflict]);
       return { outcome: 'decided', state: 'decided', secondOpinion: needed === 2, conflict };
     });
+  }
+
+  /** Takes back `moderator`'s latest label on a post while its claim lasts (the console's undo: review-undo.ts). */
+  async undoReviewLabel(postId: string, moderator: string, now: Date): Promise<UndoResult> {
+    return this.transaction((run) => undoReviewLabel(run, postId, moderator, now));
   }
 
   /** The label pairs of reviews that had two opinions, and the conflicts among them (newest first). */
@@ -434,21 +460,21 @@ export class PostgresStore {
    * Creates the token record for `name`, replacing (rotating) an existing one;
    * a revoked name gets a live token again (revoked_at is cleared).
    */
-  async saveModeratorToken(name: string, tokenHash: string, now: Date): Promise<{ replaced: boolean }> {
+  async saveModeratorToken(name: string, tokenHash: string, now: Date, role: TokenRole = 'moderator'): Promise<{ replaced: boolean }> {
     const { rows } = await this.query<{ replaced: boolean }>(
       'mod_save_token',
-      `INSERT INTO moderator_tokens (name, token_hash, created_at) VALUES ($1, $2, $3)
-       ON CONFLICT (name) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at, revoked_at = NULL
+      `INSERT INTO moderator_tokens (name, token_hash, created_at, role) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at, revoked_at = NULL, role = EXCLUDED.role
        RETURNING (xmax <> 0) AS replaced`,
-      [name, tokenHash, now],
+      [name, tokenHash, now, role],
     );
     return { replaced: Boolean(rows[0]?.replaced) };
   }
 
   /** Every moderator's token record, oldest first: never the hash. */
   async listModeratorTokens(): Promise<ModeratorTokenRecord[]> {
-    const { rows } = await this.query<{ name: string; created_at: Date; revoked_at: Date | null }>(null, 'SELECT name, created_at, revoked_at FROM moderator_tokens ORDER BY created_at, name', []);
-    return rows.map((r) => ({ name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at }));
+    const { rows } = await this.query<{ name: string; role: TokenRole; created_at: Date; revoked_at: Date | null }>(null, 'SELECT name, role, created_at, revoked_at FROM moderator_tokens ORDER BY created_at, name', []);
+    return rows.map((r) => ({ name: r.name, role: r.role, createdAt: r.created_at, revokedAt: r.revoked_at }));
   }
 
   /**
@@ -473,9 +499,22 @@ export class PostgresStore {
     return { outcome: row.revoked_now ? 'revoked' : 'already_revoked', revokedAt: row.revoked_at };
   }
 
-  async moderatorForTokenHash(tokenHash: string): Promise<string | null> {
-    const { rows } = await this.query<{ name: string }>('mod_token_lookup', 'SELECT name FROM moderator_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash]);
-    return rows[0]?.name ?? null;
+  /** The live token with this hash: whose it is and its role (null when revoked or unknown). */
+  async moderatorTokenForHash(tokenHash: string): Promise<{ name: string; role: TokenRole } | null> {
+    return moderatorTokenForHash(this.run, tokenHash);
+  }
+
+  /** The moderator console's sessions (issue 15: console-session-store.ts). */
+  async createConsoleSession(session: NewConsoleSession): Promise<void> {
+    await createConsoleSession(this.run, session);
+  }
+
+  async consoleSessionForHash(idHash: string, now: Date): Promise<StoredConsoleSession | null> {
+    return consoleSessionForHash(this.run, idHash, now);
+  }
+
+  async endConsoleSession(idHash: string, now: Date): Promise<void> {
+    await endConsoleSession(this.run, idHash, now);
   }
 
   async ping(): Promise<void> {

@@ -42,7 +42,7 @@ export const REVIEW_DEFAULTS = { order: 'uncertain' as ReviewOrder, maxWaitSecon
 /** The words a moderator may send as `label`: the binary ok / ng of existing clients, or a category (NG of that category). */
 type ReviewLabelWord = Label | Category;
 
-interface DecisionBody {
+export interface DecisionBody {
   label: ReviewLabelWord;
   /** null is the same as leaving it out. */
   category?: Category | null;
@@ -64,8 +64,8 @@ export function reviewLabel({ label, category: given }: DecisionBody): { label: 
   return { label: 'ng', category: label };
 }
 
-/** The answer to a label that was not recorded. */
-function refusal(outcome: Exclude<ReviewDecisionResult['outcome'], 'decided'>, id: string): HttpError {
+/** The answer to a label that was not recorded (also the console's, console-review-routes.ts). */
+export function refusal(outcome: Exclude<ReviewDecisionResult['outcome'], 'decided'>, id: string): HttpError {
   const post = JSON.stringify(id);
   switch (outcome) {
     case 'not_found':
@@ -79,7 +79,7 @@ function refusal(outcome: Exclude<ReviewDecisionResult['outcome'], 'decided'>, i
   }
 }
 
-const decisionBodySchema = {
+export const decisionBodySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['label'],
@@ -88,6 +88,27 @@ const decisionBodySchema = {
     category: { type: ['string', 'null'], enum: [...CATEGORIES, null] },
   },
 } as const;
+
+/** A claimed review as GET /v1/reviews (and the console's claim) lists it. */
+export function reviewItem(r: ClaimedReview) {
+  return {
+    id: r.postId,
+    text: r.text,
+    kind: r.kind,
+    userId: r.userId,
+    decision: r.decision,
+    category: r.category,
+    categories: r.categories,
+    score: r.score,
+    reasons: r.reasons,
+    modelVersion: r.modelVersion,
+    createdAt: r.createdAt.toISOString(),
+    enqueuedAt: r.enqueuedAt.toISOString(),
+    claimedUntil: r.claimedUntil.toISOString(),
+    margin: r.margin,
+    reason: r.reason,
+  };
+}
 
 export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, options) => {
   const { store, authenticate, clock, claimMs } = options;
@@ -103,26 +124,7 @@ export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, 
     const now = clock();
     const order = query.order ?? defaultOrder;
     const items = await store.claimReviews(request.moderatorName!, limit, now, new Date(now.getTime() + claimMs), { order, overdueBefore: new Date(now.getTime() - maxWaitMs) });
-    return {
-      moderator: request.moderatorName,
-      items: items.map((r) => ({
-        id: r.postId,
-        text: r.text,
-        kind: r.kind,
-        userId: r.userId,
-        decision: r.decision,
-        category: r.category,
-        categories: r.categories,
-        score: r.score,
-        reasons: r.reasons,
-        modelVersion: r.modelVersion,
-        createdAt: r.createdAt.toISOString(),
-        enqueuedAt: r.enqueuedAt.toISOString(),
-        claimedUntil: r.claimedUntil.toISOString(),
-        margin: r.margin,
-        reason: r.reason,
-      })),
-    };
+    return { moderator: request.moderatorName, items: items.map(reviewItem) };
   });
 
   app.get('/v1/reviews/agreement', { preHandler: authenticate, schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } }, async () => {

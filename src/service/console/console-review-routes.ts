@@ -1,0 +1,124 @@
+// The console's review API (issue 15), for moderators signed in to the
+// console (session cookie + CSRF token: session-auth.ts). It is the same
+// queue as /v1/reviews: the claim is store.claimReviews with the same
+// order, max wait and second-opinion rules, narrowed in SQL by the filters
+// (category, decision), and a label is store.decideReview with the same
+// refusals (routes/reviews.ts). Beyond /v1: undo of the moderator's own
+// latest label while their claim lasts, and a bulk label of many posts.
+//
+//   GET  /console/api/reviews?limit=20&category=<c>&decision=<d>  -> { moderator, claimedUntil, items: [...] }
+//   POST /console/api/reviews/:id/decision {label, category?}     -> as POST /v1/reviews/:id/decision
+//   POST /console/api/reviews/:id/undo                            -> { id, state: 'pending', claimedUntil }
+//   POST /console/api/reviews/bulk {ids, label, category?}        -> { results: [{ id, outcome, message? }] }
+import type { FastifyPluginAsync } from 'fastify';
+import { CATEGORIES, type Category } from '../../moderation/categories.js';
+import type { Label } from '../../moderation/labelled-data.js';
+import type { ClaimFilter } from '../../moderation/post-records.js';
+import { opinionsNeeded } from '../../moderation/second-opinion.js';
+import { HttpError } from '../http-errors.js';
+import { decisionBodySchema, refusal, REVIEW_DEFAULTS, reviewItem, reviewLabel, type DecisionBody, type ReviewQueue, type ReviewRouteOptions } from '../routes/reviews.js';
+import { postIdParamsSchema, postIdSchema } from '../routes/schemas.js';
+import { requireSession } from './session-auth.js';
+
+/** The console's undo, as the store answers it (PostgresStore.undoReviewLabel: review-undo.ts). */
+export type ConsoleUndoResult = { outcome: 'undone'; claimedUntil: Date } | { outcome: 'not_found' | 'not_labelled' | 'claim_ended' | 'claimed_by_other' } | { outcome: 'later_label'; by: string };
+
+export interface ConsoleReviewQueue extends ReviewQueue {
+  undoReviewLabel(postId: string, moderator: string, now: Date): Promise<ConsoleUndoResult>;
+}
+
+export interface ConsoleReviewOptions extends Omit<ReviewRouteOptions, 'store' | 'authenticate'> {
+  store: ConsoleReviewQueue;
+}
+
+/** The most posts one bulk request labels (as one claim's most). */
+export const MAX_BULK_IDS = 100;
+
+const claimQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
+    order: { type: 'string', enum: ['uncertain', 'oldest'] },
+    category: { type: 'string', enum: [...CATEGORIES] },
+    decision: { type: 'string', enum: ['approve', 'review', 'reject'] },
+  },
+} as const;
+
+const bulkBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ids', 'label'],
+  properties: { ...decisionBodySchema.properties, ids: { type: 'array', minItems: 1, maxItems: MAX_BULK_IDS, uniqueItems: true, items: postIdSchema } },
+} as const;
+
+function undoRefusal(result: Exclude<ConsoleUndoResult, { outcome: 'undone' }>, id: string): HttpError {
+  const post = JSON.stringify(id);
+  switch (result.outcome) {
+    case 'not_found':
+      return new HttpError('REVIEW_NOT_FOUND', `no review for post ${post}`);
+    case 'not_labelled':
+      return new HttpError('UNDO_NOT_POSSIBLE', `you have no label on post ${post} to undo`);
+    case 'later_label':
+      return new HttpError('UNDO_NOT_POSSIBLE', `your label on post ${post} cannot be undone: ${result.by} labelled it after you`);
+    case 'claim_ended':
+      return new HttpError('UNDO_NOT_POSSIBLE', `your label on post ${post} cannot be undone: the claim you labelled it under has ended (a label is undone only while its claim lasts)`);
+    case 'claimed_by_other':
+      return new HttpError('UNDO_NOT_POSSIBLE', `your label on post ${post} cannot be undone: another moderator holds the post now`);
+  }
+}
+
+export const consoleReviewRoutes: FastifyPluginAsync<ConsoleReviewOptions> = async (app, options) => {
+  const { store, clock, claimMs } = options;
+  const defaultOrder = options.order ?? REVIEW_DEFAULTS.order;
+  const maxWaitMs = options.maxWaitMs ?? REVIEW_DEFAULTS.maxWaitSeconds * 1000;
+  const share = options.secondOpinionShare ?? REVIEW_DEFAULTS.secondOpinionShare;
+  const moderators = requireSession(['moderator']);
+
+  const decide = (id: string, moderator: string, label: Label, category: Category | null) => store.decideReview(id, moderator, label, category, clock(), opinionsNeeded(id, share));
+
+  app.get('/api/reviews', { preHandler: moderators, schema: { querystring: claimQuery } }, async (request) => {
+    const query = request.query as { limit?: string; order?: 'uncertain' | 'oldest'; category?: Category; decision?: ClaimFilter['decision'] };
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (limit < 1 || limit > 100) throw new HttpError('INVALID_REQUEST', 'limit must be from 1 to 100');
+    const moderator = request.consoleSession!.name;
+    const now = clock();
+    const until = new Date(now.getTime() + claimMs);
+    const filter: ClaimFilter = { ...(query.category ? { category: query.category } : {}), ...(query.decision ? { decision: query.decision } : {}) };
+    const items = await store.claimReviews(moderator, limit, now, until, { order: query.order ?? defaultOrder, overdueBefore: new Date(now.getTime() - maxWaitMs), filter });
+    return { moderator, claimedUntil: until.toISOString(), items: items.map(reviewItem) };
+  });
+
+  app.post('/api/reviews/:id/decision', { preHandler: moderators, schema: { params: postIdParamsSchema, body: decisionBodySchema } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const { label, category } = reviewLabel(request.body as DecisionBody);
+    const moderator = request.consoleSession!.name;
+    const result = await decide(id, moderator, label, category);
+    if (result.outcome !== 'decided') throw refusal(result.outcome, id);
+    return { id, label, category, decidedBy: moderator, state: result.state, secondOpinion: result.secondOpinion, ...(result.conflict ? { conflict: true } : {}) };
+  });
+
+  app.post('/api/reviews/:id/undo', { preHandler: moderators, schema: { params: postIdParamsSchema } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const result = await store.undoReviewLabel(id, request.consoleSession!.name, clock());
+    if (result.outcome !== 'undone') throw undoRefusal(result, id);
+    return { id, state: 'pending', claimedBy: request.consoleSession!.name, claimedUntil: result.claimedUntil.toISOString() };
+  });
+
+  app.post('/api/reviews/bulk', { preHandler: moderators, schema: { body: bulkBody } }, async (request) => {
+    const body = request.body as DecisionBody & { ids: string[] };
+    const { label, category } = reviewLabel(body);
+    const moderator = request.consoleSession!.name;
+    const results: { id: string; outcome: string; message?: string; state?: 'pending' | 'decided'; secondOpinion?: boolean }[] = [];
+    // One at a time, each in its own transaction, as the single route would: one refusal does not stop the others.
+    for (const id of body.ids) {
+      const result = await decide(id, moderator, label, category);
+      if (result.outcome === 'decided') results.push({ id, outcome: 'decided', state: result.state, secondOpinion: result.secondOpinion });
+      else {
+        const error = refusal(result.outcome, id);
+        results.push({ id, outcome: error.code, message: error.message });
+      }
+    }
+    return { label, category, results };
+  });
+};
