@@ -1,5 +1,7 @@
 // GET /v1/stats (issue 15) through the real app (inject) on real PostgreSQL
-// and PGlite: a bearer token is needed; hours is checked; posts moderated
+// and PGlite: a bearer token is needed (a moderator's or a viewer's); the
+// console's GET /console/api/stats answers the same JSON to a session; hours
+// is checked; posts moderated
 // through the API and labelled through the review queue are counted in
 // their UTC hour, with the rates, the labels and the queue; agreement is
 // null until two moderators labelled one post, then exactly GET
@@ -76,6 +78,8 @@ describe.each<Backend>(['postgres', 'pglite'])('GET /v1/stats on %s', (backend) 
       tokens[name] = generateToken();
       await env.store.saveModeratorToken(name, hashToken(tokens[name]!), now);
     }
+    tokens.sato = generateToken();
+    await env.store.saveModeratorToken('sato', hashToken(tokens.sato), now, 'viewer');
   });
   afterAll(async () => {
     await app?.close();
@@ -87,6 +91,30 @@ describe.each<Backend>(['postgres', 'pglite'])('GET /v1/stats on %s', (backend) 
     expect([none.statusCode, none.json().error.code, none.headers['www-authenticate']]).toEqual([401, 'UNAUTHORIZED', 'Bearer']);
     const wrong = await app.inject({ method: 'GET', url: '/v1/stats', headers: { authorization: `Bearer ${generateToken()}` } });
     expect([wrong.statusCode, wrong.json().error.code]).toEqual([401, 'UNAUTHORIZED']);
+  });
+
+  it("takes a viewer's token (support staff), which the review queue refuses", async () => {
+    expect((await stats('', 'sato')).hourly).toHaveLength(24);
+    const queue = await app.inject({ method: 'GET', url: '/v1/reviews', headers: auth('sato') });
+    expect([queue.statusCode, queue.json().error.code]).toEqual([403, 'FORBIDDEN']);
+  });
+
+  it('answers the same JSON at /console/api/stats to a signed-in session (moderator or viewer), and 401 without one', async () => {
+    const anonymous = await app.inject({ method: 'GET', url: '/console/api/stats' });
+    expect([anonymous.statusCode, anonymous.json().error.code]).toEqual([401, 'UNAUTHORIZED']);
+    for (const name of ['alice', 'sato']) {
+      const signIn = await app.inject({ method: 'POST', url: '/console/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${tokens[name]}` });
+      expect(signIn.statusCode, signIn.body).toBe(303);
+      const cookie = signIn.cookies.find((c) => c.name === 'mod_session')!;
+      const viaConsole = await app.inject({ method: 'GET', url: '/console/api/stats?hours=3', cookies: { mod_session: cookie.value } });
+      expect(viaConsole.statusCode, viaConsole.body).toBe(200);
+      expect(viaConsole.json()).toEqual(await stats('?hours=3'));
+      const bad = await app.inject({ method: 'GET', url: '/console/api/stats?hours=999', cookies: { mod_session: cookie.value } });
+      expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'INVALID_REQUEST']);
+    }
+    // A bearer token is not a console session, and the session cookie is not a bearer token.
+    const bearer = await app.inject({ method: 'GET', url: '/console/api/stats', headers: auth('alice') });
+    expect(bearer.statusCode).toBe(401);
   });
 
   it('refuses hours outside 1..720 and unknown parameters, saying what to send', async () => {
