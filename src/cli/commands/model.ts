@@ -20,6 +20,8 @@ export interface TrainCommandOptions {
   env?: string;
   out: string;
   name?: string;
+  /** Replace an artifact directory that is already there. */
+  force?: boolean;
   seed: string;
   bits?: string;
   epochs?: string;
@@ -60,6 +62,7 @@ export const registerModel: CommandRegistration = (program, context, setExit) =>
     .option('-e, --env <name>', 'the environment whose database --from-db reads')
     .requiredOption('-o, --out <dir>', 'parent directory for the artifact (e.g. models/)')
     .option('--name <name>', 'artifact directory name (default: the model version)')
+    .option('--force', 'replace the artifact directory if it is already there (refused otherwise)')
     .option('--seed <n>', 'seed for the split, folds and training', '42')
     .option('--bits <n>', 'log2 of the hashed feature space (10-24)')
     .option('--epochs <n>', 'training epochs')
@@ -115,10 +118,14 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
 
   const cwd = globals.cwd ?? process.cwd();
   const dataSpec = options.data ?? 'default';
+  // Nothing is trained over an artifact already there unless asked: a typo'd --name would lose a model.
+  const named = options.name === undefined ? undefined : path.resolve(cwd, options.out, options.name);
+  if (named && !options.force && (await pathExists(named))) throw new UsageError(`${named} already exists: --name ${options.name} would overwrite the model there`, 'pass another --name, or --force to replace it');
   // The database first: a wrong or unreachable environment fails before the data set is loaded.
   const labels = options.fromDb ? await readDatabaseLabels(options.env as string, globals, context, output) : undefined;
   output.info(`loading ${dataSpec}`);
   const data = await loadData(dataSpec, cwd);
+  await refuseCheckSet(data.examples, dataSpec);
   const fromDb = labels ? await mergeDatabaseLabels(labels, data.examples, output) : undefined;
   const examples = fromDb?.examples ?? data.examples;
   const spec = fromDb ? `${data.spec}+db:${fromDb.record.environment}` : data.spec;
@@ -140,10 +147,36 @@ export async function runTrain(options: TrainCommandOptions, globals: GlobalOpti
   });
   const created = new Date();
   const version = packModel(trained, created).manifest.version;
-  const dir = path.resolve(cwd, options.out, options.name ?? version);
+  const dir = named ?? path.resolve(cwd, options.out, version);
+  if (!options.force && (await pathExists(dir))) throw new UsageError(`${dir} already exists: training would overwrite the model there`, 'pass --name <another>, or --force to replace it');
   const manifest = await writeModelArtifact(dir, trained, created, fromDb ? { labels: fromDb.record } : {});
   output.result(trainJson(dir, manifest, trained), () => trainText(dir, manifest, spec, trained));
   return 0;
+}
+
+async function pathExists(file: string): Promise<boolean> {
+  const { stat } = await import('node:fs/promises');
+  return (await stat(file).catch(() => undefined)) !== undefined;
+}
+
+/**
+ * Refuses training data holding texts of the model gate's check set
+ * (data/ja-check.csv, by normalised text, copies included): a model trained
+ * on them would be judged on posts it learnt by heart.
+ */
+async function refuseCheckSet(examples: readonly LabelledText[], spec: string): Promise<void> {
+  const { loadData, packageRoot } = await import('../../moderation/datasets.js');
+  const { normaliseText } = await import('../../moderation/normalise.js');
+  const { CHECK_SET } = await import('../../delivery/model/model-gate.js');
+  const { UsageError } = await import('../../errors.js');
+  const key = (text: string) => normaliseText(text).trim();
+  const checkKeys = new Set((await loadData(CHECK_SET, packageRoot)).examples.map((e) => key(e.text)));
+  const overlap = examples.filter((e) => checkKeys.has(key(e.text))).length;
+  if (overlap === 0) return;
+  throw new UsageError(
+    `--data ${spec} holds ${overlap} text${overlap === 1 ? '' : 's'} of ${CHECK_SET}, the check set the model gate judges every model release on: a model trained on it would pass the gate by heart`,
+    `train on data without them (e.g. --data default, or --from-db --env <name>, which leaves check-set labels out); ${CHECK_SET} is for mod model check and the release gate`,
+  );
 }
 
 /** --from-db: the env's moderators' labels (conflicting reviews left out and counted). */
