@@ -218,11 +218,15 @@ async function claim({ replace }) {
     state.items = [...kept, ...added];
     state.undo = [];
     state.current = 0;
-    state.said = { expiring: false, expired: false };
     state.claiming = false;
+    // A claim that has run out on arrival (the service's clock is ahead) is said in the same announcement.
+    const until = claimExpiry();
+    const expired = until !== null && until <= Date.now();
+    state.said = { expiring: expired, expired };
     renderAll();
     const filters = [page.category.value && `category ${page.category.value}`, page.decision.value && `decision ${page.decision.value}`].filter(Boolean).join(', ');
-    say(state.items.length ? `${state.items.length} ${state.items.length === 1 ? 'post' : 'posts'} claimed${filters ? ` (${filters})` : ''}; ${added.length} new.` : `No post to review${filters ? ` with ${filters}` : ''}.`, 'ok');
+    const claimed = state.items.length ? `${state.items.length} ${state.items.length === 1 ? 'post' : 'posts'} claimed${filters ? ` (${filters})` : ''}; ${added.length} new.` : `No post to review${filters ? ` with ${filters}` : ''}.`;
+    say(expired ? `${claimed} Your claim has expired already: press r to claim again.` : claimed, expired ? 'error' : 'ok');
     if (state.items.length) moveTo(0, { focus: document.activeElement === document.body || page.queue.contains(document.activeElement) || page.claimStatus.contains(document.activeElement) });
   } catch (error) {
     state.claiming = false;

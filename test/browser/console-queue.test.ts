@@ -262,6 +262,9 @@ describe('the review queue page', () => {
 
   it('narrows the claim with the category and decision filters', async () => {
     const h = await start();
+    await h.createToken('alice', 'moderator');
+    // Signed in before the posts arrive: the queue page the sign-in lands on claims nothing.
+    const { page } = await h.newModeratorContext('alice');
     const posts = await h.seedReviews(12);
     const counts = new Map<string, number>();
     for (const p of posts) if (p.category) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
@@ -269,8 +272,6 @@ describe('the review queue page', () => {
     const [category] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0]!;
     const ofCategory = posts.filter((p) => p.category === category);
     expect(ofCategory.length).toBeLessThan(posts.length);
-    await h.createToken('alice', 'moderator');
-    const { page } = await h.newModeratorContext('alice');
 
     // The filters in the address claim only that category's posts; the others stay free for anyone.
     const items = await openQueue(page, h, ofCategory.length, `?category=${category}`);
