@@ -16,7 +16,7 @@ export const formatTime = (date) => timeFormat.format(date);
 /** Why the queue served this post (the claim's `reason`). */
 const WHY = {
   overdue: 'overdue (waited past the maximum wait)',
-  uncertain: 'uncertain (small margin: teaches the model most)',
+  uncertain: 'uncertain (small margin)',
   oldest: 'oldest',
 };
 
@@ -98,7 +98,6 @@ export function renderItem(li, item, position, total, current) {
     fact('Margin', review.margin === null || review.margin === undefined ? 'unknown' : review.margin.toFixed(3)),
     fact('Why here', WHY[review.reason] ?? review.reason ?? 'unknown'),
     fact('Posted', timeElement(review.createdAt)),
-    fact('Claimed until', timeElement(review.claimedUntil, timeFormat)),
     review.kind ? fact('Kind', review.kind) : null,
     fact('Model', el('code', {}, review.modelVersion ?? 'unknown')),
   );
