@@ -76,9 +76,18 @@ describe('issue 13: mod model release', () => {
     const { exit, stdout, stderr } = await release({}, { json: true });
     expect(exit).toBe(ExitCode.GateRefused);
     const doc = JSON.parse(stdout);
-    expect(doc).toMatchObject({ schemaVersion: 1, passed: false, candidate: dflt.version, baseline: { version: base.version, source: 'released' }, error: { code: 'GATE_REFUSED', exitCode: 3 } });
+    expect(doc).toMatchObject({ schemaVersion: 1, passed: false, letThrough: false, candidate: dflt.version, baseline: { version: base.version, source: 'released' }, error: { code: 'GATE_REFUSED', exitCode: 3 } });
     expect(doc.rows.filter((r: { worse: boolean }) => r.worse).map((r: { metric: string }) => r.metric)).toEqual(['caught.spam']);
     expect(stderr).toContain('release gates refused model');
+  });
+
+  it('an overridden release --json: model.gate.passed and gateReport.passed agree (false), letThrough says it went on', async () => {
+    await release({ model: BASELINE_DIR, override: ['model'], reason: 'first' });
+    const { exit, stdout } = await release({ override: ['model'], reason: 'on purpose' }, { json: true });
+    expect(exit).toBe(ExitCode.Ok);
+    const doc = JSON.parse(stdout);
+    expect(doc.model.gate.passed).toBe(false);
+    expect(doc.gateReport).toMatchObject({ passed: false, letThrough: true });
   });
 
   it('flags: --override without --reason, a bad --tolerance or --timeout, a dir that is not a model: exit 2', async () => {

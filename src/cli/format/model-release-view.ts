@@ -38,7 +38,10 @@ export function modelGateReportJson(report: ModelGateReport) {
     checkSet: report.checkSet,
     examples: report.examples,
     tolerance: report.tolerance,
-    passed: report.passed,
+    // As the record's model.gate.passed: every gate passed on its own (an overridden one did not);
+    // letThrough: the release went on (overrides included).
+    passed: report.gates.every((g) => g.status !== 'fail' && !g.overridden),
+    letThrough: report.passed,
     gates: report.gates.map((g) => ({ name: g.name, status: g.status, reason: g.reason, fix: g.fix ?? null, overridden: g.overridden ?? null })),
     rows: report.rows.map((r) => ({ metric: r.metric, category: r.category, examples: r.examples, baseline: r.baseline, candidate: r.candidate, delta: r.delta, higherIsBetter: r.higherIsBetter, worse: r.worse })),
   };
