@@ -54,6 +54,8 @@ export async function shadowModel(ws: Workspace, options: ShadowModelOptions): P
     if (!candidate && !pointer.shadow) throw new UsageError(`${env.name} has no shadow model to stop`, 'mod status shows its models');
     const manifest = candidate?.manifest;
     if (manifest && sameModel(pointer.live, { version: manifest.version, checksum: manifest.checksum.value })) throw new UsageError(`model ${manifest.version} is the live model of ${env.name}: it cannot shadow itself`);
+    if (manifest && sameModel(pointer.shadow, { version: manifest.version, checksum: manifest.checksum.value }))
+      throw new UsageError(`model ${manifest.version} already shadows the live ${pointer.live.version} in ${env.name} (pointer written by ${pointer.releaseId}): nothing to change`, `mod model shadow-report --env ${env.name} compares its answers; --stop clears it`);
     const version = manifest?.version ?? pointer.shadow!.version;
     const commit = await deployedCommit(provider, env);
     const about = aboutModel(ctx, commit, version);

@@ -155,4 +155,12 @@ describe('shadowModel', () => {
     await expect(shadowModel(ws, { ...common() })).rejects.toThrow(/give --model/);
     await expect(shadowModel(ws, { ...common(), model: BASELINE_DIR, stop: true })).rejects.toThrow(/--stop takes no --model/);
   });
+
+  it('the shadow model again: refused, "already shadows", no record written', async () => {
+    await releaseModel(ws, { ...common(), model: DEFAULT_DIR });
+    await shadowModel(ws, { ...common(), model: BASELINE_DIR });
+    const before = await provider.modelStore.releases(stage());
+    await expect(shadowModel(ws, { ...common(), model: BASELINE_DIR })).rejects.toThrow(new RegExp(`model ${base.version} already shadows the live ${dflt.version} in stage .*: nothing to change`));
+    expect(await provider.modelStore.releases(stage())).toEqual(before);
+  });
 });
