@@ -43,6 +43,10 @@ export interface ServiceConfig {
   modelCacheDir: string;
   /** MOD_INSTANCE_ID: the name this process records its service events under (issue 15; the local provider sets it); unset: <hostname>:<port>. */
   instanceId: string | undefined;
+  /** CONSOLE_SESSION_HOURS: how long a moderator console session lasts (default 8). */
+  consoleSessionHours: number;
+  /** CONSOLE_COOKIE_SECURE: mark the console's session cookie Secure even when the request did not come over TLS (it is whenever it did, or x-forwarded-proto says https). */
+  consoleCookieSecure: boolean;
 }
 
 /** MODEL_SOURCE: `file:<path of the pointer JSON>` (local provider) or `ssm:<parameter name>` (AWS). */
@@ -89,6 +93,11 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
   }
   const logLevel = value('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected one of ${LOG_LEVELS.join(', ')}`);
+  const flag = (name: string): boolean => {
+    const raw = value(name) ?? 'false';
+    if (!['true', 'false', '1', '0'].includes(raw)) problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+    return raw === 'true' || raw === '1';
+  };
   const migrate = value('MIGRATE_ON_START') ?? 'false';
   if (!['true', 'false', '1', '0'].includes(migrate)) problems.push(`MIGRATE_ON_START=${JSON.stringify(migrate)}: expected true or false`);
   const dataDir = path.resolve(cwd, value('MOD_DATA_DIR') ?? path.join('.mod', 'data'));
@@ -123,6 +132,8 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv, cwd: string = process
     modelSource,
     modelPollMs: integer('MODEL_POLL_MS', modelSource?.kind === 'ssm' ? 5000 : 2000, 100, 600_000),
     instanceId: value('MOD_INSTANCE_ID'),
+    consoleSessionHours: integer('CONSOLE_SESSION_HOURS', 8, 1, 24 * 30),
+    consoleCookieSecure: flag('CONSOLE_COOKIE_SECURE'),
     modelCacheDir: value('MODEL_CACHE_DIR') ? path.resolve(cwd, value('MODEL_CACHE_DIR')!) : path.join(dataDir, 'models'),
   };
   // Node refuses a headers timeout longer than the request's.

@@ -102,6 +102,7 @@ export async function startService(config: ServiceConfig, options: StartOptions)
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
       writeConcurrency: Math.min(2, database.store.poolSize),
       defaultMetrics: true,
+      console: { sessionHours: config.consoleSessionHours, cookieSecure: config.consoleCookieSecure },
     });
     app = built;
     // A released model decides from the first request: the pointer is read

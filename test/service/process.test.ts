@@ -122,7 +122,7 @@ it('lists and revokes moderator tokens through mod service token, and the review
   const exportLabels = (token: string) => app.inject({ method: 'GET', url: '/v1/labels/export', headers: { authorization: `Bearer ${token}` } });
   try {
     const created = await cli(['--json', 'service', 'token', 'create', '--name', 'erin']);
-    expect(created.code).toBe(0);
+    expect(created.code, created.stderr).toBe(0);
     const first = (JSON.parse(created.stdout) as { token: string }).token;
     expect((await exportLabels(first)).statusCode).toBe(200);
 
@@ -131,7 +131,7 @@ it('lists and revokes moderator tokens through mod service token, and the review
     const document = JSON.parse(listed.stdout) as { schemaVersion: number; tokens: { name: string; createdAt: string; revokedAt: string | null }[] };
     expect(document.schemaVersion).toBe(1);
     expect(document.tokens.map((t) => t.name)).toEqual(['carol', 'erin']);
-    expect(document.tokens.find((t) => t.name === 'erin')).toEqual({ name: 'erin', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), revokedAt: null });
+    expect(document.tokens.find((t) => t.name === 'erin')).toEqual({ name: 'erin', role: 'moderator', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), revokedAt: null });
     expect(listed.stdout).not.toContain(first);
     expect(listed.stdout).not.toMatch(/[0-9a-f]{64}/);
 
@@ -142,12 +142,23 @@ it('lists and revokes moderator tokens through mod service token, and the review
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error.code).toBe('UNAUTHORIZED');
 
+    // A viewer token (support staff): made with --role, listed with its role, refused by the label export.
+    const badRole = await cli(['service', 'token', 'create', '--name', 'dana', '--role', 'admin']);
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toContain('--role must be moderator');
+    const viewer = await cli(['--json', 'service', 'token', 'create', '--name', 'sato', '--role', 'viewer']);
+    expect(JSON.parse(viewer.stdout)).toMatchObject({ schemaVersion: 1, name: 'sato', role: 'viewer', replaced: false });
+    const forbidden = await exportLabels((JSON.parse(viewer.stdout) as { token: string }).token);
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json().error.code).toBe('FORBIDDEN');
+
     const plain = await cli(['service', 'token', 'list']);
     expect(plain.code).toBe(0);
     const lines = plain.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+CREATED\s+REVOKED$/);
-    expect(lines.find((l) => l.startsWith('carol'))).toMatch(/^carol\s+\S+Z\s+-$/);
-    expect(lines.find((l) => l.startsWith('erin'))).toMatch(/^erin\s+\S+Z\s+\d{4}-\d\d-\d\dT\S+Z$/);
+    expect(lines[0]).toMatch(/^NAME\s+ROLE\s+CREATED\s+REVOKED$/);
+    expect(lines.find((l) => l.startsWith('carol'))).toMatch(/^carol\s+moderator\s+\S+Z\s+-$/);
+    expect(lines.find((l) => l.startsWith('sato'))).toMatch(/^sato\s+viewer\s+\S+Z\s+-$/);
+    expect(lines.find((l) => l.startsWith('erin'))).toMatch(/^erin\s+moderator\s+\S+Z\s+\d{4}-\d\d-\d\dT\S+Z$/);
 
     const again = await cli(['--json', 'service', 'token', 'revoke', '--name', 'erin']);
     expect(again.code).toBe(0);

@@ -15,6 +15,8 @@ export interface EnvOption {
 
 export interface TokenCreateOptions extends EnvOption {
   name: string;
+  /** moderator (the default: the review queue, labels, the export) or viewer (the console's dashboard and GET /v1/stats only). */
+  role?: string;
 }
 
 export interface TokenRevokeOptions extends EnvOption {
@@ -33,11 +35,12 @@ export const registerService: CommandRegistration = (program, context, setExit) 
     .command('create')
     .description('create (or replace) the token of a moderator; it is printed once and stored hashed')
     .requiredOption('-n, --name <name>', 'the moderator (recorded with each decision)')
+    .option('-r, --role <role>', 'moderator (the review queue and labels; the default) or viewer (the console dashboard and GET /v1/stats only)')
     .option('-e, --env <name>', 'the env whose database to use, as its instances do (default: the local mod serve database)')
     .action(commandAction<TokenCreateOptions>(context, setExit, ({ options, globals }, output) => runTokenCreate(options, globals, context, output)));
   token
     .command('list')
-    .description("list the moderators' tokens: name, when created, when revoked (never the token or its hash)")
+    .description("list the moderators' tokens: name, role, when created, when revoked (never the token or its hash)")
     .option('-e, --env <name>', 'the env whose database to use, as its instances do (default: the local mod serve database)')
     .action(commandAction<EnvOption>(context, setExit, ({ options, globals }, output) => runTokenList(globals, context, output, options)));
   token
@@ -76,11 +79,15 @@ export async function runTokenCreate(options: TokenCreateOptions, globals: Globa
   const { UsageError } = await import('../../errors.js');
   const { generateToken, hashToken } = await import('../../service/tokens.js');
   if (!NAME.test(options.name)) throw new UsageError(`--name must be 1-100 letters, digits, ".", "_", "-" or "@", got ${JSON.stringify(options.name)}`);
+  const role = options.role ?? 'moderator';
+  if (role !== 'moderator' && role !== 'viewer') throw new UsageError(`--role must be moderator (labels reviews) or viewer (sees the console dashboard only), got ${JSON.stringify(options.role)}`);
   const database = await openStore(options.env, globals, context);
   try {
     const token = generateToken();
-    const { replaced } = await database.store.saveModeratorToken(options.name, hashToken(token), new Date());
-    output.result({ schemaVersion: 1, name: options.name, token, replaced }, () => [`${replaced ? 'replaced the token' : 'created a token'} for ${options.name} (shown once; only its hash is stored):`, token, 'use it as: Authorization: Bearer <token>'].join('\n'));
+    const { replaced } = await database.store.saveModeratorToken(options.name, hashToken(token), new Date(), role);
+    output.result({ schemaVersion: 1, name: options.name, role, token, replaced }, () =>
+      [`${replaced ? 'replaced the token' : 'created a token'} for ${options.name}, role ${role} (shown once; only its hash is stored):`, token, 'use it as: Authorization: Bearer <token>, or sign in with it at /console/sign-in'].join('\n'),
+    );
     return 0;
   } finally {
     await database.close();
@@ -91,11 +98,11 @@ export async function runTokenList(globals: GlobalOptions, context: CliContext, 
   const database = await openStore(options.env, globals, context);
   try {
     const tokens = await database.store.listModeratorTokens();
-    output.result({ schemaVersion: 1, tokens: tokens.map((t) => ({ name: t.name, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null })) }, () => {
+    output.result({ schemaVersion: 1, tokens: tokens.map((t) => ({ name: t.name, role: t.role, createdAt: t.createdAt.toISOString(), revokedAt: t.revokedAt?.toISOString() ?? null })) }, () => {
       if (tokens.length === 0) return `no moderator tokens (create one with: mod service token create${options.env ? ` --env ${options.env}` : ''} --name <name>)`;
-      const rows = [['NAME', 'CREATED', 'REVOKED'], ...tokens.map((t) => [t.name, t.createdAt.toISOString(), t.revokedAt?.toISOString() ?? '-'])];
+      const rows = [['NAME', 'ROLE', 'CREATED', 'REVOKED'], ...tokens.map((t) => [t.name, t.role, t.createdAt.toISOString(), t.revokedAt?.toISOString() ?? '-'])];
       const width = rows.reduce((w, r) => Math.max(w, r[0]!.length), 0);
-      return rows.map(([name, created, revoked]) => `${name!.padEnd(width)}  ${created!.padEnd(24)}  ${revoked}`).join('\n');
+      return rows.map(([name, role, created, revoked]) => `${name!.padEnd(width)}  ${role!.padEnd(9)}  ${created!.padEnd(24)}  ${revoked}`).join('\n');
     });
     return 0;
   } finally {
