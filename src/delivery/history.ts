@@ -9,12 +9,31 @@ import type { Provider } from './provider.js';
 import { readPendingRevert } from './pending-revert.js';
 import type { Workspace } from './workspace.js';
 
-export async function history(ws: Workspace, environments: string[], limit: number): Promise<DeploymentRecord[]> {
+/**
+ * `warn`: where an env's code deployments cannot be read (an AWS env without
+ * its pipeline) but its model releases can, they are listed and this is told
+ * why the deployments are missing; without it (or with no model release
+ * either) the error is thrown.
+ */
+export async function history(ws: Workspace, environments: string[], limit: number, warn?: (message: string) => void): Promise<DeploymentRecord[]> {
   const lists = await Promise.all(
     environments.map(async (name) => {
       const env = ws.environment(name);
       const provider = await ws.provider(env);
-      const [records, pending, models] = await Promise.all([provider.deployments(env, limit), readPendingRevert(ws, env), modelReleases(provider, env, limit)]);
+      const [code, pending, models] = await Promise.all([
+        provider.deployments(env, limit).then(
+          (records) => ({ records }),
+          (error: unknown) => ({ error }),
+        ),
+        readPendingRevert(ws, env),
+        modelReleases(provider, env, limit),
+      ]);
+      if ('error' in code && (!warn || models.length === 0)) throw code.error;
+      if ('error' in code) {
+        const error = code.error as { message?: string; hint?: string };
+        warn!(`the code deployments of ${env.name} cannot be read (${error.message ?? String(code.error)}${error.hint ? `; ${error.hint}` : ''}): only its model releases are listed`);
+      }
+      const records = 'records' in code ? code.records : [];
       return [...(pending ? records.map((r) => (r.deploymentId === pending.deploymentId ? { ...r, pendingRevert: pending } : r)) : records), ...models];
     }),
   );

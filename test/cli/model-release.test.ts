@@ -15,7 +15,7 @@ import { historyJson, historyText } from '../../src/cli/format/history-view.js';
 import { statusJson, statusText } from '../../src/cli/format/status-view.js';
 import { history } from '../../src/delivery/history.js';
 import { status } from '../../src/delivery/status.js';
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode, ModError } from '../../src/errors.js';
 import { FakeProvider } from '../fakes/fake-provider.js';
 import { FakeWorkspace } from '../fakes/fake-workspace.js';
 import { TempRepository } from '../fakes/temp-repository.js';
@@ -342,6 +342,21 @@ describe('issue 13: status and history show models', () => {
     const text = historyText(records, false, false);
     expect(text).toContain(`model release ${dflt.version}`);
     expect(text).toContain('kind model, replacing the bundled model');
+  });
+
+  it('mod history where the code deployments cannot be read (an AWS env without its pipeline): the model releases are listed, with a warning', async () => {
+    await release({});
+    const missing = new ModError('AWS_NOT_FOUND', 'pipeline shop-stage does not exist', { hint: 'create it (README: AWS provider)' });
+    provider.deployments = async () => {
+      throw missing;
+    };
+    const warnings: string[] = [];
+    const records = await history(ws, ['stage'], 10, (message) => void warnings.push(message));
+    expect(records.map((r) => [r.kind, r.model?.version])).toEqual([['model', dflt.version]]);
+    expect(warnings).toEqual(['the code deployments of stage cannot be read (pipeline shop-stage does not exist; create it (README: AWS provider)): only its model releases are listed']);
+    // Nothing to list either way, or no one to tell: the error itself.
+    await expect(history(ws, ['stage'], 10)).rejects.toBe(missing);
+    await expect(history(ws, ['qa'], 10, () => {})).rejects.toBe(missing);
   });
 
   it('mod history: a shadow replaces nothing, it sits next to the live model', async () => {

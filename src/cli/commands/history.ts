@@ -32,7 +32,7 @@ export async function runHistory(options: HistoryCommandOptions, globals: Global
   if (options.ics && globals.json) throw new UsageError('--ics and --json cannot be combined', 'pick one: --ics for a calendar, --json for the records');
   const ws = await openWorkspaceFor(globals, context);
   const names = options.env ? [ws.environment(options.env).name] : environmentNames(ws.config);
-  const records = await history(ws, names, limit);
+  const records = await history(ws, names, limit, (message) => output.warn(message));
   if (options.ics) {
     const { historyCalendar } = await import('../../delivery/history-calendar.js');
     context.streams.stdout.write(historyCalendar(records, { app: ws.config.app }));
