@@ -2,12 +2,11 @@
 // deploy request, recorded for exactly that environment and target commit in
 // .mod/approvals/<env>/<commit>.json (written atomically). The approval gate
 // passes on a recorded one by a qualifying approver who authored nothing in
-// the change; the bot asks the same question (approverRefusal) before it
+// the change (authors as GitHub resolves them: a commit whose author GitHub
+// cannot tell refuses every chat approval); the bot asks the same question (approverRefusal) before it
 // records anything, so an author's click on their own change records nothing.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommitInfo } from '../git/git.js';
-import type { ChatopsConfig } from './config.js';
 import type { GateContext } from './gates/gate.js';
 import type { StatePaths } from './state-paths.js';
 
@@ -57,31 +56,23 @@ export function fileChatApprovals(paths: StatePaths): ChatApprovalStore {
 }
 
 /**
- * The GitHub login of a commit's author: a GitHub noreply address names it;
- * otherwise the chatops.users login equal to the author's name or to the
- * local part of their email (case-insensitive, as GitHub logins are).
+ * Who wrote the change: the GitHub logins (lower case) of the authors of its
+ * pull requests and of its commits as GitHub resolves them, and the commits
+ * whose author GitHub cannot tell (git's own author name and email are
+ * whatever `git commit --author` said, so they never identify anyone).
  */
-export function commitAuthorLogin(commit: CommitInfo, users: ChatopsConfig['users']): string | undefined {
-  const noreply = /^(?:\d+\+)?([^@]+)@users\.noreply\.github\.com$/i.exec(commit.authorEmail);
-  if (noreply) return noreply[1]!.toLowerCase();
-  const local = commit.authorEmail.split('@')[0]!.toLowerCase();
-  const name = commit.author.toLowerCase();
-  for (const { github } of Object.values(users)) {
-    const login = github.toLowerCase();
-    if (login === local || login === name) return login;
-  }
-  return undefined;
-}
-
-/** The GitHub logins (lower case) of everyone who authored a pull request or a commit of the change. */
-export async function changeAuthors(context: GateContext): Promise<Set<string>> {
+export async function changeAuthors(context: GateContext): Promise<{ logins: Set<string>; unknown: { commit: string; why: string }[] }> {
+  const github = await context.github();
   const { pulls } = await context.pullRequests();
-  const authors = new Set(pulls.map((pr) => pr.author.toLowerCase()));
-  for (const commit of context.change.commits) {
-    const login = commitAuthorLogin(commit, context.chatopsUsers);
-    if (login) authors.add(login);
+  const logins = new Set(pulls.map((pr) => pr.author.toLowerCase()));
+  const unknown: { commit: string; why: string }[] = [];
+  // Independent look-ups: one per commit, in parallel.
+  const authors = await Promise.all(context.change.commits.map(async (commit) => ({ commit, login: await github.commitAuthor(commit.commit).catch((error: unknown) => error as Error) })));
+  for (const { commit, login } of authors) {
+    if (typeof login === 'string' && login) logins.add(login.toLowerCase());
+    else unknown.push({ commit: commit.commit, why: login instanceof Error ? login.message : `GitHub ties its author ${commit.author} <${commit.authorEmail}> to no account` });
   }
-  return authors;
+  return { logins, unknown };
 }
 
 /**
@@ -99,6 +90,9 @@ export async function approverRefusal(context: GateContext, settings: { approver
     if (settings.team && !approvers.has(login)) for (const member of await (await context.github()).teamMembers(settings.team)) approvers.add(member.toLowerCase());
     if (!approvers.has(login)) return `${user.github} is not one of ${context.change.environment.name}'s approvers (gates.approval: ${[...settings.approvers, ...(settings.team ? [settings.team] : [])].join(', ')})`;
   }
-  if ((await changeAuthors(context)).has(login)) return `${user.github} authored part of this change, and nobody approves their own change`;
+  const authors = await changeAuthors(context);
+  const [unknown] = authors.unknown;
+  if (unknown) return `cannot tell who wrote ${unknown.commit.slice(0, 8)}: ${unknown.why} (an approver may approve only a change whose every author GitHub knows; approve its pull request on GitHub instead)`;
+  if (authors.logins.has(login)) return `${user.github} authored part of this change, and nobody approves their own change`;
   return undefined;
 }

@@ -124,6 +124,11 @@ export class OctokitPullRequests implements PullRequests {
     return members.map((m) => m.login);
   }
 
+  async commitAuthor(sha: string): Promise<string | null> {
+    const { data } = await this.call(`the author of commit ${sha.slice(0, 8)}`, () => this.octokit.rest.repos.getCommit({ owner: this.owner, repo: this.repo, ref: sha, per_page: 1 }));
+    return (data.author as { login?: string } | null)?.login ?? null;
+  }
+
   async postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }> {
     const { data } = await this.call(`a review on #${number}`, () => this.octokit.rest.pulls.createReview({ owner: this.owner, repo: this.repo, pull_number: number, event: review.event, body: review.body }));
     return { id: data.id, url: data.html_url ?? null };

@@ -69,6 +69,8 @@ beforeAll(async () => {
   head = await app.commit('Config for the ChatOps bot');
   await app.git('branch', 'master');
   github.addPull({ number: 7, title: 'Config for the ChatOps bot', body: 'SHOP-1', author: 'alice', base: 'master', headSha: head, mergeCommitSha: head }, [head]);
+  // GitHub knows who wrote each commit (the approver check asks it, never git's author fields).
+  for (const sha of (await app.git('rev-list', 'master')).split('\n').filter(Boolean)) github.commitAuthors.set(sha, 'alice');
   bot = await startBotServer({
     cwd: app.dir,
     env: { ...process.env, GITHUB_TOKEN: 'ghp_test', SLACK_API_URL: slack.url, MOD_STATE_DIR: '' },

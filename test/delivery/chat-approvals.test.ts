@@ -1,14 +1,14 @@
 // Approvals recorded in Slack and the approval gate: a recorded approval of
 // exactly the environment and target commit passes the gate when its
 // approver has the approver role, is one of the configured approvers and
-// authored nothing in the change (no PR, no commit); otherwise the gate
-// behaves as before. Real git repository, fake GitHub and provider.
+// authored nothing in the change (no PR, no commit, authors as GitHub
+// resolves them); otherwise the gate behaves as before. Real git repository, fake GitHub and provider.
 import { afterEach, describe, expect, it } from 'vitest';
-import { approverRefusal, commitAuthorLogin, fileChatApprovals } from '../../../src/delivery/chat-approvals.js';
-import { gateContext, runGates } from '../../../src/delivery/gates/run-gates.js';
-import { FakeProvider } from '../../fakes/fake-provider.js';
-import { FakeWorkspace } from '../../fakes/fake-workspace.js';
-import { TempRepository } from '../../fakes/temp-repository.js';
+import { approverRefusal, fileChatApprovals } from '../../src/delivery/chat-approvals.js';
+import { gateContext, runGates } from '../../src/delivery/gates/run-gates.js';
+import { FakeProvider } from '../fakes/fake-provider.js';
+import { FakeWorkspace } from '../fakes/fake-workspace.js';
+import { TempRepository } from '../fakes/temp-repository.js';
 
 let repo: TempRepository;
 afterEach(() => repo.dispose());
@@ -29,12 +29,13 @@ async function scenario(approvers: string[] = ['alice', 'bob']) {
   // Alice Author <alice@example.com> (TempRepository's author) writes the change, as PR #7.
   const target = await repo.commit('Change (#7)', { 'a.txt': 'a\n' });
   ws.gateDependencies.github.addPull({ number: 7, baseRef: 'master', mergeCommitSha: target, author: 'carla' }, [target]);
+  ws.gateDependencies.github.commitAuthors.set(target, 'alice');
   const env = ws.environment('production');
   const commit = await ws.git.commitInfo(target);
   const judge = async () => (await runGates(ws, env, provider, commit, { initiator: 'carol' }, ws.gateDependencies)).gates.find((g) => g.name === 'approval')!;
-  const approve = (slackUser: string, github: string, commitSha = target) => fileChatApprovals(ws.paths).record('production', commitSha, { requestId: 'r1', slackUser, github, approvedAt: '2026-12-02T10:00:00Z' });
+  const approve = (slackUser: string, github: string, commitSha = target) => fileChatApprovals(ws.paths).record('production', commitSha, { requestId: 'r1', slackUser, github, approvedAt: new Date().toISOString() });
   const refusal = async (slackUser: string) => approverRefusal(await gateContext(ws, env, provider, commit, ws.gateDependencies), { approvers }, slackUser);
-  return { ws, target, judge, approve, refusal };
+  return { ws, repo, env, provider, target, judge, approve, refusal };
 }
 
 describe('chat approvals and the approval gate', () => {
@@ -72,11 +73,41 @@ describe('chat approvals and the approval gate', () => {
     expect((await s.judge()).status).toBe('pass');
   });
 
-  it("matches a commit's author to a GitHub login by noreply address, name or email", () => {
-    const commit = { commit: 'a'.repeat(40), subject: 's', date: '', parents: [] };
-    expect(commitAuthorLogin({ ...commit, author: 'Someone', authorEmail: '123+Octo-Cat@users.noreply.github.com' }, {})).toBe('octo-cat');
-    expect(commitAuthorLogin({ ...commit, author: 'Alice Author', authorEmail: 'alice@example.com' }, users)).toBe('alice');
-    expect(commitAuthorLogin({ ...commit, author: 'bob', authorEmail: 'b@example.com' }, users)).toBe('bob');
-    expect(commitAuthorLogin({ ...commit, author: 'Zed', authorEmail: 'zed@example.com' }, users)).toBeUndefined();
+  it('takes authors from GitHub, not git: a forged git author is still its GitHub author', async () => {
+    const s = await scenario();
+    // Bob pushes a commit straight to master, claiming in git to be Carol.
+    await s.repo.write('b.txt', 'b\n');
+    await s.repo.sh('add', '-A');
+    await s.repo.sh('commit', '-q', '-m', 'Hotfix', '--author', 'Carol <carol@example.com>');
+    const forged = await s.repo.head();
+    s.ws.gateDependencies.github.commitAuthors.set(forged, 'BOB');
+    const commit = await s.ws.git.commitInfo(forged);
+    const refusal = await approverRefusal(await gateContext(s.ws, s.env, s.provider, commit, s.ws.gateDependencies), { approvers: ['alice', 'bob'] }, 'U0BOB');
+    expect(refusal).toBe('Bob authored part of this change, and nobody approves their own change');
+  });
+
+  it('refuses every chat approval when GitHub cannot tell who wrote a commit (tied to no account, or not on GitHub)', async () => {
+    const s = await scenario();
+    const unlinked = await s.repo.commit('Pushed without a PR', { 'c.txt': 'c\n' });
+    s.ws.gateDependencies.github.commitAuthors.set(unlinked, null);
+    const context = async (sha: string) => gateContext(s.ws, s.env, s.provider, await s.ws.git.commitInfo(sha), s.ws.gateDependencies);
+    expect(await approverRefusal(await context(unlinked), { approvers: ['alice', 'bob'] }, 'U0BOB')).toBe(
+      `cannot tell who wrote ${unlinked.slice(0, 8)}: GitHub ties its author Alice Author <alice@example.com> to no account (an approver may approve only a change whose every author GitHub knows; approve its pull request on GitHub instead)`,
+    );
+    const unknown = await s.repo.commit('Never pushed', { 'd.txt': 'd\n' });
+    expect(await approverRefusal(await context(unknown), { approvers: ['alice', 'bob'] }, 'U0BOB')).toContain(`cannot tell who wrote ${unknown.slice(0, 8)}: No commit found for SHA: ${unknown}`);
+    // Recorded anyway (by hand), it does not pass the gate.
+    await fileChatApprovals(s.ws.paths).record('production', unknown, { requestId: 'r2', slackUser: 'U0BOB', github: 'Bob', approvedAt: new Date().toISOString() });
+    const gate = (await runGates(s.ws, s.env, s.provider, await s.ws.git.commitInfo(unknown), { initiator: 'carol' }, s.ws.gateDependencies)).gates.find((g) => g.name === 'approval')!;
+    expect(gate.status).toBe('fail');
+  });
+
+  it('a commit without a pull request is covered by a Slack approval when GitHub knows its author and it is not the approver', async () => {
+    const s = await scenario();
+    const direct = await s.repo.commit('Pushed without a PR', { 'c.txt': 'c\n' });
+    s.ws.gateDependencies.github.commitAuthors.set(direct, 'carla');
+    await fileChatApprovals(s.ws.paths).record('production', direct, { requestId: 'r3', slackUser: 'U0BOB', github: 'Bob', approvedAt: new Date().toISOString() });
+    const gate = (await runGates(s.ws, s.env, s.provider, await s.ws.git.commitInfo(direct), { initiator: 'carol' }, s.ws.gateDependencies)).gates.find((g) => g.name === 'approval')!;
+    expect(gate).toMatchObject({ status: 'pass', reason: 'approved in Slack by Bob (U0BOB)' });
   });
 });

@@ -4,7 +4,7 @@
 // tell which pull requests a gate looked at and how often.
 import type { LabelEvent, PullRequest, PullRequestComment, PullRequestReview, PullRequests } from '../../src/delivery/gates/pull-requests.js';
 
-export type FakePullRequestRead = `forCommit:${string}` | `get:${number}` | `reviews:${number}` | `labelEvents:${number}` | `teamMembers:${string}` | `comments:${number}`;
+export type FakePullRequestRead = `forCommit:${string}` | `get:${number}` | `reviews:${number}` | `labelEvents:${number}` | `teamMembers:${string}` | `comments:${number}` | `commitAuthor:${string}`;
 
 export class FakePullRequests implements PullRequests {
   readonly reads: FakePullRequestRead[] = [];
@@ -18,6 +18,8 @@ export class FakePullRequests implements PullRequests {
   private readonly reviewsByPull = new Map<number, PullRequestReview[]>();
   private readonly labelEventsByPull = new Map<number, LabelEvent[]>();
   private readonly teams = new Map<string, string[]>();
+  /** GitHub's author login of each commit (null: tied to no account); a commit not here is unknown to GitHub. */
+  readonly commitAuthors = new Map<string, string | null>();
 
   /** A pull request brought by `commits` (its merge commit, or the commits it contains). */
   addPull(pull: Pick<PullRequest, 'number'> & Partial<PullRequest>, commits: string[]): PullRequest {
@@ -58,7 +60,7 @@ export class FakePullRequests implements PullRequests {
     this.teams.set(team, members);
   }
 
-  readsOf(kind: 'forCommit' | 'get' | 'reviews' | 'labelEvents' | 'teamMembers' | 'comments'): string[] {
+  readsOf(kind: 'forCommit' | 'get' | 'reviews' | 'labelEvents' | 'teamMembers' | 'comments' | 'commitAuthor'): string[] {
     return this.reads.filter((r) => r.startsWith(`${kind}:`)).map((r) => r.slice(kind.length + 1));
   }
 
@@ -89,6 +91,12 @@ export class FakePullRequests implements PullRequests {
     const members = this.teams.get(team);
     if (!members) throw new Error(`team ${team} not found`);
     return [...members];
+  }
+
+  async commitAuthor(sha: string): Promise<string | null> {
+    this.reads.push(`commitAuthor:${sha}`);
+    if (!this.commitAuthors.has(sha)) throw new Error(`No commit found for SHA: ${sha}`);
+    return this.commitAuthors.get(sha)!;
   }
 
   async postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }> {

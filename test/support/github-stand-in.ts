@@ -41,6 +41,8 @@ export class GitHubStandIn {
   readonly reviews = new Map<number, StandInReview[]>();
   readonly events = new Map<number, StandInLabelEvent[]>();
   readonly teams = new Map<string, string[]>();
+  /** GET /repos/:o/:r/commits/:sha: the author's login as GitHub resolves it, or null (an email tied to no account); other commits are 422. */
+  readonly commitAuthors = new Map<string, string | null>();
   readonly posted: { number: number; event: string; body: string }[] = [];
   /** Issue comments on each pull request's conversation (POST /issues/:n/comments adds one). */
   readonly comments = new Map<number, StandInComment[]>();
@@ -63,9 +65,10 @@ export class GitHubStandIn {
     for (const sha of commits) this.commitPulls.set(sha, [...(this.commitPulls.get(sha) ?? []), pull.number]);
   }
 
-  async start(): Promise<string> {
+  /** Listens on loopback: a free port, or `port` (tools/chatops-stand-ins.ts). */
+  async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, '127.0.0.1', resolve));
     this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
@@ -143,6 +146,24 @@ export class GitHubStandIn {
         res,
         (this.commitPulls.get(m[1]!) ?? []).map((n) => this.pullJson(this.pulls.get(n)!)),
       );
+    }
+    if ((m = new RegExp(`^${prefix}/commits/([0-9a-f]{7,40})$`).exec(url.pathname))) {
+      const sha = m[1]!;
+      if (!this.commitAuthors.has(sha)) return this.send(res, 422, { message: `No commit found for SHA: ${sha}`, documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit' });
+      const login = this.commitAuthors.get(sha)!;
+      const person = login ? { login, id: 1, type: 'User', html_url: `https://github.example/${login}` } : null;
+      return this.send(res, 200, {
+        sha,
+        node_id: `C_${sha.slice(0, 8)}`,
+        url: `${this.baseUrl}${prefix}/commits/${sha}`,
+        html_url: `https://github.example/${this.owner}/${this.repo}/commit/${sha}`,
+        commit: { author: { name: login ?? 'Someone', email: login ? `${login}@example.com` : 'someone@unknown.example', date: '2026-11-20T00:00:00Z' }, committer: { name: 'GitHub', email: 'noreply@github.com', date: '2026-11-20T00:00:00Z' }, message: 'a commit' },
+        author: person,
+        committer: person,
+        parents: [],
+        stats: { total: 0, additions: 0, deletions: 0 },
+        files: [],
+      });
     }
     if ((m = new RegExp(`^${prefix}/pulls/(\\d+)$`).exec(url.pathname))) {
       const pull = this.pulls.get(Number(m[1]));

@@ -46,6 +46,13 @@ export interface PullRequests {
   reviews(number: number): Promise<PullRequestReview[]>;
   labelEvents(number: number): Promise<LabelEvent[]>;
   teamMembers(team: string): Promise<string[]>;
+  /**
+   * The GitHub login of a commit's author as GitHub resolves it (from the
+   * verified emails of accounts, GET /repos/:o/:r/commits/:sha), or null when
+   * GitHub ties the author to no account. Git's own author name and email are
+   * whatever `git commit --author` said, so they never identify anyone.
+   */
+  commitAuthor(sha: string): Promise<string | null>;
   postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }>;
   /** Comments on the pull request's conversation (issue 16: "deployed to <env> in <id>"). */
   comment(number: number, body: string): Promise<{ id: number; url: string | null }>;
@@ -53,7 +60,7 @@ export interface PullRequests {
 }
 
 /**
- * Reads each PR's reviews, label events and each team's members once per
+ * Reads each PR's reviews, label events, each team's members and each commit's author once per
  * judgement: the peer-review and approval gates both read the reviews.
  */
 export function readOnce(github: PullRequests): PullRequests {
@@ -72,6 +79,7 @@ export function readOnce(github: PullRequests): PullRequests {
     reviews: (number) => once(`reviews:${number}`, () => github.reviews(number)),
     labelEvents: (number) => once(`events:${number}`, () => github.labelEvents(number)),
     teamMembers: (team) => once(`team:${team}`, () => github.teamMembers(team)),
+    commitAuthor: (sha) => once(`author:${sha}`, () => github.commitAuthor(sha)),
     postReview: (number, review) => github.postReview(number, review),
     comment: (number, body) => github.comment(number, body),
     comments: (number) => github.comments(number),
