@@ -39,7 +39,7 @@ export const errorCodes = {
   TIMEOUT: { exitCode: ExitCode.Timeout, meaning: 'timed out (`--timeout`): an AWS deployment goes on; a local one is stopped (its hook killed) and recorded `Stopped`' },
   INTERRUPTED: { exitCode: ExitCode.Interrupted, meaning: 'interrupted (Ctrl-C, SIGINT or SIGTERM); in a deployment record: the deployment was stopped' },
   DEPLOYMENT_STOPPED: { exitCode: ExitCode.Interrupted, meaning: 'in a deployment record: `mod stop` stopped the deployment (the record says who); its CLI exits 130' },
-  DEPLOYMENT_ABANDONED: { meaning: 'in a deployment record: its `mod` process died mid-deployment; the next lock holder closed it `Stopped` and killed its hook' },
+  DEPLOYMENT_ABANDONED: { meaning: 'in a deployment record: its `mod` process died mid-deployment; the next lock holder closed it `Stopped` and killed its hook (a model release: the next `mod model` command closed it and put back the pointer it wrote)' },
   REVERT_BLOCKED: { exitCode: ExitCode.Failed, meaning: 'a rollback refused before redeploying: the revert it must make on the branch is not possible (uncommitted changes, branch checked out elsewhere, upstream ahead or unreachable, conflict)' },
   REVERT_PENDING: { exitCode: ExitCode.Failed, meaning: 'the last rollback redeployed but its revert commit is not made: `mod rollback --env E --finish-revert`' },
   GIT: { exitCode: ExitCode.Failed, meaning: 'a git command failed' },
