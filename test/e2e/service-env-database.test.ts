@@ -216,6 +216,17 @@ describe('a deployed local env on its embedded database (the host serves .mod/en
     const created = await repo.json<{ token: string }>(['service', 'token', 'create', '--env', 'stage', '--name', 'alice']);
     expect(created.exitCode, created.stderr).toBe(0);
     expect((await exportLabels(created.body.token)).status).toBe(200);
+    // The deployed bundle serves the moderator console (console/ is in the buildspec's artifacts): sign in with the token, open the queue and its assets.
+    const signIn = await fetch(`${endpoint}/console/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(created.body.token)}`, signal: AbortSignal.timeout(20_000) });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('mod_session='))!
+      .split(';')[0]!;
+    const queuePage = await fetch(`${endpoint}/console/queue`, { headers: { cookie }, signal: AbortSignal.timeout(20_000) });
+    expect(queuePage.status).toBe(200);
+    expect(await queuePage.text()).toContain('/console/assets/queue.js');
+    for (const asset of ['/console/assets/queue.js', '/console/assets/console.css', '/console/assets/vendor/uplot.esm.js']) expect((await fetch(`${endpoint}${asset}`, { signal: AbortSignal.timeout(20_000) })).status, asset).toBe(200);
     const refused = await exportLabels();
     expect(refused.status).toBe(401);
     expect(await refused.text()).toContain('mod service token create --env <env> --name <name>');

@@ -260,7 +260,7 @@ describe.each<Backend>(['postgres', 'pglite'])('service API on %s', (backend) =>
     expect(await count('moderator_tokens')).toBe(3);
 
     const listed = await env.store.listModeratorTokens();
-    expect(listed.find((t) => t.name === 'dave')).toEqual({ name: 'dave', createdAt, revokedAt });
+    expect(listed.find((t) => t.name === 'dave')).toEqual({ name: 'dave', role: 'moderator', createdAt, revokedAt });
     expect(listed.find((t) => t.name === 'alice')).toMatchObject({ name: 'alice', revokedAt: null });
     expect(JSON.stringify(listed)).not.toContain(hashToken(leaver));
 

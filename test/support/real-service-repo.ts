@@ -29,6 +29,7 @@ artifacts:
     - scripts/**/*
     - models/**/*
     - migrations/**/*
+    - console/**/*
 `;
 
 export interface EnvironmentOptions {
@@ -136,7 +137,7 @@ export async function createRealServiceRepo(config: string, prefix = 'mod-e2e-mo
   await git('init', '-q', '-b', 'stage');
   await git('config', 'user.name', 'Alice Author');
   await git('config', 'user.email', 'alice@example.com');
-  for (const entry of ['appspec.yml', 'package.json', 'bin', 'scripts', 'migrations', 'models']) await cp(path.join(REPO_ROOT, entry), path.join(dir, entry), { recursive: true });
+  for (const entry of ['appspec.yml', 'package.json', 'bin', 'scripts', 'migrations', 'models', 'console']) await cp(path.join(REPO_ROOT, entry), path.join(dir, entry), { recursive: true });
   await writeFile(path.join(dir, '.gitignore'), '.mod/\n');
   await writeFile(path.join(dir, 'buildspec.yml'), BUILDSPEC);
   await writeFile(path.join(dir, 'mod.config.yml'), config);

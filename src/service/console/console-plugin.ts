@@ -20,7 +20,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { HttpError } from '../http-errors.js';
+import { handleNotFound, HttpError } from '../http-errors.js';
 import { consoleStatsRoutes, type StatsSource } from '../routes/stats.js';
 import { consoleReviewRoutes, type ConsoleReviewOptions } from './console-review-routes.js';
 import { requireSession, SESSION_COOKIE, sessionIdHash } from './session-auth.js';
@@ -84,6 +84,8 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
   app.addHook('onRequest', async (_request, reply) => {
     void reply.header('cache-control', 'no-store');
   });
+  // The console's own 404 (same shape as the API's), so that it gets the console's headers too.
+  app.setNotFoundHandler(handleNotFound);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
 

@@ -67,13 +67,13 @@ function foreignOrigin(request: FastifyRequest): string | null {
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${site}`;
   const origin = request.headers.origin;
   if (origin === undefined || origin === 'null') return null;
-  let host: string;
+  // Both as URLs, so a default port written out (http://host:80) compares equal to none.
   try {
-    host = new URL(origin).host;
+    const from = new URL(origin);
+    return from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host ? null : origin;
   } catch {
     return origin;
   }
-  return host === request.headers.host ? null : origin;
 }
 
 const wantsJson = (request: FastifyRequest) => (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
