@@ -28,7 +28,7 @@ export async function postSigned(url: string, body: string, contentType: string,
 }
 
 /** The form Slack posts for `/mod <text>` typed by `user` in `channel`. */
-export function slashCommandBody(user: string, text: string, channel = 'C0DEPLOYS'): string {
+export function slashCommandBody(user: string, text: string, channel = 'C0DEPLOYS', responseUrl = 'https://hooks.slack.example/commands/T0ACME/1/x'): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: 'T0ACME',
@@ -41,13 +41,13 @@ export function slashCommandBody(user: string, text: string, channel = 'C0DEPLOY
     text,
     api_app_id: 'A0MOD',
     is_enterprise_install: 'false',
-    response_url: 'https://hooks.slack.example/commands/T0ACME/1/x',
+    response_url: responseUrl,
     trigger_id: '1.2.3',
   }).toString();
 }
 
 /** The form Slack posts when `user` clicks a button of the message `messageTs`. */
-export function buttonClickBody(user: string, action: { action_id: string; value: string }, channel: string, messageTs: string): string {
+export function buttonClickBody(user: string, action: { action_id: string; value: string }, channel: string, messageTs: string, responseUrl = 'https://hooks.slack.example/actions/T0ACME/1/y'): string {
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0ACME' },
@@ -61,8 +61,8 @@ export function buttonClickBody(user: string, action: { action_id: string; value
     channel: { id: channel, name: 'releases' },
     message: { type: 'message', ts: messageTs, bot_id: 'B0MODBOT', text: 'approval request' },
     state: { values: {} },
-    response_url: 'https://hooks.slack.example/actions/T0ACME/1/y',
-    actions: [{ ...action, block_id: 'mod_approval', type: 'button', action_ts: `${Math.floor(Date.now() / 1000)}.000100`, text: { type: 'plain_text', text: 'Approve' } }],
+    response_url: responseUrl,
+    actions: [{ ...action, block_id: 'mod_approval', type: 'button', action_ts: `${Math.floor(Date.now() / 1000)}.000100`, text: { type: 'plain_text', text: action.action_id === 'mod_reject' ? 'Reject' : 'Approve' } }],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

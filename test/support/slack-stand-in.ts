@@ -25,9 +25,10 @@ export class SlackStandIn {
 
   constructor(readonly token = 'xoxb-test-token') {}
 
-  async start(): Promise<string> {
+  /** Listens on loopback: a free port, or `port` (tools/chatops-stand-ins.ts). */
+  async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
     return this.url;
   }
