@@ -6,7 +6,7 @@
 // each release record is one JSON file in models/releases. What an instance
 // decides with is what its process says on the health path (/healthz `model`).
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Environment } from '../../config.js';
 import type { DeploymentRecord } from '../../deployment.js';
@@ -38,10 +38,15 @@ export class LocalModelStore implements ModelStore {
     const artifacts = path.resolve(this.paths.models(environment.name));
     const target = path.join(artifacts, name);
     const ref: ModelRef = { version: manifest.version, checksum: manifest.checksum, location: target };
-    // Only a complete copy is ever renamed into place: a directory there is a published model.
-    if (await isDirectory(target)) return ref;
-
     const source = path.resolve(dir);
+    // Only a complete copy is ever renamed into place: a directory there is a published model, reused
+    // when its bytes are the source's (or the source is gone); a copy changed since is replaced.
+    if (await isDirectory(target)) {
+      const same = await sameFiles(source, target);
+      if (same !== false) return ref;
+      await rm(target, { recursive: true, force: true });
+    }
+
     const files = await artifactFiles(source, manifest.checksum);
     await mkdir(artifacts, { recursive: true });
     const staging = path.join(artifacts, `.tmp-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -177,6 +182,25 @@ async function artifactFiles(dir: string, checksum: string): Promise<string[]> {
     throw new ModError('MODEL_ARTIFACT_INVALID', `${dir}: ${weights} is missing: the artifact is incomplete`, { hint: 'train the model again' });
   }
   return [MANIFEST_FILE, weights];
+}
+
+/** Whether `target` holds the artifact files of `source` byte for byte; undefined when the source cannot be read (nothing to compare with). */
+async function sameFiles(source: string, target: string): Promise<boolean | undefined> {
+  const manifest = await readFile(path.join(source, MANIFEST_FILE)).catch(() => undefined);
+  if (!manifest) return undefined;
+  let weights = DEFAULT_WEIGHTS_FILE;
+  try {
+    const file = (JSON.parse(manifest.toString('utf8')) as { weights?: { file?: unknown } }).weights?.file;
+    if (typeof file === 'string' && /^[\w.-]+$/.test(file)) weights = file;
+  } catch {
+    return undefined;
+  }
+  for (const file of [MANIFEST_FILE, weights]) {
+    const [a, b] = await Promise.all([readFile(path.join(source, file)).catch(() => undefined), readFile(path.join(target, file)).catch(() => undefined)]);
+    if (!a) return undefined;
+    if (!b || !a.equals(b)) return false;
+  }
+  return true;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

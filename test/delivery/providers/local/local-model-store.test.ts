@@ -70,6 +70,14 @@ function release(deploymentId: string, startedAt: string, version = 'v1'): Deplo
 }
 
 describe('LocalModelStore.publish (issue 13)', () => {
+  it('a published copy whose bytes changed since (corrupt) is not reused: publishing again replaces it with the source', async () => {
+    const source = await artifact('src', 'v1', 'c'.repeat(64));
+    const ref = await store.publish(env, source, { version: 'v1', checksum: 'c'.repeat(64) });
+    await writeFile(path.join(ref.location, 'weights.f32.gz'), 'corrupt');
+    expect((await store.publish(env, source, { version: 'v1', checksum: 'c'.repeat(64) })).location).toBe(ref.location);
+    expect(await readFile(path.join(ref.location, 'weights.f32.gz'), 'utf8')).toBe('weights of src');
+  });
+
   it('issue 13: copies the artifact into the env state as <version>-<12 of the checksum>, and the copy is what the ref names', async () => {
     const manifest = await bundledManifest();
     const ref = await store.publish(env, BUNDLED, manifest);
