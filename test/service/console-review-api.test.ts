@@ -1,5 +1,5 @@
 // The console's review API through the real app (inject) on real
-// PostgreSQL (issue 15): the claim is the /v1 queue's, narrowed in SQL by
+// PostgreSQL and PGlite (issue 15): the claim is the /v1 queue's, narrowed in SQL by
 // category and decision (two moderators never share a post, the order
 // still applies among the filtered ones); a label has the /v1 refusals;
 // undo takes back only the moderator's own latest label while its claim
@@ -8,10 +8,10 @@
 // route would; viewers are refused; every POST needs the CSRF token.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/service/app.js';
-import { createTestStore } from '../store/test-database.js';
+import { createTestStore, type Backend } from '../store/test-database.js';
 import { consoleCall, createToken, signIn, textModerator, type Signed } from './console-support.js';
 
-describe('console review API on postgres', () => {
+describe.each<Backend>(['postgres', 'pglite'])('console review API on %s', (backend) => {
   let env: Awaited<ReturnType<typeof createTestStore>>;
   let now = new Date('2026-04-01T00:00:00Z');
   const clock = () => now;
@@ -40,7 +40,7 @@ describe('console review API on postgres', () => {
   };
 
   beforeAll(async () => {
-    env = await createTestStore('postgres');
+    env = await createTestStore(backend);
     app = buildApp({ store: env.store, moderator: textModerator, clock, reviewClaimSeconds: 600, reviewQueue: { maxWaitSeconds: 3600, secondOpinionShare: 0 }, console: { sessionHours: 720 } });
     twoOpinions = buildApp({ store: env.store, moderator: textModerator, clock, reviewClaimSeconds: 600, reviewQueue: { maxWaitSeconds: 3600, secondOpinionShare: 1 }, console: { sessionHours: 720 } });
     await Promise.all([app.ready(), twoOpinions.ready()]);
