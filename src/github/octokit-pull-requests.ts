@@ -37,8 +37,10 @@ export class OctokitPullRequests implements PullRequests {
   private readonly octokit: Octokit;
   private readonly owner: string;
   private readonly repo: string;
+  private viewer: Promise<string | undefined> | undefined;
 
-  constructor(options: { repository: string; token: string; baseUrl: string }) {
+  /** `viewerLogin`: the token's login when known (MOD_BOT_GITHUB_LOGIN), instead of asking GET /user. */
+  constructor(private readonly options: { repository: string; token: string; baseUrl: string; viewerLogin?: string }) {
     const [owner, repo] = options.repository.split('/') as [string, string];
     this.owner = owner;
     this.repo = repo;
@@ -129,6 +131,21 @@ export class OctokitPullRequests implements PullRequests {
     return (data.author as { login?: string } | null)?.login ?? null;
   }
 
+  viewerLogin(): Promise<string | undefined> {
+    this.viewer ??= this.options.viewerLogin
+      ? Promise.resolve(this.options.viewerLogin)
+      : this.octokit.rest.users.getAuthenticated().then(
+          ({ data }) => data.login,
+          (error: HttpError) => {
+            // A GitHub App installation token has no user; its reviews are by <app>[bot], which never count.
+            if (error.status === 403 && /not accessible by integration/i.test(error.message ?? '')) return undefined;
+            this.viewer = undefined;
+            return this.call("the token's own login (GET /user; or set MOD_BOT_GITHUB_LOGIN)", () => Promise.reject(error));
+          },
+        );
+    return this.viewer;
+  }
+
   async postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }> {
     const { data } = await this.call(`a review on #${number}`, () => this.octokit.rest.pulls.createReview({ owner: this.owner, repo: this.repo, pull_number: number, event: review.event, body: review.body }));
     return { id: data.id, url: data.html_url ?? null };
@@ -154,5 +171,5 @@ export async function openPullRequests(options: { repository?: string; baseUrl: 
   }
   const token = await findGitHubToken(options.env);
   if (!token) throw new GitHubUnavailableError('no GitHub token', 'set GITHUB_TOKEN, or log in with gh auth login');
-  return new OctokitPullRequests({ repository, token, baseUrl: options.baseUrl });
+  return new OctokitPullRequests({ repository, token, baseUrl: options.baseUrl, viewerLogin: options.env?.MOD_BOT_GITHUB_LOGIN || undefined });
 }

@@ -179,6 +179,30 @@ describe('POST /github/webhooks', () => {
     expect(github.posted.length).toBe(posted + 1);
   });
 
+  it("never counts the bot's own APPROVE as a peer review when it posts as a user (GET /user, or MOD_BOT_GITHUB_LOGIN)", async () => {
+    const head = 'd'.repeat(40);
+    github.addPull({ number: 13, title: 'Feature 13', body: 'Implements SHOP-13.', author: 'alice', base: 'master', headSha: head }, []);
+    // Bob approved, the bot (a machine user's token) approved after him, then Bob asked for changes.
+    github.reviews.set(13, [
+      { user: 'bob', state: 'APPROVED', commitId: head, submittedAt: '2026-11-20T00:00:00Z' },
+      { user: 'mod-bot', state: 'APPROVED', commitId: head, submittedAt: '2026-11-20T00:01:00Z' },
+      { user: 'bob', state: 'CHANGES_REQUESTED', commitId: head, submittedAt: '2026-11-20T00:02:00Z' },
+    ]);
+    github.botLogin = 'mod-bot';
+    try {
+      const answer = await deliver(url, 'pull_request_review', reviewEvent(13, { login: 'bob', type: 'User' }, 'Please fix'));
+      expect(answer.body).toMatchObject({ event: 'REQUEST_CHANGES', gates: expect.arrayContaining([expect.objectContaining({ name: 'peer-review', status: 'fail', reason: '#13: no approval by someone other than alice' })]) });
+    } finally {
+      github.botLogin = 'github-actions[bot]';
+    }
+    // GET /user tells nothing for an app's token: MOD_BOT_GITHUB_LOGIN names the login instead.
+    const named = Fastify();
+    await named.register(githubWebhookRoutes, { secret: SECRET, ctx: { openWorkspace: () => openWorkspace(repo.dir, { GITHUB_TOKEN: 'ghp_test', MOD_BOT_GITHUB_LOGIN: 'Mod-Bot' }), log: { info: () => {}, error: () => {} } } });
+    servers.push(named);
+    const again = await deliver(await named.listen({ port: 0, host: '127.0.0.1' }), 'pull_request_review', reviewEvent(13, { login: 'bob', type: 'User' }, 'Please fix'));
+    expect(again.body).toMatchObject({ event: 'REQUEST_CHANGES' });
+  });
+
   it('acts on nothing else: other events and actions are acknowledged (202), a ping with 200', async () => {
     const posted = github.posted.length;
     expect((await deliver(url, 'pull_request', pullRequestEvent('closed', 11))).body).toMatchObject({ skipped: true, reason: 'pull_request.closed events are not acted on' });

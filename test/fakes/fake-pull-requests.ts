@@ -20,6 +20,8 @@ export class FakePullRequests implements PullRequests {
   private readonly teams = new Map<string, string[]>();
   /** GitHub's author login of each commit (null: tied to no account); a commit not here is unknown to GitHub. */
   readonly commitAuthors = new Map<string, string | null>();
+  /** The token's own login (viewerLogin), e.g. a machine user's; undefined: an app's token. */
+  viewer: string | undefined;
 
   /** A pull request brought by `commits` (its merge commit, or the commits it contains). */
   addPull(pull: Pick<PullRequest, 'number'> & Partial<PullRequest>, commits: string[]): PullRequest {
@@ -97,6 +99,10 @@ export class FakePullRequests implements PullRequests {
     this.reads.push(`commitAuthor:${sha}`);
     if (!this.commitAuthors.has(sha)) throw new Error(`No commit found for SHA: ${sha}`);
     return this.commitAuthors.get(sha)!;
+  }
+
+  async viewerLogin(): Promise<string | undefined> {
+    return this.viewer;
   }
 
   async postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }> {

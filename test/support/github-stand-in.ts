@@ -50,7 +50,7 @@ export class GitHubStandIn {
   rateLimited = false;
   /** When set, every request is answered with this status (GitHub having an outage). */
   failWith: number | undefined;
-  /** The login POSTed reviews and comments are made by (the token's user). */
+  /** The login POSTed reviews and comments are made by (the token's user); GET /user answers it, or 403 for a `[bot]` (an app's token has no user). */
   botLogin = 'github-actions[bot]';
   private server?: http.Server;
   baseUrl = '';
@@ -139,6 +139,11 @@ export class GitHubStandIn {
     if (this.failWith) return this.send(res, this.failWith, { message: 'Server Error' });
     if (this.rateLimited) return this.send(res, 403, { message: 'API rate limit exceeded for installation.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1795400000' });
     const prefix = `/repos/${this.owner}/${this.repo}`;
+    if (url.pathname === '/user') {
+      return this.botLogin.endsWith('[bot]')
+        ? this.send(res, 403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user' })
+        : this.send(res, 200, { login: this.botLogin, id: 4242, type: 'User', site_admin: false, html_url: `https://github.example/${this.botLogin}` });
+    }
     let m: RegExpExecArray | null;
     if ((m = new RegExp(`^${prefix}/commits/([0-9a-f]+)/pulls$`).exec(url.pathname))) {
       return this.page(

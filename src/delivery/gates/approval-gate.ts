@@ -29,10 +29,11 @@ export const approvalGate: Gate<{ approvers: string[]; team?: string }> = async 
   const github = await context.github();
   const approvers = new Set(settings.approvers);
   if (settings.team) for (const member of await github.teamMembers(settings.team)) approvers.add(member);
+  const self = await github.viewerLogin();
   const missing: string[] = [];
   const granted: string[] = [];
   for (const pr of pulls) {
-    const by = [...latestReviews(await github.reviews(pr.number)).values()].filter((r) => r.state === 'APPROVED' && approvers.has(r.user) && r.user !== pr.author).map((r) => r.user);
+    const by = [...latestReviews(await github.reviews(pr.number), self).values()].filter((r) => r.state === 'APPROVED' && approvers.has(r.user) && r.user !== pr.author).map((r) => r.user);
     if (by.length) granted.push(`#${pr.number} by ${by.join(', ')}`);
     else missing.push(`#${pr.number}`);
   }

@@ -1,6 +1,7 @@
 // peer-review: every pull request has an approval on its last commit by
 // someone other than its author, or an LGTM label whose last `labeled` event
-// was by someone other than the author. Self-approval never counts.
+// was by someone other than the author. Self-approval never counts, nor do
+// bots' reviews, mod's own included (the token's login, whatever it is).
 import type { PullRequest, PullRequestReview, PullRequests } from './pull-requests.js';
 import type { Gate } from './gate.js';
 import { fail, pass } from './gate.js';
@@ -10,31 +11,37 @@ export function isBot(login: string): boolean {
   return login.endsWith('[bot]');
 }
 
-/** Each human reviewer's latest decisive review (a later comment does not undo an approval). */
-export function latestReviews(reviews: PullRequestReview[]): Map<string, PullRequestReview> {
+/** Whether a login is a bot or the token mod itself posts with (PullRequests.viewerLogin). */
+export function isBotOrSelf(login: string, self: string | undefined): boolean {
+  return isBot(login) || (self !== undefined && login.toLowerCase() === self.toLowerCase());
+}
+
+/** Each human reviewer's latest decisive review (a later comment does not undo an approval); `self` is mod's own login. */
+export function latestReviews(reviews: PullRequestReview[], self?: string): Map<string, PullRequestReview> {
   const latest = new Map<string, PullRequestReview>();
   const ordered = [...reviews].sort((a, b) => (a.submittedAt ?? '').localeCompare(b.submittedAt ?? ''));
   for (const review of ordered) {
-    if (review.state === 'COMMENTED' || review.state === 'PENDING' || isBot(review.user)) continue;
+    if (review.state === 'COMMENTED' || review.state === 'PENDING' || isBotOrSelf(review.user, self)) continue;
     latest.set(review.user, review);
   }
   return latest;
 }
 
 export async function peerReviewOf(pr: PullRequest, github: PullRequests, label: string): Promise<{ ok: boolean; why: string }> {
-  const reviews = latestReviews(await github.reviews(pr.number));
+  const self = await github.viewerLogin();
+  const reviews = latestReviews(await github.reviews(pr.number), self);
   const approvals = [...reviews.values()].filter((r) => r.state === 'APPROVED' && r.user !== pr.author);
   const current = approvals.filter((r) => r.commitId === pr.headSha);
   if (current.length) return { ok: true, why: `#${pr.number} approved by ${current.map((r) => r.user).join(', ')}` };
   if (pr.labels.includes(label)) {
     const events = (await github.labelEvents(pr.number)).filter((e) => e.label === label && e.event === 'labeled');
     const last = events.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
-    if (last && last.actor !== pr.author && !isBot(last.actor)) return { ok: true, why: `#${pr.number} labelled ${label} by ${last.actor}` };
+    if (last && last.actor !== pr.author && !isBotOrSelf(last.actor, self)) return { ok: true, why: `#${pr.number} labelled ${label} by ${last.actor}` };
     if (last) return { ok: false, why: `#${pr.number}: the ${label} label was added by its author ${pr.author}` };
   }
   if (approvals.length) return { ok: false, why: `#${pr.number}: approved by ${approvals.map((r) => r.user).join(', ')} before later commits` };
-  const self = [...reviews.values()].some((r) => r.state === 'APPROVED' && r.user === pr.author);
-  return { ok: false, why: `#${pr.number}: no approval by someone other than ${pr.author}${self ? ' (self-approval does not count)' : ''}` };
+  const selfApproved = [...reviews.values()].some((r) => r.state === 'APPROVED' && r.user === pr.author);
+  return { ok: false, why: `#${pr.number}: no approval by someone other than ${pr.author}${selfApproved ? ' (self-approval does not count)' : ''}` };
 }
 
 export const peerReviewGate: Gate<{ label: string }> = async (settings, context) => {

@@ -53,6 +53,12 @@ export interface PullRequests {
    * whatever `git commit --author` said, so they never identify anyone.
    */
   commitAuthor(sha: string): Promise<string | null>;
+  /**
+   * The login the token acts as (GET /user, once; MOD_BOT_GITHUB_LOGIN
+   * overrides it), so the gates never count mod's own reviews; undefined for
+   * a GitHub App's token (no user: its reviews are by a `[bot]` login).
+   */
+  viewerLogin(): Promise<string | undefined>;
   postReview(number: number, review: { event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body: string }): Promise<{ id: number; url: string | null }>;
   /** Comments on the pull request's conversation (issue 16: "deployed to <env> in <id>"). */
   comment(number: number, body: string): Promise<{ id: number; url: string | null }>;
@@ -80,6 +86,7 @@ export function readOnce(github: PullRequests): PullRequests {
     labelEvents: (number) => once(`events:${number}`, () => github.labelEvents(number)),
     teamMembers: (team) => once(`team:${team}`, () => github.teamMembers(team)),
     commitAuthor: (sha) => once(`author:${sha}`, () => github.commitAuthor(sha)),
+    viewerLogin: () => once('viewer', () => github.viewerLogin()),
     postReview: (number, review) => github.postReview(number, review),
     comment: (number, body) => github.comment(number, body),
     comments: (number) => github.comments(number),
