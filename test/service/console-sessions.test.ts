@@ -217,6 +217,34 @@ describe('console sessions on postgres', () => {
     expect(signInPage.body).toContain('name="token"');
   });
 
+  it('works over real HTTP on loopback: form sign-in, the page, a labelled post with the CSRF header, sign-out', async () => {
+    const served = buildApp({ store: env.store, moderator: textModerator, clock });
+    try {
+      await served.listen({ host: '127.0.0.1', port: 0 });
+      const base = `http://127.0.0.1:${(served.server.address() as { port: number }).port}`;
+      const signInRes = await fetch(`${base}/console/sign-in`, { method: 'POST', redirect: 'manual', headers: { ...FORM, origin: base }, body: form({ token: tokens.alice! }) });
+      expect(signInRes.status).toBe(303);
+      const cookie = signInRes.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('mod_session='))!
+        .split(';')[0]!;
+      const page = await fetch(`${base}/console/queue`, { headers: { cookie } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      const { csrfToken } = (await (await fetch(`${base}/console/api/session`, { headers: { cookie } })).json()) as { csrfToken: string };
+      await fetch(`${base}/v1/moderate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'http-1', text: 'review spam' }) });
+      const claimed = (await (await fetch(`${base}/console/api/reviews`, { headers: { cookie } })).json()) as { items: { id: string }[] };
+      expect(claimed.items.map((i) => i.id)).toContain('http-1');
+      const decided = await fetch(`${base}/console/api/reviews/http-1/decision`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'spam' }) });
+      expect(decided.status, await decided.clone().text()).toBe(200);
+      const out = await fetch(`${base}/console/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie, ...FORM }, body: form({ _csrf: csrfToken }) });
+      expect(out.status).toBe(303);
+      expect((await fetch(`${base}/console/api/session`, { headers: { cookie } })).status).toBe(401);
+    } finally {
+      await served.close();
+    }
+  });
+
   it('refuses viewer tokens on the review queue and the label export (403 FORBIDDEN), not on the stats or a post', async () => {
     const viewer = { authorization: `Bearer ${tokens.sato}` };
     const posted = await app.inject({ method: 'POST', url: '/v1/moderate', payload: { id: 'v1', text: 'review spam' } });
