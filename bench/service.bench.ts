@@ -1,271 +1,196 @@
-// Service benchmark (issue 4): with autocannon on loopback, in the same run,
-// a bare Fastify route returning a constant (the ceiling on this machine)
-// against POST /v1/moderate storing every post in real PostgreSQL
-// (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, in a
-// throwaway schema). Each server runs in its own process (the built dist/
-// code, as deployed) so autocannon, in this process, does not share its
-// event loop; both routes get the same connections, warm-up and duration.
-// The service runs as in production: logging at info (one line per request
-// written to a file descriptor, here /dev/null), the default pool and
-// group-commit settings. Prints req/s, p50/p99 latency, the ratio, and the
-// CPU time each party used per request (service, PostgreSQL, autocannon),
-// because on this 2-core machine they all share the same two cores.
+// Service benchmark (issues 4 and 19): the cost of a committed post against
+// two ceilings that do the same work, measured in the same run:
+//   (a) a bare Fastify POST route with the service's own body and response
+//       schemas, answering a same-shape decision (no scoring, no store);
+//   the service, POST /v1/moderate, every post committed to PostgreSQL
+//       before the answer, as deployed (logging at info, metrics, the
+//       shipped model, the default pool and group commit);
+//   (b) the store alone: the same rows through the service's PostWriter and
+//       PostgresStore, N producers each awaiting its write (no HTTP);
+// and scoring alone, in this process, on the same eight texts. Rounds
+// alternate the three, so a slow spell of this shared machine hits all of
+// them; the summary takes the median round. autocannon runs in this process,
+// each server in its own (service-server.ts, the built dist/ code).
 //   npm run bench -- service
-//   BENCH_CONNECTIONS=10,50 (one pair of runs per value), BENCH_SECONDS,
-//   BENCH_ROUNDS (default 3), BENCH_LOG_LEVEL (default info), BENCH_WRITE_CONCURRENCY, BENCH_POOL_MAX,
+//   BENCH_CONNECTIONS (default 10,50), BENCH_SECONDS (default 10), BENCH_ROUNDS (default 3),
+//   BENCH_STORE=pglite (the embedded PGlite `mod serve` opens without DATABASE_URL),
+//   BENCH_BATCH=100 (POST /v1/moderate/batch with 100 posts per request),
+//   BENCH_LOG_LEVEL (default info), BENCH_WRITE_CONCURRENCY, BENCH_POOL_MAX,
 //   BENCH_WORKERS=N (the service in N cluster processes),
-//   BENCH_CPU_PROF=dir (the service runs under --cpu-prof),
+//   BENCH_CPU_PROF=dir (the service runs under --cpu-prof; summarise with bench/cpu-profile-summary.ts),
 //   BENCH_WITHOUT=scoring,store (diagnosis: what each part costs)
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NewPost } from '../src/store/postgres-store.js';
+import { cpuSince, cpuSnapshot, loadHttp, median, startServer, type HttpFigures, type Server } from './service-load.js';
+import { loadShippedModerator, scoringMicroseconds } from './service-scoring.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const workerCount = Number(process.env.BENCH_WORKERS ?? 1);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const connectionList = (process.env.BENCH_CONNECTIONS ?? '10').split(',').map(Number);
-// Realistic, varied posts: mostly ordinary chat, some with contact details or
-// URLs (rules fire), a few long ones; every request a different text.
-const TEXTS = [
-  'こんにちは！週末の予定はどうですか？写真ありがとう',
-  'Thanks for the quick reply, the jacket still available? I can pick it up on Saturday afternoon.',
-  'LINEやってる？ID教えてくれたら連絡するね',
-  '連絡はこちらまで: ０９０ー１２３４ー５６７８ お待ちしてます',
-  'check my profile at https://example.com/u/123 for more photos',
-  '今日はありがとうございました。また機会があればよろしくお願いします。',
-  'mail me: someone (at) example dot com',
-  'とても良い商品でした。梱包も丁寧で、発送も早かったです。また利用したいと思います。'.repeat(4),
-];
+const connectionList = (process.env.BENCH_CONNECTIONS ?? '10,50').split(',').map(Number);
+const pglite = process.env.BENCH_STORE === 'pglite';
+const batch = Number(process.env.BENCH_BATCH ?? 0);
+if (process.env.BENCH_STORE && !pglite) throw new Error(`BENCH_STORE=${process.env.BENCH_STORE}: expected pglite (unset: PostgreSQL at DATABASE_URL)`);
+if (!Number.isInteger(batch) || batch < 0 || batch > 100) throw new Error(`BENCH_BATCH=${process.env.BENCH_BATCH}: expected a whole number from 1 to 100 (the batch endpoint's limit)`);
+/** Posts per request. */
+const unit = batch || 1;
+const route = batch ? `POST /v1/moderate/batch (${batch} posts)` : 'POST /v1/moderate';
 
-async function serve(kind: string): Promise<void> {
-  const Fastify = (await import('fastify')).default;
-  if (kind === 'bare') {
-    const app = Fastify({ logger: false });
-    app.get('/', async () => ({ ok: true }));
-    console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
-    return;
-  }
-  const cluster = (await import('node:cluster')).default;
-  if (workerCount > 1 && cluster.isPrimary) {
-    // BENCH_WORKERS: the service in N processes sharing one port (node:cluster).
-    const workers = Array.from({ length: workerCount }, () => cluster.fork());
-    let printed = false;
-    for (const w of workers)
-      w.on('message', (url: string) => {
-        if (!printed) console.log(url);
-        printed = true;
-      });
-    process.once('SIGTERM', () => {
-      for (const w of workers) w.kill('SIGTERM');
-      setTimeout(() => process.exit(0), 500);
-    });
-    return;
-  }
-  const dist = path.join(here, '..', 'dist');
-  const { buildApp } = (await import(path.join(dist, 'service', 'app.js'))) as typeof import('../src/service/app.js');
-  const { loadModerator } = (await import(path.join(dist, 'service', 'moderator.js'))) as typeof import('../src/service/moderator.js');
-  const { loadMigrations, migrate } = (await import(path.join(dist, 'store', 'migrations.js'))) as typeof import('../src/store/migrations.js');
-  const { PostgresStore } = (await import(path.join(dist, 'store', 'postgres-store.js'))) as typeof import('../src/store/postgres-store.js');
-  const { default: pino } = await import('pino');
-  const migrations = await loadMigrations();
-  const store = PostgresStore.open({ url: DATABASE_URL, schema: process.env.BENCH_SCHEMA, migrations, ...(process.env.BENCH_POOL_MAX ? { max: Number(process.env.BENCH_POOL_MAX) } : {}) });
-  await migrate(store.pool, migrations);
-  const level = process.env.BENCH_LOG_LEVEL ?? 'info';
-  // Like stdout in production: a synchronous write to a file descriptor per line.
-  const stream = pino.destination({ dest: '/dev/null', sync: true });
-  // BENCH_WITHOUT (diagnosis only, not the service's figures): "store"
-  // answers writes without the database, "scoring" decides without the
-  // classifier, so a run shows what each part costs.
-  const without = new Set((process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean));
-  const app = buildApp({
-    store: without.has('store') ? Object.assign(Object.create(store) as typeof store, { recordPosts: async (posts: NewPost[]) => posts.map((p) => ({ ...p, created: true })) }) : store,
-    moderator: without.has('scoring') ? { modelVersion: 'none', moderate: () => ({ decision: 'approve' as const, category: null, categories: [], score: 0, reasons: [], modelVersion: 'none' }) } : await loadModerator(),
-    logger: level === 'off' ? false : { level, stream },
-    defaultMetrics: true,
-    ...(process.env.BENCH_WRITE_CONCURRENCY ? { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY) } : {}),
-  });
-  // Exit normally on SIGTERM so --cpu-prof (BENCH_CPU_PROF) writes its profile.
-  process.once('SIGTERM', () => process.exit(0));
-  // Cluster workers share one port: a fixed one, so they all get the same.
-  const url = await app.listen({ port: workerCount > 1 ? Number(process.env.BENCH_PORT ?? 39_217) : 0, host: '127.0.0.1' });
-  if (process.send) process.send(url);
-  else console.log(url);
-}
-
-function start(kind: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const profile = kind === 'service' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /http:\/\/[\d.:]+/.exec(out);
-      if (match) resolve({ child, url: match[0] });
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
-}
-
-/** CPU seconds of a server: its process and, with BENCH_WORKERS, its cluster workers. */
-async function serverCpuSeconds(pid: number): Promise<number> {
-  let children: number[] = [];
-  try {
-    children = execFileSync('pgrep', ['-P', String(pid)])
-      .toString()
-      .trim()
-      .split('\n')
-      .map(Number);
-  } catch {
-    // no children
-  }
-  let total = await cpuSeconds(pid);
-  for (const child of children) total += await cpuSeconds(child);
-  return total;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
-}
-
-async function postgresCpuSeconds(): Promise<number> {
-  let pids: number[] = [];
-  try {
-    pids = execFileSync('pgrep', ['-u', 'postgres']).toString().trim().split('\n').map(Number);
-  } catch {
-    return NaN;
-  }
-  let total = 0;
-  for (const pid of pids) total += await cpuSeconds(pid);
-  return total;
-}
-
-async function machineBusy(): Promise<{ busy: number; total: number }> {
-  const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = cpu[3]! + cpu[4]!;
-  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: (total - idle) / 100, total: total / 100 };
-}
-
-interface Figures {
+interface StoreFigures {
   connections: number;
-  requestsPerSecond: number;
+  commitsPerSecond: number;
+  rowsPerSecond: number;
   p50: number;
   p99: number;
-  errors: number;
-  non2xx: number;
-  total: number;
-  /** CPU microseconds per answered request. */
-  cpuPerRequest: { server: number; postgres: number; autocannon: number; machine: number };
-  /** Transactions committed in the database per answered request (group commit makes it < 1). */
-  commitsPerRequest: number;
-  /** Share of both cores busy during the measured run (all processes, other users included). */
-  machineBusy: number;
+  /** CPU µs per row: the writer's process (pg protocol, group commit), PostgreSQL. */
+  cpuPerRow: { writer: number; postgres: number };
+  commitsPerRow: number;
 }
 
-async function load(url: string, pid: number, method: 'GET' | 'POST', connections: number, body: boolean, commits: () => Promise<number>, warmUpSeconds: number): Promise<Figures> {
-  const autocannon = (await import('autocannon')).default;
-  // Bodies are serialised once, so the load generator spends its CPU on
-  // HTTP, not on JSON.stringify; each connection cycles through all of them
-  // (no id: every request is a new post).
-  const bodies = Array.from({ length: 64 }, (_, i) => ({ body: JSON.stringify({ text: TEXTS[i % TEXTS.length], kind: 'message', userId: `u-${i}` }) }));
-  const run = (duration: number) =>
-    autocannon({
-      url,
-      method,
-      connections,
-      duration,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      requests: body ? bodies : undefined,
-    });
-  await run(warmUpSeconds); // JIT, connection pools, prepared statements
-  const before = { server: await serverCpuSeconds(pid), postgres: await postgresCpuSeconds(), self: process.cpuUsage(), machine: await machineBusy(), commits: await commits() };
+interface Round {
+  round: number;
+  connections: number;
+  scoringUs: number;
+  bare: HttpFigures;
+  service: HttpFigures;
+  serviceCommitsPerPost: number;
+  store: StoreFigures;
+  /** The service's req/s over (a)'s. */
+  ratio: number;
+}
+
+async function loadStore(store: Server, connections: number, warmUp: number): Promise<StoreFigures> {
+  const run = (s: number) => store.ask<{ writes: number; seconds: number; p50: number; p99: number; statements: number; rows: number }>({ cmd: 'run', connections, seconds: s, batch: unit });
+  await run(warmUp);
+  const before = await cpuSnapshot(store.child.pid!);
   const r = await run(seconds);
-  const self = process.cpuUsage(before.self);
-  const machine = await machineBusy();
-  const n = r.requests.total || 1;
-  const us = (s: number) => Math.round((s * 1e6) / n);
+  const used = await cpuSince(store.child.pid!, before);
+  const rows = r.rows || 1;
   return {
     connections,
-    requestsPerSecond: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors + r.timeouts,
-    non2xx: r.non2xx,
-    total: r.requests.total,
-    cpuPerRequest: {
-      server: us((await serverCpuSeconds(pid)) - before.server),
-      postgres: us((await postgresCpuSeconds()) - before.postgres),
-      autocannon: us((self.user + self.system) / 1e6),
-      machine: us(machine.busy - before.machine.busy),
-    },
-    commitsPerRequest: ((await commits()) - before.commits) / n,
-    machineBusy: (machine.busy - before.machine.busy) / (machine.total - before.machine.total),
+    commitsPerSecond: r.statements / r.seconds,
+    rowsPerSecond: r.rows / r.seconds,
+    p50: r.p50,
+    p99: r.p99,
+    cpuPerRow: { writer: Math.round((used.server * 1e6) / rows), postgres: pglite ? NaN : Math.round((used.postgres * 1e6) / rows) },
+    commitsPerRow: r.statements / rows,
   };
+}
+
+const fmt = (n: number, width = 6) => (Number.isNaN(n) ? '-' : n.toFixed(0)).padStart(width);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function httpRow(name: string, f: HttpFigures): string {
+  const c = f.cpuPerRequest;
+  return `${String(f.connections).padStart(5)} ${name.padEnd(44)} ${fmt(f.requestsPerSecond * unit, 7)} ${fmt(f.p50, 5)} ${fmt(f.p99, 5)} ${String(f.errors + f.non2xx).padStart(6)}   ${fmt(c.server / unit)} ${fmt(pglite ? NaN : c.postgres / unit)} ${fmt(c.autocannon / unit)} ${fmt(c.machine / unit)}  ${(f.machineBusy * 100).toFixed(0).padStart(3)}%`;
+}
+
+function storeRow(f: StoreFigures): string {
+  return `${String(f.connections).padStart(5)} ${'(b) the store alone (PostWriter, no HTTP)'.padEnd(44)} ${fmt(f.rowsPerSecond, 7)} ${fmt(f.p50, 5)} ${fmt(f.p99, 5)} ${'0'.padStart(6)}   ${fmt(f.cpuPerRow.writer)} ${fmt(f.cpuPerRow.postgres)}   (${fmt(f.commitsPerSecond, 0)} commits/s, ${f.commitsPerRow.toFixed(2)} per post)`;
+}
+
+function verdict(met: boolean): string {
+  return met ? 'MET' : 'NOT MET';
 }
 
 async function main(): Promise<void> {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const pg = (await import('pg')).default;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const runs: { round: number; ceiling: Figures; moderate: Figures; ratio: number }[] = [];
+  const admin = pglite ? undefined : new pg.Client({ connectionString: DATABASE_URL });
+  await admin?.connect();
+  await admin?.query(`CREATE SCHEMA ${schema}`);
+  await admin?.query(`CREATE SCHEMA ${schema}_store`);
+  const servers: Server[] = [];
   try {
-    const bare = await start('bare', {});
-    const service = await start('service', { BENCH_SCHEMA: schema });
-    // Counts every commit in this database (other users of it included): an upper bound.
-    const commits = async () => Number((await admin.query('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0].n);
-    // Rounds alternate the two routes, so a slow spell of this shared
-    // machine hits both; the summary takes the median round.
+    const moderator = await loadShippedModerator();
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const bare = await startServer('bare-post', {});
+    const service = await startServer('service', { BENCH_SCHEMA: schema }, profile);
+    const store = await startServer('store', { BENCH_SCHEMA: `${schema}_store` });
+    servers.push(bare, service, store);
+    const runs: Round[] = [];
     for (const connections of connectionList) {
       for (let round = 1; round <= rounds; round++) {
         const warmUp = round === 1 ? 3 : 1;
-        const ceiling = await load(bare.url, bare.child.pid!, 'GET', connections, false, commits, warmUp);
-        const moderate = await load(`${service.url}/v1/moderate`, service.child.pid!, 'POST', connections, true, commits, warmUp);
-        runs.push({ round, ceiling, moderate, ratio: moderate.requestsPerSecond / ceiling.requestsPerSecond });
+        const scoringUs = scoringMicroseconds(moderator);
+        const bareFigures = await loadHttp(`${bare.url}${batch ? '/v1/moderate/batch' : '/v1/moderate'}`, bare.child.pid!, connections, seconds, warmUp, batch);
+        const before = await service.ask<{ statements: number; rows: number }>({ cmd: 'stats' });
+        const serviceFigures = await loadHttp(`${service.url}${batch ? '/v1/moderate/batch' : '/v1/moderate'}`, service.child.pid!, connections, seconds, warmUp, batch);
+        const after = await service.ask<{ statements: number; rows: number }>({ cmd: 'stats' });
+        // Commits per post over warm-up and measured run alike (the counter cannot tell them apart).
+        const serviceCommitsPerPost = (after.statements - before.statements) / Math.max(1, after.rows - before.rows);
+        const storeFigures = await loadStore(store, connections, warmUp);
+        runs.push({ round, connections, scoringUs, bare: bareFigures, service: serviceFigures, serviceCommitsPerPost, store: storeFigures, ratio: serviceFigures.requestsPerSecond / bareFigures.requestsPerSecond });
       }
     }
-    bare.child.kill('SIGTERM');
-    service.child.kill('SIGTERM');
-    const stored = Number((await admin.query(`SELECT count(*) AS n FROM ${schema}.posts`)).rows[0].n);
-    const answered = runs.reduce((s, r) => s + r.moderate.total, 0);
-    const row = (name: string, f: Figures) =>
-      `${String(f.connections).padStart(5)} ${name.padEnd(34)} ${f.requestsPerSecond.toFixed(0).padStart(7)} ${String(f.p50).padStart(5)} ${String(f.p99).padStart(5)} ${String(f.errors + f.non2xx).padStart(6)}   ${String(f.cpuPerRequest.server).padStart(6)} ${String(f.cpuPerRequest.postgres).padStart(6)} ${String(f.cpuPerRequest.autocannon).padStart(6)} ${String(f.cpuPerRequest.machine).padStart(6)}  ${(f.machineBusy * 100).toFixed(0).padStart(3)}%`;
+    const stored = await service.ask<{ posts: number }>({ cmd: 'stats' });
+    for (const s of servers) await s.stop();
+    servers.length = 0;
+
+    const answered = runs.reduce((s, r) => s + (r.service.total - r.service.non2xx) * unit, 0);
+    const db = pglite ? 'embedded PGlite (in the service process: its CPU includes the database)' : 'PostgreSQL at DATABASE_URL (throwaway schemas)';
     console.log(
-      `autocannon in this process, each server in its own; ${rounds} rounds of ${seconds} s per route, alternating, after a 3 s warm-up (1 s in later rounds); loopback; node ${process.version}; service log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; service processes ${workerCount}`,
+      `${rounds} rounds of ${seconds} s per party, alternating (a), the service, (b), after a 3 s warm-up (1 s in later rounds); autocannon in this process, each server in its own; loopback; node ${process.version}; ${db}; service log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}; service processes ${process.env.BENCH_WORKERS ?? 1}`,
     );
     if (process.env.BENCH_WITHOUT) console.log(`DIAGNOSIS ONLY, not the service's figures: the service runs without ${process.env.BENCH_WITHOUT}`);
-    console.log(`${'conns'.padStart(5)} ${'route'.padEnd(34)} ${'req/s'.padStart(7)} ${'p50ms'.padStart(5)} ${'p99ms'.padStart(5)} ${'errors'.padStart(6)}   CPU µs per request: server / postgres / autocannon / whole machine, machine busy`);
+    const per = batch ? 'post' : 'request';
+    console.log(`${'conns'.padStart(5)} ${'party'.padEnd(44)} ${(batch ? 'posts/s' : 'req/s').padStart(7)} ${'p50ms'.padStart(5)} ${'p99ms'.padStart(5)} ${'errors'.padStart(6)}   CPU µs per ${per}: server / postgres / autocannon / whole machine, machine busy`);
     for (const r of runs) {
-      console.log(`round ${r.round}`);
-      console.log(row('bare Fastify GET / (the ceiling)', r.ceiling));
-      console.log(row('POST /v1/moderate', r.moderate));
-      console.log(`      commits per request: ${r.moderate.commitsPerRequest.toFixed(2)}; ratio to the ceiling: ${(r.ratio * 100).toFixed(1)}%`);
+      console.log(`round ${r.round}: scoring alone ${r.scoringUs.toFixed(1)} µs per text`);
+      console.log(httpRow('(a) bare Fastify POST, same schemas', r.bare));
+      console.log(httpRow(route, r.service));
+      console.log(`      service: ${r.serviceCommitsPerPost.toFixed(2)} commits per post; ratio to (a): ${pct(r.ratio)}`);
+      console.log(storeRow(r.store));
     }
+
+    console.log('\nmedian round (by the ratio to (a)) at each load:');
+    const goal = { ratio: undefined as { value: string; met: boolean } | undefined, p99: undefined as { value: string; met: boolean } | undefined };
+    const cpuChecks: string[] = [];
+    let cpuMet = true;
     for (const connections of connectionList) {
-      const mine = runs.filter((r) => r.ceiling.connections === connections).sort((a, b) => a.ratio - b.ratio);
+      const mine = runs.filter((r) => r.connections === connections).sort((a, b) => a.ratio - b.ratio);
       const mid = mine[Math.floor(mine.length / 2)]!;
+      const scoring = median(mine.map((r) => r.scoringUs));
+      const s = mid.service;
+      const a = mid.bare;
+      const b = mid.store;
+      const serviceCpu = s.cpuPerRequest.server / unit;
+      const bareCpu = a.cpuPerRequest.server / unit;
+      const budget = 1.5 * bareCpu + scoring;
+      console.log(`  ${connections} connections: ${route} ${fmt(s.requestsPerSecond * unit, 0)} posts/s, p50 ${s.p50} ms, p99 ${s.p99} ms; (a) ${fmt(a.requestsPerSecond * unit, 0)} posts/s: ratio ${pct(mid.ratio)} (rounds ${mine.map((r) => pct(r.ratio)).join(', ')})`);
       console.log(
-        `median of ${mine.length} rounds at ${connections} connections: ceiling ${mid.ceiling.requestsPerSecond.toFixed(0)} req/s, POST /v1/moderate ${mid.moderate.requestsPerSecond.toFixed(0)} req/s (p50 ${mid.moderate.p50} ms, p99 ${mid.moderate.p99} ms, service ${mid.moderate.cpuPerRequest.server} µs CPU/request): ratio ${(mid.ratio * 100).toFixed(1)}% (rounds ${mine.map((r) => (r.ratio * 100).toFixed(1)).join(', ')}); goal >= 50%, p99 < 10 ms`,
+        `    CPU µs per post: service ${fmt(serviceCpu, 0)} vs (a) ${fmt(bareCpu, 0)} + scoring ${scoring.toFixed(1)} = ${fmt(bareCpu + scoring, 0)} (${(serviceCpu / (bareCpu + scoring)).toFixed(2)}x); the goal's budget 1.5 x (a) + scoring = ${fmt(budget, 0)}`,
       );
+      console.log(
+        `    store: the service commits ${fmt(s.requestsPerSecond * unit, 0)} posts/s in ${fmt(s.requestsPerSecond * unit * mid.serviceCommitsPerPost, 0)} commits/s (${mid.serviceCommitsPerPost.toFixed(2)} per post), ${pct((s.requestsPerSecond * unit) / b.rowsPerSecond)} of (b)'s ${fmt(b.rowsPerSecond, 0)} rows/s in ${fmt(b.commitsPerSecond, 0)} commits/s (${b.commitsPerRow.toFixed(2)} per row, write p99 ${b.p99} ms); PostgreSQL µs per post: service ${fmt(s.cpuPerRequest.postgres / unit, 0)}, (b) ${fmt(b.cpuPerRow.postgres, 0)}; writer process µs per row in (b): ${b.cpuPerRow.writer}`,
+      );
+      if (connections === 50) goal.ratio = { value: pct(mid.ratio), met: mid.ratio >= 0.6 };
+      if (connections === 10) goal.p99 = { value: `${s.p99} ms`, met: s.p99 < 10 };
+      cpuChecks.push(`${fmt(serviceCpu, 0)} µs vs ${fmt(budget, 0)} at ${connections}`);
+      cpuMet &&= serviceCpu <= budget;
     }
-    console.log(`posts stored: ${stored}; answered 2xx in the measured runs: ${answered} (plus warm-ups; every 2xx must be stored)`);
+    const goals = [
+      { name: `>= 60% of (a)'s req/s at 50 connections`, ...(goal.ratio ?? { value: 'not measured (BENCH_CONNECTIONS without 50)', met: undefined }) },
+      { name: 'service CPU per request <= 1.5 x (a) + scoring, at every load', value: cpuChecks.join(', '), met: cpuMet as boolean | undefined },
+      { name: 'p99 < 10 ms at 10 connections', ...(goal.p99 ?? { value: 'not measured (BENCH_CONNECTIONS without 10)', met: undefined }) },
+    ];
+    const storedAll = stored.posts >= answered;
+    console.log(`\ngoals (issue 19)${batch || pglite || process.env.BENCH_WITHOUT ? ': stated for POST /v1/moderate on PostgreSQL; for this mode informational only' : ''}:`);
+    for (const g of goals) console.log(`  ${g.name}: ${g.value}: ${g.met === undefined ? 'not measured' : verdict(g.met)}`);
+    console.log(`  every answered post committed: ${stored.posts} posts stored, ${answered} answered 2xx in the measured runs (plus warm-ups): ${storedAll ? 'yes' : 'NO'}`);
     await mkdir(path.join(here, 'results'), { recursive: true });
-    await writeFile(path.join(here, 'results', 'service.json'), JSON.stringify({ date: new Date().toISOString(), seconds, runs, stored }, null, 2));
+    const name = `service${pglite ? '-pglite' : ''}${batch ? `-batch${batch}` : ''}.json`;
+    await writeFile(path.join(here, 'results', name), JSON.stringify({ date: new Date().toISOString(), seconds, batch, store: pglite ? 'pglite' : 'postgres', runs, stored: stored.posts }, null, 2));
+    if (!storedAll) process.exitCode = 1;
   } finally {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
+    for (const s of servers) await s.stop();
+    await admin?.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin?.query(`DROP SCHEMA ${schema}_store CASCADE`);
+    await admin?.end();
   }
 }
 
-const serveAt = process.argv.indexOf('--serve');
-if (serveAt >= 0) await serve(process.argv[serveAt + 1]!);
-else await main();
+await main();
