@@ -114,10 +114,11 @@ function canaryVerdict(record: DeploymentRecord): string {
 }
 
 /** A stopped deployment was called off; anything else happened (its outcome is in the summary). */
+// RFC 5545 STATUS values (a table, not returns: they are not error codes).
+const EVENT_STATUS: Partial<Record<DeploymentRecord['status'], 'TENTATIVE' | 'CANCELLED'>> = { InProgress: 'TENTATIVE', Stopped: 'CANCELLED' };
+
 function eventStatus(record: DeploymentRecord): 'TENTATIVE' | 'CONFIRMED' | 'CANCELLED' {
-  if (record.status === 'InProgress') return 'TENTATIVE';
-  if (record.status === 'Stopped') return 'CANCELLED';
-  return 'CONFIRMED';
+  return EVENT_STATUS[record.status] ?? 'CONFIRMED';
 }
 
 function utc(date: Date): ICAL.Time {
