@@ -165,7 +165,7 @@ it("qa (local, embedded): the env's pgdata is reached over the wire while served
 
     const listed = await mod(['--json', 'service', 'token', 'list', '--env', 'qa']);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(json<{ tokens: { name: string; revokedAt: string | null }[] }>(listed).tokens).toEqual([{ name: 'bob', createdAt: expect.any(String), revokedAt: null }]);
+    expect(json<{ tokens: { name: string; revokedAt: string | null }[] }>(listed).tokens).toEqual([{ name: 'bob', role: 'moderator', createdAt: expect.any(String), revokedAt: null }]);
   } finally {
     await served?.stop();
   }
