@@ -78,7 +78,8 @@ export async function clickButton(target: SlackTarget, user: string, button: 'ap
 
 /** A pull request in the GitHub stand-in, merged into base, of the commits up to `ref` not in one yet (written by `author`), so the gates and the "deployed" comment find it. */
 export async function openPullRequest(controlUrl: string, input: { author: string; base: string; ref?: string; title?: string; cwd?: string }): Promise<{ number: number }> {
-  const git = (...args: string[]) => execa('git', args, { cwd: input.cwd ?? process.cwd() }).then((r) => r.stdout.trim());
+  // npm run runs in the package's directory; INIT_CWD is where it was typed.
+  const git = (...args: string[]) => execa('git', args, { cwd: input.cwd ?? process.env.INIT_CWD ?? process.cwd() }).then((r) => r.stdout.trim());
   const ref = input.ref ?? input.base;
   const head = await git('rev-parse', '--verify', `${ref}^{commit}`).catch(() => {
     throw new Error(`no commit "${ref}" in this checkout: give --ref <branch or commit> (or --base <branch>)`);

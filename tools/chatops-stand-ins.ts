@@ -8,16 +8,22 @@
 // tools/chatops-say.ts talks to: the last approval request's buttons, new pull
 // requests, and Slack's response_url.
 //
-//   npm run chatops:stand-ins [-- --repository acme/shop --port 3100]
+//   npm run chatops:stand-ins [-- --repository acme/shop --port 3100] [-- --demo]
 //
+// --demo also makes a throwaway repository to deploy (tools/chatops-demo-repo.ts)
+// with a pull request by alice, removed when the stand-ins stop.
 // Secrets are generated, or kept from the environment when already exported.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../test/support/fixture-app.js';
 import { GitHubStandIn } from '../test/support/github-stand-in.js';
 import { SlackStandIn, type SlackCall } from '../test/support/slack-stand-in.js';
+import { openPullRequest } from './chatops-say.js';
+import { createDemoRepo, removeDemoRepo } from './chatops-demo-repo.js';
 
 export interface ApprovalButtons {
   channel: string;
@@ -60,7 +66,7 @@ export async function startChatOpsStandIns(options: StandInsOptions = {}): Promi
   const port = options.port ?? 0;
   const slack = new SlackStandIn(env.SLACK_BOT_TOKEN || `xoxb-stand-in-${secret(12)}`);
   const github = new GitHubStandIn(owner, repo);
-  github.botLogin = 'mod-bot[bot]';
+  github.botLogin = 'mod-bot'; // GITHUB_TOKEN is a user's token (ghp_...)
   await slack.start(port);
   await github.start(port && port + 1);
   const control = http.createServer((req, res) => void controlApi(req, res, slack, github, print));
@@ -195,28 +201,46 @@ function safeJson(raw: string): unknown {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { repository: { type: 'string', default: 'acme/shop' }, port: { type: 'string', default: '3100' } } });
+  const { values } = parseArgs({ options: { repository: { type: 'string', default: 'acme/shop' }, port: { type: 'string', default: '3100' }, demo: { type: 'boolean', default: false } } });
   if (!/^[\w.-]+\/[\w.-]+$/.test(values.repository)) throw new Error(`--repository ${values.repository}: expected owner/name, e.g. acme/shop`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65533) throw new Error(`--port ${values.port}: expected a port number (0: free ports)`);
   const standIns = await startChatOpsStandIns({ repository: values.repository, port }).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE' ? new Error(`port ${port}, ${port + 1} or ${port + 2} is in use: pick others with --port <p> (0: free ports)`) : error;
   });
+  const demo = values.demo ? await createDemoRepo(standIns.config, process.env.DATABASE_URL || undefined) : undefined;
+  if (demo) await openPullRequest(standIns.controlUrl, { author: 'alice', base: 'master', cwd: demo.dir });
+  const exports = Object.entries(standIns.env).map(([name, value]) => `export ${name}=${value}`);
   console.log(`Slack Web API stand-in  ${standIns.slack.url}
 GitHub API stand-in     ${standIns.github.baseUrl} (repository ${values.repository})
 control API             ${standIns.controlUrl} (npm run chatops:say / chatops:click / chatops:pr)
+${
+  demo
+    ? `
+A throwaway repository to deploy: ${demo.dir}
+(branches stage and master; chatops.users U0ALICE (alice: deployer, releaser, approver) and U0BOB (bob: approver);
+pull request #1 by alice; removed, with its environments stopped, when the stand-ins stop)
 
+In another terminal:
+${exports.join('\n')}
+cd ${demo.dir} && node ${path.join(REPO_ROOT, 'bin', 'mod.js')} bot serve --port 3000`
+    : `
 In another terminal, in the repository's checkout:
-${Object.entries(standIns.env)
-  .map(([name, value]) => `export ${name}=${value}`)
-  .join('\n')}
+${exports.join('\n')}
 
-and add to mod.config.yml (keep your chatops.users):
-${standIns.config}
-Then: npx mod bot serve --port 3000
+and add to mod.config.yml (with your chatops.users):
+${standIns.config.trimEnd()}
+
+Then: npx mod bot serve --port 3000`
+}
 Ctrl-C stops the stand-ins. What the bot posts appears below.
 `);
-  const stop = () => void standIns.stop().then(() => process.exit(0));
+  const stop = () =>
+    void (async () => {
+      if (demo) await removeDemoRepo(demo);
+      await standIns.stop();
+      process.exit(0);
+    })();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -15,12 +15,11 @@
 //   npm run chatops:try      (DATABASE_URL set: the environments use it; unset: embedded PGlite)
 import { pathToFileURL } from 'node:url';
 import { startBotServer, type BotServer } from '../src/bot/bot-server.js';
-import { ignoreEvents } from '../src/delivery/events.js';
 import { history } from '../src/delivery/history.js';
-import { stop } from '../src/delivery/stop.js';
 import { openWorkspace } from '../src/delivery/workspace.js';
+import type { FixtureApp } from '../test/support/fixture-app.js';
 import type { SlackCall } from '../test/support/slack-stand-in.js';
-import { FixtureApp } from '../test/support/fixture-app.js';
+import { createDemoRepo, removeDemoRepo } from './chatops-demo-repo.js';
 import { clickButton, openPullRequest, sendCommand, type SlackTarget } from './chatops-say.js';
 import { startChatOpsStandIns, type ChatOpsStandIns } from './chatops-stand-ins.js';
 
@@ -30,32 +29,6 @@ export interface TryOptions {
   databaseUrl?: string;
   /** How long each step may take (a loaded machine, a first PGlite start). */
   stepTimeoutMs?: number;
-}
-
-function config(githubConfig: string, databaseUrl: string | undefined): string {
-  const env = `    instances: 1
-    healthCheck:
-      intervalSeconds: 0.2
-      healthyThreshold: 1
-      timeoutSeconds: 60
-    local:
-      drainSeconds: 0.2
-${databaseUrl ? `    databaseUrl: ${databaseUrl}\n` : ''}`;
-  return `app: chatops-try
-${githubConfig}chatops:
-  users:
-    U0ALICE: { github: alice, roles: [deployer, releaser, approver] }   # a developer who may release
-    U0BOB: { github: bob, roles: [approver] }                           # the manager
-  approvalChannel: C0RELEASES
-environments:
-  stage:
-    branch: stage
-${env}  production:
-    branch: master
-${env}    gates:
-      approval:
-        approvers: [alice, bob]
-`;
 }
 
 const text = (c: SlackCall) => String(c.args.text ?? '');
@@ -79,10 +52,7 @@ export async function runChatOpsTry(options: TryOptions = {}): Promise<number> {
     print(`Slack Web API ${slack.url}, GitHub ${github.baseUrl}`);
 
     step('a throwaway repository: branches stage and master, a pull request by alice');
-    app = await FixtureApp.create();
-    await app.write('mod.config.yml', config(standIns.config, options.databaseUrl));
-    await app.commit('Config for the ChatOps bot');
-    await app.git('branch', 'master');
+    app = await createDemoRepo(standIns.config, options.databaseUrl);
     print(app.dir);
     await openPullRequest(standIns.controlUrl, { author: 'alice', base: 'master', cwd: app.dir });
 
@@ -139,9 +109,7 @@ export async function runChatOpsTry(options: TryOptions = {}): Promise<number> {
     step('cleaning up');
     await bot?.close().catch(() => {});
     if (app) {
-      const ws = await openWorkspace(app.dir).catch(() => undefined);
-      for (const environment of ['stage', 'production']) if (ws) await stop(ws, { environment, events: ignoreEvents }).catch(() => {});
-      await app.dispose({ stop: false });
+      await removeDemoRepo(app);
       print(`stopped stage and production, removed ${app.dir}`);
     }
     await standIns?.stop();
