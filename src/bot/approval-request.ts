@@ -1,18 +1,23 @@
-// A production approval request in Slack: Block Kit with Approve / Reject
-// buttons whose value carries the request id, environment, target commit and
-// requester, mentioning the approvers and listing what ships and who wrote
-// it. approval-clicks.ts answers the buttons.
+// A production approval request in Slack: kept in the local state first
+// (approval-requests.ts: a click finds it even after a restart), then posted
+// as Block Kit with Approve / Reject buttons whose value carries the request
+// id (and, for reading, the environment, target commit and requester),
+// mentioning the approvers and listing what ships and who wrote it.
+// approval-clicks.ts answers the buttons.
 import { randomUUID } from 'node:crypto';
-import { withCommittedGates } from '../delivery/committed-config.js';
-import { gatesOf, type Environment } from '../delivery/config.js';
-import { ignoreEvents } from '../delivery/events.js';
-import { gateContext, type GateDependencies } from '../delivery/gates/run-gates.js';
+import { eligibleApprovers } from '../delivery/chat-approvals.js';
+import type { Environment } from '../delivery/config.js';
 import type { Workspace } from '../delivery/workspace.js';
+import { approvalCheck } from './approval-check.js';
+import { fileApprovalRequests } from './approval-requests.js';
 import type { DeliveryRequest } from './slack-deliveries.js';
 import { approvalRequestText } from './slack-format.js';
 
 export const APPROVE_ACTION = 'mod_approve';
 export const REJECT_ACTION = 'mod_reject';
+
+/** Slack's limit on a section block's text. */
+const SECTION_LIMIT = 3000;
 
 /** What a button's value carries (JSON): request id, environment, target commit, requester and their channel. */
 export interface ApprovalValue {
@@ -24,32 +29,26 @@ export interface ApprovalValue {
   ch: string;
 }
 
-export function dependencies(ws: Workspace): GateDependencies {
-  return { openGitHub: () => ws.openGitHub(), readAppliedMigrations: (url) => ws.appliedMigrations(url) };
-}
-
-/** Posts the request; returns where (for the requester's progress message). */
-export async function postApprovalRequest(input: DeliveryRequest & { ws: Workspace; environment: Environment; commit: string; reason: string }): Promise<string> {
+/** Records and posts the request; returns where (for the requester's progress message). */
+export async function postApprovalRequest(input: DeliveryRequest & { ws: Workspace; environment: Environment; commit: string; ref?: string; reason: string }): Promise<string> {
   const { ws, environment: env, client, user } = input;
-  const commit = await ws.git.commitInfo(input.commit);
-  const context = await gateContext(ws, env, await ws.provider(env), commit, dependencies(ws));
+  const { context, settings } = await approvalCheck(ws, env, input.commit);
+  const commit = context.change.target;
   const pulls = await context.pullRequests().then(
     (found) => found.pulls.map((p) => ({ number: p.number, title: p.title, author: p.author, url: p.url })),
     () => [],
   );
-  const settings = gatesOf(await withCommittedGates(ws.git, env, commit, ignoreEvents)).approval;
-  const listed = new Set((settings?.approvers ?? []).map((a) => a.toLowerCase()));
-  const approvers = Object.entries(ws.config.chatops.users)
-    .filter(([, u]) => u.roles.includes('approver') && (listed.size === 0 || settings?.team || listed.has(u.github.toLowerCase())))
-    .map(([id]) => id);
+  const approvers = await eligibleApprovers(context, settings).catch(() => []);
   const value: ApprovalValue = { r: randomUUID(), e: env.name, c: commit.commit, u: user.slackUser, ch: input.channel };
+  await fileApprovalRequests(ws.paths).save({ schemaVersion: 1, id: value.r, environment: env.name, commit: commit.commit, ...(input.ref ? { ref: input.ref } : {}), requester: user.slackUser, channel: input.channel, requestedAt: new Date().toISOString() });
   const text = approvalRequestText({ environment: env.name, commit, commits: context.change.commits, pulls, requester: user.slackUser, approvers, reason: input.reason });
+  const section = text.length > SECTION_LIMIT ? `${text.slice(0, SECTION_LIMIT - 40)}\n… (shortened: run \`/mod gates ${env.name}\`)` : text;
   const channel = ws.config.chatops.approvalChannel ?? input.channel;
   await client.chat.postMessage({
     channel,
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'section', text: { type: 'mrkdwn', text: section } },
       {
         type: 'actions',
         block_id: 'mod_approval',

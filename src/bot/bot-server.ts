@@ -38,7 +38,7 @@ export interface BotServer {
 
 export async function startBotServer(options: BotServerOptions): Promise<BotServer> {
   const stop = new AbortController();
-  const ctx: BotContext = { openWorkspace: () => openWorkspace(options.cwd, options.env), signal: stop.signal, answered: new Map(), log: options.log };
+  const ctx: BotContext = { openWorkspace: () => openWorkspace(options.cwd, options.env), signal: stop.signal, log: options.log };
   const fastify = Fastify({ logger: false });
   fastify.get('/healthz', async () => ({ ok: true }));
 

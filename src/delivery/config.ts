@@ -178,6 +178,8 @@ const ChatopsSchema = z.strictObject({
     .string()
     .regex(/^[CG][A-Z0-9]+$/, 'a Slack channel id like C0RELEASES')
     .optional(),
+  /** How long an approval request can be answered and a Slack approval counts, in hours (default 24). */
+  approvalTtlHours: z.number().positive().max(720, 'at most 720 (30 days)').optional(),
 });
 export type ChatopsConfig = z.infer<typeof ChatopsSchema>;
 

@@ -42,6 +42,10 @@ export class StatePaths {
   chatApproval(env: string, commit: string): string {
     return path.join(this.root, 'approvals', env, `${commit}.json`);
   }
+  /** Issue 16: a Slack approval request and its state (pending, approved, rejected), by request id. */
+  approvalRequest(id: string): string {
+    return path.join(this.root, 'approvals', 'requests', `${id}.json`);
+  }
   /** Issue 16: the X-GitHub-Delivery ids the bot has handled (bounded), so a redelivery posts nothing twice. */
   githubDeliveries(): string {
     return path.join(this.root, 'bot', 'github-deliveries.json');

@@ -71,7 +71,11 @@ beforeAll(async () => {
   github.addPull({ number: 7, title: 'Config for the ChatOps bot', body: 'SHOP-1', author: 'alice', base: 'master', headSha: head, mergeCommitSha: head }, [head]);
   // GitHub knows who wrote each commit (the approver check asks it, never git's author fields).
   for (const sha of (await app.git('rev-list', 'master')).split('\n').filter(Boolean)) github.commitAuthors.set(sha, 'alice');
-  bot = await startBotServer({
+  bot = await startBot();
+});
+
+function startBot(): Promise<BotServer> {
+  return startBotServer({
     cwd: app.dir,
     env: { ...process.env, GITHUB_TOKEN: 'ghp_test', SLACK_API_URL: slack.url, MOD_STATE_DIR: '' },
     port: 0,
@@ -80,7 +84,28 @@ beforeAll(async () => {
     botToken: slack.token,
     log: { info: () => {}, error: (message, error) => botErrors.push(`${message}: ${String(error)}`) },
   });
-});
+}
+
+/** The approval request posted after `before` postMessage calls, and its buttons' values. */
+async function approvalRequestAfter(before: number) {
+  const request = await slack.waitFor('an approval request', () =>
+    slack
+      .of('chat.postMessage')
+      .slice(before)
+      .find((c) => Array.isArray(c.args.blocks)),
+  );
+  const buttons = (request.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
+  return { request, approve: buttons.find((b) => b.action_id === 'mod_approve')!.value, reject: buttons.find((b) => b.action_id === 'mod_reject')!.value };
+}
+
+/** The ephemeral message to `user` posted after `before` such calls that contains `part`. */
+const ephemeralAfter = (before: number, user: string, part: string) =>
+  slack.waitFor(`the private answer "${part}"`, () =>
+    slack
+      .of('chat.postEphemeral')
+      .slice(before)
+      .find((c) => c.args.user === user && text(c).includes(part)),
+  );
 
 afterAll(async () => {
   await bot?.close();
@@ -243,28 +268,75 @@ describe('reading and rolling back from Slack', () => {
     expect(text(gates)).toContain('*approval*: no new commits');
   });
 
-  it('a rejected approval request ends it: nothing recorded, a later click is told so', async () => {
+  it('a rejected approval request ends it, even across a restart of the bot: nothing recorded, a later click is told so', async () => {
     await app.git('checkout', '-q', 'master');
     await app.write('second.txt', '2\n');
     const change = await app.commit('Second change');
     await app.git('checkout', '-q', 'stage');
+    github.commitAuthors.set(change, 'alice');
     const before = slack.of('chat.postMessage').length;
     await command('U0ALICE', 'deploy production');
-    const request = await slack.waitFor('the second approval request', () =>
-      slack
-        .of('chat.postMessage')
-        .slice(before)
-        .find((c) => Array.isArray(c.args.blocks)),
-    );
-    const value = (request.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!.elements!.find((b) => b.action_id === 'mod_reject')!.value;
-    expect(JSON.parse(value)).toMatchObject({ c: change });
-    await click('U0BOB', 'mod_reject', value, request.ts!);
+    const { request, approve, reject } = await approvalRequestAfter(before);
+    expect(JSON.parse(reject)).toMatchObject({ c: change });
+    await click('U0BOB', 'mod_reject', reject, request.ts!);
     await slack.waitFor('the request marked rejected', () => slack.of('chat.update').find((c) => c.ts === request.ts && text(c).includes('<@U0BOB> rejected')));
-    await click('U0BOB', 'mod_approve', value, request.ts!);
-    await slack.waitFor('the late click answered', () => slack.of('chat.postEphemeral').find((c) => c.args.user === 'U0BOB' && text(c).includes('already rejected by bob')));
+    const ephemerals = slack.of('chat.postEphemeral').length;
+    await click('U0BOB', 'mod_approve', approve, request.ts!);
+    await ephemeralAfter(ephemerals, 'U0BOB', 'already rejected by bob');
+    // A new bot process reads the answer from .mod: the rejected request stays rejected.
+    await bot.close();
+    bot = await startBot();
+    await click('U0BOB', 'mod_approve', approve, request.ts!);
+    await ephemeralAfter(ephemerals + 1, 'U0BOB', 'already rejected by bob');
     expect(existsSync(path.join(app.dir, '.mod', 'approvals', 'production', `${change}.json`))).toBe(false);
-    const [last] = await history(await openWorkspace(app.dir), ['production'], 1);
-    expect(last!.revision.commit).toBe(head);
+    const deployed = await history(await openWorkspace(app.dir), ['production'], 50);
+    expect(deployed.some((r) => r.revision.commit === change)).toBe(false);
+  });
+
+  it('refuses a click on a request that is too old, whose requester may no longer deploy, whose author GitHub cannot tell, or whose branch moved on', async () => {
+    await app.git('checkout', '-q', 'master');
+    await app.write('third.txt', '3\n');
+    const third = await app.commit('Third change');
+    await app.git('checkout', '-q', 'stage');
+    const before = slack.of('chat.postMessage').length;
+    await command('U0ALICE', 'deploy production');
+    const { request, approve } = await approvalRequestAfter(before);
+    const id = (JSON.parse(approve) as { r: string }).r;
+    const requestFile = path.join('.mod', 'approvals', 'requests', `${id}.json`);
+    const saved = await app.read(requestFile);
+    expect(JSON.parse(saved)).toMatchObject({ id, environment: 'production', commit: third, requester: 'U0ALICE', channel: 'C0DEPLOYS' });
+    let ephemerals = slack.of('chat.postEphemeral').length;
+
+    // Asked 25 hours ago: older than chatops.approvalTtlHours (24).
+    await app.write(requestFile, JSON.stringify({ ...JSON.parse(saved), requestedAt: new Date(Date.now() - 25 * 3_600_000).toISOString() }));
+    await click('U0BOB', 'mod_approve', approve, request.ts!);
+    await ephemeralAfter(ephemerals++, 'U0BOB', 'h ago (chatops.approvalTtlHours): run `/mod deploy production` again');
+    await app.write(requestFile, saved);
+
+    // Alice lost the releaser role since she asked.
+    await app.write('mod.config.yml', config().replace('U0ALICE: { github: alice, roles: [deployer, releaser, approver] }', 'U0ALICE: { github: alice, roles: [deployer, approver] }'));
+    await click('U0BOB', 'mod_approve', approve, request.ts!);
+    await ephemeralAfter(ephemerals++, 'U0BOB', 'the requester may no longer deploy production');
+    await app.write('mod.config.yml', config());
+
+    // GitHub ties the third commit's author to no account: nobody can tell who wrote it.
+    github.commitAuthors.set(third, null);
+    await click('U0BOB', 'mod_approve', approve, request.ts!);
+    await ephemeralAfter(ephemerals++, 'U0BOB', `cannot tell who wrote ${third.slice(0, 8)}`);
+    github.commitAuthors.set(third, 'alice');
+
+    // master moved on since the request.
+    await app.git('checkout', '-q', 'master');
+    await app.write('fourth.txt', '4\n');
+    const fourth = await app.commit('Fourth change');
+    await app.git('checkout', '-q', 'stage');
+    await click('U0BOB', 'mod_approve', approve, request.ts!);
+    await ephemeralAfter(ephemerals++, 'U0BOB', `the branch moved to \`${fourth.slice(0, 8)}\` since the request for \`${third.slice(0, 8)}\`: run \`/mod deploy production\` again`);
+
+    expect(existsSync(path.join(app.dir, '.mod', 'approvals', 'production', `${third}.json`))).toBe(false);
+    expect(existsSync(path.join(app.dir, '.mod', 'approvals', 'requests', `${id}.answer.json`))).toBe(false);
+    const deployed = await history(await openWorkspace(app.dir), ['production'], 50);
+    expect(deployed.some((r) => r.revision.commit === third || r.revision.commit === fourth)).toBe(false);
   });
 
   it('/mod rollback stage reverts and redeploys the previous deployment, recorded with the Slack user', async () => {

@@ -33,7 +33,7 @@ async function scenario(approvers: string[] = ['alice', 'bob']) {
   const env = ws.environment('production');
   const commit = await ws.git.commitInfo(target);
   const judge = async () => (await runGates(ws, env, provider, commit, { initiator: 'carol' }, ws.gateDependencies)).gates.find((g) => g.name === 'approval')!;
-  const approve = (slackUser: string, github: string, commitSha = target) => fileChatApprovals(ws.paths).record('production', commitSha, { requestId: 'r1', slackUser, github, approvedAt: new Date().toISOString() });
+  const approve = (slackUser: string, github: string, commitSha = target) => fileChatApprovals(ws.paths).record('production', commitSha, { requestId: 'r1', slackUser, github, approvedAt: ws.gateDependencies.now().toISOString() });
   const refusal = async (slackUser: string) => approverRefusal(await gateContext(ws, env, provider, commit, ws.gateDependencies), { approvers }, slackUser);
   return { ws, repo, env, provider, target, judge, approve, refusal };
 }
@@ -73,6 +73,17 @@ describe('chat approvals and the approval gate', () => {
     expect((await s.judge()).status).toBe('pass');
   });
 
+  it('ignores a Slack approval older than chatops.approvalTtlHours (default 24), saying so', async () => {
+    const s = await scenario();
+    const old = new Date(s.ws.gateDependencies.now().getTime() - 25 * 3_600_000).toISOString();
+    await fileChatApprovals(s.ws.paths).record('production', s.target, { requestId: 'r1', slackUser: 'U0BOB', github: 'Bob', approvedAt: old });
+    const gate = await s.judge();
+    expect(gate.status).toBe('fail');
+    expect(gate.reason).toContain(`the Slack approval by Bob at ${old} is older than 24 h (chatops.approvalTtlHours) and no longer counts: ask again with /mod deploy production`);
+    s.ws.config.chatops.approvalTtlHours = 48;
+    expect(await s.judge()).toMatchObject({ status: 'pass', reason: 'approved in Slack by Bob (U0BOB)' });
+  });
+
   it('takes authors from GitHub, not git: a forged git author is still its GitHub author', async () => {
     const s = await scenario();
     // Bob pushes a commit straight to master, claiming in git to be Carol.
@@ -97,7 +108,7 @@ describe('chat approvals and the approval gate', () => {
     const unknown = await s.repo.commit('Never pushed', { 'd.txt': 'd\n' });
     expect(await approverRefusal(await context(unknown), { approvers: ['alice', 'bob'] }, 'U0BOB')).toContain(`cannot tell who wrote ${unknown.slice(0, 8)}: No commit found for SHA: ${unknown}`);
     // Recorded anyway (by hand), it does not pass the gate.
-    await fileChatApprovals(s.ws.paths).record('production', unknown, { requestId: 'r2', slackUser: 'U0BOB', github: 'Bob', approvedAt: new Date().toISOString() });
+    await fileChatApprovals(s.ws.paths).record('production', unknown, { requestId: 'r2', slackUser: 'U0BOB', github: 'Bob', approvedAt: s.ws.gateDependencies.now().toISOString() });
     const gate = (await runGates(s.ws, s.env, s.provider, await s.ws.git.commitInfo(unknown), { initiator: 'carol' }, s.ws.gateDependencies)).gates.find((g) => g.name === 'approval')!;
     expect(gate.status).toBe('fail');
   });
@@ -106,7 +117,7 @@ describe('chat approvals and the approval gate', () => {
     const s = await scenario();
     const direct = await s.repo.commit('Pushed without a PR', { 'c.txt': 'c\n' });
     s.ws.gateDependencies.github.commitAuthors.set(direct, 'carla');
-    await fileChatApprovals(s.ws.paths).record('production', direct, { requestId: 'r3', slackUser: 'U0BOB', github: 'Bob', approvedAt: new Date().toISOString() });
+    await fileChatApprovals(s.ws.paths).record('production', direct, { requestId: 'r3', slackUser: 'U0BOB', github: 'Bob', approvedAt: s.ws.gateDependencies.now().toISOString() });
     const gate = (await runGates(s.ws, s.env, s.provider, await s.ws.git.commitInfo(direct), { initiator: 'carol' }, s.ws.gateDependencies)).gates.find((g) => g.name === 'approval')!;
     expect(gate).toMatchObject({ status: 'pass', reason: 'approved in Slack by Bob (U0BOB)' });
   });

@@ -4,18 +4,33 @@
 // recorded in Slack (issue 16: chat-approvals.ts) for exactly this environment
 // and target commit, by a qualifying approver who authored nothing in the
 // change, satisfies it too.
-import { approverRefusal } from '../chat-approvals.js';
-import type { Gate } from './gate.js';
+import { approverRefusal, DEFAULT_APPROVAL_TTL_HOURS, withinTtl, type ChatApproval } from '../chat-approvals.js';
+import type { Gate, GateContext } from './gate.js';
 import { fail, pass } from './gate.js';
 import { latestReviews } from './peer-review-gate.js';
 
-export const approvalGate: Gate<{ approvers: string[]; team?: string }> = async (settings, context) => {
+type Settings = { approvers: string[]; team?: string };
+
+export const approvalGate: Gate<Settings> = async (settings, context) => {
+  const stale: ChatApproval[] = [];
+  const result = await judge(settings, context, stale);
+  if (result.status !== 'fail' || stale.length === 0) return result;
+  const ttl = context.approvalTtlHours ?? DEFAULT_APPROVAL_TTL_HOURS;
+  const old = stale.map((a) => `${a.github} at ${a.approvedAt}`).join(', ');
+  return { ...result, reason: `${result.reason}; the Slack approval by ${old} is older than ${ttl} h (chatops.approvalTtlHours) and no longer counts: ask again with /mod deploy ${context.change.environment.name}` };
+};
+
+async function judge(settings: Settings, context: GateContext, stale: ChatApproval[]): ReturnType<Gate<Settings>> {
   if (await context.pipelineHasManualApproval()) {
     return pass("the pipeline's manual approval step decides (answer it with mod approve)");
   }
   // Nothing new ships: there is nothing to approve, whoever the approvers are.
   if (context.change.deployed && context.change.commits.length === 0) return pass('no new commits: nothing to approve');
   for (const approval of await context.chatApprovals()) {
+    if (!withinTtl(approval.approvedAt, context.now, context.approvalTtlHours)) {
+      stale.push(approval);
+      continue;
+    }
     const user = context.chatopsUsers[approval.slackUser];
     // The record names the login it was given under; a user remapped since then no longer counts.
     if (!user || user.github.toLowerCase() !== approval.github.toLowerCase()) continue;
@@ -43,4 +58,4 @@ export const approvalGate: Gate<{ approvers: string[]; team?: string }> = async 
     return fail(`no approver's approval on ${missing.join(', ')}`, `ask one of ${who} to approve`);
   }
   return pass(`approved: ${granted.join('; ')}`);
-};
+}

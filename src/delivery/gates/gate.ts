@@ -43,6 +43,8 @@ export interface GateContext {
   chatApprovals(): Promise<ChatApproval[]>;
   /** Issue 16: chatops.users (Slack user id -> GitHub login and roles). */
   chatopsUsers: ChatopsConfig['users'];
+  /** Issue 16: how long a Slack approval counts (chatops.approvalTtlHours, default 24). */
+  approvalTtlHours?: number;
 }
 
 export type Gate<Settings> = (settings: Settings, context: GateContext) => Promise<Omit<GateResult, 'name'>>;

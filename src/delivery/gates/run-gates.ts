@@ -116,6 +116,7 @@ export async function gateContext(ws: Workspace, env: Environment, provider: Pro
     pipelineHasManualApproval: () => provider.pipelineHasManualApproval(env),
     chatApprovals: () => fileChatApprovals(ws.paths).list(env.name, target.commit),
     chatopsUsers: ws.config.chatops?.users ?? {},
+    approvalTtlHours: ws.config.chatops?.approvalTtlHours,
     readText: async (location) => {
       if (/^https?:\/\//.test(location)) {
         const response = await fetch(location, { signal: AbortSignal.timeout(10_000) });
