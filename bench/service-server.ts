@@ -9,7 +9,8 @@
 //   bare-post   ceiling (a): a bare Fastify POST route (service-ceilings.ts);
 //   store       ceiling (b): the store alone, driven on request.
 // Each prints its URL (or "ready") on stdout and answers the parent's IPC
-// messages: {cmd:'stats'} -> {posts, statements, rows}; for `store`,
+// messages: {cmd:'stats'} -> {posts, statements, rows}; for `service`,
+// {cmd:'now'} -> {now} (µs on the --cpu-prof clock); for `store`,
 // {cmd:'run', connections, seconds, batch} -> {writes, rows, statements}.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -119,6 +120,8 @@ async function serveService(reply: Reply): Promise<void> {
   });
   process.on('message', (m: { cmd: string; id: number }) => {
     if (m.cmd === 'stats') void stats(store, counts).then((s) => reply({ id: m.id, ...s }));
+    // The profile's clock (V8 and process.hrtime both read the monotonic clock), in µs: marks a --cpu-prof window.
+    if (m.cmd === 'now') reply({ id: m.id, now: Number(process.hrtime.bigint() / 1000n) });
   });
   // Exit normally on SIGTERM so --cpu-prof (BENCH_CPU_PROF) writes its profile.
   process.once('SIGTERM', () => {
