@@ -61,7 +61,7 @@ export function sendCommand(target: SlackTarget, user: string, command: string, 
 
 export async function lastApproval(controlUrl: string): Promise<ApprovalButtons> {
   const response = await fetch(`${controlUrl}/approval`).catch((error: Error) => {
-    throw new Error(`the stand-ins at ${controlUrl} did not answer (${error.message}): is \`npm run chatops:stand-ins\` running? (MOD_CHATOPS_STAND_INS)`);
+    throw new Error(`the stand-ins at ${controlUrl} did not answer (${(error.cause as Error | undefined)?.message ?? error.message}): is \`npm run chatops:stand-ins\` running? (MOD_CHATOPS_STAND_INS)`);
   });
   const body = (await response.json()) as ApprovalButtons & { error?: string };
   if (!response.ok) throw new Error(body.error);
@@ -90,7 +90,7 @@ export async function openPullRequest(controlUrl: string, input: { author: strin
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ author: input.author, base: input.base, title, commits: (await git('rev-list', '--max-count=100', head)).split('\n') }),
   }).catch((error: Error) => {
-    throw new Error(`the stand-ins at ${controlUrl} did not answer (${error.message}): is \`npm run chatops:stand-ins\` running? (MOD_CHATOPS_STAND_INS)`);
+    throw new Error(`the stand-ins at ${controlUrl} did not answer (${(error.cause as Error | undefined)?.message ?? error.message}): is \`npm run chatops:stand-ins\` running? (MOD_CHATOPS_STAND_INS)`);
   });
   const body = (await response.json()) as { number: number; error?: string };
   if (!response.ok) throw new Error(body.error);
@@ -107,9 +107,9 @@ function controlUrlFromEnv(env: NodeJS.ProcessEnv): string {
   return env.MOD_CHATOPS_STAND_INS.replace(/\/$/, '');
 }
 
-const USAGE = `usage: chatops-say.ts say --user <Slack user id> [--channel C] "/mod <command>"
-       chatops-say.ts click --user <Slack user id> approve|reject
-       chatops-say.ts pr --author <GitHub login> --base <branch> [--ref <commit>] [--title T]`;
+const USAGE = `usage: npm run chatops:say -- --user <Slack user id> [--channel C] "/mod <command>"
+       npm run chatops:click -- --user <Slack user id> approve|reject
+       npm run chatops:pr -- --author <GitHub login> --base <branch> [--ref <commit>] [--title T]`;
 
 async function main(argv: string[]): Promise<void> {
   const [mode, ...rest] = argv;
