@@ -1,9 +1,11 @@
 // GET /calendar.ics[?env=E][&limit=N][&token=T]: the deploy history as an
 // iCalendar feed (issue 16), the same history() the CLI's `mod history --ics`
 // prints and written by the same history-calendar.ts, so Google Calendar (or
-// any calendar app) can subscribe to what shipped when. Calendar apps cannot
-// send headers, so the feed is protected by a token in the URL when
-// MOD_BOT_CALENDAR_TOKEN is set (compared in constant time).
+// any calendar app) can subscribe to what shipped when. The feed names who
+// deployed what, and the bot is reachable from the internet (Slack and GitHub
+// call it), so it is served only when MOD_BOT_CALENDAR_TOKEN is set, to a
+// request carrying that token in the URL (calendar apps cannot send headers;
+// compared in constant time); without it, 404 saying how to turn it on.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { environmentNames } from '../delivery/config.js';
@@ -15,7 +17,7 @@ import { isModError } from '../errors.js';
 export interface CalendarRoutesOptions {
   /** Opens the repository's Workspace (once per request: a new deploy or an edited config counts at once). */
   openWorkspace(): Promise<Workspace>;
-  /** MOD_BOT_CALENDAR_TOKEN: when set, a request without `?token=` equal to it is refused (401). */
+  /** MOD_BOT_CALENDAR_TOKEN: the feed is served only when set, and only to `?token=` equal to it (else 401). */
   token?: string;
 }
 
@@ -32,7 +34,8 @@ interface CalendarQuery {
 export const calendarRoutes: FastifyPluginAsync<CalendarRoutesOptions> = async (app: FastifyInstance, options) => {
   app.get<{ Querystring: CalendarQuery }>('/calendar.ics', async (request, reply) => {
     const query = request.query;
-    if (options.token && !sameSecret(typeof query.token === 'string' ? query.token : '', options.token)) {
+    if (!options.token) return problem(reply, 404, 'the deploy calendar is off: start the bot with MOD_BOT_CALENDAR_TOKEN=<a long random string> and subscribe to /calendar.ics?token=<that string>');
+    if (!sameSecret(typeof query.token === 'string' ? query.token : '', options.token)) {
       return problem(reply, 401, `${query.token ? 'wrong' : 'missing'} calendar token: subscribe to /calendar.ics?token=<MOD_BOT_CALENDAR_TOKEN> (the value the bot was started with)`);
     }
     const limit = query.limit === undefined ? CALENDAR_DEFAULT_LIMIT : Number(query.limit);

@@ -1,7 +1,8 @@
 // One Slack message that follows a deploy or rollback: posted when it starts,
 // then updated in place (chat.update, at most once a second) with a summary
 // of the DeliveryEvents stream (build, batches and instances, the canary),
-// and the result posted in its thread at the end.
+// and the result posted in its thread at the end. Events after the end are
+// dropped: nothing overwrites the final state.
 import type { webApi } from '@slack/bolt';
 import type { DeliveryEvent } from '../delivery/events.js';
 import { escape, short } from './slack-format.js';
@@ -16,6 +17,7 @@ export class ProgressMessage {
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<unknown> = Promise.resolve();
   private dirty = false;
+  private finished = false;
 
   private constructor(
     private readonly client: webApi.WebClient,
@@ -38,6 +40,7 @@ export class ProgressMessage {
 
   /** Feeds one delivery event; the message is updated when the throttle allows. */
   readonly event = (event: DeliveryEvent): void => {
+    if (this.finished) return;
     const line = describe(event);
     if (!line) return;
     if (line.phase) this.phase = line.phase;
@@ -51,6 +54,7 @@ export class ProgressMessage {
 
   /** The last update (the final phase) and the result in the thread. */
   async finish(phase: string, result: string): Promise<void> {
+    this.finished = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.phase = phase;

@@ -1,13 +1,14 @@
 // The Bolt app: the `/mod` slash command and the approval buttons. Every
 // listener acks first (Slack waits 3 s at most) and works afterwards; quick
 // refusals and the help are the ack itself (ephemeral: only the user sees
-// them). Reads (status, gates, history) are posted in the channel.
+// them). Reads (status, gates, history) are posted in the channel; where the
+// bot cannot post, the user is told privately through the response_url.
 import { App, LogLevel, type BlockAction, type ButtonAction, type Receiver } from '@slack/bolt';
 import { APPROVE_ACTION, REJECT_ACTION } from './approval-request.js';
 import type { BotContext } from './bot-context.js';
 import { chatUser, changeRefusal } from './chatops-access.js';
 import { CommandSyntaxError, parseModCommand, type ModCommand } from './mod-command.js';
-import { describeError } from './slack-deliveries.js';
+import { cannotPostText, describeError } from './slack-deliveries.js';
 import { escape, gatesText, HELP, historyText, statusText, unmappedUserText } from './slack-format.js';
 
 export interface SlackAppOptions {
@@ -32,7 +33,9 @@ export function createSlackApp(ctx: BotContext, options: SlackAppOptions): App {
     ? new App({ token: options.token, receiver: options.receiver, clientOptions, logLevel: LogLevel.WARN, deferInitialization: true })
     : new App({ token: options.token, appToken: options.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN, deferInitialization: true });
 
-  app.command('/mod', async ({ command, ack, client }) => {
+  app.command('/mod', async ({ command, ack, client, respond }) => {
+    // The response_url reaches the user even where the bot may not post (a DM, a channel it is not in).
+    const privately = (text: string) => respond({ response_type: 'ephemeral', text });
     let parsed: ModCommand | undefined;
     try {
       parsed = parseModCommand(command.text ?? '');
@@ -54,7 +57,7 @@ export function createSlackApp(ctx: BotContext, options: SlackAppOptions): App {
       if (refusal) return ack(ephemeral(refusal));
       await ack();
       const { deployFromSlack, rollbackFromSlack } = await import('./slack-deliveries.js');
-      const request = { ctx, client, channel, user, env: env!.name };
+      const request = { ctx, client, channel, user, env: env!.name, privately };
       if (parsed.verb === 'deploy') await deployFromSlack({ ...request, ref: parsed.ref });
       else await rollbackFromSlack({ ...request, fast: parsed.fast });
       return;
@@ -62,7 +65,10 @@ export function createSlackApp(ctx: BotContext, options: SlackAppOptions): App {
 
     await ack();
     const text = await read(parsed, ws).catch((error: unknown) => `:x: /mod ${escape(command.text)} failed: ${escape(describeError(error).message)}`);
-    await client.chat.postMessage({ channel, text });
+    await client.chat.postMessage({ channel, text }).catch(async (error: unknown) => {
+      ctx.log.info(`cannot post in ${channel}: ${describeError(error).message}`);
+      await privately(cannotPostText(channel, error)).catch((e: unknown) => ctx.log.error('the response_url answer failed', e));
+    });
   });
 
   const click = (action_id: typeof APPROVE_ACTION | typeof REJECT_ACTION, handler: 'approveClicked' | 'rejectClicked') =>

@@ -42,4 +42,25 @@ describe('GET /calendar.ics on the bot server', () => {
     expect(calendar.getFirstPropertyValue('x-wr-calname')).toBe('fixture deployments');
     expect(calendar.getAllSubcomponents('vevent')).toEqual([]);
   });
+
+  it('is off (404 saying how to turn it on) when the bot is started without MOD_BOT_CALENDAR_TOKEN', async () => {
+    const untokened = await startBotServer({
+      cwd: app.dir,
+      env: { ...process.env, SLACK_API_URL: slack.url, MOD_BOT_CALENDAR_TOKEN: '', MOD_STATE_DIR: '' },
+      port: 0,
+      host: '127.0.0.1',
+      signingSecret: 'test-signing-secret',
+      botToken: slack.token,
+      log: { info: () => {}, error: () => {} },
+    });
+    try {
+      const answer = await fetch(`${untokened.url}/calendar.ics`);
+      expect(answer.status).toBe(404);
+      const body = await answer.text();
+      expect(body).toContain('MOD_BOT_CALENDAR_TOKEN');
+      expect(body).not.toContain('BEGIN:VCALENDAR');
+    } finally {
+      await untokened.close();
+    }
+  });
 });

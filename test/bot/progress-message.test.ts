@@ -35,4 +35,21 @@ describe('ProgressMessage', () => {
     expect(slack.of('chat.postMessage').find((c) => c.args.thread_ts === posted!.ts)?.args.text).toBe('done: d-1');
     expect(errors).toEqual([]);
   });
+
+  it('drops events that come after the end: the final state is never overwritten', async () => {
+    const client = new webApi.WebClient(slack.token, { slackApiUrl: slack.url });
+    const progress = await ProgressMessage.post(client, 'C0LATE', 'rolling back', () => {});
+    progress.event({ type: 'build.start', commit: 'b'.repeat(40) });
+    await progress.finish('Succeeded', 'done: d-2');
+    const ts = progress.threadTs;
+    const updates = () => slack.of('chat.update').filter((c) => c.ts === ts);
+    const final = updates().length;
+    // A late event (e.g. a lifecycle line flushed after the outcome).
+    progress.event({ type: 'autorollback.start', deploymentId: 'd-3', commit: 'c'.repeat(40), instanceIds: ['i-1'] });
+    // Past the throttle's interval, a scheduled update would have been sent; a marker message orders the check after it.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await client.chat.postMessage({ channel: 'C0LATE', text: 'marker' });
+    expect(updates().length).toBe(final);
+    expect(String(updates().at(-1)!.args.text)).toContain('rolling back: *Succeeded*');
+  });
 });

@@ -58,7 +58,7 @@ ${HEALTH}    gates:
 `;
 }
 
-const command = (user: string, text: string) => postSigned(bot.url, slashCommandBody(user, text), FORM);
+const command = (user: string, text: string, channel = 'C0DEPLOYS') => postSigned(bot.url, slashCommandBody(user, text, channel, slack.responseUrl()), FORM);
 const click = (user: string, action: string, value: string, messageTs: string) => postSigned(bot.url, buttonClickBody(user, { action_id: action, value }, 'C0RELEASES', messageTs), FORM);
 const text = (c: SlackCall) => String(c.args.text ?? '');
 
@@ -337,6 +337,44 @@ describe('reading and rolling back from Slack', () => {
     expect(existsSync(path.join(app.dir, '.mod', 'approvals', 'requests', `${id}.answer.json`))).toBe(false);
     const deployed = await history(await openWorkspace(app.dir), ['production'], 50);
     expect(deployed.some((r) => r.revision.commit === third || r.revision.commit === fourth)).toBe(false);
+  });
+
+  it('tells the user privately (response_url) when it cannot post in the channel, and ends the progress when the approval request cannot be posted', async () => {
+    slack.notInChannel.add('C0SECRET');
+    let responses = slack.of('response_url').length;
+    await command('U0CAROL', 'status', 'C0SECRET');
+    const status = await slack.waitFor('the private answer', () => slack.of('response_url').slice(responses).at(0));
+    expect(status.args).toMatchObject({ response_type: 'ephemeral', text: ':x: I cannot post in <#C0SECRET> (not_in_channel): invite @mod to <#C0SECRET> (`/invite @mod`), or use /mod in a channel it is in.' });
+    responses = slack.of('response_url').length;
+    const stageDeploys = (await history(await openWorkspace(app.dir), ['stage'], 50)).length;
+    await command('U0CAROL', 'deploy stage', 'C0SECRET');
+    expect(String((await slack.waitFor('the private answer to the deploy', () => slack.of('response_url').slice(responses).at(0))).args.text)).toContain('invite @mod to <#C0SECRET>');
+    expect((await history(await openWorkspace(app.dir), ['stage'], 50)).length).toBe(stageDeploys);
+
+    // The approval channel does not have the bot: the requester's progress message says so instead of "judging the gates" forever.
+    slack.notInChannel.add('C0RELEASES');
+    try {
+      const before = slack.of('chat.postMessage').length;
+      await command('U0ALICE', 'deploy production');
+      const progress = await slack.waitFor('the production progress message', () =>
+        slack
+          .of('chat.postMessage')
+          .slice(before)
+          .find((c) => text(c).includes('to *production*')),
+      );
+      const result = await slack.waitFor('the failure in its thread', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === progress.ts));
+      expect(text(result)).toBe('The approval request was not posted. :x: I cannot post in <#C0RELEASES> (not_in_channel): invite @mod to <#C0RELEASES> (`/invite @mod`), or use /mod in a channel it is in.');
+      expect(
+        text(
+          slack
+            .of('chat.update')
+            .filter((c) => c.ts === progress.ts)
+            .at(-1)!,
+        ),
+      ).toContain('*failed*');
+    } finally {
+      slack.notInChannel.clear();
+    }
   });
 
   it('/mod rollback stage reverts and redeploys the previous deployment, recorded with the Slack user', async () => {

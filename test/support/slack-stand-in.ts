@@ -3,7 +3,10 @@
 // answering with Slack's response shapes ({ok: true, channel, ts, message}
 // and {ok: false, error}) and recording every call. @slack/web-api posts
 // application/x-www-form-urlencoded (objects as JSON strings) with the token
-// as a Bearer header; JSON bodies are accepted too.
+// as a Bearer header; JSON bodies are accepted too. It also receives what the
+// bot POSTs to a slash command's or a click's response_url (responseUrl(),
+// recorded as method "response_url"), and answers chat.postMessage in a
+// channel of notInChannel with Slack's not_in_channel error.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -23,7 +26,15 @@ export class SlackStandIn {
   private seq = 0;
   url = '';
 
+  /** Channels the bot is not a member of: chat.postMessage there fails with not_in_channel. */
+  readonly notInChannel = new Set<string>();
+
   constructor(readonly token = 'xoxb-test-token') {}
+
+  /** A response_url on this stand-in (what Slack puts in a slash command's or a click's payload). */
+  responseUrl(name = 'commands/T0ACME/1/x'): string {
+    return this.url.replace(/\/api\/$/, `/response/${name}`);
+  }
 
   /** Listens on loopback: a free port, or `port` (tools/chatops-stand-ins.ts). */
   async start(port = 0): Promise<string> {
@@ -69,6 +80,11 @@ export class SlackStandIn {
     const raw = Buffer.concat(chunks).toString();
     const method = new URL(req.url!, 'http://x').pathname.replace(/^\/api\//, '');
     const args = parseArgs(String(req.headers['content-type'] ?? ''), raw);
+    // A response_url needs no token: its URL is the secret.
+    if (req.url!.startsWith('/response/')) {
+      this.calls.push({ method: 'response_url', args: { ...args, url: req.url } });
+      return this.send(res, { ok: true });
+    }
     const auth = req.headers.authorization ?? (typeof args.token === 'string' ? `Bearer ${args.token}` : '');
     if (!auth) return this.send(res, { ok: false, error: 'not_authed' });
     if (auth !== `Bearer ${this.token}`) return this.send(res, { ok: false, error: 'invalid_auth' });
@@ -80,6 +96,7 @@ export class SlackStandIn {
         return this.send(res, { ok: true, url: 'https://acme.slack.example/', team: 'Acme', user: 'mod', team_id: 'T0ACME', user_id: this.botUserId, bot_id: this.botId, is_enterprise_install: false });
       case 'chat.postMessage': {
         if (!args.channel) return this.send(res, { ok: false, error: 'channel_not_found' });
+        if (this.notInChannel.has(String(args.channel))) return this.send(res, { ok: false, error: 'not_in_channel' });
         const ts = this.nextTs();
         this.calls.push({ ...call, ts });
         return this.send(res, { ok: true, channel: args.channel, ts, message: message(ts) });

@@ -1,7 +1,10 @@
 // window: deploys only inside the allowed days and hours (in the team's time
 // zone, DST included) and outside freeze periods; outside, say when the next
 // window opens. With a release calendar (planned release slots as .ics
-// events), its slots replace the days and hours; freezes still apply.
+// events), its slots replace the days and hours; freezes still apply. A
+// calendar's URL is often a bearer secret (Google Calendar's "secret address
+// in iCal format"): the reasons, which go to Slack and the logs, show only
+// its scheme and host.
 import { DateTime } from 'luxon';
 import { freezePeriods, type FreezePeriod } from './freeze-calendar.js';
 import { currentSlot, nextSlotOpening, releaseSlots, SLOT_LOOKAHEAD_DAYS } from './release-slots.js';
@@ -15,6 +18,17 @@ export interface WindowSettings {
   freezeCalendar?: string;
   /** Planned release slots (.ics): when set, deploys only inside one of its events, instead of days/from/to. */
   releaseCalendar?: string;
+}
+
+/** How a calendar's location is shown: a URL as scheme + host + "…" (its path and query may be the secret), a file as is. */
+export function shownLocation(location: string): string {
+  if (!/^https?:\/\//i.test(location)) return location;
+  try {
+    const url = new URL(location);
+    return `${url.protocol}//${url.host}/…`;
+  } catch {
+    return 'the calendar URL';
+  }
 }
 
 const WEEKDAY = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -52,7 +66,7 @@ export const windowGate: Gate<WindowSettings> = async (settings, context) => {
     try {
       freezes = freezePeriods(await context.readText(settings.freezeCalendar), settings.timezone, new Date(now.getTime() - 366 * 86400_000), new Date(now.getTime() + 30 * 86400_000));
     } catch (error) {
-      return fail(`cannot read the freeze calendar ${settings.freezeCalendar}: ${(error as Error).message}`, 'fix gates.window.freezeCalendar, or override with --override window --reason "..."');
+      return fail(`cannot read the freeze calendar ${shownLocation(settings.freezeCalendar)}: ${(error as Error).message}`, 'fix gates.window.freezeCalendar, or override with --override window --reason "..."');
     }
   }
   const local = DateTime.fromJSDate(now, { zone: settings.timezone });
@@ -60,7 +74,7 @@ export const windowGate: Gate<WindowSettings> = async (settings, context) => {
   const freeze = freezes.find((f) => f.start <= now && now < f.end);
   const next = nextOpening(settings, now, freezes);
   const nextText = next ? `the next window opens ${describe(next)}` : 'no window opens in the next two weeks';
-  if (settings.releaseCalendar) return releaseSlotVerdict(settings, settings.releaseCalendar, now, freezes, await context.readText(settings.releaseCalendar).catch((error: unknown) => error as Error), describe);
+  if (settings.releaseCalendar) return releaseSlotVerdict(settings, shownLocation(settings.releaseCalendar), now, freezes, await context.readText(settings.releaseCalendar).catch((error: unknown) => error as Error), describe);
   if (freeze) return fail(`deploy freeze "${freeze.summary}" until ${describe(freeze.end)}`, nextText);
   const inDay = settings.days.includes(WEEKDAY[local.weekday - 1]!);
   const inHours = now >= at(local, settings.from).toJSDate() && now < at(local, settings.to).toJSDate();

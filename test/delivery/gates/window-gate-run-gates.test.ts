@@ -112,9 +112,17 @@ describe('window gate with a release calendar', () => {
       scenario.deps.clock = TUESDAY_NOON;
       expect(gate(await scenario.judge(), 'window').status).toBe('pass');
       await scenario.dispose();
-      scenario = await GateScenario.create({ window: { ...WINDOW, releaseCalendar: `${base}/gone.ics` } });
+      // A secret address (path and query): the reason, bound for Slack and the logs, shows only scheme and host.
+      scenario = await GateScenario.create({ window: { ...WINDOW, releaseCalendar: `${base}/calendar/ical/private-s3cr3t/basic.ics?key=s3cr3t`, freezeCalendar: `${base}/freeze/private-fr33ze.ics` } });
       scenario.deps.clock = TUESDAY_NOON;
-      expect(gate(await scenario.judge(), 'window')).toMatchObject({ status: 'fail', reason: `cannot read the release calendar ${base}/gone.ics: HTTP 404` });
+      const refused = gate(await scenario.judge(), 'window');
+      expect(refused).toMatchObject({ status: 'fail', reason: `cannot read the freeze calendar ${base}/…: HTTP 404` });
+      await scenario.dispose();
+      scenario = await GateScenario.create({ window: { ...WINDOW, releaseCalendar: `${base}/calendar/ical/private-s3cr3t/basic.ics?key=s3cr3t` } });
+      scenario.deps.clock = TUESDAY_NOON;
+      const unread = gate(await scenario.judge(), 'window');
+      expect(unread).toMatchObject({ status: 'fail', reason: `cannot read the release calendar ${base}/…: HTTP 404` });
+      expect(JSON.stringify([refused, unread])).not.toMatch(/s3cr3t|fr33ze/);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
