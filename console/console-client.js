@@ -44,9 +44,10 @@ function apiError(status, body) {
  * Calls the console API: JSON in and out, the session cookie (same origin),
  * `x-csrf-token` on every method but GET/HEAD. Resolves to the parsed body;
  * rejects with ConsoleApiError for an error answer (network failures too,
- * as status 0 / NETWORK_ERROR).
+ * as status 0 / NETWORK_ERROR). `keepalive`: the request outlives the page
+ * (a release sent on pagehide; sendBeacon cannot set the CSRF header).
  */
-export async function api(path, { method = 'GET', body } = {}) {
+export async function api(path, { method = 'GET', body, keepalive = false } = {}) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
@@ -55,7 +56,7 @@ export async function api(path, { method = 'GET', body } = {}) {
   }
   let response;
   try {
-    response = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, credentials: 'same-origin', keepalive, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (error) {
     throw new ConsoleApiError(0, 'NETWORK_ERROR', `the service could not be reached (${error instanceof Error ? error.message : String(error)}); check your connection and try again`);
   }

@@ -186,9 +186,11 @@ const fresh = (review) => ({ key: state.nextKey++, review, status: 'pending', la
 
 /**
  * Claims a batch. `replace` (the filters changed): the list becomes what the
- * claim answered. Otherwise (r): the labelled and refused posts leave, the
- * posts still to label stay (their claim renewed when the answer has them),
- * new ones are added.
+ * claim answered, and the service frees the posts the page dropped. Otherwise
+ * (r): the posts still to label are sent as `held` and stay when the service
+ * renewed their claim; labelled posts whose undo is still possible stay with
+ * their undo history; new posts are added up to the limit (the service never
+ * lets one moderator hold more).
  */
 async function claim({ replace }) {
   if (state.claiming) {
@@ -201,22 +203,26 @@ async function claim({ replace }) {
   state.signedOut = false;
   renderClaimStatus();
   try {
-    const answer = await api(`/console/api/reviews?${filterQuery()}`);
+    const query = filterQuery();
+    if (!replace) for (const item of state.items) if (item.status === 'pending' || item.status === 'busy') query.append('held', item.review.id);
+    const answer = await api(`/console/api/reviews?${query}`);
     const reviews = answer.items ?? [];
-    const served = new Map(reviews.map((review) => [review.id, review]));
+    const renewed = new Set(answer.renewed ?? []);
+    const now = Date.now();
     let kept = [];
     if (!replace) {
-      kept = state.items.filter((item) => item.status === 'pending' || item.status === 'busy');
+      kept = state.items.filter((item) => renewed.has(item.review.id) || item.status === 'busy' || (item.undoable && new Date(item.review.claimedUntil).getTime() > now));
       for (const item of kept) {
-        const renewed = served.get(item.review.id);
-        if (renewed) item.review = renewed;
+        if (!renewed.has(item.review.id)) continue;
+        item.review = { ...item.review, claimedUntil: answer.claimedUntil };
         item.message = null;
       }
     }
+    const keptKeys = new Set(kept.map((item) => item.key));
     const keptIds = new Set(kept.map((item) => item.review.id));
     const added = reviews.filter((review) => !keptIds.has(review.id)).map(fresh);
     state.items = [...kept, ...added];
-    state.undo = [];
+    state.undo = state.undo.map((group) => group.filter((key) => keptKeys.has(key))).filter((group) => group.length);
     state.current = 0;
     state.claiming = false;
     // A claim that has run out on arrival (the service's clock is ahead) is said in the same announcement.
@@ -254,8 +260,10 @@ function labelled(item, label, answer) {
   item.status = awaiting ? 'awaiting' : 'labelled';
   item.label = label;
   item.selected = false;
-  item.undoable = true;
-  item.message = { tone: 'ok', text: awaiting ? `Labelled ${labelText(label)}. This post needs a second moderator's label too; press u to undo.` : `Labelled ${labelText(label)}; press u to undo.` };
+  // A label given after the claim ended is kept by the service (nobody else took the post) but cannot be undone.
+  item.undoable = new Date(item.review.claimedUntil).getTime() > Date.now();
+  const undo = item.undoable ? '; press u to undo' : ' (your claim had ended: it cannot be undone)';
+  item.message = { tone: 'ok', text: awaiting ? `Labelled ${labelText(label)}. This post needs a second moderator's label too${undo}.` : `Labelled ${labelText(label)}${undo}.` };
 }
 
 /** Marks `item` refused (the message says why, in place) or, for a failure that is not a refusal, back to label with the error. */
@@ -556,6 +564,14 @@ function setUpControls() {
   page.claimStatus.addEventListener('click', onClick);
   page.queue.addEventListener('focusin', onFocusIn);
   window.setInterval(renderClaimStatus, 1000);
+  // Leaving the page frees the posts still to label at once (not at the claim's end).
+  window.addEventListener('pagehide', releaseOnExit);
+}
+
+/** Frees the posts still to label, in a request that outlives the page. */
+function releaseOnExit() {
+  const ids = state.items.filter((item) => item.status === 'pending').map((item) => item.review.id);
+  if (ids.length) api('/console/api/reviews/release', { method: 'POST', body: { ids }, keepalive: true }).catch(() => {});
 }
 
 async function start() {

@@ -19,6 +19,7 @@ import { decidedLabels } from './label-reader.js';
 import { readDashboardCounts, recordServiceEvent } from './dashboard-stats-store.js';
 import type { DashboardCounts, ServiceEvent } from '../moderation/dashboard-stats.js';
 import { undoReviewLabel, type UndoResult } from './review-undo.js';
+import { keepOnlyHeld, releaseClaims, type Run } from './console-claims.js';
 import { consoleSessionForHash, createConsoleSession, endConsoleSession, moderatorTokenForHash, type NewConsoleSession, type StoredConsoleSession, type TokenRole } from './console-session-store.js';
 
 // The post and review records are domain types (src/moderation); they are
@@ -190,6 +191,31 @@ function queueOrder(a: ClaimedReview, b: ClaimedReview): number {
   if (a.reason === 'uncertain' && a.margin !== b.margin) return (a.margin ?? Infinity) - (b.margin ?? Infinity);
   if (a.reason !== 'uncertain' && a.enqueuedAt.getTime() !== b.enqueuedAt.getTime()) return a.enqueuedAt.getTime() - b.enqueuedAt.getTime();
   return a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0;
+}
+
+/** The claim statement through `run` (the pool, or one transaction's connection), in the queue's order. */
+async function claimWith(run: Run, moderator: string, limit: number, now: Date, until: Date, options: ClaimOptions): Promise<ClaimedReview[]> {
+  const claim = filteredClaim(options.order, options.filter ?? {});
+  const { rows } = await run<PostRow & { post_id: string; enqueued_at: Date; claimed_until: Date; margin: number | null; reason: ReviewReason }>(claim.name, claim.text, [moderator, now, until, limit, options.overdueBefore, ...claim.values]);
+  return rows
+    .map((r) => ({
+      postId: r.post_id,
+      text: r.text,
+      kind: r.kind,
+      userId: r.user_id,
+      decision: r.decision,
+      category: r.category,
+      categories: r.categories ?? [],
+      score: r.score,
+      reasons: r.reasons,
+      modelVersion: r.model_version,
+      createdAt: r.created_at,
+      enqueuedAt: r.enqueued_at,
+      claimedUntil: r.claimed_until,
+      margin: r.margin,
+      reason: r.reason,
+    }))
+    .sort(queueOrder);
 }
 
 // A label is recorded in one transaction that first locks the review row,
@@ -373,27 +399,31 @@ export class PostgresStore {
    * re-returns its own live claims, never a post it labelled.
    */
   async claimReviews(moderator: string, limit: number, now: Date, until: Date, options: ClaimOptions = { order: 'uncertain', overdueBefore: new Date(0) }): Promise<ClaimedReview[]> {
-    const claim = filteredClaim(options.order, options.filter ?? {});
-    const { rows } = await this.query<PostRow & { post_id: string; enqueued_at: Date; claimed_until: Date; margin: number | null; reason: ReviewReason }>(claim.name, claim.text, [moderator, now, until, limit, options.overdueBefore, ...claim.values]);
-    return rows
-      .map((r) => ({
-        postId: r.post_id,
-        text: r.text,
-        kind: r.kind,
-        userId: r.user_id,
-        decision: r.decision,
-        category: r.category,
-        categories: r.categories ?? [],
-        score: r.score,
-        reasons: r.reasons,
-        modelVersion: r.model_version,
-        createdAt: r.created_at,
-        enqueuedAt: r.enqueued_at,
-        claimedUntil: r.claimed_until,
-        margin: r.margin,
-        reason: r.reason,
-      }))
-      .sort(queueOrder);
+    return claimWith(this.run, moderator, limit, now, until, options);
+  }
+
+  /**
+   * The console's claim (console-claims.ts): renews `held` (the page's
+   * unlabelled posts), frees every other pending post the moderator holds,
+   * and claims new ones up to `limit` in all; `items` are the new ones.
+   */
+  async reclaimReviews(moderator: string, limit: number, now: Date, until: Date, options: ClaimOptions, held: readonly string[]): Promise<{ renewed: string[]; items: ClaimedReview[] }> {
+    return this.transaction(async (run) => {
+      const renewed = await keepOnlyHeld(run, moderator, held, until);
+      const room = limit - renewed.length;
+      if (room <= 0) return { renewed, items: [] };
+      // The claim may serve the renewed posts again (they are this moderator's): claim a full batch, keep the best `room` new ones, free the rest.
+      const kept = new Set(renewed);
+      const fresh = (await claimWith(run, moderator, limit, now, until, options)).filter((item) => !kept.has(item.postId));
+      const surplus = fresh.slice(room).map((item) => item.postId);
+      if (surplus.length) await releaseClaims(run, moderator, surplus);
+      return { renewed, items: fresh.slice(0, room) };
+    });
+  }
+
+  /** Frees `ids` where `moderator` holds them and they are pending (the console's release); answers the ids freed. */
+  async releaseReviews(moderator: string, ids: readonly string[]): Promise<string[]> {
+    return releaseClaims(this.run, moderator, ids);
   }
 
   /**

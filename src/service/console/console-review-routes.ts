@@ -3,28 +3,32 @@
 // queue as /v1/reviews: the claim is store.claimReviews with the same
 // order, max wait and second-opinion rules, narrowed in SQL by the filters
 // (category, decision), and a label is store.decideReview with the same
-// refusals (routes/reviews.ts). Beyond /v1: undo of the moderator's own
+// refusals (routes/reviews.ts). A console claim renews the posts the page
+// still shows (`held`), frees the moderator's other pending posts, and
+// claims new ones up to the limit (store/console-claims.ts); release frees
+// posts the page drops (on unload). Beyond /v1: undo of the moderator's own
 // latest label while their claim lasts, and a bulk label of many posts.
 //
-//   GET  /console/api/reviews?limit=20&category=<c>&decision=<d>  -> { moderator, claimedUntil, items: [...] }
+//   GET  /console/api/reviews?limit=20&category=<c>&decision=<d>&held=<id>...  -> { moderator, claimedUntil, renewed: [ids], items: [...] }
+//   POST /console/api/reviews/release {ids}                       -> { released: [ids] }
 //   POST /console/api/reviews/:id/decision {label, category?}     -> as POST /v1/reviews/:id/decision
 //   POST /console/api/reviews/:id/undo                            -> { id, state: 'pending', claimedUntil }
 //   POST /console/api/reviews/bulk {ids, label, category?}        -> { results: [{ id, outcome, message? }] }
 import type { FastifyPluginAsync } from 'fastify';
 import { CATEGORIES, type Category } from '../../moderation/categories.js';
 import type { Label } from '../../moderation/labelled-data.js';
-import type { ClaimFilter } from '../../moderation/post-records.js';
+import type { ClaimedReview, ClaimFilter, ClaimOptions, ReviewOrder } from '../../moderation/post-records.js';
+import type { UndoResult } from '../../store/review-undo.js';
 import { opinionsNeeded } from '../../moderation/second-opinion.js';
 import { HttpError } from '../http-errors.js';
-import { decisionBodySchema, refusal, REVIEW_DEFAULTS, reviewItem, reviewLabel, type DecisionBody, type ReviewQueue, type ReviewRouteOptions } from '../routes/reviews.js';
+import { claimLimit, claimQuerystring, decisionBodySchema, MAX_REVIEW_LIMIT, refusal, REVIEW_DEFAULTS, reviewItem, reviewLabel, type DecisionBody, type ReviewQueue, type ReviewRouteOptions } from '../routes/reviews.js';
 import { postIdParamsSchema, postIdSchema } from '../routes/schemas.js';
 import { requireSession } from './session-auth.js';
 
-/** The console's undo, as the store answers it (PostgresStore.undoReviewLabel: review-undo.ts). */
-export type ConsoleUndoResult = { outcome: 'undone'; claimedUntil: Date } | { outcome: 'not_found' | 'not_labelled' | 'claim_ended' | 'claimed_by_other' } | { outcome: 'later_label'; by: string };
-
 export interface ConsoleReviewQueue extends ReviewQueue {
-  undoReviewLabel(postId: string, moderator: string, now: Date): Promise<ConsoleUndoResult>;
+  reclaimReviews(moderator: string, limit: number, now: Date, until: Date, options: ClaimOptions, held: readonly string[]): Promise<{ renewed: string[]; items: ClaimedReview[] }>;
+  releaseReviews(moderator: string, ids: readonly string[]): Promise<string[]>;
+  undoReviewLabel(postId: string, moderator: string, now: Date): Promise<UndoResult>;
 }
 
 export interface ConsoleReviewOptions extends Omit<ReviewRouteOptions, 'store' | 'authenticate'> {
@@ -32,18 +36,22 @@ export interface ConsoleReviewOptions extends Omit<ReviewRouteOptions, 'store' |
 }
 
 /** The most posts one bulk request labels (as one claim's most). */
-export const MAX_BULK_IDS = 100;
+export const MAX_BULK_IDS = MAX_REVIEW_LIMIT;
 
+const postIds = { type: 'array', maxItems: MAX_REVIEW_LIMIT, uniqueItems: true, items: postIdSchema } as const;
+
+// The /v1 claim's query string plus the filters and `held` (repeated: held=a&held=b), the posts the page still shows unlabelled.
 const claimQuery = {
-  type: 'object',
-  additionalProperties: false,
+  ...claimQuerystring,
   properties: {
-    limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
-    order: { type: 'string', enum: ['uncertain', 'oldest'] },
+    ...claimQuerystring.properties,
     category: { type: 'string', enum: [...CATEGORIES] },
     decision: { type: 'string', enum: ['approve', 'review', 'reject'] },
+    held: postIds,
   },
 } as const;
+
+const releaseBody = { type: 'object', additionalProperties: false, required: ['ids'], properties: { ids: { ...postIds, minItems: 1 } } } as const;
 
 const bulkBody = {
   type: 'object',
@@ -52,7 +60,7 @@ const bulkBody = {
   properties: { ...decisionBodySchema.properties, ids: { type: 'array', minItems: 1, maxItems: MAX_BULK_IDS, uniqueItems: true, items: postIdSchema } },
 } as const;
 
-function undoRefusal(result: Exclude<ConsoleUndoResult, { outcome: 'undone' }>, id: string): HttpError {
+function undoRefusal(result: Exclude<UndoResult, { outcome: 'undone' }>, id: string): HttpError {
   const post = JSON.stringify(id);
   switch (result.outcome) {
     case 'not_found':
@@ -78,15 +86,19 @@ export const consoleReviewRoutes: FastifyPluginAsync<ConsoleReviewOptions> = asy
   const decide = (id: string, moderator: string, label: Label, category: Category | null) => store.decideReview(id, moderator, label, category, clock(), opinionsNeeded(id, share));
 
   app.get('/api/reviews', { preHandler: moderators, schema: { querystring: claimQuery } }, async (request) => {
-    const query = request.query as { limit?: string; order?: 'uncertain' | 'oldest'; category?: Category; decision?: ClaimFilter['decision'] };
-    const limit = query.limit === undefined ? 20 : Number(query.limit);
-    if (limit < 1 || limit > 100) throw new HttpError('INVALID_REQUEST', 'limit must be from 1 to 100');
+    const query = request.query as { limit?: string; order?: ReviewOrder; category?: Category; decision?: ClaimFilter['decision']; held?: string[] };
+    const limit = claimLimit(query.limit);
     const moderator = request.consoleSession!.name;
     const now = clock();
     const until = new Date(now.getTime() + claimMs);
     const filter: ClaimFilter = { ...(query.category ? { category: query.category } : {}), ...(query.decision ? { decision: query.decision } : {}) };
-    const items = await store.claimReviews(moderator, limit, now, until, { order: query.order ?? defaultOrder, overdueBefore: new Date(now.getTime() - maxWaitMs), filter });
-    return { moderator, claimedUntil: until.toISOString(), items: items.map(reviewItem) };
+    const claim = await store.reclaimReviews(moderator, limit, now, until, { order: query.order ?? defaultOrder, overdueBefore: new Date(now.getTime() - maxWaitMs), filter }, query.held ?? []);
+    return { moderator, claimedUntil: until.toISOString(), renewed: claim.renewed, items: claim.items.map(reviewItem) };
+  });
+
+  app.post('/api/reviews/release', { preHandler: moderators, schema: { body: releaseBody } }, async (request) => {
+    const { ids } = request.body as { ids: string[] };
+    return { released: await store.releaseReviews(request.consoleSession!.name, ids) };
   });
 
   app.post('/api/reviews/:id/decision', { preHandler: moderators, schema: { params: postIdParamsSchema, body: decisionBodySchema } }, async (request) => {

@@ -13,7 +13,7 @@ import type { Authenticate } from '../authenticate.js';
 import { HttpError } from '../http-errors.js';
 import { postIdParamsSchema } from './schemas.js';
 
-const MAX_REVIEW_LIMIT = 100;
+export const MAX_REVIEW_LIMIT = 100;
 
 /** What the routes need from the database (PostgresStore implements it). */
 export interface ReviewQueue {
@@ -110,17 +110,26 @@ export function reviewItem(r: ClaimedReview) {
   };
 }
 
+/** The claim's query string on /v1/reviews (the console's claim adds its filters to it). */
+export const claimQuerystring = { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$' }, order: { type: 'string', enum: ['uncertain', 'oldest'] } } } as const;
+
+/** A claim's `limit` (default 20), refused outside 1..MAX_REVIEW_LIMIT. */
+export function claimLimit(limit: string | undefined): number {
+  const n = limit === undefined ? 20 : Number(limit);
+  if (n < 1 || n > MAX_REVIEW_LIMIT) throw new HttpError('INVALID_REQUEST', `limit must be from 1 to ${MAX_REVIEW_LIMIT}`);
+  return n;
+}
+
 export const reviewRoutes: FastifyPluginAsync<ReviewRouteOptions> = async (app, options) => {
   const { store, authenticate, clock, claimMs } = options;
   const defaultOrder = options.order ?? REVIEW_DEFAULTS.order;
   const maxWaitMs = options.maxWaitMs ?? REVIEW_DEFAULTS.maxWaitSeconds * 1000;
   const share = options.secondOpinionShare ?? REVIEW_DEFAULTS.secondOpinionShare;
-  const querystring = { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[0-9]{1,3}$' }, order: { type: 'string', enum: ['uncertain', 'oldest'] } } } as const;
+  const querystring = claimQuerystring;
 
   app.get('/v1/reviews', { preHandler: authenticate, schema: { querystring } }, async (request) => {
     const query = request.query as { limit?: string; order?: ReviewOrder };
-    const limit = query.limit === undefined ? 20 : Number(query.limit);
-    if (limit < 1 || limit > MAX_REVIEW_LIMIT) throw new HttpError('INVALID_REQUEST', `limit must be from 1 to ${MAX_REVIEW_LIMIT}`);
+    const limit = claimLimit(query.limit);
     const now = clock();
     const order = query.order ?? defaultOrder;
     const items = await store.claimReviews(request.moderatorName!, limit, now, new Date(now.getTime() + claimMs), { order, overdueBefore: new Date(now.getTime() - maxWaitMs) });
