@@ -160,7 +160,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance & { metrics: Se
   const authenticateReader = createAuthenticate(store, ['moderator', 'viewer']);
   void app.register(healthRoutes, { store, moderator, metrics, revision: deps.revision, readinessTimeoutMs: deps.readinessTimeoutMs ?? 2000, retryAfter });
   void app.register(moderateRoutes, { moderator, writer, metrics, maxTextLength: deps.maxTextLength ?? 10_000 });
-  void app.register(postRoutes, { store, authenticate: authenticateReader });
+  void app.register(postRoutes, { store, authenticate });
   const queue = {
     clock,
     claimMs: (deps.reviewClaimSeconds ?? 600) * 1000,

@@ -1,9 +1,10 @@
 // The bearer token check, a preHandler for the JSON API's routes that need
 // a token. The token is looked up by its hash; its owner's name and role are
 // left on the request. Each route says which roles it takes: the review
-// queue and the label export are for moderators only (a viewer's token, made
-// with `mod service token create --role viewer` for support staff, gets 403
-// FORBIDDEN there), the stats and a post's full record for both. Only the
+// queue, the label export and a post's full record are for moderators only
+// (a viewer's token, made with `mod service token create --role viewer` for
+// support staff, gets 403 FORBIDDEN there: viewers see aggregates only), the
+// stats for both. Only the
 // Authorization header counts: the console's session cookie is never a
 // credential here.
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -43,7 +44,7 @@ export function createAuthenticate(tokens: ModeratorTokenLookup, roles: readonly
       throw new HttpError('UNAUTHORIZED', 'the moderator token is not valid: revoked, or made for another database (create one for this env with mod service token create --env <env> --name <name>)');
     }
     if (!roles.includes(token.role)) {
-      throw new HttpError('FORBIDDEN', `a ${token.role} token cannot ${token.role === 'viewer' ? 'read the review queue, label or export labels' : 'do this'}; a moderator token can (mod service token create --env <env> --name ${token.name} --role moderator)`);
+      throw new HttpError('FORBIDDEN', `a ${token.role} token cannot ${token.role === 'viewer' ? 'read posts or the review queue, label or export labels' : 'do this'}; a moderator token can (mod service token create --env <env> --name ${token.name} --role moderator)`);
     }
     request.moderatorName = token.name;
     request.moderatorRole = token.role;

@@ -4,8 +4,9 @@
 // client polls for: the decision, its category and the review's outcome);
 // nothing that says who wrote the post or quotes it (userId, reasons with
 // their rule spans, the text). A moderator's token (the same one the review
-// API takes) gets the whole record, text included; a token that is sent but
-// not valid is a 401, never a silent downgrade.
+// API takes) gets the whole record, text included; a viewer's token (support
+// staff: aggregates only) is a 403 FORBIDDEN and a token that is sent but not
+// valid a 401, never a silent downgrade.
 import type { FastifyPluginAsync } from 'fastify';
 import type { StoredPost } from '../../moderation/post-records.js';
 import type { Authenticate } from '../authenticate.js';
