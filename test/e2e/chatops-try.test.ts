@@ -93,6 +93,10 @@ describe('the same by hand, as the README tells it', () => {
     expect(say.stdout).toBe('bot answered 200 (acknowledged; what it posts shows in the stand-ins)');
     await waitForOutput('the stage result', () => standInsOut, /in the thread of \S+:\n {4}:white_check_mark: Deploy `d-\S+` of `[0-9a-f]{8}` to \*stage\*: \*Succeeded\*/);
 
+    // An answer only the user sees comes back inline, as Slack shows it at once.
+    const stranger = await tool('say', ['--user', 'U0MALLORY', '/mod status']);
+    expect(stranger.stdout).toMatch(/^bot answered 200: \(only you see\) .*chatops\.users/);
+
     // A click before any approval request is a clear error, not a request to the bot.
     const early = await tool('click', ['--user', 'U0BOB', 'approve']);
     expect(early.exitCode).toBe(2);
