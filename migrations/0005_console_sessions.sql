@@ -4,7 +4,12 @@
 -- export) or 'viewer' (support staff: the dashboard and GET /v1/stats
 -- only). A constant default: PostgreSQL 11+ adds the column without a
 -- rewrite; the check is NOT VALID (existing rows hold the default), as in
--- 0004, so it does not scan the table under the lock.
+-- 0002-0004, so it does not scan the table under the lock; new and updated
+-- rows are checked. Like those, it is not VALIDATEd later: every existing
+-- row holds the default, which passes. The ALTER TABLE takes moderator_tokens'
+-- ACCESS EXCLUSIVE lock (every /v1 token lookup waits) only for as long as
+-- the migration's transaction lasts; the runner waits at most lock_timeout
+-- (5 s) to get it.
 --
 -- console_sessions: a signed-in browser. The cookie carries a 256-bit
 -- random id; only its SHA-256 is stored (as for tokens: nothing to

@@ -12,7 +12,12 @@
 -- instance, the last event before it (service_events_instance_at).
 -- labelled per hour counts moderators' labels by time: review_labels had no
 -- index on decided_at (it is only ever written and read per post), so one is
--- added; the table holds one row per label, far smaller than posts.
+-- added; the table holds one row per label, far smaller than posts. A
+-- plain CREATE INDEX (CONCURRENTLY cannot run in the migration's
+-- transaction) blocks writes to review_labels (a label being given waits)
+-- while it builds, a time in proportion to the labels stored; reads go on. The
+-- migration runner waits at most lock_timeout (5 s) for the lock and
+-- otherwise applies nothing and says to run again (src/store/migrations.ts).
 
 CREATE TABLE service_events (
   id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -3,7 +3,11 @@
 // schema_migrations with a SHA-256 of the file. A transaction-scoped advisory
 // lock (keyed by the schema) makes two instances starting together take
 // turns: the second one finds nothing left to do. An applied migration whose
-// file changed is refused: write a new migration instead.
+// file changed is refused: write a new migration instead. The service keeps
+// running during a deploy's migration, so every lock a migration takes is
+// waited for at most lock_timeout (5 s, after the advisory lock): an ALTER
+// TABLE queued behind a long reader would otherwise hold up every request
+// queued behind it. A timed-out run applies nothing and says to run again.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -126,13 +130,21 @@ export async function migrationStatus(pool: pg.Pool, migrations: Migration[]): P
   }
 }
 
+/** How long a migration waits for one table lock before the run gives up (PostgreSQL's lock_timeout). */
+export const MIGRATION_LOCK_TIMEOUT_MS = 5000;
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** Applies every pending migration in one transaction; returns those it applied. */
-export async function migrate(pool: pg.Pool, migrations: Migration[]): Promise<{ applied: Migration[]; status: MigrationStatus }> {
+export async function migrate(pool: pg.Pool, migrations: Migration[], options: { lockTimeoutMs?: number } = {}): Promise<{ applied: Migration[]; status: MigrationStatus }> {
+  const lockTimeoutMs = options.lockTimeoutMs ?? MIGRATION_LOCK_TIMEOUT_MS;
   const client = await pool.connect();
   let failed: unknown;
   try {
     await client.query('BEGIN');
     await client.query(LOCK);
+    // After the advisory lock: an instance waiting for another's migration waits as long as it takes.
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
     await client.query(CREATE_TABLE);
     const before = compareWithFiles(await readApplied(client), migrations);
     refuseChanged(before);
@@ -140,6 +152,13 @@ export async function migrate(pool: pg.Pool, migrations: Migration[]): Promise<{
       try {
         await client.query(m.sql);
       } catch (error) {
+        if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+          throw new MigrationError(
+            `migration ${m.file} waited more than ${lockTimeoutMs / 1000} s for a table lock (lock_timeout): a long-running transaction holds a table it changes`,
+            'nothing was applied (the migrations run in one transaction) and the service was not held up; run mod db migrate again (safe to repeat), or look for the blocking session in pg_stat_activity',
+            error,
+          );
+        }
         throw new MigrationError(`migration ${m.file} failed: ${(error as Error).message}`, 'nothing was applied (the migrations run in one transaction); fix the migration and run again', error);
       }
       await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);

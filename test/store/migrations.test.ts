@@ -77,6 +77,27 @@ describe.each<Backend>(['postgres', 'pglite'])('migrations on %s', (backend) => 
   });
 });
 
+it('gives up on a table lock after lock_timeout with a retry hint, applying nothing, instead of holding up the service (PostgreSQL)', async () => {
+  const { dir, db, pools } = await setup('postgres', { '0001_create_a.sql': 'CREATE TABLE a (id int);' });
+  await migrate(pools[0]!, await loadMigrations(dir));
+  await writeFile(path.join(dir, '0002_add_b.sql'), 'CREATE TABLE b (id int); ALTER TABLE a ADD COLUMN b int;');
+  // A long reader holds a lock on a: the ALTER TABLE would queue behind it (and every request behind the ALTER).
+  const reader = await pools[1]!.connect();
+  try {
+    await reader.query('BEGIN');
+    await reader.query('SELECT * FROM a');
+    const failed = await migrate(pools[0]!, await loadMigrations(dir), { lockTimeoutMs: 200 }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(MigrationError);
+    expect((failed as Error).message).toMatch(/0002_add_b.sql waited more than 0.2 s for a table lock/);
+    expect((failed as MigrationError).hint).toMatch(/run mod db migrate again/);
+  } finally {
+    await reader.query('ROLLBACK');
+    reader.release();
+  }
+  expect((await db.admin("SELECT to_regclass('b') IS NULL AS absent")).rows[0].absent).toBe(true);
+  expect((await migrate(pools[0]!, await loadMigrations(dir))).applied.map((m) => m.version)).toEqual(['0002']);
+});
+
 it('rejects badly named migration files', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mod-migrations-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
