@@ -2,7 +2,7 @@
 // production-like environment, a comment "deployed to <env> in <deploymentId>"
 // on each pull request the deploy shipped, found as the release gates find
 // them (the first-parent commits between what the environment ran before and
-// the deployed commit, and the PRs that brought them to its branch). It is
+// the deployed commit, and the merged PRs that brought them to its branch). It is
 // bookkeeping, never a reason to fail a deploy: no GitHub (no repository, no
 // token) or an API error is a warning. A pull request that already carries
 // the comment for this deployment is not commented again (a re-run).
@@ -49,7 +49,8 @@ export async function commentShippedPullRequests(ws: Workspace, env: Environment
     const { pulls } = await pullRequestsOfChange(github, env.branch, change.commits);
     const body = shippedComment(env.name, record.deploymentId);
     const result: ShippedComments = { commented: [], alreadyCommented: [] };
-    for (const pr of pulls) {
+    // Only what was merged shipped: an open or closed-unmerged PR that contains a shipped commit did not.
+    for (const pr of pulls.filter((p) => p.mergedAt !== null)) {
       const existing = await github.comments(pr.number);
       if (existing.some((c) => c.body.split('\n')[0]!.trim() === body)) {
         result.alreadyCommented.push(pr.number);

@@ -74,6 +74,7 @@ export class OctokitPullRequests implements PullRequests {
     html_url: string;
     labels?: ({ name?: string } | string)[];
     merge_commit_sha?: string | null;
+    merged_at?: string | null;
   }): PullRequest {
     return {
       number: pr.number,
@@ -85,6 +86,7 @@ export class OctokitPullRequests implements PullRequests {
       url: pr.html_url,
       labels: (pr.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean),
       mergeCommitSha: pr.merge_commit_sha ?? null,
+      mergedAt: pr.merged_at ?? null,
     };
   }
 

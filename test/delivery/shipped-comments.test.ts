@@ -76,6 +76,15 @@ describe('"deployed" comments on the pull requests a deploy shipped', () => {
     expect(events.notices('info').map((n) => n.message)).toContain(`commented "${body}" on #8, #9`);
   });
 
+  it('does not comment on an open pull request that contains a shipped commit (only merged ones shipped)', async () => {
+    const merge = await mergePull(7);
+    // PR #12 is still open; GitHub associates the shipped merge commit with it too (its branch was based on master).
+    ws.gateDependencies.github.addPull({ number: 12, author: 'carla', baseRef: 'master', mergeCommitSha: 'e'.repeat(40), mergedAt: null }, [merge]);
+    const outcome = await run();
+    expect(ws.gateDependencies.github.commentsOn(7)).toEqual([shippedComment('production', outcome.record.deploymentId)]);
+    expect(ws.gateDependencies.github.commentsOn(12)).toEqual([]);
+  });
+
   it('comments once per deployment: a re-run finds its comments and posts none', async () => {
     await mergePull(7);
     const outcome = await run();

@@ -29,6 +29,8 @@ export interface PullRequest {
   url: string;
   labels: string[];
   mergeCommitSha: string | null;
+  /** When it was merged; null while open or closed unmerged (GitHub sets merge_commit_sha on open PRs too). Absent: not told. */
+  mergedAt?: string | null;
 }
 
 /** A comment on a pull request's conversation (GitHub's issue comments). */
