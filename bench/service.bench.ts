@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     ];
     const storedAll = stored.posts >= answered;
     console.log(`\ngoals (issue 19)${batch || pglite || process.env.BENCH_WITHOUT ? ': stated for POST /v1/moderate on PostgreSQL; for this mode informational only' : ''}:`);
-    for (const g of goals) console.log(`  ${g.name}: ${g.value}: ${g.met === undefined ? 'not measured' : verdict(g.met)}`);
+    for (const g of goals) console.log(`  ${g.name}: ${g.value}${g.met === undefined ? '' : `: ${verdict(g.met)}`}`);
     console.log(`  every answered post committed: ${stored.posts} posts stored, ${answered} answered 2xx in the measured runs (plus warm-ups): ${storedAll ? 'yes' : 'NO'}`);
     await mkdir(path.join(here, 'results'), { recursive: true });
     const name = `service${pglite ? '-pglite' : ''}${batch ? `-batch${batch}` : ''}.json`;
