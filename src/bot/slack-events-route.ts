@@ -1,7 +1,8 @@
 // POST /slack/events: the one URL Slack's Events API, slash commands and
 // interactivity are configured with. The raw body is kept to verify Slack's
 // signature (v0:timestamp:body, HMAC-SHA256 with the signing secret; older
-// than 5 minutes is a replay) before anything is parsed or run; the
+// than 5 minutes is a replay, and so is a signature seen in the last 5
+// minutes, unless Slack marks it a retry) before anything is parsed or run; the
 // url_verification handshake is answered here; everything else goes to Bolt
 // through the FastifyReceiver. Slack sends commands and interactivity as
 // application/x-www-form-urlencoded (interactivity as a JSON `payload` field)
@@ -15,7 +16,12 @@ export interface SlackEventsRouteOptions {
   receiver: FastifyReceiver;
 }
 
+/** How long a signature is remembered: Slack refuses timestamps older than this anyway (verifySlackRequest). */
+const REPLAY_WINDOW_MS = 5 * 60_000 + 60_000;
+
 export const slackEventsRoute: FastifyPluginAsync<SlackEventsRouteOptions> = async (app: FastifyInstance, options) => {
+  // Signatures of the requests taken on, with when they may be forgotten (a captured request replayed within the window is refused).
+  const seen = new Map<string, number>();
   // This plugin's own parsers (encapsulated): the body stays the exact string Slack signed.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -27,6 +33,10 @@ export const slackEventsRoute: FastifyPluginAsync<SlackEventsRouteOptions> = asy
     try {
       if (typeof signature !== 'string' || !Number.isFinite(timestamp)) throw new Error('the x-slack-signature or x-slack-request-timestamp header is missing');
       verifySlackRequest({ signingSecret: options.signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp } });
+      const now = Date.now();
+      for (const [key, until] of seen) if (until < now) seen.delete(key);
+      if (seen.has(signature) && request.headers['x-slack-retry-num'] === undefined) throw new Error('a replayed request: this signature was already used');
+      seen.set(signature, now + REPLAY_WINDOW_MS);
     } catch (error) {
       request.log.warn({ reason: (error as Error).message }, 'refused an unverified Slack request');
       return reply.code(401).send({ ok: false, error: 'invalid_signature', message: `${(error as Error).message}; check SLACK_SIGNING_SECRET (Slack app settings, Basic Information, Signing Secret)` });

@@ -137,6 +137,13 @@ describe('the bot server', () => {
     expect(replayed.json<{ message: string }>().message).toContain('stale');
     const unsigned = await fetch(`${bot.url}/slack/events`, { method: 'POST', headers: { 'content-type': FORM }, body });
     expect(unsigned.status).toBe(401);
+    // A captured, correctly signed request sent again within the 5 minutes: refused the second time.
+    const help = slashCommandBody('U0CAROL', 'help', 'C0DEPLOYS', slack.responseUrl());
+    const now = Math.floor(Date.now() / 1000);
+    expect((await postSigned(bot.url, help, FORM, { timestamp: now, signature: sign(help, now) })).status).toBe(200);
+    const again = await postSigned(bot.url, help, FORM, { timestamp: now, signature: sign(help, now) });
+    expect(again.status).toBe(401);
+    expect(again.json<{ message: string }>().message).toContain('replayed');
     expect(slack.calls.length).toBe(before);
   });
 

@@ -27,6 +27,9 @@ export async function postSigned(url: string, body: string, contentType: string,
   return { status: response.status, text, json: <T>() => JSON.parse(text) as T };
 }
 
+let triggers = 0;
+const triggerId = () => `${Date.now()}.${process.pid}.${++triggers}`;
+
 /** The form Slack posts for `/mod <text>` typed by `user` in `channel`. */
 export function slashCommandBody(user: string, text: string, channel = 'C0DEPLOYS', responseUrl = 'https://hooks.slack.example/commands/T0ACME/1/x'): string {
   return new URLSearchParams({
@@ -42,7 +45,8 @@ export function slashCommandBody(user: string, text: string, channel = 'C0DEPLOY
     api_app_id: 'A0MOD',
     is_enterprise_install: 'false',
     response_url: responseUrl,
-    trigger_id: '1.2.3',
+    // Slack's trigger ids are unique per request: two commands in one second are two signatures.
+    trigger_id: triggerId(),
   }).toString();
 }
 
@@ -54,7 +58,7 @@ export function buttonClickBody(user: string, action: { action_id: string; value
     api_app_id: 'A0MOD',
     token: 'legacy-verification-token',
     container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
-    trigger_id: '4.5.6',
+    trigger_id: triggerId(),
     team: { id: 'T0ACME', domain: 'acme' },
     enterprise: null,
     is_enterprise_install: false,
