@@ -3,7 +3,9 @@
 // its own manual approval step, `mod approve` there satisfies it. An approval
 // recorded in Slack (issue 16: chat-approvals.ts) for exactly this environment
 // and target commit, by a qualifying approver who authored nothing in the
-// change, satisfies it too.
+// change, satisfies it too, for chatops.approvalTtlHours (default 24) after
+// it was given; an older one is ignored and the reason says so. Neither
+// path counts a review by a bot or by mod's own token (viewerLogin).
 import { approverRefusal, DEFAULT_APPROVAL_TTL_HOURS, withinTtl, type ChatApproval } from '../chat-approvals.js';
 import type { Gate, GateContext } from './gate.js';
 import { fail, pass } from './gate.js';
