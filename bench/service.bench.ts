@@ -165,7 +165,7 @@ async function main(): Promise<void> {
         `    CPU µs per post: service ${fmt(serviceCpu, 0)} vs (a) ${fmt(bareCpu, 0)} + scoring ${scoring.toFixed(1)} = ${fmt(bareCpu + scoring, 0)} (${(serviceCpu / (bareCpu + scoring)).toFixed(2)}x); the goal's budget 1.5 x (a) + scoring = ${fmt(budget, 0)}`,
       );
       console.log(
-        `    store: the service commits ${fmt(s.requestsPerSecond * unit, 0)} posts/s in ${fmt(s.requestsPerSecond * unit * mid.serviceCommitsPerPost, 0)} commits/s (${mid.serviceCommitsPerPost.toFixed(2)} per post), ${pct((s.requestsPerSecond * unit) / b.rowsPerSecond)} of (b)'s ${fmt(b.rowsPerSecond, 0)} rows/s in ${fmt(b.commitsPerSecond, 0)} commits/s (${b.commitsPerRow.toFixed(2)} per row, write p99 ${b.p99} ms); PostgreSQL µs per post: service ${fmt(pglite ? NaN : s.cpuPerRequest.postgres / unit, 0)}, (b) ${fmt(b.cpuPerRow.postgres, 0)}; writer process µs per row in (b): ${b.cpuPerRow.writer}`,
+        `    store: the service commits ${fmt(s.requestsPerSecond * unit, 0)} posts/s in ${fmt(s.requestsPerSecond * unit * mid.serviceCommitsPerPost, 0)} commits/s (${mid.serviceCommitsPerPost.toFixed(2)} per post), ${pct((s.requestsPerSecond * unit) / b.rowsPerSecond)} of (b)'s ${fmt(b.rowsPerSecond, 0)} rows/s in ${fmt(b.commitsPerSecond, 0)} commits/s (${b.commitsPerRow.toFixed(2)} per row, write p99 ${b.p99} ms); PostgreSQL µs per post: service ${fmt(pglite ? NaN : s.cpuPerRequest.postgres / unit, 0)}, (b) ${fmt(b.cpuPerRow.postgres, 0)}; writer process${pglite ? ' (PGlite in it)' : ''} µs per row in (b): ${b.cpuPerRow.writer}`,
       );
       if (connections === 50) goal.ratio = { value: pct(mid.ratio), met: mid.ratio >= 0.6 };
       if (connections === 10) goal.p99 = { value: `${s.p99} ms`, met: s.p99 < 10 };
