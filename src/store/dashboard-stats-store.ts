@@ -4,16 +4,19 @@
 // labels through review_labels_decided_at, the queue through reviews_pending
 // (a partial index: pending reviews only), the events through
 // service_events_at and, for what ran before the window, one index probe
-// per instance on service_events_instance_at. Nothing reads posts outside
-// the window. Hours are counted in UTC by epoch arithmetic, whatever the
+// per instance on service_events_instance_at; agreement covers the reviews
+// whose second label was given in the window (found through
+// review_labels_decided_at, their labels by primary key). Nothing reads posts
+// or labels outside the window (GET /v1/reviews/agreement is the all-time
+// figure). Hours are counted in UTC by epoch arithmetic, whatever the
 // session's TimeZone. The statements are unnamed: the dashboard polls them
 // rarely, and a plan made for its window is a better plan.
-import type pg from 'pg';
+import { labelWord } from '../moderation/agreement.js';
 import type { DashboardCounts, ServiceEvent } from '../moderation/dashboard-stats.js';
+import type { Label } from '../moderation/labelled-data.js';
+import type { SecondOpinionStats } from '../moderation/post-records.js';
+import { MAX_CONFLICT_IDS, type Queryable } from './second-opinion-stats.js';
 import type { Decision } from '../moderation/thresholds.js';
-
-/** Anything that runs a parameterised query: a pg client or pool, or the store's wrapper. */
-export type Queryable = { query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> };
 
 /** The most service events a window lists (the newest): a crash-looping fleet must not make the answer unbounded. */
 export const MAX_TIMELINE_EVENTS = 1000;
@@ -80,6 +83,39 @@ export async function readDashboardCounts(db: Queryable, window: { from: Date; t
     queue: { depth: queue.rows[0]?.depth ?? 0, oldestEnqueuedAt: queue.rows[0]?.oldest ?? null },
     events: events.rows.sort(oldestFirst).map(toEvent),
     before: before.rows.sort(oldestFirst).map(toEvent),
+  };
+}
+
+// The two-opinion reviews decided in the window: a review is decided by its second label, so its decided_at is that label's.
+const DECIDED_PAIRS_IN_WINDOW = `
+SELECT r.post_id, r.conflict, r.decided_at FROM reviews r
+WHERE r.post_id IN (SELECT post_id FROM review_labels WHERE decided_at >= $1 AND decided_at < $2)
+  AND r.state = 'decided' AND r.opinions_needed = 2 AND r.decided_at >= $1 AND r.decided_at < $2`;
+
+const PAIRS_IN_WINDOW = `
+WITH decided AS (${DECIDED_PAIRS_IN_WINDOW}),
+ranked AS (
+  SELECT l.post_id, l.label, l.category, row_number() OVER (PARTITION BY l.post_id ORDER BY l.decided_at, l.moderator) AS n
+  FROM review_labels l WHERE l.post_id IN (SELECT post_id FROM decided)
+)
+SELECT f.label AS first_label, f.category AS first_category, s.label AS second_label, s.category AS second_category, count(*)::int AS n
+FROM ranked f JOIN ranked s ON s.post_id = f.post_id AND s.n = 2
+WHERE f.n = 1
+GROUP BY 1, 2, 3, 4`;
+
+const CONFLICTS_IN_WINDOW = `
+WITH decided AS (${DECIDED_PAIRS_IN_WINDOW})
+SELECT (SELECT count(*)::int FROM decided WHERE conflict) AS count,
+       COALESCE((SELECT json_agg(post_id) FROM (SELECT post_id FROM decided WHERE conflict ORDER BY decided_at DESC, post_id DESC LIMIT ${MAX_CONFLICT_IDS}) newest), '[]'::json) AS ids`;
+
+/** The label pairs and conflicts of the two-opinion reviews decided in [from, to) (the dashboard's agreement: the window's, not all time). */
+export async function readWindowSecondOpinions(db: Queryable, window: { from: Date; to: Date }): Promise<SecondOpinionStats> {
+  const range = [window.from, window.to];
+  const pairs = await db.query<{ first_label: Label; first_category: string | null; second_label: Label; second_category: string | null; n: number }>(PAIRS_IN_WINDOW, range);
+  const conflicts = await db.query<{ count: number; ids: string[] }>(CONFLICTS_IN_WINDOW, range);
+  return {
+    pairs: pairs.rows.map((r) => ({ first: labelWord(r.first_label, r.first_category), second: labelWord(r.second_label, r.second_category), count: r.n })),
+    conflicts: { count: conflicts.rows[0]?.count ?? 0, ids: conflicts.rows[0]?.ids ?? [] },
   };
 }
 

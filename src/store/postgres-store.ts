@@ -14,9 +14,9 @@ import type { Decision } from '../moderation/thresholds.js';
 import { DatabaseUnavailableError, isUnavailable } from './errors.js';
 import { migrationStatus, type Migration, type MigrationStatus } from './migrations.js';
 import { createPool, type PoolOptions, type StorePool } from './pool.js';
-import { readSecondOpinionStats } from './second-opinion-stats.js';
+import { readSecondOpinionStats, type Queryable } from './second-opinion-stats.js';
 import { decidedLabels } from './label-reader.js';
-import { readDashboardCounts, recordServiceEvent } from './dashboard-stats-store.js';
+import { readDashboardCounts, readWindowSecondOpinions, recordServiceEvent } from './dashboard-stats-store.js';
 import type { DashboardCounts, ServiceEvent } from '../moderation/dashboard-stats.js';
 import { undoReviewLabel, type UndoResult } from './review-undo.js';
 import { keepOnlyHeld, releaseClaims, type Run } from './console-claims.js';
@@ -268,8 +268,11 @@ export class PostgresStore {
     return new PostgresStore(createPool(options), options.migrations);
   }
 
-  /** this.query for the statements kept in other files (console-session-store.ts). */
+  /** this.query for the statements kept in other files (console-session-store.ts, console-claims.ts). */
   private readonly run = <R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]) => this.query<R>(name, text, values);
+
+  /** this.query, unnamed, for the readers that also take a pg client (second-opinion-stats.ts, dashboard-stats-store.ts). */
+  private readonly queryable: Queryable = { query: <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => this.query<R>(null, text, values) };
 
   /** `name` null: an unnamed statement, planned for each call. */
   private query<R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
@@ -463,17 +466,22 @@ export class PostgresStore {
 
   /** The label pairs of reviews that had two opinions, and the conflicts among them (newest first). */
   async secondOpinionStats(): Promise<SecondOpinionStats> {
-    return readSecondOpinionStats({ query: <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => this.query<R>(null, text, values) });
+    return readSecondOpinionStats(this.queryable);
+  }
+
+  /** The same for the reviews decided in a window (the dashboard's agreement: dashboard-stats-store.ts). */
+  async secondOpinionStatsIn(window: { from: Date; to: Date }): Promise<SecondOpinionStats> {
+    return readWindowSecondOpinions(this.queryable, window);
   }
 
   /** The dashboard's counts for a window (issue 15: dashboard-stats-store.ts). */
   async dashboardCounts(window: { from: Date; to: Date }): Promise<DashboardCounts> {
-    return readDashboardCounts({ query: <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => this.query<R>(null, text, values) }, window);
+    return readDashboardCounts(this.queryable, window);
   }
 
   /** A service process started or swapped its models (issue 15): one row. */
   async recordServiceEvent(event: ServiceEvent & { releaseId?: string | null }): Promise<void> {
-    await recordServiceEvent({ query: <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => this.query<R>(null, text, values) }, event);
+    await recordServiceEvent(this.queryable, event);
   }
 
   async pendingReviewCount(): Promise<number> {

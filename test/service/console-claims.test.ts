@@ -28,7 +28,7 @@ describe.each<Backend>(['postgres', 'pglite'])('console claims on %s', (backend)
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as { claimedUntil: string; renewed: string[]; items: { id: string }[] };
   };
-  const heldBy = async (name: string) => (await env.db.admin<{ post_id: string }>('SELECT post_id FROM reviews WHERE claimed_by = $1 AND state = $2 ORDER BY post_id', [name, 'pending'])).rows.map((r) => r.post_id);
+  const heldBy = async (name: string) => (await env.db.admin('SELECT post_id FROM reviews WHERE claimed_by = $1 AND state = $2 ORDER BY post_id', [name, 'pending'])).rows.map((r: { post_id: string }) => r.post_id);
 
   beforeAll(async () => {
     env = await createTestStore(backend);
@@ -68,8 +68,8 @@ describe.each<Backend>(['postgres', 'pglite'])('console claims on %s', (backend)
     expect(two.renewed.sort()).toEqual(first);
     expect(two.items).toEqual([]);
     expect(two.claimedUntil).toBe(new Date(now.getTime() + 600_000).toISOString());
-    const { rows } = await env.db.admin<{ claimed_until: Date }>('SELECT claimed_until FROM reviews WHERE post_id = ANY($1::text[])', [first]);
-    expect(rows.map((r) => r.claimed_until.toISOString())).toEqual(first.map(() => two.claimedUntil));
+    const { rows } = await env.db.admin('SELECT claimed_until FROM reviews WHERE post_id = ANY($1::text[])', [first]);
+    expect(rows.map((r: { claimed_until: Date }) => r.claimed_until.toISOString())).toEqual(first.map(() => two.claimedUntil));
     // One labelled: the page holds two, one new post (the best-ranked) fills the batch; the others stay free.
     expect((await consoleCall(app, who.alice!, 'POST', `/console/api/reviews/${first[0]}/decision`, { label: 'ok' })).statusCode).toBe(200);
     const three = await claim(who.alice!, `?limit=3&held=${first[1]}&held=${first[2]}`);

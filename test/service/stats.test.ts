@@ -4,8 +4,9 @@
 // is checked; posts moderated
 // through the API and labelled through the review queue are counted in
 // their UTC hour, with the rates, the labels and the queue; agreement is
-// null until two moderators labelled one post, then exactly GET
-// /v1/reviews/agreement's body; the service events give the timeline and
+// null until two moderators labelled one post, then GET
+// /v1/reviews/agreement's body for the reviews decided in the window (that
+// route is all time); the service events give the timeline and
 // its changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModerationRequest, ModerationResult } from '../../src/moderation/moderator.js';
@@ -161,7 +162,7 @@ describe.each<Backend>(['postgres', 'pglite'])('GET /v1/stats on %s', (backend) 
     expect((await stats('?hours=1')).hourly.map((h) => h.decisions)).toEqual([{ approve: 1, review: 1, reject: 0 }]);
   });
 
-  it('gives agreement as GET /v1/reviews/agreement does, once two moderators labelled a post', async () => {
+  it('gives agreement as GET /v1/reviews/agreement does for the reviews decided in the window, once two moderators labelled a post', async () => {
     expect((await claim('bob')).sort()).toEqual(['r-1', 'r-2']);
     await decide('bob', 'r-1', 'spam');
     await decide('bob', 'r-2', 'scam');
@@ -172,6 +173,18 @@ describe.each<Backend>(['postgres', 'pglite'])('GET /v1/stats on %s', (backend) 
     expect(body.agreement).toMatchObject({ pairs: 2, agreed: 1, observedAgreement: 0.5, conflicts: { count: 1, ids: ['r-2'] } });
     expect(body.hourly[1]!.labelled).toBe(4);
     expect(body.queue).toEqual({ depth: 0, oldestEnqueuedAt: null, oldestAgeSeconds: null });
+    // The dashboard's agreement is the window's: a review decided before it counts in /v1/reviews/agreement (all time) only.
+    const shift = (sign: '+' | '-') => env.db.admin(`UPDATE review_labels SET decided_at = decided_at ${sign} interval '3 days' WHERE post_id = 'r-2'; UPDATE reviews SET decided_at = decided_at ${sign} interval '3 days' WHERE post_id = 'r-2'`);
+    await shift('-');
+    try {
+      const windowed = await stats('?hours=2');
+      expect(windowed.agreement).toMatchObject({ pairs: 1, agreed: 1, observedAgreement: 1, conflicts: { count: 0, ids: [] } });
+      const allTime = await app.inject({ method: 'GET', url: '/v1/reviews/agreement', headers: auth('alice') });
+      expect(allTime.json()).toEqual(agreement.json());
+      expect((await stats('?hours=120')).agreement).toEqual(agreement.json());
+    } finally {
+      await shift('+');
+    }
   });
 
   it('draws the timeline from the service events and marks where the revision or model changed', async () => {

@@ -3,9 +3,11 @@
 // session (registered by the console plugin with its session check):
 // decisions and categories per hour, the review and auto-approve rates, the
 // labels given, the queue's depth and oldest item, agreement between
-// moderators (GET /v1/reviews/agreement's numbers) and the revision / model
+// moderators on the reviews decided in the window (GET /v1/reviews/agreement's
+// shape and arithmetic; that route is all time) and the revision / model
 // timeline of the service's instances with where it changed. Reads only;
-// every read is bounded by the window (dashboard-stats-store.ts).
+// every read but the queue's depth is bounded by the window
+// (dashboard-stats-store.ts), so a poll costs the window, not the history.
 import type { FastifyPluginAsync, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify';
 import { dashboardStats, STATS_DEFAULT_HOURS, STATS_MAX_HOURS, statsWindow, type DashboardCounts } from '../../moderation/dashboard-stats.js';
 import type { SecondOpinionStats } from '../../moderation/post-records.js';
@@ -15,7 +17,7 @@ import { HttpError } from '../http-errors.js';
 /** What the stats need from the database (PostgresStore implements it). */
 export interface StatsSource {
   dashboardCounts(window: { from: Date; to: Date }): Promise<DashboardCounts>;
-  secondOpinionStats(): Promise<SecondOpinionStats>;
+  secondOpinionStatsIn(window: { from: Date; to: Date }): Promise<SecondOpinionStats>;
 }
 
 export interface StatsHandlerOptions {
@@ -41,7 +43,7 @@ export function createStatsHandler({ store, clock }: StatsHandlerOptions): Route
     const now = clock();
     const window = statsWindow(now, hours);
     const counts = await store.dashboardCounts(window);
-    const secondOpinions = await store.secondOpinionStats();
+    const secondOpinions = await store.secondOpinionStatsIn(window);
     void reply.header('cache-control', 'no-store');
     return dashboardStats(counts, window, now, secondOpinions);
   };
