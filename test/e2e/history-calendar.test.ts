@@ -98,14 +98,16 @@ describe('mod history --ics and GET /calendar.ics', () => {
     expect(await badLimit.text()).toContain('limit must be a whole number from 1 to 1000, got lots');
   });
 
-  it('serves without a token when MOD_BOT_CALENDAR_TOKEN is unset', async () => {
+  it('serves nothing without MOD_BOT_CALENDAR_TOKEN: 404 saying how to turn the feed on', async () => {
     const open = Fastify();
     await open.register(calendarRoutes, { openWorkspace: () => openWorkspace(app.dir, { ...process.env, CI: 'true' }) });
     const url = await open.listen({ port: 0, host: '127.0.0.1' });
     try {
       const served = await fetch(`${url}/calendar.ics`);
-      expect(served.status).toBe(200);
-      expect(uids(await served.text())).toHaveLength(2);
+      expect(served.status).toBe(404);
+      const body = await served.text();
+      expect(body).toContain('MOD_BOT_CALENDAR_TOKEN');
+      expect(body).not.toContain('BEGIN:VEVENT');
     } finally {
       await open.close();
     }
