@@ -47,10 +47,12 @@ async function judge(settings: Settings, context: GateContext, stale: ChatApprov
   const approvers = new Set(settings.approvers);
   if (settings.team) for (const member of await github.teamMembers(settings.team)) approvers.add(member);
   const self = await github.viewerLogin();
+  const approverSet = new Set([...approvers].map((a) => a.toLowerCase()));
   const missing: string[] = [];
   const granted: string[] = [];
   for (const pr of pulls) {
-    const by = [...latestReviews(await github.reviews(pr.number), self).values()].filter((r) => r.state === 'APPROVED' && approvers.has(r.user) && r.user !== pr.author).map((r) => r.user);
+    // GitHub logins are case-insensitive: `Maria` in the config is the reviewer `maria`.
+    const by = [...latestReviews(await github.reviews(pr.number), self).values()].filter((r) => r.state === 'APPROVED' && approverSet.has(r.user.toLowerCase()) && r.user.toLowerCase() !== pr.author.toLowerCase()).map((r) => r.user);
     if (by.length) granted.push(`#${pr.number} by ${by.join(', ')}`);
     else missing.push(`#${pr.number}`);
   }

@@ -37,6 +37,17 @@ describe('approval gate', () => {
     expect(approval.fix).toContain('maria');
   });
 
+  it('compares logins case-insensitively, as GitHub does: a configured Maria is the reviewer maria, and MARIA may not approve her own', async () => {
+    scenario = await GateScenario.create({ approval: { approvers: ['Maria'] } });
+    await scenario.merge(7, undefined, { author: 'alice' });
+    await scenario.merge(8, undefined, { author: 'MARIA' });
+    scenario.github.addReview(7, { user: 'maria', state: 'APPROVED' });
+    scenario.github.addReview(8, { user: 'maria', state: 'APPROVED' });
+    const approval = gate(await scenario.judge(), 'approval');
+    expect(approval.status).toBe('fail');
+    expect(approval.reason).toBe("no approver's approval on #8");
+  });
+
   it("counts the configured team's members as approvers", async () => {
     scenario = await GateScenario.create({ approval: { approvers: [], team: 'acme/release-managers' } });
     scenario.github.setTeam('acme/release-managers', ['kenji', 'maria']);
