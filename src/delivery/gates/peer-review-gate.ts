@@ -30,17 +30,19 @@ export function latestReviews(reviews: PullRequestReview[], self?: string): Map<
 export async function peerReviewOf(pr: PullRequest, github: PullRequests, label: string): Promise<{ ok: boolean; why: string }> {
   const self = await github.viewerLogin();
   const reviews = latestReviews(await github.reviews(pr.number), self);
-  const approvals = [...reviews.values()].filter((r) => r.state === 'APPROVED' && r.user !== pr.author);
+  // GitHub logins are case-insensitive.
+  const isAuthor = (login: string) => login.toLowerCase() === pr.author.toLowerCase();
+  const approvals = [...reviews.values()].filter((r) => r.state === 'APPROVED' && !isAuthor(r.user));
   const current = approvals.filter((r) => r.commitId === pr.headSha);
   if (current.length) return { ok: true, why: `#${pr.number} approved by ${current.map((r) => r.user).join(', ')}` };
   if (pr.labels.includes(label)) {
     const events = (await github.labelEvents(pr.number)).filter((e) => e.label === label && e.event === 'labeled');
     const last = events.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
-    if (last && last.actor !== pr.author && !isBotOrSelf(last.actor, self)) return { ok: true, why: `#${pr.number} labelled ${label} by ${last.actor}` };
+    if (last && !isAuthor(last.actor) && !isBotOrSelf(last.actor, self)) return { ok: true, why: `#${pr.number} labelled ${label} by ${last.actor}` };
     if (last) return { ok: false, why: `#${pr.number}: the ${label} label was added by its author ${pr.author}` };
   }
   if (approvals.length) return { ok: false, why: `#${pr.number}: approved by ${approvals.map((r) => r.user).join(', ')} before later commits` };
-  const selfApproved = [...reviews.values()].some((r) => r.state === 'APPROVED' && r.user === pr.author);
+  const selfApproved = [...reviews.values()].some((r) => r.state === 'APPROVED' && isAuthor(r.user));
   return { ok: false, why: `#${pr.number}: no approval by someone other than ${pr.author}${selfApproved ? ' (self-approval does not count)' : ''}` };
 }
 

@@ -35,6 +35,15 @@ describe('peer-review gate', () => {
     expect(verdict.fix).toEqual(expect.any(String));
   });
 
+  it("never counts the author's own approval under another capitalisation of their login, nor mod's own review", async () => {
+    await scenario.merge(7, undefined, { author: 'Alice' });
+    scenario.github.addReview(7, { user: 'alice', state: 'APPROVED' });
+    scenario.github.viewer = 'mod-bot';
+    scenario.github.addReview(7, { user: 'Mod-Bot', state: 'APPROVED' });
+    const { verdict } = await peerReview();
+    expect(verdict).toMatchObject({ status: 'fail', reason: '#7: no approval by someone other than Alice (self-approval does not count)' });
+  });
+
   it('fails when the approval was of an earlier commit of the pull request', async () => {
     await scenario.merge(7, undefined, { author: 'alice', headSha: 'new-head' });
     scenario.github.addReview(7, { user: 'bob', state: 'APPROVED', commitId: 'old-head' });
