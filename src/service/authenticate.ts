@@ -9,9 +9,10 @@
 // credential here.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './http-errors.js';
+import type { TokenRole } from '../store/statement-types.js';
 import { hashToken } from './tokens.js';
 
-export type TokenRole = 'moderator' | 'viewer';
+export type { TokenRole };
 
 declare module 'fastify' {
   interface FastifyRequest {

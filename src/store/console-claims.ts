@@ -6,10 +6,7 @@
 // claims new ones only up to the limit: one moderator never holds more
 // than `limit` posts. Everything runs in one transaction (PostgresStore
 // .reclaimReviews), so nobody sees a post half released.
-import type pg from 'pg';
-
-/** One statement inside PostgresStore's transaction (`name` null: unnamed). */
-export type Run = <R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]) => Promise<pg.QueryResult<R>>;
+import type { Run } from './statement-types.js';
 
 const RELEASE = "UPDATE reviews SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'pending' AND post_id = ANY($2::text[]) RETURNING post_id";
 const RELEASE_ALL_BUT = "UPDATE reviews SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'pending' AND NOT (post_id = ANY($2::text[]))";

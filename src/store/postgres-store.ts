@@ -19,8 +19,9 @@ import { decidedLabels } from './label-reader.js';
 import { readDashboardCounts, readWindowSecondOpinions, recordServiceEvent } from './dashboard-stats-store.js';
 import type { DashboardCounts, ServiceEvent } from '../moderation/dashboard-stats.js';
 import { undoReviewLabel, type UndoResult } from './review-undo.js';
-import { keepOnlyHeld, releaseClaims, type Run } from './console-claims.js';
-import { consoleSessionForHash, createConsoleSession, endConsoleSession, moderatorTokenForHash, type NewConsoleSession, type StoredConsoleSession, type TokenRole } from './console-session-store.js';
+import { keepOnlyHeld, releaseClaims } from './console-claims.js';
+import { consoleSessionForHash, createConsoleSession, endConsoleSession, type NewConsoleSession, type StoredConsoleSession } from './console-session-store.js';
+import type { Run, TokenRole } from './statement-types.js';
 
 // The post and review records are domain types (src/moderation); they are
 // re-exported so that code written against the store keeps compiling.
@@ -539,7 +540,8 @@ export class PostgresStore {
 
   /** The live token with this hash: whose it is and its role (null when revoked or unknown). */
   async moderatorTokenForHash(tokenHash: string): Promise<{ name: string; role: TokenRole } | null> {
-    return moderatorTokenForHash(this.run, tokenHash);
+    const { rows } = await this.query<{ name: string; role: TokenRole }>('mod_token_role_lookup', 'SELECT name, role FROM moderator_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash]);
+    return rows[0] ?? null;
   }
 
   /** The moderator console's sessions (issue 15: console-session-store.ts). */

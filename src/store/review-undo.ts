@@ -9,7 +9,7 @@
 // see it; the review is pending again, claimed by the moderator until that
 // same time (with the other moderator's first opinion, if there was one,
 // still recorded and two opinions still needed).
-import type pg from 'pg';
+import type { Run } from './statement-types.js';
 
 export type UndoResult =
   | { outcome: 'undone'; claimedUntil: Date }
@@ -22,8 +22,6 @@ export type UndoResult =
   | { outcome: 'claim_ended' }
   /** Another moderator holds the post now. */
   | { outcome: 'claimed_by_other' };
-
-type Run = <R extends pg.QueryResultRow>(name: string | null, text: string, values: unknown[]) => Promise<pg.QueryResult<R>>;
 
 const LOCK_REVIEW = 'SELECT state, claimed_by, claimed_until FROM reviews WHERE post_id = $1 FOR UPDATE';
 const LABELS = 'SELECT moderator, decided_at, claimed_until FROM review_labels WHERE post_id = $1 ORDER BY decided_at, moderator';

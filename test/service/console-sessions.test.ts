@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/service/app.js';
+import { sessionIdHash } from '../../src/service/console/session-auth.js';
 import { createTestStore } from '../store/test-database.js';
 import { consoleCall, createToken, signIn, textModerator } from './console-support.js';
 
@@ -150,6 +151,9 @@ describe('console sessions on postgres', () => {
     expect(out.cookies.find((c) => c.name === 'mod_session')).toMatchObject({ value: '', path: '/console' });
     expect((await check(first.cookie)).statusCode).toBe(401);
     expect((await check(second.cookie)).statusCode).toBe(200);
+    // The signed-out row expires at the sign-out, so pruning reads console_sessions_expires_at alone.
+    const ended = (await env.db.admin('SELECT expires_at, ended_at FROM console_sessions WHERE id_hash = $1', [sessionIdHash(first.cookie.split('=')[1]!)])).rows[0];
+    expect([ended.expires_at.toISOString(), ended.ended_at.toISOString()]).toEqual([now.toISOString(), now.toISOString()]);
 
     // Replacing the token (token create again) ends its sessions; so does revoking it.
     const rotated = await createToken(env.store, 'bob', 'moderator', now);

@@ -31,13 +31,11 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import { HttpError } from '../http-errors.js';
 import type { TokenRole } from '../authenticate.js';
 
-export type ConsoleRole = TokenRole;
-
 export interface ConsoleSession {
   /** SHA-256 of the cookie's session id (what the database keys it by). */
   id: string;
   name: string;
-  role: ConsoleRole;
+  role: TokenRole;
   csrfToken: string;
   expiresAt: Date;
 }
@@ -101,7 +99,7 @@ function refuseRole(request: FastifyRequest, reply: FastifyReply, session: Conso
 }
 
 /** The preHandler for routes of the console that need a signed-in person of one of `roles`. */
-export function requireSession(roles: readonly ConsoleRole[]): preHandlerAsyncHookHandler {
+export function requireSession(roles: readonly TokenRole[]): preHandlerAsyncHookHandler {
   return async function consoleSessionCheck(request, reply) {
     const resolve = request.server.consoleSessions;
     if (!resolve) throw new Error('requireSession is used outside the console plugin (console-plugin.ts decorates the session lookup)');
