@@ -12,9 +12,15 @@
 // the browser's own statement of where the POST comes from instead. A
 // sign-in is refused when Sec-Fetch-Site (sent by current browsers) says
 // anything but same-origin or none (typed by the person), or when Origin
-// names another host than the request's Host. Origin "null" is let through
-// to the Sec-Fetch-Site check: the console's Referrer-Policy no-referrer
-// makes browsers send exactly that for the console's own form. The session
+// names another host than the request's Host. Origin "null" is what the
+// console's own form sends (its Referrer-Policy no-referrer makes browsers
+// say so, and send no Referer either), but a sandboxed frame on another site
+// sends it too: it is accepted only with Sec-Fetch-Site: same-origin, so a
+// browser without Fetch Metadata (Safari before 16.4) cannot be signed in to
+// someone else's account from another site (login CSRF); such a browser
+// signs in with a JSON POST or after updating. A request without Origin (curl,
+// scripts) is let through. Signing in again ends the session the browser
+// had (its mod_session cookie), so one browser holds one session. The session
 // cookie is SameSite=Strict besides, so a session opened from another site
 // is not sent along with that site's requests. Sign-out needs the session's
 // CSRF token like every other POST.
@@ -61,12 +67,15 @@ function overTls(request: FastifyRequest, forced: boolean): boolean {
   return first === 'https';
 }
 
+const NULL_ORIGIN = 'Origin: null without Sec-Fetch-Site: same-origin';
+
 /** A cross-site form post: Sec-Fetch-Site not same-origin, or an Origin whose host is not the one asked; what it came from. */
 function foreignOrigin(request: FastifyRequest): string | null {
   const site = request.headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${site}`;
   const origin = request.headers.origin;
-  if (origin === undefined || origin === 'null') return null;
+  if (origin === undefined) return null;
+  if (origin === 'null') return site === 'same-origin' ? null : NULL_ORIGIN;
   // Both as URLs, so a default port written out (http://host:80) compares equal to none.
   try {
     const from = new URL(origin);
@@ -96,6 +105,12 @@ export const signInRoutes: FastifyPluginAsync<SignInRouteOptions> = async (app, 
       return signInPage(reply, status, message);
     };
     const foreign = foreignOrigin(request);
+    if (foreign === NULL_ORIGIN)
+      return refuse(
+        403,
+        'CSRF_REJECTED',
+        `this browser does not say where the sign-in came from (${NULL_ORIGIN}): it may have been sent from another site, so it is refused. Sign in from /console/sign-in with a current browser (Chrome, Edge, Firefox, Safari 16.4 or later)`,
+      );
     if (foreign !== null) return refuse(403, 'CSRF_REJECTED', `the sign-in was sent from another site (${foreign.slice(0, 100)}), not this console: open /console/sign-in here and sign in from it`);
     const body = request.body;
     const token = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).token : undefined;
@@ -108,6 +123,9 @@ export const signInRoutes: FastifyPluginAsync<SignInRouteOptions> = async (app, 
     const now = clock();
     const expiresAt = new Date(now.getTime() + options.sessionHours * 3_600_000);
     const csrfToken = randomBytes(32).toString('base64url');
+    // The browser's previous session (if any) ends: a sign-in replaces it.
+    const previous = request.cookies[SESSION_COOKIE];
+    if (previous) await store.endConsoleSession(sessionIdHash(previous), now);
     await store.createConsoleSession({ idHash: sessionIdHash(id), tokenHash, name: owner.name, csrfToken, createdAt: now, expiresAt });
     void reply.setCookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/console', secure: overTls(request, options.cookieSecure), maxAge: options.sessionHours * 3600, expires: expiresAt });
     if (json) return { name: owner.name, role: owner.role, csrfToken, expiresAt: expiresAt.toISOString() };
