@@ -86,6 +86,11 @@ export const errorCodes = {
   POLICY_INVALID: { exitCode: ExitCode.Usage, meaning: 'a decision-policy file cannot be read or does not validate' },
   TEXT_TOO_LONG: { exitCode: ExitCode.Usage, httpStatus: 400, meaning: 'a text is longer than the moderator accepts' },
   DATABASE_UNAVAILABLE: { exitCode: ExitCode.Failed, httpStatus: 503, meaning: 'the database cannot be reached (the service answers with Retry-After; nothing was stored)' },
+  SERVICE_UNREACHABLE: { exitCode: ExitCode.Failed, meaning: '`mod moderate --endpoint`: no service answers at the URL (connection refused, unknown host, reset); the message says what was stored before' },
+  SERVICE_ERROR: {
+    exitCode: ExitCode.Failed,
+    meaning: "`mod moderate --endpoint`: the service refused a batch (its status, code and message, with the file's line for an `items.N` error) or answered something that is not the service's; the message says which lines were stored before",
+  },
   MIGRATION: { exitCode: ExitCode.Failed, meaning: 'migrations cannot be applied safely (pending, edited, missing or failing)' },
   EMBEDDED_DB_IN_USE: { exitCode: ExitCode.Failed, meaning: 'another process uses the embedded database directory' },
   MIGRATIONS_PENDING: { httpStatus: 503, meaning: '`/readyz`: the database migrations are not current' },

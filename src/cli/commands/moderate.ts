@@ -1,16 +1,20 @@
-// mod moderate "<text>" | --file <file.jsonl>: scores text with the shipped
-// model and the contact rules, no server needed.
+// mod moderate "<text>" | --file <posts.jsonl|posts.csv>: scores text with
+// the shipped model and the contact rules, no server needed; with --endpoint
+// <url> the posts go to a running service instead (moderate-endpoint.ts),
+// which stores them and queues the reviews.
 import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { ChalkInstance } from 'chalk';
 import type { CliContext, GlobalOptions } from '../context.js';
 import { positiveInteger } from '../flag-parsers.js';
 import { resultColour, truncateToWidth } from '../format/terminal-text.js';
 import type { Output } from '../output/output.js';
+import type { PostLine } from './moderate-posts-file.js';
 import { DEFAULT_MAX_TEXT_LENGTH } from '../../moderation/limits.js';
 import type { ModerationRequest, ModerationResult } from '../../moderation/moderator.js';
 
 export interface ModerateCommandOptions {
   file?: string;
+  endpoint?: string;
   model?: string;
   maxLength?: string;
   policy?: string;
@@ -19,37 +23,15 @@ export interface ModerateCommandOptions {
 export const registerModerate: CommandRegistration = (program, context, setExit) => {
   program
     .command('moderate')
-    .description('decide approve / review / reject for a text (or each line of a JSONL file) with the shipped model and rules')
+    .description('decide approve / review / reject for a text (or each post of a JSONL or CSV file) with the shipped model and rules, or send them to a running service (--endpoint)')
     .argument('[text]', 'the text to moderate')
-    .option('-f, --file <file.jsonl>', 'moderate every {"text", "id"?, "kind"?, "userId"?} line; --json prints "results" in input order')
+    .option('-f, --file <file>', 'moderate every post: JSONL {"text", "id"?, "kind"?, "userId"?} lines, or CSV with a "text" column (id, kind, userId optional; data/*.csv as they are); --json prints "results" in input order')
+    .option('-e, --endpoint <url>', 'send the posts to the service at <url> (mod serve: http://127.0.0.1:8080), which stores them and queues the reviews; prints a summary')
     .option('-m, --model <dir>', 'model artifact directory (default: the shipped models/default)')
-    .option('--max-length <chars>', 'refuse longer texts (exit 2)', String(DEFAULT_MAX_TEXT_LENGTH))
+    .option('--max-length <chars>', `refuse longer texts (exit 2; default ${DEFAULT_MAX_TEXT_LENGTH})`)
     .option('--policy <file>', "a decision-policy file (actions and thresholds per category) over the model's own")
     .action(commandAction<ModerateCommandOptions, [string | undefined]>(context, setExit, ({ args: [text], options, globals }, output) => runModerate(text, options, globals, output, context)));
 };
-
-function parseRequests(content: string, file: string, DataError: typeof import('../../moderation/errors.js').DataError): ModerationRequest[] {
-  const requests: ModerationRequest[] = [];
-  content.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (error) {
-      throw new DataError(`line ${i + 1}: not valid JSON (${(error as Error).message})`, { file, hint: 'each line must be a JSON object such as {"text":"..."}' });
-    }
-    const r = row as Record<string, unknown>;
-    if (typeof row !== 'object' || row === null || Array.isArray(row) || typeof r.text !== 'string') throw new DataError(`line ${i + 1}: expected an object with a string "text"`, { file });
-    const request: ModerationRequest = { text: r.text };
-    for (const key of ['id', 'kind', 'userId'] as const) {
-      const value = r[key];
-      if (typeof value === 'string' || typeof value === 'number') request[key] = String(value);
-    }
-    requests.push(request);
-  });
-  if (requests.length === 0) throw new DataError('contains no lines to moderate', { file });
-  return requests;
-}
 
 /** Decision colours in a terminal: approve green, review yellow, reject red. */
 const DECISION_COLOUR = { approve: 'green', review: 'yellow', reject: 'red' } as const;
@@ -66,14 +48,14 @@ export async function runModerate(text: string | undefined, options: ModerateCom
   const path = await import('node:path');
   const { Chalk } = await import('chalk');
   const paint = new Chalk({ level: context && resultColour(output.mode, context.streams.stdout, context.env) ? 1 : 0 });
-  const { readFile } = await import('node:fs/promises');
   const { UsageError } = await import('../../errors.js');
   const { DataError } = await import('../../moderation/errors.js');
   const { defaultModelPath } = await import('../../moderation/index.js');
 
-  if ((text === undefined) === (options.file === undefined)) throw new UsageError('give either a text or --file <file.jsonl>', 'mod moderate "こんにちは" or mod moderate --file posts.jsonl');
-  const maxTextLength = positiveInteger(options.maxLength ?? String(DEFAULT_MAX_TEXT_LENGTH), '--max-length');
+  if ((text === undefined) === (options.file === undefined)) throw new UsageError('give either a text or --file <file>', 'mod moderate "こんにちは" or mod moderate --file posts.jsonl (or a .csv with a "text" column)');
   const cwd = globals.cwd ?? process.cwd();
+  if (options.endpoint !== undefined) return runModerateAtEndpoint(text, options, cwd, output, paint);
+  const maxTextLength = positiveInteger(options.maxLength ?? String(DEFAULT_MAX_TEXT_LENGTH), '--max-length');
   const { loadModerator } = await import('../../moderation/load-moderator.js');
   const moderator = await loadModerator(options.model ? path.resolve(cwd, options.model) : defaultModelPath, { maxTextLength, policyFile: options.policy ? path.resolve(cwd, options.policy) : undefined });
 
@@ -82,22 +64,54 @@ export async function runModerate(text: string | undefined, options: ModerateCom
     output.result({ schemaVersion: 1, ...result }, () => describe(result, text, paint));
     return 0;
   }
-  const file = path.resolve(cwd, options.file as string);
-  let content: string;
-  try {
-    content = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new DataError((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message, { file: options.file });
-  }
-  const requests = parseRequests(content, options.file as string, DataError);
-  const results = requests.map((request, i) => {
+  const posts = await readPosts(options.file as string, cwd);
+  const requests = posts.map((p) => p.request);
+  const results = posts.map(({ request, line }) => {
     try {
       return moderator.moderate(request);
     } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === 'TEXT_TOO_LONG') throw new DataError(`request ${i + 1}: ${error.message}`, { file: options.file });
+      if (error instanceof Error && 'code' in error && error.code === 'TEXT_TOO_LONG') throw new DataError(`line ${line}: ${error.message}`, { file: options.file });
       throw error;
     }
   });
   output.result({ schemaVersion: 1, results }, () => results.map((r, i) => describe(r, (requests[i] as ModerationRequest).text, paint)).join('\n'));
+  return 0;
+}
+
+async function readPosts(file: string, cwd: string): Promise<PostLine[]> {
+  const path = await import('node:path');
+  const { readFile } = await import('node:fs/promises');
+  const { DataError } = await import('../../moderation/errors.js');
+  const { parsePostsFile } = await import('./moderate-posts-file.js');
+  let content: string;
+  try {
+    content = await readFile(path.resolve(cwd, file), 'utf8');
+  } catch (error) {
+    throw new DataError((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message, { file });
+  }
+  return parsePostsFile(content, file);
+}
+
+/** --endpoint: the posts go to the service; the answer is its results, with a summary of the decisions. */
+async function runModerateAtEndpoint(text: string | undefined, options: ModerateCommandOptions, cwd: string, output: Output, paint: ChalkInstance): Promise<number> {
+  const { UsageError } = await import('../../errors.js');
+  const { moderateAtEndpoint, parseEndpoint } = await import('./moderate-endpoint.js');
+  const local = (['model', 'policy', 'maxLength'] as const).filter((key) => options[key] !== undefined);
+  if (local.length > 0) {
+    const flag = { model: '--model', policy: '--policy', maxLength: '--max-length' }[local[0]!];
+    throw new UsageError(`${flag} is for scoring here; with --endpoint the service decides with its own model, policy and MAX_TEXT_LENGTH`, 'drop the flag, or drop --endpoint to score locally');
+  }
+  const base = parseEndpoint(options.endpoint as string);
+  const posts: PostLine[] = text !== undefined ? [{ line: 1, request: { text } }] : await readPosts(options.file as string, cwd);
+  const run = await moderateAtEndpoint(base, posts, options.file ?? '<text>');
+  const { counts } = run;
+  const consoleUrl = new URL('console', base).href;
+  output.result({ schemaVersion: 1, endpoint: run.endpoint, sent: run.sent, batches: run.batches, counts, results: run.results }, () =>
+    [
+      `sent ${run.sent} post${run.sent === 1 ? '' : 's'} to ${run.endpoint} (${run.batches} batch${run.batches === 1 ? '' : 'es'}); ${counts.conflict > 0 ? `stored all but ${counts.conflict}` : 'all stored'}`,
+      `${paint.green('approve')} ${counts.approve}  ${paint.yellow('review')} ${counts.review}  ${paint.red('reject')} ${counts.reject}${counts.conflict > 0 ? `  id conflicts ${counts.conflict} (not stored: their id names another post)` : ''}`,
+      counts.review > 0 ? `${counts.review} now wait for review: sign in to ${consoleUrl} with a moderator token (mod service token create --name <you>), or GET /v1/reviews` : 'none went to review, so the review queue did not grow',
+    ].join('\n'),
+  );
   return 0;
 }

@@ -1,7 +1,9 @@
 // mod serve [--port P] [--host H]: the moderation service in the foreground.
 // PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in
 // .mod/data (MOD_DATA_DIR); pending migrations are applied first. Service
-// logs (pino JSON) go to stderr; Ctrl-C or SIGTERM drains and stops.
+// logs (pino JSON) go to stderr; Ctrl-C or SIGTERM drains and stops. The
+// embedded database takes ~10 s to create on a first start (PGlite's initdb
+// and the migrations), so a line on stderr says so before anything else.
 import { commandAction, type CommandRegistration } from '../command-registration.js';
 import type { CliContext, GlobalOptions } from '../context.js';
 import type { Output } from '../output/output.js';
@@ -28,7 +30,14 @@ export async function runServe(options: ServeCommandOptions, globals: GlobalOpti
   const env = { ...context.env };
   if (options.port !== undefined) env.PORT = options.port;
   if (options.host !== undefined) env.HOST = options.host;
-  const config = parseServiceConfig(env, globals.cwd ?? process.cwd());
+  const cwd = globals.cwd ?? process.cwd();
+  const config = parseServiceConfig(env, cwd);
+  if (config.databaseUrl === undefined) {
+    const path = await import('node:path');
+    const relative = path.relative(cwd, config.dataDir);
+    const shown = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : config.dataDir;
+    output.info(`starting the embedded database in ${shown} (the first start creates it: ~10 s)`);
+  }
   const service = await startService(config, { migrate: true, logStream: context.streams.stderr });
   const embedded = service.database.embedded;
   const database = embedded ? { embedded: true, dataDir: config.dataDir, port: embedded.port } : { embedded: false, url: redactUrl(service.database.url) };
