@@ -570,8 +570,11 @@ function setUpControls() {
 
 /** Frees the posts still to label, in a request that outlives the page. */
 function releaseOnExit() {
-  const ids = state.items.filter((item) => item.status === 'pending').map((item) => item.review.id);
-  if (ids.length) api('/console/api/reviews/release', { method: 'POST', body: { ids }, keepalive: true }).catch(() => {});
+  const pending = state.items.filter((item) => item.status === 'pending');
+  if (pending.length === 0) return;
+  // The latest claim end among them: a newer claim of the same posts (the reload this page is leaving for) ends later and stays.
+  const claimedUntil = new Date(Math.max(...pending.map((item) => new Date(item.review.claimedUntil).getTime()))).toISOString();
+  api('/console/api/reviews/release', { method: 'POST', body: { ids: pending.map((item) => item.review.id), claimedUntil }, keepalive: true }).catch(() => {});
 }
 
 async function start() {

@@ -8,7 +8,7 @@
 // .reclaimReviews), so nobody sees a post half released.
 import type { Run } from './statement-types.js';
 
-const RELEASE = "UPDATE reviews SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'pending' AND post_id = ANY($2::text[]) RETURNING post_id";
+const RELEASE = "UPDATE reviews SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'pending' AND post_id = ANY($2::text[]) AND ($3::timestamptz IS NULL OR claimed_until <= $3) RETURNING post_id";
 const RELEASE_ALL_BUT = "UPDATE reviews SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1 AND state = 'pending' AND NOT (post_id = ANY($2::text[]))";
 const RENEW = `
 UPDATE reviews r SET claimed_until = $3
@@ -16,9 +16,14 @@ WHERE claimed_by = $1 AND state = 'pending' AND post_id = ANY($2::text[])
   AND NOT EXISTS (SELECT 1 FROM review_labels l WHERE l.post_id = r.post_id AND l.moderator = $1)
 RETURNING post_id`;
 
-/** Frees `ids` where `moderator` holds them and they are still pending; answers the ids freed. */
-export async function releaseClaims(run: Run, moderator: string, ids: readonly string[]): Promise<string[]> {
-  const { rows } = await run<{ post_id: string }>('mod_release_claims', RELEASE, [moderator, ids]);
+/**
+ * Frees `ids` where `moderator` holds them and they are still pending; with
+ * `claimedUntil`, only the claims ending no later than it (a page's release
+ * that arrives after a newer claim of the same posts, e.g. a reload's, leaves
+ * that claim alone). Answers the ids freed.
+ */
+export async function releaseClaims(run: Run, moderator: string, ids: readonly string[], claimedUntil: Date | null = null): Promise<string[]> {
+  const { rows } = await run<{ post_id: string }>('mod_release_claims', RELEASE, [moderator, ids, claimedUntil]);
   return rows.map((r) => r.post_id);
 }
 

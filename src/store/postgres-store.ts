@@ -425,9 +425,9 @@ export class PostgresStore {
     });
   }
 
-  /** Frees `ids` where `moderator` holds them and they are pending (the console's release); answers the ids freed. */
-  async releaseReviews(moderator: string, ids: readonly string[]): Promise<string[]> {
-    return releaseClaims(this.run, moderator, ids);
+  /** Frees `ids` where `moderator` holds them, pending, under a claim ending by `claimedUntil` if given (the console's release); answers the ids freed. */
+  async releaseReviews(moderator: string, ids: readonly string[], claimedUntil: Date | null = null): Promise<string[]> {
+    return releaseClaims(this.run, moderator, ids, claimedUntil);
   }
 
   /**

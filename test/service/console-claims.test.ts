@@ -103,6 +103,13 @@ describe.each<Backend>(['postgres', 'pglite'])('console claims on %s', (backend)
     expect(res.json()).toEqual({ released: [a] });
     expect(await heldBy('alice')).toEqual([b]);
     expect(await heldBy('bob')).toEqual([c]);
+    // A release for an older claim (a page left after a reload claimed the post again) leaves the newer claim alone.
+    const old = new Date(now.getTime() + 600_000).toISOString();
+    now = new Date(now.getTime() + 60_000);
+    expect((await claim(who.alice!, `?limit=2&held=${b}`)).renewed).toEqual([b]);
+    const stale = await consoleCall(app, who.alice!, 'POST', '/console/api/reviews/release', { ids: [b], claimedUntil: old });
+    expect(stale.json()).toEqual({ released: [] });
+    expect(await heldBy('alice')).toContain(b);
     const empty = await consoleCall(app, who.alice!, 'POST', '/console/api/reviews/release', { ids: [] });
     expect(empty.statusCode).toBe(400);
   });

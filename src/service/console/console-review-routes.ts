@@ -10,7 +10,7 @@
 // latest label while their claim lasts, and a bulk label of many posts.
 //
 //   GET  /console/api/reviews?limit=20&category=<c>&decision=<d>&held=<id>...  -> { moderator, claimedUntil, renewed: [ids], items: [...] }
-//   POST /console/api/reviews/release {ids}                       -> { released: [ids] }
+//   POST /console/api/reviews/release {ids, claimedUntil?}        -> { released: [ids] }
 //   POST /console/api/reviews/:id/decision {label, category?}     -> as POST /v1/reviews/:id/decision
 //   POST /console/api/reviews/:id/undo                            -> { id, state: 'pending', claimedUntil }
 //   POST /console/api/reviews/bulk {ids, label, category?}        -> { results: [{ id, outcome, message? }] }
@@ -27,7 +27,7 @@ import { requireSession } from './session-auth.js';
 
 export interface ConsoleReviewQueue extends ReviewQueue {
   reclaimReviews(moderator: string, limit: number, now: Date, until: Date, options: ClaimOptions, held: readonly string[]): Promise<{ renewed: string[]; items: ClaimedReview[] }>;
-  releaseReviews(moderator: string, ids: readonly string[]): Promise<string[]>;
+  releaseReviews(moderator: string, ids: readonly string[], claimedUntil: Date | null): Promise<string[]>;
   undoReviewLabel(postId: string, moderator: string, now: Date): Promise<UndoResult>;
 }
 
@@ -47,11 +47,13 @@ const claimQuery = {
     ...claimQuerystring.properties,
     category: { type: 'string', enum: [...CATEGORIES] },
     decision: { type: 'string', enum: ['approve', 'review', 'reject'] },
-    held: postIds,
+    // One held post arrives as a string, several as an array.
+    held: { anyOf: [postIdSchema, postIds] },
   },
 } as const;
 
-const releaseBody = { type: 'object', additionalProperties: false, required: ['ids'], properties: { ids: { ...postIds, minItems: 1 } } } as const;
+// claimedUntil: the page's claim; a post claimed again since (a reload's claim ends later) is not freed.
+const releaseBody = { type: 'object', additionalProperties: false, required: ['ids'], properties: { ids: { ...postIds, minItems: 1 }, claimedUntil: { type: 'string', format: 'date-time' } } } as const;
 
 const bulkBody = {
   type: 'object',
@@ -86,19 +88,19 @@ export const consoleReviewRoutes: FastifyPluginAsync<ConsoleReviewOptions> = asy
   const decide = (id: string, moderator: string, label: Label, category: Category | null) => store.decideReview(id, moderator, label, category, clock(), opinionsNeeded(id, share));
 
   app.get('/api/reviews', { preHandler: moderators, schema: { querystring: claimQuery } }, async (request) => {
-    const query = request.query as { limit?: string; order?: ReviewOrder; category?: Category; decision?: ClaimFilter['decision']; held?: string[] };
+    const query = request.query as { limit?: string; order?: ReviewOrder; category?: Category; decision?: ClaimFilter['decision']; held?: string | string[] };
     const limit = claimLimit(query.limit);
     const moderator = request.consoleSession!.name;
     const now = clock();
     const until = new Date(now.getTime() + claimMs);
     const filter: ClaimFilter = { ...(query.category ? { category: query.category } : {}), ...(query.decision ? { decision: query.decision } : {}) };
-    const claim = await store.reclaimReviews(moderator, limit, now, until, { order: query.order ?? defaultOrder, overdueBefore: new Date(now.getTime() - maxWaitMs), filter }, query.held ?? []);
+    const claim = await store.reclaimReviews(moderator, limit, now, until, { order: query.order ?? defaultOrder, overdueBefore: new Date(now.getTime() - maxWaitMs), filter }, typeof query.held === 'string' ? [query.held] : (query.held ?? []));
     return { moderator, claimedUntil: until.toISOString(), renewed: claim.renewed, items: claim.items.map(reviewItem) };
   });
 
   app.post('/api/reviews/release', { preHandler: moderators, schema: { body: releaseBody } }, async (request) => {
-    const { ids } = request.body as { ids: string[] };
-    return { released: await store.releaseReviews(request.consoleSession!.name, ids) };
+    const { ids, claimedUntil } = request.body as { ids: string[]; claimedUntil?: string };
+    return { released: await store.releaseReviews(request.consoleSession!.name, ids, claimedUntil === undefined ? null : new Date(claimedUntil)) };
   });
 
   app.post('/api/reviews/:id/decision', { preHandler: moderators, schema: { params: postIdParamsSchema, body: decisionBodySchema } }, async (request) => {
