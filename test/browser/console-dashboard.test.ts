@@ -9,6 +9,9 @@ import type { Page } from 'playwright-core';
 import type { DashboardStats, HourlyStats } from '../../src/moderation/dashboard-stats.js';
 import { useConsoleHarness, type ConsoleHarness } from '../support/console-browser.js';
 
+/** How long a condition may take to hold: generous, for a loaded 2-core machine (nothing waits a fixed time). */
+const WAIT = { timeout: 60_000 };
+
 const count = (n: number) => n.toLocaleString('en-US');
 const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 const active = (hourly: HourlyStats[]) => hourly.filter((h) => h.decisions.approve + h.decisions.review + h.decisions.reject + h.labelled > 0);
@@ -101,12 +104,12 @@ describe('the dashboard', () => {
       ['start', '20261201-aaaa1111'],
     ]);
     const changes = page.locator('#changes li');
-    await expect.poll(() => changes.count()).toBe(1);
+    await expect.poll(() => changes.count(), WAIT).toBe(1);
     expect(await changes.first().innerText()).toContain('model 20261201-aaaa1111 → 20261202-bbbb2222');
     expect(await changes.first().getAttribute('data-at')).toBe(stats.changes[0]!.at);
     for (const chart of ['decisions-chart', 'rates-chart', 'categories-chart', 'timeline-chart']) {
       const marker = page.locator(`#${chart} .change-marker[data-kind="model"]`);
-      await expect.poll(() => marker.count()).toBe(1);
+      await expect.poll(() => marker.count(), WAIT).toBe(1);
       expect(await marker.getAttribute('title')).toContain('20261202-bbbb2222');
     }
     // uPlot drew every chart (from /console/assets/vendor/uplot.esm.js).
@@ -118,19 +121,19 @@ describe('the dashboard', () => {
     const h = harness();
     const { context, page } = await h.newModeratorContext('alice');
     await openDashboard(page, h);
-    await expect.poll(() => page.locator('#changes li').count()).toBe(1);
+    await expect.poll(() => page.locator('#changes li').count(), WAIT).toBe(1);
     const before = await page.locator('body').getAttribute('data-loaded');
     await h.store.recordServiceEvent({ at: at(5), instance: 'i-0abc', revision: 'f0e1d2c3b4a59687', model: '20261202-bbbb2222', event: 'start' });
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await expect.poll(() => page.locator('body').getAttribute('data-loaded')).not.toBe(before);
+    await expect.poll(() => page.locator('body').getAttribute('data-loaded'), WAIT).not.toBe(before);
     const changes = page.locator('#changes li');
-    await expect.poll(() => changes.count()).toBe(2);
+    await expect.poll(() => changes.count(), WAIT).toBe(2);
     // Newest first.
     expect(await changes.first().getAttribute('data-kind')).toBe('revision');
     expect(await changes.first().innerText()).toContain('revision a1b2c3d4e5f6 → f0e1d2c3b4a5');
-    await expect.poll(() => page.locator('#timeline-chart .change-marker').count()).toBe(2);
+    await expect.poll(() => page.locator('#timeline-chart .change-marker').count(), WAIT).toBe(2);
     // A moderator's header links the queue too; a viewer's only the dashboard (console-security.test.ts).
-    await expect.poll(() => page.locator('header nav a').allInnerTexts()).toEqual(['Review queue', 'Dashboard']);
+    await expect.poll(() => page.locator('header nav a').allInnerTexts(), WAIT).toEqual(['Review queue', 'Dashboard']);
     await context.close();
   });
 });

@@ -12,6 +12,8 @@ import type { Page } from 'playwright-core';
 import { startConsoleHarness, type ConsoleHarness, type ModeratedPost } from '../support/console-browser.js';
 
 const CLAIM_SECONDS = 600;
+/** How long a condition may take to hold: generous, for a loaded 2-core machine (nothing waits a fixed time). */
+const WAIT = { timeout: 60_000 };
 
 // The functions given to page.evaluate/$$eval/waitForFunction run in the
 // browser (playwright serialises them); the type checker has no DOM library,
@@ -68,7 +70,7 @@ function shown(page: Page): Promise<ShownItem[]> {
 
 async function openQueue(page: Page, h: ConsoleHarness, count: number, query = ''): Promise<ShownItem[]> {
   await page.goto(h.url(`/console/queue${query}`));
-  await page.waitForFunction((n) => document.querySelectorAll('#queue > li').length === n && !/Claiming/.test(document.getElementById('claim-status')?.textContent ?? ''), count, { timeout: 30_000 });
+  await page.waitForFunction((n) => document.querySelectorAll('#queue > li').length === n && !/Claiming/.test(document.getElementById('claim-status')?.textContent ?? ''), count, WAIT);
   return shown(page);
 }
 
@@ -76,7 +78,7 @@ const item = (page: Page, id: string) => page.locator(`#queue > li[data-id="${id
 const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.closest('li')?.dataset.id ?? null);
 
 async function waitForState(page: Page, id: string, pattern: RegExp): Promise<void> {
-  await expect.poll(async () => (await item(page, id).locator('.badge.state').textContent()) ?? '', { timeout: 30_000 }).toMatch(pattern);
+  await expect.poll(async () => (await item(page, id).locator('.badge.state').textContent()) ?? '', WAIT).toMatch(pattern);
 }
 
 async function review(h: ConsoleHarness, id: string) {
@@ -117,19 +119,19 @@ describe('the review queue page', () => {
     expect(await claimedBy(h, 'alice')).toEqual(ids(posts));
     const [first, second, third, fourth] = items.map((i) => i.id) as [string, string, string, string];
     // The first post has the focus: the keys act on it.
-    await expect.poll(() => focusedId(page)).toBe(first);
+    await expect.poll(() => focusedId(page), WAIT).toBe(first);
 
     // o: OK, then 1: NG of the first category (contact), then n: NG; focus moves on each time.
     await page.keyboard.press('o');
-    await expect.poll(() => focusedId(page)).toBe(second);
+    await expect.poll(() => focusedId(page), WAIT).toBe(second);
     await page.keyboard.press('1');
-    await expect.poll(() => focusedId(page)).toBe(third);
+    await expect.poll(() => focusedId(page), WAIT).toBe(third);
     await page.keyboard.press('n');
-    await expect.poll(() => focusedId(page)).toBe(fourth);
+    await expect.poll(() => focusedId(page), WAIT).toBe(fourth);
     await waitForState(page, first, /^labelled OK$/);
     await waitForState(page, second, /^labelled NG: contact$/);
     await waitForState(page, third, /^labelled NG$/);
-    await expect.poll(() => page.locator('#live').textContent(), { timeout: 30_000 }).toMatch(/labelled NG\./);
+    await expect.poll(() => page.locator('#live').textContent(), WAIT).toMatch(/labelled NG\./);
 
     expect(await labelsOf(h, 'alice')).toEqual(
       [
@@ -145,8 +147,8 @@ describe('the review queue page', () => {
     // u: the last label (the third post's NG) is undone: pending again, still alice's, out of the export.
     await page.keyboard.press('u');
     await waitForState(page, third, /^to label$/);
-    await expect.poll(() => focusedId(page)).toBe(third);
-    await expect.poll(() => page.locator('#live').textContent(), { timeout: 30_000 }).toMatch(/undone/);
+    await expect.poll(() => focusedId(page), WAIT).toBe(third);
+    await expect.poll(() => page.locator('#live').textContent(), WAIT).toMatch(/undone/);
     expect(await item(page, third).locator('.item-outcome').textContent()).toMatch(/Label undone/);
     expect(await review(h, third)).toMatchObject({ state: 'pending', label: null, claimed_by: 'alice' });
     expect((await labelsOf(h, 'alice')).map((l) => l.post_id)).not.toContain(third);
@@ -171,18 +173,18 @@ describe('the review queue page', () => {
     const { page } = await h.newModeratorContext('alice');
     const items = (await openQueue(page, h, 5)).map((i) => i.id) as [string, string, string, string, string];
     expect([...items].sort()).toEqual(ids(posts));
-    await expect.poll(() => focusedId(page)).toBe(items[0]);
+    await expect.poll(() => focusedId(page), WAIT).toBe(items[0]);
 
     // x on the first, j, x on the second: two selected; 3 labels both NG of scam (the third category).
     await page.keyboard.press('x');
     await page.keyboard.press('j');
     await page.keyboard.press('x');
-    await expect.poll(() => page.locator('#bulk-bar').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#bulk-bar').isVisible(), WAIT).toBe(true);
     expect(await page.locator('#bulk-count').textContent()).toMatch(/^2 selected/);
     await page.keyboard.press('3');
     await waitForState(page, items[0], /^labelled NG: scam$/);
     await waitForState(page, items[1], /^labelled NG: scam$/);
-    await expect.poll(() => page.locator('#live').textContent(), { timeout: 30_000 }).toMatch(/2 of 2 posts labelled NG: scam/);
+    await expect.poll(() => page.locator('#live').textContent(), WAIT).toMatch(/2 of 2 posts labelled NG: scam/);
     for (const id of items.slice(0, 2)) expect(await review(h, id)).toMatchObject({ state: 'decided', label: 'ng', category: 'scam', decided_by: 'alice' });
     for (const id of items.slice(2)) expect(await review(h, id)).toMatchObject({ state: 'pending', claimed_by: 'alice' });
 
@@ -206,7 +208,7 @@ describe('the review queue page', () => {
     const [alice, bob] = await Promise.all([h.newModeratorContext('alice'), h.newModeratorContext('bob')]);
     // Both open the queue at once; a claim takes up to 20.
     await Promise.all([alice.page.goto(h.url('/console/queue')), bob.page.goto(h.url('/console/queue'))]);
-    const settled = (page: Page) => page.waitForFunction(() => !/Claiming/.test(document.getElementById('claim-status')?.textContent ?? '') && document.querySelectorAll('#queue > li').length > 0, undefined, { timeout: 30_000 });
+    const settled = (page: Page) => page.waitForFunction(() => !/Claiming/.test(document.getElementById('claim-status')?.textContent ?? '') && document.querySelectorAll('#queue > li').length > 0, undefined, WAIT);
     await Promise.all([settled(alice.page), settled(bob.page)]);
     const disjoint = async () => {
       const a = (await shown(alice.page)).map((i) => i.id);
@@ -222,7 +224,7 @@ describe('the review queue page', () => {
     for (const { page } of [alice, bob]) {
       await page.evaluate(() => (document.getElementById('live')!.textContent = ''));
       await page.keyboard.press('r');
-      await expect.poll(() => page.locator('#live').textContent(), { timeout: 30_000 }).toMatch(/claimed/);
+      await expect.poll(() => page.locator('#live').textContent(), WAIT).toMatch(/claimed/);
     }
     expect((await disjoint()).sort()).toEqual(ids(posts));
   });
@@ -252,7 +254,7 @@ describe('the review queue page', () => {
     await waitForState(page, free, /^labelled NG$/);
     expect(await item(page, bobs[0]!).locator('.item-outcome').textContent()).toMatch(/Someone else labelled this post first.*already been labelled/);
     expect(await item(page, bobs[1]!).locator('.item-outcome').textContent()).toMatch(/Another moderator holds this post now.*claimed by another moderator/);
-    await expect.poll(() => page.locator('#live').textContent(), { timeout: 30_000 }).toMatch(/not labelled|labelled NG/);
+    await expect.poll(() => page.locator('#live').textContent(), WAIT).toMatch(/not labelled|labelled NG/);
     // Neither refused post takes the keys any more (no label buttons), and the database has only bob's label on the first.
     expect(await item(page, bobs[0]!).locator('button[data-action="ok"]').count()).toBe(0);
     expect(await review(h, bobs[0]!)).toMatchObject({ state: 'decided', label: 'ok', decided_by: 'bob' });
@@ -263,8 +265,9 @@ describe('the review queue page', () => {
   it('narrows the claim with the category and decision filters', async () => {
     const h = await start();
     await h.createToken('alice', 'moderator');
-    // Signed in before the posts arrive: the queue page the sign-in lands on claims nothing.
+    // Signed in before the posts arrive (the harness waits for the landing page's claim): that claim takes nothing.
     const { page } = await h.newModeratorContext('alice');
+    expect(await claimedBy(h, 'alice')).toEqual([]);
     const posts = await h.seedReviews(12);
     const counts = new Map<string, number>();
     for (const p of posts) if (p.category) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
@@ -283,8 +286,14 @@ describe('the review queue page', () => {
 
     // Decision reject: no queued post is a reject, so nothing is claimed and the page says so.
     await page.locator('#filter-decision').selectOption('reject');
-    await expect.poll(() => page.locator('#empty').textContent(), { timeout: 30_000 }).toMatch(/No post to review with these filters/);
+    await expect.poll(() => page.locator('#empty').textContent(), WAIT).toMatch(/No post to review with these filters/);
     expect(await page.locator('#queue > li').count()).toBe(0);
+    // The posts the filter change dropped are free at once: bob claims them through the JSON API.
+    expect(await claimedBy(h, 'alice')).toEqual([]);
+    const bob = await h.createToken('bob', 'moderator');
+    const bobs = await h.getJson<{ items: { id: string }[] }>(`/v1/reviews?limit=100`, bob);
+    expect(bobs.body.items.map((i) => i.id).sort()).toEqual(ids(posts));
+    await h.db.admin("UPDATE reviews SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = 'bob'");
     expect(new URL(page.url()).searchParams.get('decision')).toBe('reject');
     // Keys typed while a filter has focus are the control's, not the queue's.
     await page.locator('#filter-decision').focus();
@@ -294,7 +303,7 @@ describe('the review queue page', () => {
     // Any category, decision review: every seeded post is alice's.
     await page.locator('#filter-decision').selectOption('review');
     await page.locator('#filter-category').selectOption('');
-    await page.waitForFunction((n) => document.querySelectorAll('#queue > li').length === n, posts.length, { timeout: 30_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#queue > li').length === n, posts.length, WAIT);
     expect(await claimedBy(h, 'alice')).toEqual(ids(posts));
   });
 
@@ -306,14 +315,45 @@ describe('the review queue page', () => {
     // The service claims as if it were 11 minutes ago: the claim the page gets has already run out.
     serverShiftMs = -(CLAIM_SECONDS + 60) * 1000;
     await openQueue(page, h, 2);
-    await expect.poll(() => page.locator('#claim-status').textContent(), { timeout: 30_000 }).toMatch(/Your claim expired at .*: other moderators may take these 2 posts now/);
-    await expect.poll(() => page.locator('#live').textContent(), { timeout: 30_000 }).toMatch(/claim has expired/);
+    await expect.poll(() => page.locator('#claim-status').textContent(), WAIT).toMatch(/Your claim expired at .*: other moderators may take these 2 posts now/);
+    await expect.poll(() => page.locator('#live').textContent(), WAIT).toMatch(/claim has expired/);
 
     // Claim again (the button in the status; r does the same): a live claim with its countdown.
     serverShiftMs = 0;
     await page.locator('#claim-status button', { hasText: 'Claim again' }).click();
-    await expect.poll(() => page.locator('#claim-status').textContent(), { timeout: 30_000 }).toMatch(/^2 posts claimed for you until .* \(\d+:\d\d left\)\.$/);
+    await expect.poll(() => page.locator('#claim-status').textContent(), WAIT).toMatch(/^2 posts claimed for you until .* \(\d+:\d\d left\)\.$/);
     expect((await claimedBy(h, 'alice')).length).toBe(2);
+  });
+
+  it('keeps the undo history across r, never holds more than a batch, and frees the posts still to label when the page is left', async () => {
+    const h = await start();
+    const posts = await h.seedReviews(24);
+    await h.createToken('alice', 'moderator');
+    const { page } = await h.newModeratorContext('alice');
+    const first = (await openQueue(page, h, 20)).map((i) => i.id);
+    await expect.poll(() => focusedId(page), WAIT).toBe(first[0]);
+    await page.keyboard.press('o');
+    await waitForState(page, first[0]!, /^labelled OK$/);
+
+    // r: the 19 still to label are renewed, one new post fills the batch (20 held, never more), the labelled post stays undoable.
+    await page.evaluate(() => (document.getElementById('live')!.textContent = ''));
+    await page.keyboard.press('r');
+    await expect.poll(() => page.locator('#live').textContent(), WAIT).toMatch(/claimed.*1 new/);
+    const held = await claimedBy(h, 'alice');
+    expect(held).toHaveLength(20);
+    expect(held).not.toContain(first[0]);
+    expect(held).toEqual(expect.arrayContaining(first.slice(1)));
+    await waitForState(page, first[0]!, /^labelled OK$/);
+    await page.keyboard.press('u');
+    await waitForState(page, first[0]!, /^to label$/);
+    expect(await review(h, first[0]!)).toMatchObject({ state: 'pending', label: null, claimed_by: 'alice' });
+    expect(await labelsOf(h, 'alice')).toEqual([]);
+
+    // Leaving the page (pagehide) frees every post still to label for the others at once.
+    await page.goto(h.url('/console/dashboard'));
+    await expect.poll(() => claimedBy(h, 'alice'), WAIT).toEqual([]);
+    const { rows } = await h.db.admin('SELECT count(*)::int AS n FROM reviews WHERE claimed_by IS NULL');
+    expect(rows[0].n).toBe(posts.length);
   });
 
   it('shows the text with its rule spans, the help overlay, and fits a narrow window', async () => {
@@ -340,11 +380,11 @@ describe('the review queue page', () => {
 
     // ? opens the keys' help (1-7 named by category), Esc closes it, and no key labels anything meanwhile.
     await page.keyboard.press('?');
-    await expect.poll(() => page.locator('#help').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#help').isVisible(), WAIT).toBe(true);
     expect(await page.locator('#help-keys').textContent()).toMatch(/1label NG of category contact.*7label NG of category minor/);
     await page.keyboard.press('o');
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.locator('#help').isVisible()).toBe(false);
+    await expect.poll(() => page.locator('#help').isVisible(), WAIT).toBe(false);
     expect(await labelsOf(h, 'alice')).toEqual([]);
     // The landmarks and the signed-in header.
     expect(await page.locator('header nav a[aria-current="page"]').textContent()).toBe('Review queue');

@@ -95,6 +95,23 @@ export async function signIn(page: Page, baseUrl: string, token: string): Promis
   }
 }
 
+/**
+ * Waits until the page the sign-in landed on has done its first work: the
+ * queue's claim has been answered (#claim-status no longer says Claiming),
+ * so a test that seeds posts next does not race that claim.
+ */
+export async function settled(page: Page): Promise<void> {
+  if (!new URL(page.url()).pathname.endsWith('/console/queue')) return;
+  await page.waitForFunction(
+    () => {
+      const status = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null } | null } }).document.getElementById('claim-status');
+      return status !== null && !/Claiming/.test(status.textContent ?? 'Claiming');
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
+}
+
 async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`chromium was not found at ${CHROMIUM_PATH}: the browser tests need it. Install Debian's packages (apt-get install chromium fonts-noto-cjk; .ci/run does when it is missing) or set CHROMIUM_PATH to a chromium binary`);
@@ -197,6 +214,7 @@ export async function startConsoleHarness(options: HarnessOptions = {}): Promise
       const context = await newContext(viewport);
       const page = await context.newPage();
       await signIn(page, baseUrl, token);
+      await settled(page);
       return { context, page };
     };
 
