@@ -125,4 +125,4 @@ export async function recordServiceEvent(db: Queryable, event: ServiceEvent & { 
 }
 
 /** Exported for the plan test (test/store/dashboard-stats-plan.test.ts). */
-export const DASHBOARD_STATEMENTS = { POSTS_BY_HOUR, LABELS_BY_HOUR, QUEUE, EVENTS_IN_WINDOW, EVENTS_BEFORE };
+export const DASHBOARD_STATEMENTS = { POSTS_BY_HOUR, LABELS_BY_HOUR, QUEUE, EVENTS_IN_WINDOW, EVENTS_BEFORE, PAIRS_IN_WINDOW, CONFLICTS_IN_WINDOW };

@@ -1,7 +1,7 @@
 // The dashboard's reads (issue 15) on real PostgreSQL with about two months
 // of rows: a day's window walks the indexes (posts_created_at,
 // review_labels_decided_at, reviews_pending, service_events_at and
-// service_events_instance_at), never a sequential scan of posts, labels,
+// service_events_instance_at; agreement through review_labels_decided_at), never a sequential scan of posts, labels,
 // reviews or events. PostgreSQL only: PGlite's planner is the same code,
 // and the embedded database holds one developer's data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,9 @@ const USES: Record<keyof typeof DASHBOARD_STATEMENTS, RegExp> = {
   QUEUE: /Index (Only )?Scan using reviews_pending on reviews|Bitmap Index Scan on reviews_pending\b/,
   EVENTS_IN_WINDOW: /Index (Only )?Scan (Backward )?using service_events_at|Bitmap Index Scan on service_events_at/,
   EVENTS_BEFORE: /Index Scan (Backward )?using service_events_instance_at/,
+  // Agreement: the window's labels (review_labels_decided_at), not the whole table.
+  PAIRS_IN_WINDOW: /Index (Only )?Scan using review_labels_decided_at|Bitmap Index Scan on review_labels_decided_at/,
+  CONFLICTS_IN_WINDOW: /Index (Only )?Scan using review_labels_decided_at|Bitmap Index Scan on review_labels_decided_at/,
 };
 
 describe('dashboard read plans on postgres', () => {
