@@ -231,7 +231,8 @@ async function claim({ replace }) {
     state.said = { expiring: expired, expired };
     renderAll();
     const filters = [page.category.value && `category ${page.category.value}`, page.decision.value && `decision ${page.decision.value}`].filter(Boolean).join(', ');
-    const claimed = state.items.length ? `${state.items.length} ${state.items.length === 1 ? 'post' : 'posts'} claimed${filters ? ` (${filters})` : ''}; ${added.length} new.` : `No post to review${filters ? ` with ${filters}` : ''}.`;
+    const held = state.items.filter((item) => item.status === 'pending' || item.status === 'busy').length;
+    const claimed = held ? `${held} ${held === 1 ? 'post' : 'posts'} claimed${filters ? ` (${filters})` : ''}; ${added.length} new.` : `No post to review${filters ? ` with ${filters}` : ''}.`;
     say(expired ? `${claimed} Your claim has expired already: press r to claim again.` : claimed, expired ? 'error' : 'ok');
     if (state.items.length) moveTo(0, { focus: document.activeElement === document.body || page.queue.contains(document.activeElement) || page.claimStatus.contains(document.activeElement) });
   } catch (error) {
