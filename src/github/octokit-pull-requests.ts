@@ -44,7 +44,9 @@ export class OctokitPullRequests implements PullRequests {
     const [owner, repo] = options.repository.split('/') as [string, string];
     this.owner = owner;
     this.repo = repo;
-    this.octokit = new Octokit({ auth: options.token, baseUrl: options.baseUrl, userAgent: 'mod-release-gates', request: { retries: 0 } });
+    // Octokit's request log writes every failed request to stderr ("GET /user - 403 ..."); each
+    // failure here becomes a ModError with its own message (call()), so only its warnings are shown.
+    this.octokit = new Octokit({ auth: options.token, baseUrl: options.baseUrl, userAgent: 'mod-release-gates', request: { retries: 0 }, log: { debug: () => {}, info: () => {}, warn: (message: string) => console.warn(message), error: () => {} } });
   }
 
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {

@@ -242,8 +242,12 @@ describe('mod model shadow-report', () => {
     expect(one.disagreements[0].examples).toEqual([{ postId: 's-4', text: 'shadowed text s-4' }]);
     const old = JSON.parse((await mod(['--json', 'model', 'shadow-report', '--env', 'stage', '--since', '60d', '--model', 'cand-1'])).stdout);
     expect(old).toMatchObject({ shadowVersion: 'cand-1', total: 1, matrix: { approve: { reject: 1 } } });
-    const later = JSON.parse((await mod(['--json', 'model', 'shadow-report', '--env', 'stage', '--since', new Date(Date.now() + 60_000).toISOString()])).stdout);
+    // Every post was recorded before this test began: a second ago reads none.
+    const later = JSON.parse((await mod(['--json', 'model', 'shadow-report', '--env', 'stage', '--since', new Date(Date.now() - 1000).toISOString()])).stdout);
     expect(later).toMatchObject({ shadowVersion: null, total: 0, disagreements: [] });
+    const future = await mod(['--json', 'model', 'shadow-report', '--env', 'stage', '--since', new Date(Date.now() + 60_000).toISOString()]);
+    expect(future.code).toBe(2);
+    expect(JSON.parse(future.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/is in the future/) });
   });
 
   it('the text report: the table and example ids; texts only with --show-text', async () => {
