@@ -53,6 +53,11 @@ async function post(target: SlackTarget, body: string): Promise<BotAnswer> {
   return { status: response.status, text };
 }
 
+/** Slack's mrkdwn escapes, undone for a terminal: &lt; &gt; &amp;. */
+export function unescapeSlack(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+}
+
 /** `/mod <text>` typed by `user` in `channel`. */
 export function sendCommand(target: SlackTarget, user: string, command: string, channel = 'C0DEPLOYS'): Promise<BotAnswer> {
   const text = command.replace(/^\s*\/mod\b\s*/, '');
@@ -137,7 +142,7 @@ async function main(argv: string[]): Promise<void> {
   } else {
     throw new Error(USAGE);
   }
-  console.log(`bot answered ${answer.status}${answer.text ? `: ${answer.text}` : ' (acknowledged; what it posts shows in the stand-ins)'}`);
+  console.log(`bot answered ${answer.status}${answer.text ? `: ${unescapeSlack(answer.text)}` : ' (acknowledged; what it posts shows in the stand-ins)'}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

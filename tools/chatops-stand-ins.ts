@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../test/support/fixture-app.js';
 import { GitHubStandIn } from '../test/support/github-stand-in.js';
 import { SlackStandIn, type SlackCall } from '../test/support/slack-stand-in.js';
-import { openPullRequest } from './chatops-say.js';
+import { openPullRequest, unescapeSlack } from './chatops-say.js';
 import { createDemoRepo, removeDemoRepo } from './chatops-demo-repo.js';
 
 export interface ApprovalButtons {
@@ -101,6 +101,7 @@ export async function startChatOpsStandIns(options: StandInsOptions = {}): Promi
       GITHUB_WEBHOOK_SECRET: env.GITHUB_WEBHOOK_SECRET || secret(16),
       GITHUB_TOKEN: 'ghp_stand-in',
       MOD_CHATOPS_STAND_INS: controlUrl,
+      MOD_BOT_CALENDAR_TOKEN: env.MOD_BOT_CALENDAR_TOKEN || secret(16),
     },
     config: `github:\n  repository: ${owner}/${repo}\n  baseUrl: ${github.baseUrl}\n`,
     flush,
@@ -116,7 +117,7 @@ export async function startChatOpsStandIns(options: StandInsOptions = {}): Promi
 /** A Web API call as a person would read it in Slack; undefined for auth.test. */
 export function describeSlackCall(call: SlackCall): string | undefined {
   const { args } = call;
-  const text = String(args.text ?? '');
+  const text = unescapeSlack(String(args.text ?? ''));
   const where = `#${String(args.channel ?? '?')}`;
   switch (call.method) {
     case 'chat.postMessage': {
@@ -186,7 +187,7 @@ async function controlApi(req: http.IncomingMessage, res: http.ServerResponse, s
   if (req.method === 'POST' && path.startsWith('/response')) {
     // Slack's response_url: the bot may answer a command or a click later through it.
     const body = safeJson(raw) as { text?: string } | undefined;
-    print(`[slack] reply through response_url:\n${indent(String(body?.text ?? raw))}`);
+    print(`[slack] reply through response_url:\n${indent(unescapeSlack(String(body?.text ?? raw)))}`);
     return send(200, { ok: true });
   }
   return send(404, { error: `no ${req.method} ${path}; the control API has GET /approval, POST /pulls, POST /response` });
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
   const demo = values.demo ? await createDemoRepo(standIns.config, process.env.DATABASE_URL || undefined) : undefined;
   if (demo) await openPullRequest(standIns.controlUrl, { author: 'alice', base: 'master', cwd: demo.dir });
   const exports = Object.entries(standIns.env).map(([name, value]) => `export ${name}=${value}`);
+  const mod = `node ${path.join(REPO_ROOT, 'bin', 'mod.js')}`;
   console.log(`Slack Web API stand-in  ${standIns.slack.url}
 GitHub API stand-in     ${standIns.github.baseUrl} (repository ${values.repository})
 control API             ${standIns.controlUrl} (npm run chatops:say / chatops:click / chatops:pr)
@@ -223,7 +225,9 @@ pull request #1 by alice; removed, with its environments stopped, when the stand
 
 In another terminal:
 ${exports.join('\n')}
-cd ${demo.dir} && node ${path.join(REPO_ROOT, 'bin', 'mod.js')} bot serve --port 3000`
+cd ${demo.dir} && ${mod} bot serve --port 3000
+The bot's calendar, once it runs: curl "http://127.0.0.1:3000/calendar.ics?token=$MOD_BOT_CALENDAR_TOKEN"
+(or: cd ${demo.dir} && ${mod} history --ics)`
     : `
 In another terminal, in the repository's checkout:
 ${exports.join('\n')}
@@ -231,7 +235,7 @@ ${exports.join('\n')}
 and add to mod.config.yml (with your chatops.users):
 ${standIns.config.trimEnd()}
 
-Then: npx mod bot serve --port 3000`
+Then: ${mod} bot serve --port 3000`
 }
 Ctrl-C stops the stand-ins. What the bot posts appears below.
 `);
@@ -239,6 +243,7 @@ Ctrl-C stops the stand-ins. What the bot posts appears below.
     void (async () => {
       if (demo) await removeDemoRepo(demo);
       await standIns.stop();
+      console.log(demo ? `stopped stage and production, removed ${demo.dir}; stopped the stand-ins` : 'stopped the stand-ins');
       process.exit(0);
     })();
   process.once('SIGINT', stop);

@@ -7,7 +7,9 @@
 // told it lost), is recorded (chat-approvals.ts) and the deploy of exactly
 // that commit proceeds, reporting progress like any Slack deploy; anyone else
 // is told why, privately, and nothing is recorded. Reject (an approver or the
-// requester) ends the request, recorded too.
+// requester) ends the request, recorded too. Either answer (or a click on an
+// expired request) also updates the requester's "waiting for approval"
+// message, so no stale one stays in the channel.
 import type { webApi } from '@slack/bolt';
 import { approverRefusal, DEFAULT_APPROVAL_TTL_HOURS, fileChatApprovals, withinTtl } from '../delivery/chat-approvals.js';
 import { ignoreEvents } from '../delivery/events.js';
@@ -69,6 +71,13 @@ async function requestRefusal(ws: Workspace, request: ApprovalRequest): Promise<
   return undefined;
 }
 
+/** Updates the requester's "waiting for approval" progress message with how the request ended. */
+async function settleWaiting(input: ClickInput, request: ApprovalRequest, outcome: string): Promise<void> {
+  if (!request.progressTs) return;
+  const text = `:raised_hand: <@${request.requester}> asked to deploy \`${short(request.commit)}\` to *${escape(request.environment)}*: *${outcome}*`;
+  await input.client.chat.update({ channel: request.channel, ts: request.progressTs, text }).catch((error: unknown) => input.ctx.log.error('updating the waiting message failed', error));
+}
+
 export async function approveClicked(input: ClickInput): Promise<void> {
   const { ctx, client, slackUser, channel } = input;
   const tell = (text: string) => client.chat.postEphemeral({ channel, user: slackUser, text });
@@ -77,7 +86,11 @@ export async function approveClicked(input: ClickInput): Promise<void> {
     if (!clicked) return;
     const { ws, user, request } = clicked;
     const stale = await requestRefusal(ws, request);
-    if (stale) return void (await tell(`:no_entry: Not recorded: ${stale}.`));
+    if (stale) {
+      const ttl = ws.config.chatops.approvalTtlHours ?? DEFAULT_APPROVAL_TTL_HOURS;
+      if (!withinTtl(request.requestedAt, new Date(), ttl)) await settleWaiting(input, request, `the approval request expired (older than ${ttl} h): run /mod deploy ${request.environment} again`);
+      return void (await tell(`:no_entry: Not recorded: ${stale}.`));
+    }
     const env = ws.environment(request.environment);
     const { context, settings } = await approvalCheck(ws, env, request.commit);
     const refusal = await approverRefusal(context, settings, slackUser);
@@ -87,6 +100,7 @@ export async function approveClicked(input: ClickInput): Promise<void> {
     if (!answered.first) return void (await tell(answeredText(answered.answer)));
     await fileChatApprovals(ws.paths).record(env.name, request.commit, { requestId: request.id, slackUser, github: user.github, approvedAt: answered.answer.at });
     if (input.messageTs) await client.chat.update({ channel, ts: input.messageTs, text: `:white_check_mark: <@${slackUser}> approved deploying \`${short(request.commit)}\` to *${env.name}* (requested by <@${request.requester}>)`, blocks: [] });
+    await settleWaiting(input, request, `approved by <@${slackUser}>: deploying, progress in the new message below`);
     const requester = chatUser(ws.config, request.requester)!;
     // Progress goes where the requester asked (the approval channel may be another).
     await deployFromSlack({ ctx, client, channel: request.channel, user: requester, env: env.name, ref: request.commit, reason: `approved in Slack by ${user.github} (${slackUser})`, approvedBy: slackUser });
@@ -106,6 +120,7 @@ export async function rejectClicked(input: ClickInput): Promise<void> {
     const answered = await fileApprovalRequests(ws.paths).answer(request.id, { state: 'rejected', slackUser, github: user.github, at: new Date().toISOString() });
     if (!answered.first) return void (await tell(answeredText(answered.answer)));
     if (input.messageTs) await client.chat.update({ channel, ts: input.messageTs, text: `:no_entry_sign: <@${slackUser}> rejected deploying \`${short(request.commit)}\` to *${request.environment}* (requested by <@${request.requester}>)`, blocks: [] });
+    await settleWaiting(input, request, `rejected by <@${slackUser}>: nothing deployed`);
   } catch (error) {
     await tell(`:x: The rejection could not be recorded: ${escape(describeError(error).message)}`);
   }

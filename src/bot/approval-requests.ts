@@ -22,6 +22,8 @@ export interface ApprovalRequest {
   /** The Slack user who asked, and the channel they asked in. */
   requester: string;
   channel: string;
+  /** The requester's progress message ("waiting for approval") in `channel`, updated when the request is answered. */
+  progressTs?: string;
   requestedAt: string;
 }
 

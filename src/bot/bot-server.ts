@@ -80,7 +80,7 @@ function slackStartError(error: unknown, apiUrl: string | undefined): ModError {
     });
   }
   return new ModError('SLACK_UNAVAILABLE', `could not reach Slack's Web API${apiUrl ? ` at ${apiUrl}` : ''} to check SLACK_BOT_TOKEN: ${e.message ?? String(error)}`, {
-    hint: apiUrl ? "check SLACK_API_URL, or unset it to use Slack's" : "check this machine's network access to https://slack.com/api/",
+    hint: apiUrl ? "check SLACK_API_URL, or unset it to use Slack's" : "check this machine's network access to https://slack.com/api/ (or, for a stand-in such as npm run chatops:stand-ins, export its SLACK_API_URL)",
     cause: error,
   });
 }

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 
 export type ModCommand =
-  { verb: 'status'; env?: string } | { verb: 'deploy'; env: string; ref?: string } | { verb: 'gates'; env: string; ref?: string } | { verb: 'rollback'; env: string; fast: boolean } | { verb: 'history'; env?: string; limit: number } | { verb: 'help' };
+  { verb: 'status'; env?: string } | { verb: 'deploy'; env: string; ref?: string } | { verb: 'gates'; env: string; ref?: string } | { verb: 'rollback'; env: string; fast: boolean; to?: string } | { verb: 'history'; env?: string; limit: number } | { verb: 'help' };
 
 export class CommandSyntaxError extends Error {}
 
@@ -12,7 +12,7 @@ const USAGE = {
   status: '/mod status [env]',
   deploy: '/mod deploy <env> [--ref R]',
   gates: '/mod gates <env> [--ref R]',
-  rollback: '/mod rollback <env> [--fast]',
+  rollback: '/mod rollback <env> [--to <deploymentId|commit>] [--fast]',
   history: '/mod history [env] [--limit N]',
 } as const;
 
@@ -28,7 +28,7 @@ export function parseModCommand(text: string): ModCommand | undefined {
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: { ref: { type: 'string' }, fast: { type: 'boolean', default: false }, limit: { type: 'string' } },
+      options: { ref: { type: 'string' }, to: { type: 'string' }, fast: { type: 'boolean', default: false }, limit: { type: 'string' } },
     });
   } catch (error) {
     const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
@@ -37,8 +37,8 @@ export function parseModCommand(text: string): ModCommand | undefined {
   const { positionals, values } = parsed;
   if (positionals.length > 1) throw new CommandSyntaxError(`one environment at most, got ${positionals.join(' ')}. Usage: \`${usage}\``);
   const env = positionals[0];
-  const allowed: Record<string, string[]> = { status: [], deploy: ['ref'], gates: ['ref'], rollback: ['fast'], history: ['limit'] };
-  for (const flag of ['ref', 'limit'] as const) if (values[flag] !== undefined && !allowed[verb]!.includes(flag)) throw new CommandSyntaxError(`${verb} takes no --${flag}. Usage: \`${usage}\``);
+  const allowed: Record<string, string[]> = { status: [], deploy: ['ref'], gates: ['ref'], rollback: ['fast', 'to'], history: ['limit'] };
+  for (const flag of ['ref', 'limit', 'to'] as const) if (values[flag] !== undefined && !allowed[verb]!.includes(flag)) throw new CommandSyntaxError(`${verb} takes no --${flag}. Usage: \`${usage}\``);
   if (values.fast && verb !== 'rollback') throw new CommandSyntaxError(`${verb} takes no --fast. Usage: \`${usage}\``);
   switch (verb) {
     case 'status':
@@ -50,7 +50,7 @@ export function parseModCommand(text: string): ModCommand | undefined {
     }
     default:
       if (!env) throw new CommandSyntaxError(`${verb} needs an environment. Usage: \`${usage}\``);
-      if (verb === 'rollback') return { verb, env, fast: values.fast === true };
+      if (verb === 'rollback') return { verb, env, fast: values.fast === true, ...(values.to ? { to: values.to } : {}) };
       return { verb: verb as 'deploy' | 'gates', env, ref: values.ref };
   }
 }

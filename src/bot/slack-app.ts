@@ -3,10 +3,12 @@
 // refusals and the help are the ack itself (ephemeral: only the user sees
 // them). Reads (status, gates, history) are posted in the channel; where the
 // bot cannot post, the user is told privately through the response_url.
+// Each command is one line in the bot's log (stderr): verb, environment,
+// user, outcome.
 import { App, LogLevel, type BlockAction, type ButtonAction, type Receiver } from '@slack/bolt';
 import { APPROVE_ACTION, REJECT_ACTION } from './approval-request.js';
 import type { BotContext } from './bot-context.js';
-import { chatUser, changeRefusal } from './chatops-access.js';
+import { chatUser, changeRefusal, roleFor } from './chatops-access.js';
 import { CommandSyntaxError, parseModCommand, type ModCommand } from './mod-command.js';
 import { cannotPostText, describeError } from './slack-deliveries.js';
 import { escape, gatesText, HELP, historyText, statusText, unmappedUserText } from './slack-format.js';
@@ -36,39 +38,66 @@ export function createSlackApp(ctx: BotContext, options: SlackAppOptions): App {
   app.command('/mod', async ({ command, ack, client, respond }) => {
     // The response_url reaches the user even where the bot may not post (a DM, a channel it is not in).
     const privately = (text: string) => respond({ response_type: 'ephemeral', text });
+    const [verb = 'help', env0] = (command.text ?? '').trim().split(/\s+/).filter(Boolean);
+    let who = command.user_id;
+    const logged = (outcome: string) => ctx.log.info(`/mod ${verb}${env0 && !env0.startsWith('-') ? ` ${env0}` : ''} by ${who}: ${outcome}`);
     let parsed: ModCommand | undefined;
     try {
       parsed = parseModCommand(command.text ?? '');
     } catch (error) {
-      if (error instanceof CommandSyntaxError) return ack(ephemeral(`:x: ${escape(error.message)}`));
+      if (error instanceof CommandSyntaxError) {
+        logged(`refused: ${error.message}`);
+        return ack(ephemeral(`:x: ${escape(error.message)}`));
+      }
       throw error;
     }
     const ws = await ctx.openWorkspace().catch((error: unknown) => error as Error);
-    if (ws instanceof Error) return ack(ephemeral(`:x: the bot cannot open its repository: ${escape(describeError(ws).message)}`));
+    if (ws instanceof Error) {
+      logged(`failed: the bot cannot open its repository: ${describeError(ws).message}`);
+      return ack(ephemeral(`:x: the bot cannot open its repository: ${escape(describeError(ws).message)}`));
+    }
     const user = chatUser(ws.config, command.user_id);
-    if (!user) return ack(ephemeral(unmappedUserText(command.user_id)));
-    if (!parsed || parsed.verb === 'help') return ack(ephemeral(parsed ? HELP : `Unknown command \`${escape(command.text)}\`.\n${HELP}`));
+    if (!user) {
+      logged('refused: not in chatops.users');
+      return ack(ephemeral(unmappedUserText(command.user_id)));
+    }
+    who = `${command.user_id} (${user.github})`;
+    if (!parsed || parsed.verb === 'help') {
+      logged(parsed ? 'help' : 'unknown verb: answered with the help');
+      return ack(ephemeral(parsed ? HELP : `Unknown command \`${escape(command.text)}\`.\n${HELP}`));
+    }
     const channel = command.channel_id;
     const env = 'env' in parsed && parsed.env ? resolve(ws, parsed.env) : undefined;
-    if (env instanceof Error) return ack(ephemeral(`:x: ${escape(env.message)}${(env as { hint?: string }).hint ? ` (${escape((env as { hint?: string }).hint!)})` : ''}`));
+    if (env instanceof Error) {
+      logged(`refused: ${env.message}`);
+      return ack(ephemeral(`:x: ${escape(env.message)}${(env as { hint?: string }).hint ? ` (${escape((env as { hint?: string }).hint!)})` : ''}`));
+    }
 
     if (parsed.verb === 'deploy' || parsed.verb === 'rollback') {
       const refusal = changeRefusal(user, env!, parsed.verb);
-      if (refusal) return ack(ephemeral(refusal));
+      if (refusal) {
+        logged(`refused: needs the ${roleFor(env!)} role`);
+        return ack(ephemeral(refusal));
+      }
       await ack();
       const { deployFromSlack, rollbackFromSlack } = await import('./slack-deliveries.js');
       const request = { ctx, client, channel, user, env: env!.name, privately };
-      if (parsed.verb === 'deploy') await deployFromSlack({ ...request, ref: parsed.ref });
-      else await rollbackFromSlack({ ...request, fast: parsed.fast });
+      logged(parsed.verb === 'deploy' ? await deployFromSlack({ ...request, ref: parsed.ref }) : await rollbackFromSlack({ ...request, fast: parsed.fast, to: parsed.to }));
       return;
     }
 
     await ack();
-    const text = await read(parsed, ws).catch((error: unknown) => `:x: /mod ${escape(command.text)} failed: ${escape(describeError(error).message)}`);
+    let outcome = 'answered';
+    const text = await read(parsed, ws).catch((error: unknown) => {
+      outcome = `failed: ${describeError(error).message}`;
+      return `:x: /mod ${escape(command.text)} failed: ${escape(describeError(error).message)}`;
+    });
     await client.chat.postMessage({ channel, text }).catch(async (error: unknown) => {
+      outcome = `cannot post in ${channel}`;
       ctx.log.info(`cannot post in ${channel}: ${describeError(error).message}`);
       await privately(cannotPostText(channel, error)).catch((e: unknown) => ctx.log.error('the response_url answer failed', e));
     });
+    logged(outcome);
   });
 
   const click = (action_id: typeof APPROVE_ACTION | typeof REJECT_ACTION, handler: 'approveClicked' | 'rejectClicked') =>

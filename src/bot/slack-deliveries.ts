@@ -44,60 +44,66 @@ async function postProgress(request: DeliveryRequest, title: string): Promise<Pr
   }
 }
 
-export async function deployFromSlack(request: DeliveryRequest & { ref?: string; reason?: string; approvedBy?: string }): Promise<void> {
+/** Returns the outcome in a few words (for the bot's log). */
+export async function deployFromSlack(request: DeliveryRequest & { ref?: string; reason?: string; approvedBy?: string }): Promise<string> {
   const { ctx, channel, user } = request;
   const { deploy, GateRefusedError } = await import('../delivery/deploy.js');
   const ws = await ctx.openWorkspace();
   const env = ws.environment(request.env);
   const what = request.ref ? `\`${/^[0-9a-f]{40}$/.test(request.ref) ? short(request.ref) : request.ref}\`` : `branch \`${env.branch}\``;
   const progress = await postProgress(request, `:rocket: <@${user.slackUser}> deploying ${what} to *${env.name}*${request.approvedBy ? ` (approved by <@${request.approvedBy}>)` : ''}`);
-  if (!progress) return;
+  if (!progress) return `cannot post in ${channel}`;
   try {
     const outcome = await deploy(ws, { environment: env.name, ref: request.ref, reason: request.reason, initiator: initiatorOf(user), unattended: true, signal: ctx.signal, events: progress.event });
     await progress.finish(outcome.record.status, resultText(outcome.record, outcome.endpoint, 'Deploy'));
+    return `${outcome.record.deploymentId} ${outcome.record.status}`;
   } catch (error) {
     if (error instanceof GateRefusedError) {
       const failing = error.report.gates.filter((g) => g.status === 'fail');
       if (needsConfirmation(env) && !request.approvedBy && failing.length === 1 && failing[0]!.name === 'approval') {
         const { postApprovalRequest } = await import('./approval-request.js');
-        const where = await postApprovalRequest({ ...request, ws, environment: env, commit: error.report.commit, reason: failing[0]!.reason }).catch((e: unknown) => e as Error);
+        const where = await postApprovalRequest({ ...request, ws, environment: env, commit: error.report.commit, reason: failing[0]!.reason, progressTs: progress.threadTs }).catch((e: unknown) => e as Error);
         if (where instanceof Error) {
           const approvalChannel = ws.config.chatops.approvalChannel ?? channel;
           const code = (where as { data?: { error?: string } }).data?.error;
           if (code) ctx.log.info(`the approval request could not be posted in ${approvalChannel}: ${code}`);
           else ctx.log.error('the approval request could not be posted', where);
           await progress.finish('failed', code ? `The approval request was not posted. ${cannotPostText(approvalChannel, where)}` : failureText('The approval request', describeError(where)));
-          return;
+          return 'the approval request could not be posted';
         }
         await progress.finish('waiting for approval', `:hourglass: waiting for an approver: ${where}`);
-        return;
+        return 'waiting for approval';
       }
       await progress.finish('refused by the release gates', gatesText(error.report, env.name));
-      return;
+      return 'refused by the release gates';
     }
     await progress.finish('failed', failureText('The deploy', describeError(error)));
     if (!isModError(error)) ctx.log.error('a deploy from Slack failed unexpectedly', error);
+    return `failed: ${describeError(error).message}`;
   }
 }
 
-export async function rollbackFromSlack(request: DeliveryRequest & { fast: boolean }): Promise<void> {
+/** Returns the outcome in a few words (for the bot's log). */
+export async function rollbackFromSlack(request: DeliveryRequest & { fast: boolean; to?: string }): Promise<string> {
   const { ctx, user } = request;
   const { rollback } = await import('../delivery/rollback.js');
   const ws = await ctx.openWorkspace();
   const env = ws.environment(request.env);
-  const progress = await postProgress(request, `:leftwards_arrow_with_hook: <@${user.slackUser}> rolling back *${env.name}*${request.fast ? ' (fast)' : ''}`);
-  if (!progress) return;
+  const progress = await postProgress(request, `:leftwards_arrow_with_hook: <@${user.slackUser}> rolling back *${env.name}*${request.to ? ` to \`${escape(request.to)}\`` : ''}${request.fast ? ' (fast)' : ''}`);
+  if (!progress) return `cannot post in ${request.channel}`;
   try {
-    const outcome = await rollback(ws, { environment: env.name, fast: request.fast, initiator: initiatorOf(user), signal: ctx.signal, events: progress.event });
+    const outcome = await rollback(ws, { environment: env.name, fast: request.fast, ...(request.to ? { to: request.to } : {}), initiator: initiatorOf(user), signal: ctx.signal, events: progress.event });
     const revert = outcome.revertCommit
       ? `\nrevert commit \`${short(outcome.revertCommit)}\`${outcome.pushed ? ' (pushed)' : ''}`
       : outcome.revertError
         ? `\n:warning: ${outcome.revertError.message}${outcome.revertError.hint ? ` (${outcome.revertError.hint})` : ''}`
         : '';
     await progress.finish(outcome.record.status, resultText(outcome.record, outcome.endpoint, 'Rollback') + revert);
+    return `${outcome.record.deploymentId} ${outcome.record.status}`;
   } catch (error) {
     await progress.finish('failed', failureText('The rollback', describeError(error)));
     if (!isModError(error)) ctx.log.error('a rollback from Slack failed unexpectedly', error);
+    return `failed: ${describeError(error).message}`;
   }
 }
 

@@ -39,7 +39,10 @@ export const slackEventsRoute: FastifyPluginAsync<SlackEventsRouteOptions> = asy
       seen.set(signature, now + REPLAY_WINDOW_MS);
     } catch (error) {
       request.log.warn({ reason: (error as Error).message }, 'refused an unverified Slack request');
-      return reply.code(401).send({ ok: false, error: 'invalid_signature', message: `${(error as Error).message}; check SLACK_SIGNING_SECRET (Slack app settings, Basic Information, Signing Secret)` });
+      const reason = (error as Error).message;
+      // A stale timestamp or a replay is no fault of the secret: the clock, or a resent request.
+      const advice = /stale|replayed/i.test(reason) ? "timestamp too old or replayed (check this machine's clock; do not resend a captured request: send a fresh one)" : 'check SLACK_SIGNING_SECRET (Slack app settings, Basic Information, Signing Secret)';
+      return reply.code(401).send({ ok: false, error: 'invalid_signature', message: `${reason}; ${advice}` });
     }
 
     let body: Record<string, unknown>;

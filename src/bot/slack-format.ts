@@ -19,8 +19,8 @@ export const HELP = escape(
     '*`/mod` commands*',
     '• `/mod status [env]`: what each environment runs, against its branch',
     '• `/mod deploy <env> [--ref R]`: judge the gates and deploy (production needs an approver when the approval gate asks)',
-    '• `/mod gates <env>`: the release gates, without deploying',
-    '• `/mod rollback <env> [--fast]`: revert and redeploy the previous successful deployment',
+    '• `/mod gates <env> [--ref R]`: the release gates, without deploying',
+    '• `/mod rollback <env> [--to <deploymentId|commit>] [--fast]`: revert and redeploy the previous successful deployment (or the one given)',
     '• `/mod history [env] [--limit N]`: the newest deployments',
     '• `/mod help`: this text',
   ].join('\n'),
@@ -80,9 +80,18 @@ export function missingRoleText(user: string, role: ChatopsRole, action: string)
   return `:no_entry: <@${user}> may not ${action}: that needs the \`${role}\` role. Ask the platform team to add it to \`chatops.users.${user}.roles\` in mod.config.yml.`;
 }
 
-/** The approval request's text: what ships, who wrote it, whom it waits for. */
-export function approvalRequestText(input: { environment: string; commit: CommitInfo; commits: CommitInfo[]; pulls: { number: number; title: string; author: string; url: string }[]; requester: string; approvers: string[]; reason: string }): string {
-  const mentions = input.approvers.length ? input.approvers.map((u) => `<@${u}>`).join(' ') : '_no Slack user has the approver role (chatops.users)_';
+/** The approval request's text: what ships, who wrote it, whom it waits for (the approvers who may approve it). */
+export function approvalRequestText(input: {
+  environment: string;
+  commit: CommitInfo;
+  commits: CommitInfo[];
+  pulls: { number: number; title: string; author: string; url: string }[];
+  requester: string;
+  approvers: string[];
+  noneBecause?: string;
+  reason: string;
+}): string {
+  const mentions = input.approvers.length ? input.approvers.map((u) => `<@${u}>`).join(' ') : input.noneBecause ? `_no approver in chatops.users may approve this change (${escape(input.noneBecause)})_` : '_no Slack user has the approver role (chatops.users)_';
   const commits = input.commits.slice(0, 10).map((c) => `• \`${short(c.commit)}\` ${escape(c.subject)} (${escape(c.author)})`);
   if (input.commits.length > 10) commits.push(`• … and ${input.commits.length - 10} more`);
   const pulls = input.pulls.map((p) => `• <${p.url}|#${p.number}> ${escape(p.title)} by ${escape(p.author)}`);

@@ -23,6 +23,8 @@ let app: FixtureApp;
 let bot: BotServer;
 let head: string;
 const botErrors: string[] = [];
+/** What the bot logged (one line per slash command, as `mod bot serve` prints on stderr). */
+const botLog: string[] = [];
 
 const HEALTH = `    healthCheck:
       intervalSeconds: 0.2
@@ -82,7 +84,7 @@ function startBot(): Promise<BotServer> {
     host: '127.0.0.1',
     signingSecret: SIGNING_SECRET,
     botToken: slack.token,
-    log: { info: () => {}, error: (message, error) => botErrors.push(`${message}: ${String(error)}`) },
+    log: { info: (message) => botLog.push(message), error: (message, error) => botErrors.push(`${message}: ${String(error)}`) },
   });
 }
 
@@ -135,6 +137,9 @@ describe('the bot server', () => {
     const replayed = await postSigned(bot.url, body, FORM, { timestamp: old, signature: sign(body, old) });
     expect(replayed.status).toBe(401);
     expect(replayed.json<{ message: string }>().message).toContain('stale');
+    expect(replayed.json<{ message: string }>().message).toContain("timestamp too old or replayed (check this machine's clock");
+    expect(replayed.json<{ message: string }>().message).not.toContain('SLACK_SIGNING_SECRET');
+    expect(forged.json<{ message: string }>().message).toContain('check SLACK_SIGNING_SECRET');
     const unsigned = await fetch(`${bot.url}/slack/events`, { method: 'POST', headers: { 'content-type': FORM }, body });
     expect(unsigned.status).toBe(401);
     // A captured, correctly signed request sent again within the 5 minutes: refused the second time.
@@ -144,6 +149,7 @@ describe('the bot server', () => {
     const again = await postSigned(bot.url, help, FORM, { timestamp: now, signature: sign(help, now) });
     expect(again.status).toBe(401);
     expect(again.json<{ message: string }>().message).toContain('replayed');
+    expect(again.json<{ message: string }>().message).not.toContain('SLACK_SIGNING_SECRET');
     expect(slack.calls.length).toBe(before);
   });
 
@@ -207,7 +213,8 @@ describe('deploying from Slack', () => {
   it('a production deploy asks for approval; the author is refused, an approver approves and it deploys', async () => {
     expect((await command('U0ALICE', 'deploy production')).status).toBe(200);
     const request = await slack.waitFor('the approval request', () => slack.of('chat.postMessage').find((c) => Array.isArray(c.args.blocks) && c.args.channel === 'C0RELEASES'));
-    expect(text(request)).toContain('<@U0BOB>');
+    // Only who may approve is asked: alice wrote the change, so only bob is mentioned.
+    expect(text(request)).toContain('to *production*. <@U0BOB>: approve or reject.');
     expect(text(request)).toContain('#7');
     expect(text(request)).toContain('by alice');
     const buttons = (request.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
@@ -229,6 +236,10 @@ describe('deploying from Slack', () => {
     expect((await click('U0BOB', 'mod_approve', approve.value, request.ts!)).status).toBe(200);
     const approved = await slack.waitFor('the request marked approved', () => slack.of('chat.update').find((c) => c.ts === request.ts && text(c).includes('approved')));
     expect(text(approved)).toContain('<@U0BOB>');
+    // The requester's "waiting for approval" message says so too, rather than waiting forever.
+    const settled = await slack.waitFor('the waiting message updated', () => slack.of('chat.update').find((c) => c.ts === waiting.args.thread_ts && text(c).includes('approved by <@U0BOB>')));
+    expect(text(settled)).toContain('*approved by <@U0BOB>: deploying, progress in the new message below*');
+    expect(settled.args.channel).toBe('C0DEPLOYS');
     const record = JSON.parse(await app.read(path.join('.mod', 'approvals', 'production', `${head}.json`))) as { approvals: { github: string; slackUser: string }[] };
     expect(record.approvals).toMatchObject([{ github: 'bob', slackUser: 'U0BOB' }]);
     // `mod gates` sees the same record.
@@ -287,6 +298,13 @@ describe('reading and rolling back from Slack', () => {
     expect(JSON.parse(reject)).toMatchObject({ c: change });
     await click('U0BOB', 'mod_reject', reject, request.ts!);
     await slack.waitFor('the request marked rejected', () => slack.of('chat.update').find((c) => c.ts === request.ts && text(c).includes('<@U0BOB> rejected')));
+    const waiting = await slack.waitFor('the requester told to wait', () =>
+      slack
+        .of('chat.postMessage')
+        .slice(before)
+        .find((c) => c.args.thread_ts && text(c).includes('waiting for an approver')),
+    );
+    await slack.waitFor('the waiting message marked rejected', () => slack.of('chat.update').find((c) => c.ts === waiting.args.thread_ts && text(c).includes('*rejected by <@U0BOB>: nothing deployed*')));
     const ephemerals = slack.of('chat.postEphemeral').length;
     await click('U0BOB', 'mod_approve', approve, request.ts!);
     await ephemeralAfter(ephemerals, 'U0BOB', 'already rejected by bob');
@@ -412,6 +430,20 @@ describe('reading and rolling back from Slack', () => {
     const [record] = await history(await openWorkspace(app.dir), ['stage'], 1);
     expect(record!.initiator).toBe('slack:U0CAROL (carol)');
     expect(record!.rollbackOf).toBeTruthy();
+    expect(botLog).toContain('/mod rollback stage by U0CAROL (carol): ' + record!.deploymentId + ' Succeeded');
+
+    // --to goes to the same rollback() as the CLI's: a target it does not know is its error, in the thread.
+    before = slack.of('chat.postMessage').length;
+    await command('U0CAROL', 'rollback stage --to no-such-deployment');
+    const to = await slack.waitFor('the --to rollback progress', () =>
+      slack
+        .of('chat.postMessage')
+        .slice(before)
+        .find((c) => text(c).includes('rolling back *stage* to `no-such-deployment`')),
+    );
+    const refused = await slack.waitFor('the --to rollback result', () => slack.of('chat.postMessage').find((c) => c.args.thread_ts === to.ts));
+    expect(text(refused)).toContain('--to no-such-deployment is neither a deployment id of stage nor a commit');
+    await slack.waitFor('the --to rollback logged', () => botLog.find((l) => l.startsWith('/mod rollback stage by U0CAROL (carol): failed: --to no-such-deployment')));
     expect(botErrors).toEqual([]);
   });
 });

@@ -76,9 +76,13 @@ describe('the same by hand, as the README tells it', () => {
     standIns.stderr.on('data', (chunk: Buffer) => (standInsOut += chunk.toString()));
     await waitForOutput('the stand-ins ready', () => standInsOut, /What the bot posts appears below/);
     const env = Object.fromEntries([...standInsOut.matchAll(/^export (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
-    expect(Object.keys(env).sort()).toEqual(['GITHUB_TOKEN', 'GITHUB_WEBHOOK_SECRET', 'MOD_CHATOPS_STAND_INS', 'SLACK_API_URL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+    expect(Object.keys(env).sort()).toEqual(['GITHUB_TOKEN', 'GITHUB_WEBHOOK_SECRET', 'MOD_BOT_CALENDAR_TOKEN', 'MOD_CHATOPS_STAND_INS', 'SLACK_API_URL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
     const repo = standInsOut.match(/^A throwaway repository to deploy: (\S+)$/m)![1]!;
     expect(standInsOut).toContain('[github] pull request #1 "Config for the ChatOps bot" by alice into master');
+    // How to run mod there and read the calendar, exactly as printed.
+    expect(standInsOut).toContain(`cd ${repo} && node ${MOD_BIN} bot serve --port 3000`);
+    expect(standInsOut).toContain('curl "http://127.0.0.1:3000/calendar.ics?token=$MOD_BOT_CALENDAR_TOKEN"');
+    expect(standInsOut).toContain(`(or: cd ${repo} && node ${MOD_BIN} history --ics)`);
 
     let botOut = '';
     const bot = execa(process.execPath, [MOD_BIN, 'bot', 'serve', '--port', '0'], { cwd: repo, reject: false, env });
@@ -96,6 +100,9 @@ describe('the same by hand, as the README tells it', () => {
     // An answer only the user sees comes back inline, as Slack shows it at once.
     const stranger = await tool('say', ['--user', 'U0MALLORY', '/mod status']);
     expect(stranger.stdout).toMatch(/^bot answered 200: \(only you see\) .*chatops\.users/);
+    // Slack's escapes are undone for the terminal.
+    const badFlag = await tool('say', ['--user', 'U0ALICE', '/mod deploy stage --force']);
+    expect(badFlag.stdout).toContain('Usage: `/mod deploy <env> [--ref R]`');
 
     // A click before any approval request is a clear error, not a request to the bot.
     const early = await tool('click', ['--user', 'U0BOB', 'approve']);
@@ -115,10 +122,20 @@ describe('the same by hand, as the README tells it', () => {
     expect(forged.exitCode).toBe(2);
     expect(forged.stderr).toContain('the bot refused the signature (401');
 
+    // The bot's calendar, with the exported token: both deploys, by the Slack user.
+    const calendar = await fetch(`${botUrl}/calendar.ics?token=${env.MOD_BOT_CALENDAR_TOKEN}`);
+    expect(calendar.status).toBe(200);
+    const ics = (await calendar.text()).replaceAll('\r\n ', ''); // unfolded
+    expect(ics.match(/BEGIN:VEVENT/g)).toHaveLength(2);
+    expect(ics).toContain('slack:U0ALICE (alice)');
+    // One log line per slash command on the bot's stderr.
+    expect(botOut).toMatch(/^\/mod deploy stage by U0ALICE \(alice\): d-\S+ Succeeded$/m);
+
     bot.kill('SIGTERM');
     expect((await bot).exitCode, botOut).toBe(0);
     standIns.kill('SIGTERM');
     await standIns;
     expect(existsSync(repo)).toBe(false);
+    expect(standInsOut).toContain(`stopped stage and production, removed ${repo}`);
   });
 });
