@@ -38,7 +38,7 @@ async function post(target: SlackTarget, body: string): Promise<BotAnswer> {
     headers: { 'content-type': FORM, 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': sign(body, timestamp, target.signingSecret) },
     body,
   }).catch((error: Error) => {
-    throw new Error(`the bot at ${target.botUrl} did not answer (${(error.cause as Error | undefined)?.message ?? error.message}): is \`npx mod bot serve\` running? (MOD_BOT_URL)`);
+    throw new Error(`the bot at ${target.botUrl} did not answer (${(error.cause as Error | undefined)?.message ?? error.message}): is \`mod bot serve\` running? (MOD_BOT_URL)`);
   });
   const raw = await response.text();
   let text = raw;
