@@ -29,6 +29,7 @@ import type { ModelPointer, ModelRef, ServiceModelState } from '../src/moderatio
 import { Moderator } from '../src/moderation/moderator.js';
 import { parseServiceConfig } from '../src/service/config.js';
 import { startService } from '../src/service/server.js';
+import { TEXTS } from './service-texts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -37,16 +38,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 16);
 const LIVE = process.env.BENCH_LIVE ?? 'baseline';
 const SHADOW = process.env.BENCH_SHADOW ?? 'default';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
-const TEXTS = [
-  'こんにちは！週末の予定はどうですか？写真ありがとう',
-  'Thanks for the quick reply, the jacket still available? I can pick it up on Saturday afternoon.',
-  'LINEやってる？ID教えてくれたら連絡するね',
-  '連絡はこちらまで: ０９０ー１２３４ー５６７８ お待ちしてます',
-  'check my profile at https://example.com/u/123 for more photos',
-  '今日はありがとうございました。また機会があればよろしくお願いします。',
-  'mail me: someone (at) example dot com',
-  'とても良い商品でした。梱包も丁寧で、発送も早かったです。また利用したいと思います。'.repeat(4),
-];
 let serial = 0;
 /** Every request a new post (a new text: the same text and id would be a retry). */
 const nextText = () => `${TEXTS[serial % TEXTS.length]} #${serial++}`;
