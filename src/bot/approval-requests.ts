@@ -6,9 +6,8 @@
 // place, which fails when another click (in this process or another) linked
 // its answer first, so two concurrent clicks cannot both win.
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { link, unlink, writeFile } from 'node:fs/promises';
+import { readJson, writeJsonAtomic } from '../delivery/json-file.js';
 import type { StatePaths } from '../delivery/state-paths.js';
 
 export interface ApprovalRequest {
@@ -43,22 +42,12 @@ export interface ApprovalRequests {
   answer(id: string, answer: ApprovalAnswer): Promise<{ answer: ApprovalAnswer; first: boolean }>;
 }
 
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 export function fileApprovalRequests(paths: StatePaths): ApprovalRequests {
   const answerFile = (id: string) => paths.approvalRequest(id).replace(/\.json$/, '.answer.json');
   return {
     async save(request) {
       const file = paths.approvalRequest(request.id);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, `${JSON.stringify(request, null, 2)}\n`);
+      await writeJsonAtomic(file, request);
     },
     async get(id) {
       // Ids are the bot's UUIDs; anything else (a hand-made button value) names no file.

@@ -6,10 +6,8 @@
 // the change (authors as GitHub resolves them: a commit whose author GitHub
 // cannot tell refuses every chat approval); the bot asks the same question (approverRefusal) before it
 // records anything, so an author's click on their own change records nothing.
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { GateContext } from './gates/gate.js';
+import { readJson, writeJsonAtomic } from './json-file.js';
 import type { StatePaths } from './state-paths.js';
 
 export interface ChatApproval {
@@ -55,13 +53,8 @@ function serially<T>(file: string, work: () => Promise<T>): Promise<T> {
 
 export function fileChatApprovals(paths: StatePaths): ChatApprovalStore {
   const read = async (environment: string, commit: string): Promise<ChatApproval[]> => {
-    try {
-      const file = JSON.parse(await readFile(paths.chatApproval(environment, commit), 'utf8')) as ChatApprovalFile;
-      return file.environment === environment && file.commit === commit ? file.approvals : [];
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    const file = await readJson<ChatApprovalFile>(paths.chatApproval(environment, commit));
+    return file && file.environment === environment && file.commit === commit ? file.approvals : [];
   };
   return {
     list: read,
@@ -69,9 +62,8 @@ export function fileChatApprovals(paths: StatePaths): ChatApprovalStore {
       const file = paths.chatApproval(environment, commit);
       return serially(file, async () => {
         const approvals = [...(await read(environment, commit)).filter((a) => a.requestId !== approval.requestId || a.slackUser !== approval.slackUser), approval];
-        await mkdir(path.dirname(file), { recursive: true });
         // A unique temporary file renamed into place: a reader never sees half a file.
-        await writeFileAtomic(file, `${JSON.stringify({ schemaVersion: 1, environment, commit, approvals } satisfies ChatApprovalFile, null, 2)}\n`);
+        await writeJsonAtomic(file, { schemaVersion: 1, environment, commit, approvals } satisfies ChatApprovalFile);
       });
     },
   };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ModError } from '../../../errors.js';
 import type { EventStatus, InstanceRecord, LifecycleEventRecord } from '../../deployment.js';
 import { LIFECYCLE, RUN_FROM_PREVIOUS_REVISION, readRevisionAppspec, type Appspec, type LifecycleEventName, type ScriptEvent } from './appspec.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 import { runHook, type HookContext } from './lifecycle-hook.js';
 import type { LocalInstance } from './local-instances.js';
 import { tailFile } from './run-script.js';

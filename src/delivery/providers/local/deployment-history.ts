@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeploymentRecord } from '../../deployment.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 
 export class DeploymentHistory {
   constructor(private readonly dir: string) {}

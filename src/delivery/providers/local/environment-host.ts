@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../store/embedded-postgres.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 import { InstanceRestarter, type RestartSettings } from './instance-restarter.js';
 import { LoadBalancer, type LoadBalancerOptions } from './load-balancer.js';
 import { scheduleStandbyTermination } from './local-blue-green.js';

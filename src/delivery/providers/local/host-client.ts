@@ -11,7 +11,7 @@ import type { Environment } from '../../config.js';
 import type { DeliveryEvents } from '../../events.js';
 import { isAlive } from '../../deploy-lock.js';
 import type { HostInfo, HostSettings } from './environment-host.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 import type { RequestSample } from '../../canary/canary-types.js';
 import type { EndpointSample, TargetHealth } from './load-balancer.js';
 import { freePort } from './local-instances.js';

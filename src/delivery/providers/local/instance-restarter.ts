@@ -13,7 +13,7 @@ import { isAlive } from '../../deploy-lock.js';
 import type { DeploymentRecord } from '../../deployment.js';
 import type { InstanceRestart } from '../../provider.js';
 import { readRevisionAppspec, type ScriptEvent } from './appspec.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 import { runHook } from './lifecycle-hook.js';
 import { listInstances, restartRecordFile, type LocalInstance } from './local-instances.js';
 import { isMarkedStopped } from './local-stop.js';

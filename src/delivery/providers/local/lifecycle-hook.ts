@@ -8,7 +8,7 @@
 import { access, appendFile, chmod, constants, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LifecycleEventRecord } from '../../deployment.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 import type { LocalInstance } from './local-instances.js';
 import { runScript, tailFile } from './run-script.js';
 

@@ -21,7 +21,7 @@ import type { StatePaths } from '../../state-paths.js';
 import { deployToInstance, newInstanceRecord, stopInstance, type TrafficControl } from './codedeploy-agent.js';
 import { DeploymentHistory } from './deployment-history.js';
 import type { HostClient } from './host-client.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 import { launchInstances, listInstances, markTerminated, type LocalInstance } from './local-instances.js';
 import type { LocalRollout, RolloutResult } from './local-rollout.js';
 import { serviceVariables, writeServiceEnv } from './service-env.js';

@@ -25,7 +25,7 @@ import type { StatePaths } from '../../state-paths.js';
 import { deployToInstance, newInstanceRecord, stopInstance, type AgentDeployment, type InstanceOutcome } from './codedeploy-agent.js';
 import type { DeploymentHistory } from './deployment-history.js';
 import type { HostClient } from './host-client.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 import { freePort, type LocalInstance } from './local-instances.js';
 import { environmentVariables, serviceVariables, writeServiceEnv } from './service-env.js';
 

@@ -5,7 +5,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 
 export interface LocalInstance {
   id: string;

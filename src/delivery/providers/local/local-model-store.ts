@@ -15,7 +15,7 @@ import type { StatePaths } from '../../state-paths.js';
 import { parseModelPointer, type ModelPointer, type ModelRef } from '../../../moderation/model-pointer.js';
 import { ModError } from '../../../errors.js';
 import { ModelPointerInvalidError } from '../../model/model-pointer-error.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 import { listInstances } from './local-instances.js';
 import { askRunning } from './local-status.js';
 

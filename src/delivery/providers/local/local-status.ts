@@ -11,7 +11,7 @@ import type { StatePaths } from '../../state-paths.js';
 import type { DeploymentHistory } from './deployment-history.js';
 import type { HostInfo } from './environment-host.js';
 import { findHost, hostProcessRunning } from './host-client.js';
-import { readJson } from './json-file.js';
+import { readJson } from '../../json-file.js';
 import { listInstances, restartRecordFile } from './local-instances.js';
 import { isMarkedStopped } from './local-stop.js';
 import { clock, standbyOf, type StandbyFleet } from './local-blue-green.js';

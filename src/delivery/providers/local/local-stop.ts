@@ -13,7 +13,7 @@ import type { StatePaths } from '../../state-paths.js';
 import { stopInstance } from './codedeploy-agent.js';
 import type { DeploymentHistory } from './deployment-history.js';
 import { findHost } from './host-client.js';
-import { writeJsonAtomic } from './json-file.js';
+import { writeJsonAtomic } from '../../json-file.js';
 import { listInstances, type LocalInstance } from './local-instances.js';
 import { removeLeftoverCanary } from './local-canary.js';
 import { closeAbandonedDeployments } from './orphaned-hooks.js';

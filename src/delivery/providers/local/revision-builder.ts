@@ -15,7 +15,7 @@ import type { StatePaths } from '../../state-paths.js';
 import { readBuildspec } from './buildspec.js';
 import { BuildFailedError, runBuildspec } from './buildspec-runner.js';
 import { BUNDLE_MANIFEST, verifyBundle, writeBundleManifest } from './bundle-manifest.js';
-import { readJson, writeJsonAtomic } from './json-file.js';
+import { readJson, writeJsonAtomic } from '../../json-file.js';
 
 export interface BuiltRevision {
   commit: string;

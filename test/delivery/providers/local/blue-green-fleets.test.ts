@@ -45,7 +45,7 @@ describe('blue/green fleets', () => {
     const lockFile = path.join(envDir, 'deploy.lock');
     const kept = await ensureInstances(instancesDir, 2);
     await launchInstances(instancesDir, 2);
-    const { writeJsonAtomic } = await import('../../../../src/delivery/providers/local/json-file.js');
+    const { writeJsonAtomic } = await import('../../../../src/delivery/json-file.js');
     await writeJsonAtomic(path.join(deploymentsDir, 'd-1.json'), { deploymentId: 'd-1', blueGreen: { originalInstances: ['i-local-1', 'i-local-2'], replacementInstances: ['i-local-3', 'i-local-4'] } });
     await writeJsonAtomic(fleetsFile(envDir), { standby: { instances: kept.map((i) => i.id), until: new Date(Date.now() - 1000).toISOString(), revision: { commit: 'a'.repeat(40) }, deploymentId: 'd-1' } });
     // A live process (this one) holds the lock: nothing happens.
